@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+// Entry point for the `warden` CLI: runs the compiled CLI from dist/ (built by `npm install` / `npm run build`).
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+const main = new URL("../dist/cli/main.js", import.meta.url);
+if (!existsSync(fileURLToPath(main))) {
+  process.stderr.write("warden: dist/ is missing; run `npm install` (or `npm run build`) in the repository first\n");
+  process.exit(2);
+}
+const { runCli } = await import(main.href);
+process.exitCode = await runCli(process.argv.slice(2));
