@@ -1,9 +1,17 @@
 // RFC 8785 JSON Canonicalization Scheme, strict: anything that is not plain JSON data is an error.
+//
+// Shape of the implementation, and why:
+// - a recursive writer for the common case (shallow actions, ~µs), with no per-node path strings, Sets
+//   or allocations beyond the output: the path of an offending value is rebuilt only when an error unwinds;
+// - past RECURSION_LIMIT levels it hands the subtree to an iterative writer with an explicit stack, so a
+//   10,000-level (or 1,000,000-level) document never overflows the JS stack;
+// - cycles can only make nesting deeper, so ancestors are checked only on the iterative path (a Set) and
+//   on the recursive path by a bounded walk of the ancestor array (depth ≤ RECURSION_LIMIT).
 
 export class CanonicalizationError extends Error {
   constructor(
     message: string,
-    /** JSON-pointer-like path to the offending value, e.g. `/args/amount`. */
+    /** JSON-pointer path to the offending value, e.g. `/args/amount` ("" for the root). */
     readonly path: string,
   ) {
     super(`${message} at \`${path || "/"}\``);
@@ -11,77 +19,176 @@ export class CanonicalizationError extends Error {
   }
 }
 
-const MAX_DEPTH = 100_000;
+/** Recursion depth after which the iterative writer takes over (well under any default JS stack). */
+const RECURSION_LIMIT = 256;
+/** Hard cap on nesting; beyond it the input is rejected (memory, not the stack, is the limit). */
+export const MAX_DEPTH = 1_000_000;
+
+/** Internal error: collects path segments innermost-first while it unwinds. */
+class Fault {
+  readonly segments: Array<string | number> = [];
+  constructor(readonly message: string) {}
+}
 
 /** Serializes `value` per RFC 8785. Throws CanonicalizationError on non-JSON data. */
 export function canonicalize(value: unknown): string {
-  const parts: string[] = [];
-  write(value, parts, "", new Set(), 0);
-  return parts.join("");
+  try {
+    return writeValue(value, []);
+  } catch (e) {
+    if (e instanceof Fault) throw new CanonicalizationError(e.message, pointer(e.segments.reverse()));
+    throw e;
+  }
 }
 
-function write(v: unknown, out: string[], path: string, seen: Set<object>, depth: number): void {
+/** Same as canonicalize, as UTF-8 bytes (what gets hashed and signed). */
+export function canonicalBytes(value: unknown): Buffer {
+  return Buffer.from(canonicalize(value), "utf8");
+}
+
+function pointer(segments: Array<string | number>): string {
+  let p = "";
+  for (const s of segments) p += "/" + String(s).replace(/~/g, "~0").replace(/\//g, "~1");
+  return p;
+}
+
+type WellFormed = string & { isWellFormed(): boolean };
+
+function quote(s: string): string {
+  // JSON.stringify escapes exactly as RFC 8785 requires for well-formed strings (and is native-fast).
+  if (!(s as WellFormed).isWellFormed()) throw new Fault("string holds a lone surrogate");
+  return JSON.stringify(s);
+}
+
+function scalar(v: unknown): string | undefined {
   switch (typeof v) {
     case "string":
-      out.push(quote(v, path));
-      return;
+      return quote(v);
     case "number":
-      if (!Number.isFinite(v)) throw new CanonicalizationError(`non-finite number \`${String(v)}\``, path);
-      // ES6 Number-to-string is exactly RFC 8785's number serialization (and -0 becomes 0).
-      out.push(Object.is(v, -0) ? "0" : String(v));
-      return;
+      if (v !== v || v === Infinity || v === -Infinity) throw new Fault(`non-finite number \`${String(v)}\``);
+      // ES6 Number-to-string is exactly RFC 8785's number serialization; -0 becomes "0" either way.
+      return "" + v;
     case "boolean":
-      out.push(v ? "true" : "false");
-      return;
+      return v ? "true" : "false";
     case "object":
-      break;
+      return v === null ? "null" : undefined;
     default:
-      throw new CanonicalizationError(`${typeof v} is not JSON data`, path);
+      throw new Fault(v === undefined ? "undefined is not JSON data" : `${typeof v} is not JSON data`);
   }
-  if (v === null) {
-    out.push("null");
-    return;
-  }
-  if (depth > MAX_DEPTH) throw new CanonicalizationError(`nesting deeper than ${MAX_DEPTH}`, path);
-  if (seen.has(v)) throw new CanonicalizationError("cyclic value", path);
-  seen.add(v);
-  if (Array.isArray(v)) {
-    out.push("[");
-    for (let i = 0; i < v.length; i++) {
-      if (i > 0) out.push(",");
-      if (!(i in v)) throw new CanonicalizationError("sparse array hole", `${path}/${i}`);
-      write(v[i], out, `${path}/${i}`, seen, depth + 1);
-    }
-    out.push("]");
-  } else {
-    const proto = Object.getPrototypeOf(v) as unknown;
-    if (proto !== Object.prototype && proto !== null) {
-      throw new CanonicalizationError(`${(v as object).constructor?.name ?? "exotic"} object is not JSON data`, path);
-    }
-    // Keys sort by UTF-16 code units, which is what JS string comparison does.
-    const keys = Object.keys(v).sort();
-    out.push("{");
-    let first = true;
-    for (const k of keys) {
-      const child = (v as Record<string, unknown>)[k];
-      const childPath = `${path}/${k.replace(/~/g, "~0").replace(/\//g, "~1")}`;
-      if (child === undefined) throw new CanonicalizationError("undefined is not JSON data", childPath);
-      if (!first) out.push(",");
-      first = false;
-      out.push(quote(k, childPath));
-      out.push(":");
-      write(child, out, childPath, seen, depth + 1);
-    }
-    out.push("}");
-  }
-  seen.delete(v);
 }
 
-// Matches a lone (unpaired) surrogate.
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+function checkPlainObject(v: object): void {
+  const proto = Object.getPrototypeOf(v) as unknown;
+  if (proto !== Object.prototype && proto !== null) {
+    const name = (v as { constructor?: { name?: unknown } }).constructor?.name;
+    throw new Fault(`${typeof name === "string" && name ? name : "exotic"} object is not JSON data`);
+  }
+}
 
-function quote(s: string, path: string): string {
-  if (LONE_SURROGATE.test(s)) throw new CanonicalizationError("string holds a lone surrogate", path);
-  // JSON.stringify escapes exactly as RFC 8785 requires for well-formed strings.
-  return JSON.stringify(s);
+function writeValue(v: unknown, ancestors: object[]): string {
+  const s = scalar(v);
+  if (s !== undefined) return s;
+  const obj = v as object;
+  if (ancestors.length >= RECURSION_LIMIT) return writeIterative(obj, ancestors);
+  for (let i = 0; i < ancestors.length; i++) if (ancestors[i] === obj) throw new Fault("cyclic value");
+  ancestors.push(obj);
+  let out: string;
+  if (Array.isArray(obj)) {
+    out = "[";
+    let i = 0;
+    try {
+      for (; i < obj.length; i++) {
+        const child: unknown = obj[i];
+        if (child === undefined && !(i in obj)) throw new Fault("sparse array hole");
+        out += (i === 0 ? "" : ",") + writeValue(child, ancestors);
+      }
+    } catch (e) {
+      if (e instanceof Fault) e.segments.push(i);
+      throw e;
+    }
+    out += "]";
+  } else {
+    checkPlainObject(obj);
+    // Keys sort by UTF-16 code units, which is what the default sort of strings does.
+    const keys = Object.keys(obj).sort();
+    out = "{";
+    let k = "";
+    try {
+      for (let i = 0; i < keys.length; i++) {
+        k = keys[i] as string;
+        out += (i === 0 ? "" : ",") + quote(k) + ":" + writeValue((obj as Record<string, unknown>)[k], ancestors);
+      }
+    } catch (e) {
+      if (e instanceof Fault) e.segments.push(k);
+      throw e;
+    }
+    out += "}";
+  }
+  ancestors.pop();
+  return out;
+}
+
+/** One open container on the iterative writer's stack. */
+interface Frame {
+  obj: object;
+  keys: string[] | null; // null for arrays
+  next: number;
+  length: number;
+}
+
+/** Writes a deep subtree without recursion. `outer` are the recursive writer's ancestors (for cycles/paths). */
+function writeIterative(root: object, outer: object[]): string {
+  const onPath = new Set<object>(outer);
+  const stack: Frame[] = [];
+  let out = "";
+  const open = (obj: object): void => {
+    if (outer.length + stack.length >= MAX_DEPTH) throw new Fault(`nesting deeper than ${MAX_DEPTH}`);
+    if (onPath.has(obj)) throw new Fault("cyclic value");
+    onPath.add(obj);
+    if (Array.isArray(obj)) {
+      stack.push({ obj, keys: null, next: 0, length: obj.length });
+      out += "[";
+    } else {
+      checkPlainObject(obj);
+      const keys = Object.keys(obj).sort();
+      stack.push({ obj, keys, next: 0, length: keys.length });
+      out += "{";
+    }
+  };
+  try {
+    open(root);
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1] as Frame;
+      if (top.next === top.length) {
+        out += top.keys === null ? "]" : "}";
+        onPath.delete(top.obj);
+        stack.pop();
+        continue;
+      }
+      const i = top.next++;
+      if (i > 0) out += ",";
+      let child: unknown;
+      if (top.keys === null) {
+        child = (top.obj as unknown[])[i];
+        if (child === undefined && !(i in top.obj)) throw new Fault("sparse array hole");
+      } else {
+        const k = top.keys[i] as string;
+        out += quote(k) + ":";
+        child = (top.obj as Record<string, unknown>)[k];
+      }
+      const s = scalar(child);
+      if (s !== undefined) out += s;
+      else open(child as object);
+    }
+  } catch (e) {
+    if (e instanceof Fault) {
+      // The failing child is at index `next - 1` of each open frame, innermost first.
+      for (let j = stack.length - 1; j >= 0; j--) {
+        const f = stack[j] as Frame;
+        if (f.next === 0) continue; // a frame that failed while opening has no current child
+        e.segments.push(f.keys === null ? f.next - 1 : (f.keys[f.next - 1] as string));
+      }
+    }
+    throw e;
+  }
+  return out;
 }
