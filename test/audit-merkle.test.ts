@@ -103,7 +103,8 @@ test("property: roots match the recursive definition; every generated proof veri
       assert.ok(verifyConsistency(size1, size, tree.root(size1), root, cp).ok);
       if (cp.length > 0) {
         const bad = cp.map((h) => Buffer.from(h));
-        (bad[0] as Buffer)[0] ^= 1;
+        const first = bad[0] as Buffer;
+        first[0] = (first[0] as number) ^ 1;
         assert.ok(!verifyConsistency(size1, size, tree.root(size1), root, bad).ok);
       }
     }),
