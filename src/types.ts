@@ -74,6 +74,16 @@ export interface Obligations {
   approval: ApprovalObligation | null;
 }
 
+/** A compiled budget: `limit` calls per `per` (sliding or calendar window), or a gcra rate with `burst`. */
+export interface ThrottleSpec {
+  rule: string;
+  mode: "sliding" | "calendar" | "gcra";
+  limit: number;
+  per: string;
+  perMs: number;
+  burst: number;
+}
+
 /** What decide() observed for one throttle key; the caller commits it (see engine/throttle.ts). */
 export interface ThrottleObservation {
   rule: string;
@@ -84,8 +94,14 @@ export interface ThrottleObservation {
   window: string;
   allowed: boolean;
   retryAfterMs: number;
+  /** Decision time in ms since the epoch (from `action.at`), for the caller's commit. */
+  atMs: number;
+  /** Window length (or gcra period) in ms. */
+  perMs: number;
   /** The counter value decide() read, so a replay can feed the same state back. */
   seen: ThrottleCounterView;
+  /** gcra only: the theoretical arrival time to store if the call proceeds. */
+  nextTat?: number;
 }
 
 /** A throttle counter as decide() needs it at time `at` (already reduced to the window). */

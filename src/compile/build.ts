@@ -1,0 +1,128 @@
+// Builds the executable policy from IR: condition closures, throttle key functions and the (kind, tool) index.
+import { compileCondition, type Test } from "./closures.js";
+import { makeGetter, MISSING } from "./fields.js";
+import { compileGlob, type ToolMatcher } from "./glob.js";
+import type { PolicyIR, RuleIR } from "./ir.js";
+import { ACTION_KINDS, type Action, type ActionKind, type Reason, type ThrottleSpec } from "../types.js";
+
+export interface CompiledRule {
+  readonly ir: RuleIR;
+  /** Position in evaluation order (priority tier, then declaration). */
+  readonly order: number;
+  /** null when the rule has no conditions (it matches whenever it applies). */
+  readonly test: Test | null;
+  readonly tools: ToolMatcher[] | null;
+  readonly throttle: ThrottleSpec | null;
+  readonly throttleKey: ((a: Action) => string) | null;
+  /** Engine cache: the action-independent reason, once computed (null when it depends on the action). */
+  cachedReason?: Reason | null;
+}
+
+export interface PolicyInfo {
+  readonly id: string;
+  readonly version: string;
+  readonly hash: string;
+}
+
+const MEMO_LIMIT = 4096;
+
+export class CompiledPolicy {
+  readonly info: PolicyInfo;
+  readonly rules: readonly CompiledRule[];
+  private readonly index = new Map<string, CompiledRule[]>();
+  private readonly undeclared = new Map<string, CompiledRule[]>();
+
+  constructor(
+    readonly ir: PolicyIR,
+    readonly hash: string,
+    /** The deterministic artifact text (canonical JSON) this policy was built from or serialized to. */
+    readonly artifact: string,
+  ) {
+    this.info = Object.freeze({ id: ir.id, version: ir.version, hash });
+    this.rules = ir.rules.map((r, order) => buildRule(r, order, ir));
+    for (const kind of ACTION_KINDS) {
+      this.index.set(indexKey(kind, undefined), this.applicable(kind, undefined));
+      for (const tool of Object.keys(ir.tools)) this.index.set(indexKey(kind, tool), this.applicable(kind, tool));
+    }
+  }
+
+  get id(): string {
+    return this.ir.id;
+  }
+  get version(): string {
+    return this.ir.version;
+  }
+  get mode(): "enforce" | "shadow" {
+    return this.ir.mode;
+  }
+
+  /** Rules that can apply to an action of this kind on this tool, in evaluation order. */
+  candidates(kind: ActionKind, tool: string | undefined): readonly CompiledRule[] {
+    const key = indexKey(kind, tool);
+    const hit = this.index.get(key) ?? this.undeclared.get(key);
+    if (hit) return hit;
+    const list = this.applicable(kind, tool);
+    // Memo for undeclared tools; bounded so hostile tool names cannot grow memory.
+    if (this.undeclared.size >= MEMO_LIMIT) this.undeclared.clear();
+    this.undeclared.set(key, list);
+    return list;
+  }
+
+  /** The unindexed reference: rules filtered one by one (used by the linear evaluator and tests). */
+  applicable(kind: ActionKind, tool: string | undefined): CompiledRule[] {
+    const cls = tool !== undefined && Object.hasOwn(this.ir.tools, tool) ? this.ir.tools[tool] : undefined;
+    return this.rules.filter((r) => appliesTo(r, kind, tool, cls));
+  }
+
+  /** Index statistics: how many rules each declared (kind, tool) pair evaluates. */
+  indexSummary(): Record<string, Record<string, string[]>> {
+    const out: Record<string, Record<string, string[]>> = {};
+    for (const kind of ACTION_KINDS) {
+      const byTool: Record<string, string[]> = {};
+      for (const tool of Object.keys(this.ir.tools).sort()) byTool[tool] = (this.index.get(indexKey(kind, tool)) ?? []).map((r) => r.ir.id);
+      byTool["*undeclared-or-none*"] = (this.index.get(indexKey(kind, undefined)) ?? []).map((r) => r.ir.id);
+      out[kind] = byTool;
+    }
+    return out;
+  }
+}
+
+function indexKey(kind: string, tool: string | undefined): string {
+  return tool === undefined ? `${kind}\u0000` : `${kind}\u0000\u0001${tool}`;
+}
+
+export function appliesTo(r: CompiledRule, kind: ActionKind, tool: string | undefined, cls: string | undefined): boolean {
+  const m = r.ir.match;
+  if (m.kinds !== null && !m.kinds.includes(kind)) return false;
+  if (r.tools !== null && (tool === undefined || !r.tools.some((t) => t(tool)))) return false;
+  if (m.classes !== null && (cls === undefined || !m.classes.includes(cls))) return false;
+  return true;
+}
+
+function buildRule(ir: RuleIR, order: number, policy: PolicyIR): CompiledRule {
+  const t = ir.throttle;
+  return {
+    ir,
+    order,
+    test: ir.when === null ? null : compileCondition(ir.when, policy.lists),
+    tools: ir.match.tools === null ? null : ir.match.tools.map(compileGlob),
+    throttle: t && { rule: ir.id, mode: t.mode, limit: t.limit, per: t.per, perMs: t.perMs, burst: t.burst },
+    throttleKey: t && makeThrottleKey(ir.id, t.key),
+  };
+}
+
+/** `search-budget:fin-agent-7`: rule id, then each key field's value (`:` and `%` escaped, `%00` if missing). */
+function makeThrottleKey(ruleId: string, fields: string[]): (a: Action) => string {
+  const getters = fields.map(makeGetter);
+  const enc = (v: unknown): string => {
+    if (v === MISSING) return "%00";
+    const s = typeof v === "string" ? v : JSON.stringify(v) ?? "%00";
+    const bounded = s.length > 256 ? s.slice(0, 256) : s;
+    return bounded.replace(/%/g, "%25").replace(/:/g, "%3A");
+  };
+  return (a) => {
+    let key = ruleId;
+    for (const g of getters) key += `:${enc(g(a))}`;
+    return key;
+  };
+}

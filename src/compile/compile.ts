@@ -1,0 +1,96 @@
+// compilePolicy: parse -> validate -> compose (extends, groups) -> IR -> hash -> executable policy. Pure.
+import { createHash } from "node:crypto";
+import { canonicalize } from "../canonical/jcs.js";
+import type { Diagnostic } from "../diagnostics.js";
+import { ValidationContext } from "../policy/context.js";
+import { composePolicy, type ResolvedPolicy } from "../policy/compose.js";
+import { readExtends, readPolicyDocument } from "../policy/document.js";
+import { parseSource } from "../policy/source.js";
+import { WARDEN_VERSION } from "../version.js";
+import { CompiledPolicy } from "./build.js";
+import type { PolicyIR, Scalar } from "./ir.js";
+
+export interface CompileOptions {
+  /** Name used in diagnostics and to resolve relative `extends` paths. */
+  file?: string;
+  /** Reads a policy named in `extends` (the edge supplies file access; the compiler does no I/O). */
+  readFile?: (path: string) => string;
+}
+
+export type CompileResult =
+  | { ok: true; policy: CompiledPolicy; diagnostics: Diagnostic[] }
+  | { ok: false; diagnostics: Diagnostic[] };
+
+export const ARTIFACT_FORMAT = "warden.compiled/v1";
+
+/** sha256 of the canonical (RFC 8785) form of the IR: identical across runs and machines. */
+export function policyHash(ir: PolicyIR): string {
+  return `sha256:${createHash("sha256").update(canonicalize(ir)).digest("hex")}`;
+}
+
+export function compilePolicy(source: string, options: CompileOptions = {}): CompileResult {
+  const file = options.file ?? "<inline>";
+  const diagnostics: Diagnostic[] = [];
+  const resolved = resolve(source, file, options, [file], diagnostics);
+  if (!resolved || diagnostics.some((d) => d.severity === "error")) return { ok: false, diagnostics };
+  return { ok: true, policy: buildPolicy(resolved.ir), diagnostics };
+}
+
+/** Builds the executable policy and its artifact from IR (also used when loading an artifact). */
+export function buildPolicy(ir: PolicyIR): CompiledPolicy {
+  const hash = policyHash(ir);
+  const shell = { format: ARTIFACT_FORMAT, warden: WARDEN_VERSION, hash, policy: ir };
+  const policy = new CompiledPolicy(ir, hash, "");
+  const artifact = canonicalize({ ...shell, index: policy.indexSummary() });
+  return new CompiledPolicy(ir, hash, artifact);
+}
+
+function resolve(source: string, file: string, options: CompileOptions, stack: string[], out: Diagnostic[]): ResolvedPolicy | undefined {
+  const src = parseSource(source, file);
+  out.push(...src.diagnostics);
+  if (src.diagnostics.some((d) => d.severity === "error")) return undefined;
+  const ctx = new ValidationContext(src);
+  const parents: ResolvedPolicy[] = [];
+  for (const ref of readExtends(ctx, src.value)) {
+    const path = joinRelative(file, ref);
+    if (stack.includes(path)) {
+      ctx.error("EXTENDS_CYCLE", "extends", `policy \`${path}\` extends itself through ${stack.map((s) => `\`${s}\``).join(" -> ")}`);
+      continue;
+    }
+    let text: string;
+    try {
+      if (!options.readFile) throw new Error("no file reader was given to the compiler");
+      text = options.readFile(path);
+    } catch (e) {
+      ctx.error("EXTENDS_NOT_FOUND", "extends", `cannot read parent policy \`${path}\`: ${e instanceof Error ? e.message : String(e)}`, "paths in `extends` are relative to the policy file");
+      continue;
+    }
+    const parent = resolve(text, path, options, [...stack, path], out);
+    if (parent) parents.push(parent);
+  }
+  const inherited: Record<string, Scalar[]> = {};
+  for (const p of parents) Object.assign(inherited, p.ir.lists);
+  const doc = readPolicyDocument(ctx, src.value, inherited);
+  const resolved = doc && !ctx.hasErrors ? composePolicy(ctx, parents, doc) : undefined;
+  out.push(...ctx.diagnostics);
+  return resolved;
+}
+
+/** POSIX-style join of a relative `extends` path onto the including file's directory. */
+export function joinRelative(from: string, ref: string): string {
+  if (ref.startsWith("/")) return normalize(ref);
+  const slash = from.lastIndexOf("/");
+  return normalize(slash < 0 ? ref : `${from.slice(0, slash)}/${ref}`);
+}
+
+function normalize(p: string): string {
+  const abs = p.startsWith("/");
+  const out: string[] = [];
+  for (const seg of p.split("/")) {
+    if (seg === "" || seg === ".") continue;
+    if (seg === ".." && out.length > 0 && out[out.length - 1] !== "..") out.pop();
+    else if (seg === ".." && abs) continue;
+    else out.push(seg);
+  }
+  return (abs ? "/" : "") + out.join("/");
+}

@@ -1,0 +1,195 @@
+// decide(policy, action, state) -> Decision: pure, synchronous, never throws, fails closed.
+import type { CompiledPolicy, CompiledRule, PolicyInfo } from "../compile/build.js";
+import { E, F, type Tri } from "../compile/leaf.js";
+import { evalCondition } from "../compile/interpret.js";
+import {
+  VERDICT_RANK,
+  type Action,
+  type ApprovalObligation,
+  type Decision,
+  type DecisionState,
+  type ModifyChange,
+  type Obligations,
+  type Reason,
+  type SandboxProfile,
+  type ThrottleObservation,
+  type Verdict,
+} from "../types.js";
+import { checkAction, parseTime } from "./action-check.js";
+import { applyModify, mergeSandboxes } from "./obligations.js";
+import { renderReason, staticReason } from "./reasons.js";
+import { applyThrottle, EMPTY_THROTTLE, nextTat, type ThrottleReader } from "./throttle.js";
+
+type Fired = [CompiledRule, Tri, ThrottleObservation | undefined];
+
+export interface EngineState {
+  throttle?: ThrottleReader;
+}
+
+const NO_REASONS: readonly Reason[] = Object.freeze([]);
+const NO_OBLIGATIONS: Obligations = Object.freeze({ retryAfterMs: 0, sandbox: null, modify: null, approval: null });
+const NO_STATE: DecisionState = Object.freeze({ throttle: Object.freeze({}) as Record<string, ThrottleObservation> });
+const NO_POLICY_INFO: PolicyInfo = Object.freeze({ id: "", version: "", hash: "" });
+
+/** A BLOCK that no rule produced: no policy, a malformed action, or an internal error. */
+function engineBlock(info: PolicyInfo, rule: string, code: string, message: string, field?: string): Decision {
+  const reason: Reason = { rule, code, verdict: "BLOCK", shadow: false, message };
+  if (field) reason.field = field;
+  return { verdict: "BLOCK", enforced: true, reasons: [reason], shadow: NO_REASONS as Reason[], obligations: NO_OBLIGATIONS, state: NO_STATE, policy: info };
+}
+
+/** Decides with the compiled index and closures (the production path). */
+export function decide(policy: CompiledPolicy | null | undefined, action: unknown, state?: EngineState): Decision {
+  return run(policy, action, state, false);
+}
+
+/** Decides with no index and the plain interpreter: the reference the indexed path is tested against. */
+export function decideLinear(policy: CompiledPolicy | null | undefined, action: unknown, state?: EngineState): Decision {
+  return run(policy, action, state, true);
+}
+
+function run(policy: CompiledPolicy | null | undefined, action: unknown, state: EngineState | undefined, linear: boolean): Decision {
+  if (policy === null || policy === undefined) {
+    return engineBlock(NO_POLICY_INFO, "engine", "NO_POLICY", "no policy is loaded, so every action is blocked");
+  }
+  try {
+    const problem = checkAction(action);
+    if (problem) return engineBlock(policy.info, "engine", "INVALID_ACTION", `malformed action: ${problem.message}`, problem.field || undefined);
+    return evaluate(policy, action as Action, state, linear);
+  } catch (e) {
+    // An engine fault is never a permission.
+    const msg = e instanceof Error ? e.message : String(e);
+    return engineBlock(policy.info, "engine", "RUNTIME_ERROR", `internal error while deciding: ${msg.slice(0, 200)}`);
+  }
+}
+
+function evaluate(policy: CompiledPolicy, a: Action, state: EngineState | undefined, linear: boolean): Decision {
+  const ir = policy.ir;
+  const rules = linear ? policy.applicable(a.kind, a.tool) : policy.candidates(a.kind, a.tool);
+  let allowFired = false;
+  let rank = -1;
+  let fired: Fired[] | null = null;
+  let shadowFired: Fired[] | null = null;
+  let throttleState: Record<string, ThrottleObservation> | null = null;
+
+  for (let i = 0; i < rules.length; i++) {
+    const r = rules[i] as CompiledRule;
+    const res: Tri = r.test === null ? 1 : linear ? evalCondition(r.ir.when!, a, ir.lists) : r.test(a);
+    if (res === F) continue;
+    const verdict = r.ir.verdict;
+    // Indeterminate (missing / ill-typed data) fires restrictive rules and never an ALLOW rule.
+    if (res === E && verdict === "ALLOW") continue;
+    let obs: ThrottleObservation | undefined;
+    if (r.throttle !== null) {
+      const seen = observeThrottle(r, a, state?.throttle ?? EMPTY_THROTTLE);
+      (throttleState ??= {})[seen.key] = obs = seen.observation;
+      if (obs.allowed && res !== E) continue;
+    }
+    const entry: Fired = [r, res, obs];
+    if (r.ir.shadow) {
+      (shadowFired ??= []).push(entry);
+      continue;
+    }
+    (fired ??= []).push(entry);
+    if (verdict === "ALLOW") allowFired = true;
+    else if (VERDICT_RANK[verdict] > rank) rank = VERDICT_RANK[verdict];
+  }
+
+  const base: Verdict = allowFired ? "ALLOW" : ir.default;
+  let verdict: Verdict = rank > VERDICT_RANK[base] ? (rankToVerdict(rank)) : base;
+  const reasons: Reason[] = fired === null ? [] : fired.map(([r, res, obs]) => reasonFor(r, policy, a, res, obs));
+  if (!allowFired) {
+    reasons.push({
+      rule: "default",
+      code: ir.default === "BLOCK" ? "DEFAULT_BLOCK" : "DEFAULT_ALLOW",
+      verdict: ir.default,
+      shadow: false,
+      message: ir.default === "BLOCK" ? `no rule allows ${a.tool !== undefined ? `tool \`${a.tool}\`` : `this ${a.kind}`}; the policy's default is BLOCK` : "no rule matched; the policy's default is ALLOW",
+    });
+  }
+  const obligations: CollectedObligations = fired === null ? { value: NO_OBLIGATIONS } : collectObligations(fired, a);
+  if (obligations.failure) {
+    verdict = "BLOCK";
+    reasons.push({ rule: obligations.failure.rule, code: "MODIFY_FAILED", verdict: "BLOCK", shadow: false, field: obligations.failure.field, message: obligations.failure.message });
+  }
+  if (reasons.length > 1) reasons.sort((x, y) => VERDICT_RANK[y.verdict] - VERDICT_RANK[x.verdict]);
+  const shadow: Reason[] = shadowFired === null ? (NO_REASONS as Reason[]) : shadowFired.map(([r, res, obs]) => reasonFor(r, policy, a, res, obs));
+  const decision: Decision = {
+    verdict,
+    enforced: true,
+    reasons,
+    shadow,
+    obligations: obligations.value,
+    state: throttleState === null ? NO_STATE : { throttle: throttleState },
+    policy: policy.info,
+  };
+  if (ir.mode === "shadow") {
+    // A policy in shadow mode computes and reports everything and enforces nothing.
+    return {
+      verdict: "ALLOW",
+      enforced: false,
+      reasons: NO_REASONS as Reason[],
+      shadow: [...reasons.map((x) => ({ ...x, shadow: true })), ...shadow],
+      obligations: NO_OBLIGATIONS,
+      state: decision.state,
+      policy: policy.info,
+      shadowVerdict: verdict,
+    };
+  }
+  return decision;
+}
+
+function rankToVerdict(rank: number): Verdict {
+  return (["ALLOW", "MODIFY", "THROTTLE", "SANDBOX", "ESCALATE", "BLOCK"] as const)[rank] as Verdict;
+}
+
+function reasonFor(r: CompiledRule, policy: CompiledPolicy, a: Action, res: Tri, obs: ThrottleObservation | undefined): Reason {
+  if (res === 1 && obs === undefined) {
+    if (r.cachedReason === undefined) r.cachedReason = staticReason(r);
+    if (r.cachedReason !== null) return r.cachedReason;
+  }
+  return renderReason(r, policy.ir, a, res, obs);
+}
+
+function observeThrottle(r: CompiledRule, a: Action, reader: ThrottleReader): { key: string; observation: ThrottleObservation } {
+  const spec = r.throttle!;
+  const key = r.throttleKey!(a);
+  const atMs = typeof a.at === "string" ? parseTime(a.at) : undefined;
+  if (atMs === undefined) {
+    // Without a time no window can be computed: fail closed with a full-window retry.
+    const seen = EMPTY_THROTTLE.read(key, spec, 0);
+    return { key, observation: { rule: spec.rule, mode: spec.mode, count: 0, limit: spec.limit, window: spec.per, allowed: false, retryAfterMs: Math.ceil(spec.perMs), atMs: 0, perMs: spec.perMs, seen } };
+  }
+  const seen = reader.read(key, spec, atMs);
+  const out = applyThrottle(spec, seen, atMs);
+  const observation: ThrottleObservation = { rule: spec.rule, mode: spec.mode, count: out.count, limit: spec.limit, window: spec.per, allowed: out.allowed, retryAfterMs: out.retryAfterMs, atMs, perMs: spec.perMs, seen };
+  if (spec.mode === "gcra") observation.nextTat = nextTat(spec, seen, atMs);
+  return { key, observation };
+}
+
+interface CollectedObligations {
+  value: Obligations;
+  failure?: { rule: string; field: string; message: string };
+}
+
+function collectObligations(fired: Fired[], a: Action): CollectedObligations {
+  let retryAfterMs = 0;
+  const sandboxes: SandboxProfile[] = [];
+  const changes: Array<ModifyChange & { rule: string }> = [];
+  let approval: ApprovalObligation | null = null;
+  for (const [r, , obs] of fired) {
+    const ir = r.ir;
+    if (obs && !obs.allowed) retryAfterMs = Math.max(retryAfterMs, obs.retryAfterMs);
+    if (ir.throttle && !obs) retryAfterMs = Math.max(retryAfterMs, Math.ceil(ir.throttle.perMs));
+    if (ir.sandbox) sandboxes.push(ir.sandbox);
+    if (ir.modify) for (const c of ir.modify) changes.push({ ...c, rule: ir.id });
+    // Rules are in priority order, so the first approval obligation is the highest tier's.
+    if (ir.approval && approval === null) approval = { rule: ir.id, group: ir.approval.group, timeoutMs: ir.approval.timeoutMs, onTimeout: "deny" };
+  }
+  if (retryAfterMs === 0 && sandboxes.length === 0 && changes.length === 0 && approval === null) return { value: NO_OBLIGATIONS };
+  const value: Obligations = { retryAfterMs, sandbox: sandboxes.length ? mergeSandboxes(sandboxes) : null, modify: null, approval };
+  if (changes.length === 0) return { value };
+  const m = applyModify(a, changes);
+  value.modify = m.obligation;
+  return m.failure ? { value, failure: m.failure } : { value };
+}

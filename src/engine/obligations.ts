@@ -1,0 +1,83 @@
+// Obligations of fired rules: MODIFY changes applied to a copy, SANDBOX profiles merged restrictively.
+import { readField, MISSING } from "../compile/fields.js";
+import type { Action, ModifyChange, ModifyObligation, SandboxProfile } from "../types.js";
+
+export interface ModifyResult {
+  obligation: ModifyObligation;
+  /** Set when a change could not be applied to a value that is present (fail closed: BLOCK). */
+  failure?: { rule: string; field: string; message: string };
+}
+
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/** Returns a copy of `root` with `path` set to `value`, copying only the objects along the path. */
+function setPath(root: unknown, segs: string[], value: unknown): unknown {
+  const [head, ...rest] = segs as [string, ...string[]];
+  if (Array.isArray(root)) {
+    const copy = root.slice();
+    copy[Number(head)] = rest.length === 0 ? value : setPath(root[Number(head)], rest, value);
+    return copy;
+  }
+  const copy: Record<string, unknown> = { ...(root as Record<string, unknown>) };
+  // defineProperty keeps keys like `__proto__` as plain data.
+  Object.defineProperty(copy, head, {
+    value: rest.length === 0 ? value : setPath((root as Record<string, unknown>)[head], rest, value),
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
+  return copy;
+}
+
+export function applyModify(action: Action, changes: Array<ModifyChange & { rule: string }>): ModifyResult {
+  let current: Action = action;
+  const applied: ModifyObligation["changes"] = [];
+  let failure: ModifyResult["failure"];
+  for (const c of changes) {
+    const segs = c.field.split(".");
+    const v = readField(current, c.field);
+    const parent = segs.length > 1 ? readField(current, segs.slice(0, -1).join(".")) : current;
+    const parentOk = parent !== MISSING && typeof parent === "object" && parent !== null;
+    let next: unknown = MISSING;
+    if (c.op === "redact" && v !== MISSING) next = c.with;
+    else if (c.op === "replace" && parentOk) next = c.value;
+    else if (c.op === "clamp" && v !== MISSING) {
+      if (typeof v === "number" && Number.isFinite(v)) {
+        next = Math.min(c.max ?? v, Math.max(c.min ?? v, v));
+      } else {
+        failure ??= { rule: c.rule, field: c.field, message: `cannot clamp \`${c.field}\`: it is not a finite number` };
+      }
+    }
+    if (next !== MISSING && !(Array.isArray(parent) && !/^(0|[1-9]\d*)$/.test(segs[segs.length - 1] ?? ""))) {
+      current = setPath(current, segs, next) as Action;
+      applied.push({ ...c, applied: true });
+    } else applied.push({ ...c, applied: false });
+  }
+  const result: ModifyResult = { obligation: { changes: applied, action: current } };
+  if (failure) result.failure = failure;
+  return result;
+}
+
+function intersect(lists: string[][]): string[] {
+  const specified = lists.filter((l) => l.length > 0);
+  if (specified.length === 0) return [];
+  return (specified[0] as string[]).filter((x) => specified.every((l) => l.includes(x)));
+}
+
+const union = (lists: string[][]): string[] => [...new Set(lists.flat())];
+
+/** Several SANDBOX rules fired: allows intersect, denies and read-only paths accumulate. */
+export function mergeSandboxes(profiles: SandboxProfile[]): SandboxProfile {
+  if (profiles.length === 1) return profiles[0] as SandboxProfile;
+  const set: Record<string, string> = {};
+  for (const p of profiles) for (const [k, v] of Object.entries(p.env.set)) if (!hasOwn.call(set, k)) set[k] = v;
+  return {
+    filesystem: {
+      allow: intersect(profiles.map((p) => p.filesystem.allow)),
+      readOnly: union(profiles.map((p) => p.filesystem.readOnly)),
+      deny: union(profiles.map((p) => p.filesystem.deny)),
+    },
+    network: { allow: intersect(profiles.map((p) => p.network.allow)), deny: union(profiles.map((p) => p.network.deny)) },
+    env: { allow: intersect(profiles.map((p) => p.env.allow)), set },
+  };
+}

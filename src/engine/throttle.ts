@@ -1,0 +1,57 @@
+// Throttle arithmetic (pure): sliding and calendar budgets, and GCRA smooth rates, over counters the caller keeps.
+import type { ThrottleCounterView, ThrottleSpec } from "../types.js";
+
+export type { ThrottleSpec };
+
+/** Supplies counters to decide(); implementations reduce what they store to the view at `atMs`. */
+export interface ThrottleReader {
+  read(key: string, spec: ThrottleSpec, atMs: number): ThrottleCounterView;
+}
+
+export interface ThrottleOutcome {
+  allowed: boolean;
+  count: number;
+  retryAfterMs: number;
+}
+
+/** The budget decision for one key, from the counter view decide() was given. */
+export function applyThrottle(spec: ThrottleSpec, view: ThrottleCounterView, atMs: number): ThrottleOutcome {
+  if (spec.mode === "sliding") {
+    const count = view.mode === "sliding" ? view.count : 0;
+    const oldest = view.mode === "sliding" ? view.oldest : null;
+    if (count < spec.limit) return { allowed: true, count: count + 1, retryAfterMs: 0 };
+    // The `limit`-th most recent allowed call must leave the window before another fits.
+    const retry = oldest === null ? spec.perMs : oldest + spec.perMs - atMs;
+    return { allowed: false, count: count + 1, retryAfterMs: Math.max(1, Math.ceil(retry)) };
+  }
+  if (spec.mode === "calendar") {
+    const windowStart = calendarWindowStart(atMs, spec.perMs);
+    const count = view.mode === "calendar" && view.windowStart === windowStart ? view.count : 0;
+    if (count < spec.limit) return { allowed: true, count: count + 1, retryAfterMs: 0 };
+    return { allowed: false, count: count + 1, retryAfterMs: Math.max(1, windowStart + spec.perMs - atMs) };
+  }
+  // GCRA: one call every `interval`, with `burst` calls absorbed at once.
+  const interval = spec.perMs / spec.limit;
+  const tolerance = (spec.burst - 1) * interval;
+  const tat = Math.max(view.mode === "gcra" && view.tat !== null ? view.tat : atMs, atMs);
+  const used = Math.ceil((tat - atMs) / interval);
+  if (tat - atMs <= tolerance) return { allowed: true, count: used + 1, retryAfterMs: 0 };
+  return { allowed: false, count: used + 1, retryAfterMs: Math.max(1, Math.ceil(tat - tolerance - atMs)) };
+}
+
+/** Start of the UTC-aligned calendar window holding `atMs`. */
+export function calendarWindowStart(atMs: number, perMs: number): number {
+  return Math.floor(atMs / perMs) * perMs;
+}
+
+/** The new GCRA theoretical arrival time after an allowed call. */
+export function nextTat(spec: ThrottleSpec, view: ThrottleCounterView, atMs: number): number {
+  const tat = Math.max(view.mode === "gcra" && view.tat !== null ? view.tat : atMs, atMs);
+  return tat + spec.perMs / spec.limit;
+}
+
+/** A reader that has seen nothing: every budget starts empty. */
+export const EMPTY_THROTTLE: ThrottleReader = {
+  read: (_key, spec) =>
+    spec.mode === "sliding" ? { mode: "sliding", count: 0, oldest: null } : spec.mode === "calendar" ? { mode: "calendar", windowStart: -1, count: 0 } : { mode: "gcra", tat: null },
+};

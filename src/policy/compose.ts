@@ -1,0 +1,120 @@
+// Composition: merges parents (`extends`) and rule groups (`use`) into one policy; a child never weakens a parent's BLOCK.
+import type { PolicyIR, RuleIR, Scalar } from "../compile/ir.js";
+import { canonicalize } from "../canonical/jcs.js";
+import { VERDICT_RANK } from "../types.js";
+import type { ValidationContext } from "./context.js";
+import type { PolicyDocument } from "./document.js";
+import { joinPath } from "./source.js";
+
+/** A policy with its own parents already merged in (groups kept for children to `use`). */
+export interface ResolvedPolicy {
+  ir: PolicyIR;
+  groups: Record<string, RuleIR[]>;
+  /** Whether `default`/`mode` were set anywhere in the chain. */
+  hasDefault: boolean;
+}
+
+const same = (a: unknown, b: unknown): boolean => canonicalize(a) === canonicalize(b);
+
+function mergeParent(ctx: ValidationContext, acc: ResolvedPolicy, p: ResolvedPolicy, at: string): void {
+  for (const [name, values] of Object.entries(p.ir.lists)) {
+    if (Object.hasOwn(acc.ir.lists, name) && !same(acc.ir.lists[name], values)) {
+      ctx.error("EXTENDS_MISMATCH", at, `parents define list \`${name}\` differently`);
+    } else acc.ir.lists[name] = values;
+  }
+  for (const [tool, cls] of Object.entries(p.ir.tools)) {
+    if (Object.hasOwn(acc.ir.tools, tool) && acc.ir.tools[tool] !== cls) {
+      ctx.error("EXTENDS_MISMATCH", at, `parents declare tool \`${tool}\` as \`${acc.ir.tools[tool]}\` and \`${cls}\``);
+    } else acc.ir.tools[tool] = cls;
+  }
+  for (const [name, rules] of Object.entries(p.groups)) {
+    if (Object.hasOwn(acc.groups, name) && !same(acc.groups[name], rules)) ctx.error("EXTENDS_MISMATCH", at, `parents define rule group \`${name}\` differently`);
+    else acc.groups[name] = rules;
+  }
+  for (const rule of p.ir.rules) {
+    const i = acc.ir.rules.findIndex((r) => r.id === rule.id);
+    if (i < 0) acc.ir.rules.push(rule);
+    else if (!same(acc.ir.rules[i], rule)) ctx.error("EXTENDS_MISMATCH", at, `parents define rule \`${rule.id}\` differently`);
+  }
+  acc.ir.sensitive.push(...p.ir.sensitive);
+  if (p.hasDefault) {
+    // Several parents: the most restrictive default and the enforcing mode win.
+    if (!acc.hasDefault || p.ir.default === "BLOCK") acc.ir.default = p.ir.default;
+    if (!acc.hasDefault || p.ir.mode === "enforce") acc.ir.mode = p.ir.mode;
+    acc.hasDefault = true;
+  }
+}
+
+export function composePolicy(ctx: ValidationContext, parents: ResolvedPolicy[], doc: PolicyDocument): ResolvedPolicy {
+  const acc: ResolvedPolicy = {
+    ir: { id: doc.id, version: doc.version, default: "BLOCK", mode: "enforce", lists: {}, tools: {}, sensitive: [], rules: [] },
+    groups: {},
+    hasDefault: false,
+  };
+  for (const p of parents) mergeParent(ctx, acc, p, "extends");
+  const inherited = new Set(acc.ir.rules.map((r) => r.id));
+
+  for (const [name, values] of Object.entries(doc.lists)) {
+    if (Object.hasOwn(acc.ir.lists, name) && !same(acc.ir.lists[name], values)) {
+      ctx.error("EXTENDS_MISMATCH", joinPath("lists", name), `list \`${name}\` is defined by a parent policy; a child may not change it`, "parent rules rely on it; declare a list with a new name");
+    } else acc.ir.lists[name] = values as Scalar[];
+  }
+  for (const [tool, cls] of Object.entries(doc.tools)) {
+    if (Object.hasOwn(acc.ir.tools, tool) && acc.ir.tools[tool] !== cls) {
+      ctx.error("EXTENDS_MISMATCH", joinPath("tools", tool), `tool \`${tool}\` is declared \`${acc.ir.tools[tool]}\` by a parent; a child may not reclassify it`);
+    } else acc.ir.tools[tool] = cls;
+  }
+  for (const [name, rules] of Object.entries(doc.groups)) {
+    if (Object.hasOwn(acc.groups, name)) ctx.error("EXTENDS_MISMATCH", joinPath("groups", name), `rule group \`${name}\` is already defined by a parent`);
+    else acc.groups[name] = rules;
+  }
+
+  const own: RuleIR[] = [...doc.rules];
+  doc.use.forEach((name, i) => {
+    const group = acc.groups[name];
+    if (!group) {
+      const known = Object.keys(acc.groups);
+      ctx.error("UNKNOWN_GROUP", joinPath("use", i), `rule group \`${name}\` is not defined`, known.length ? `defined groups: ${known.join(", ")}` : "define it under `groups:` here or in a parent");
+    } else own.push(...group);
+  });
+
+  for (const rule of own) {
+    const at = doc.rulePaths.get(rule.id) ?? "rules";
+    const i = acc.ir.rules.findIndex((r) => r.id === rule.id);
+    if (i < 0) {
+      acc.ir.rules.push(rule);
+      continue;
+    }
+    const parent = acc.ir.rules[i] as RuleIR;
+    if (!inherited.has(rule.id)) {
+      ctx.error("DUPLICATE_RULE_ID", at, `rule id \`${rule.id}\` appears twice (rules and a used group)`);
+    } else if (parent.verdict === "BLOCK" && !parent.shadow) {
+      ctx.error("WEAKENS_PARENT", at, `rule \`${rule.id}\` overrides a BLOCK rule of parent policy \`${parent.from}\``, "a child can add rules but never replace a parent's BLOCK; give the new rule its own id");
+    } else if (VERDICT_RANK[rule.verdict] < VERDICT_RANK[parent.verdict] || (rule.shadow && !parent.shadow)) {
+      ctx.error("WEAKENS_PARENT", at, `rule \`${rule.id}\` overrides parent rule (${parent.verdict}${parent.shadow ? ", shadow" : ""}) with a weaker ${rule.verdict}${rule.shadow ? " shadow" : ""} rule`);
+    } else acc.ir.rules[i] = rule;
+  }
+
+  acc.ir.sensitive.push(...doc.sensitive);
+  acc.ir.sensitive = [...new Set(acc.ir.sensitive)].sort();
+  if (doc.default !== undefined) {
+    if (acc.hasDefault && acc.ir.default === "BLOCK" && doc.default === "ALLOW") {
+      ctx.error("WEAKENS_PARENT", "default", "a child cannot change a parent's `default: BLOCK` to ALLOW");
+    } else acc.ir.default = doc.default;
+  }
+  if (doc.mode !== undefined) {
+    if (acc.hasDefault && acc.ir.mode === "enforce" && doc.mode === "shadow") {
+      ctx.error("WEAKENS_PARENT", "mode", "a child cannot put an enforcing parent policy in shadow mode", "roll out in shadow with rules marked `shadow: true` instead");
+    } else acc.ir.mode = doc.mode;
+  }
+  acc.hasDefault = acc.hasDefault || doc.default !== undefined;
+  // Higher priority tiers first; within a tier, declaration order (parents first) is kept.
+  acc.ir.rules = acc.ir.rules.map((r, i) => ({ r, i })).sort((a, b) => b.r.tier - a.r.tier || a.i - b.i).map((x) => x.r);
+  const classes = new Set(Object.values(acc.ir.tools));
+  for (const rule of own) {
+    for (const c of rule.match.classes ?? []) {
+      if (!classes.has(c)) ctx.warn("UNKNOWN_TOOL_CLASS", joinPath(doc.rulePaths.get(rule.id) ?? "rules", "match.class"), `rule \`${rule.id}\` matches class \`${c}\`, which no declared tool has`);
+    }
+  }
+  return acc;
+}

@@ -1,0 +1,283 @@
+// Validates `when` conditions (all / any / not / leaf operators) into condition IR.
+import type { ArgIR, CondIR, LeafIR, Op, Scalar } from "../compile/ir.js";
+import { doubleIsExact, parseDecimal } from "../compile/decimal.js";
+import { compareQuantity, parseQuantity, quantityText, toBaseNumber } from "../compile/units.js";
+import { describeType, isRecord, type ValidationContext } from "./context.js";
+import { joinPath } from "./source.js";
+
+export const OPERATORS: readonly Op[] = [
+  "eq", "ne", "in", "not_in", "lt", "lte", "gt", "gte", "between", "exists", "missing",
+  "contains", "starts_with", "ends_with", "longer_than", "shorter_than", "larger_than", "smaller_than",
+];
+const STRING_OPS: readonly Op[] = ["eq", "ne", "in", "not_in", "contains", "starts_with", "ends_with"];
+const LEAF_KEYS = ["field", "ignore_case", ...OPERATORS];
+const COMBINATORS = ["all", "any", "not"];
+
+/** Action fields a condition may name; `*` means any sub-path is allowed. */
+const FIELD_ROOTS: Record<string, "leaf" | "tree" | "agent"> = {
+  kind: "leaf", at: "leaf", tool: "leaf", text: "leaf", model: "leaf",
+  agent: "agent", args: "tree", context: "tree", result: "tree",
+};
+
+export interface ConditionScope {
+  lists: Record<string, Scalar[]>;
+}
+
+/** Why `field` cannot name an action field, or undefined when it can. */
+export function fieldPathProblem(field: string): { message: string; help?: string } | undefined {
+  const segs = field.split(".");
+  const root = segs[0] as string;
+  const kind = FIELD_ROOTS[root];
+  if (field.length === 0 || segs.some((s) => s.length === 0)) return { message: `field \`${field}\` has an empty segment`, help: "write paths like `args.amount`" };
+  if (segs.some((s) => s.includes("*"))) return { message: `field \`${field}\` uses a glob; globs are only allowed in scan conditions` };
+  if (kind === undefined) return { message: `field \`${field}\` does not start with an action field`, help: `action fields: ${Object.keys(FIELD_ROOTS).join(", ")}` };
+  if (kind === "leaf" && segs.length > 1) return { message: `field \`${root}\` is a string; \`${field}\` cannot exist` };
+  if (kind === "agent") {
+    const sub = segs[1];
+    const ok = segs.length === 1 || ((sub === "id" || sub === "role") && segs.length === 2) || (sub === "labels" && segs.length <= 3);
+    if (!ok) return { message: `field \`${field}\` is not an agent field`, help: "agent fields: agent.id, agent.role, agent.labels.<name>" };
+  }
+  return undefined;
+}
+
+/** Checks a field path such as `args.counterparty`; reports and returns false when impossible. */
+export function checkFieldPath(ctx: ValidationContext, field: unknown, path: string): field is string {
+  if (typeof field !== "string") {
+    ctx.error("TYPE_MISMATCH", path, `field must be a dotted path such as \`args.amount\`, got ${describeType(field)}`);
+    return false;
+  }
+  const problem = fieldPathProblem(field);
+  if (problem) ctx.error("UNKNOWN_FIELD_PATH", path, problem.message, problem.help);
+  return problem === undefined;
+}
+
+export function readCondition(ctx: ValidationContext, v: unknown, path: string, scope: ConditionScope): CondIR | undefined {
+  if (!isRecord(v)) {
+    ctx.error("TYPE_MISMATCH", path, `a condition must be a mapping (\`all\`, \`any\`, \`not\` or \`field\` + operator), got ${describeType(v)}`);
+    return undefined;
+  }
+  const keys = Object.keys(v);
+  const combinators = keys.filter((k) => COMBINATORS.includes(k));
+  if (combinators.length > 0) {
+    if (keys.length > 1) {
+      ctx.error("AMBIGUOUS_CONDITION", path, `a condition with \`${combinators[0]}\` must have no other keys (found ${keys.map((k) => `\`${k}\``).join(", ")})`, "nest the other parts inside `all`");
+      return undefined;
+    }
+    const key = combinators[0] as "all" | "any" | "not";
+    const inner = v[key];
+    const p = joinPath(path, key);
+    if (key === "not") {
+      const c = readCondition(ctx, inner, p, scope);
+      return c && { not: c };
+    }
+    if (!Array.isArray(inner)) {
+      ctx.error("TYPE_MISMATCH", p, `\`${key}\` takes a list of conditions, got ${describeType(inner)}`);
+      return undefined;
+    }
+    if (inner.length === 0) {
+      ctx.error("EMPTY_CONDITION", p, `\`${key}\` has no conditions`, key === "all" ? "an empty `all` would match everything; remove `when` instead" : "an empty `any` can never match; remove the rule or add conditions");
+      return undefined;
+    }
+    const items = inner.map((c, i) => readCondition(ctx, c, joinPath(p, i), scope));
+    if (items.some((c) => c === undefined)) return undefined;
+    return key === "all" ? { all: items as CondIR[] } : { any: items as CondIR[] };
+  }
+  return readLeaf(ctx, v, path, scope);
+}
+
+function readLeaf(ctx: ValidationContext, v: Record<string, unknown>, path: string, scope: ConditionScope): LeafIR | undefined {
+  const unknown = Object.keys(v).filter((k) => !LEAF_KEYS.includes(k));
+  if (unknown.length > 0) {
+    for (const k of unknown) {
+      ctx.error("UNKNOWN_OPERATOR", joinPath(path, k), `unknown operator \`${k}\``, `operators: ${OPERATORS.join(", ")}; combinators: all, any, not`, true);
+    }
+    return undefined;
+  }
+  const ops = OPERATORS.filter((o) => Object.hasOwn(v, o));
+  if (!Object.hasOwn(v, "field")) {
+    ctx.error("EMPTY_CONDITION", path, "condition has no `field`", "write e.g. `{ field: args.amount, gt: 10000 }`");
+    return undefined;
+  }
+  if (ops.length === 0) {
+    ctx.error("EMPTY_CONDITION", path, `condition on \`${String(v["field"])}\` has no operator`, `operators: ${OPERATORS.join(", ")}`);
+    return undefined;
+  }
+  if (ops.length > 1) {
+    ctx.error("AMBIGUOUS_CONDITION", path, `condition has several operators (${ops.map((o) => `\`${o}\``).join(", ")})`, "use `all` with one condition per operator");
+    return undefined;
+  }
+  if (!checkFieldPath(ctx, v["field"], joinPath(path, "field"))) return undefined;
+  const op = ops[0] as Op;
+  const ignoreCase = v["ignore_case"] ?? false;
+  if (typeof ignoreCase !== "boolean") {
+    ctx.error("TYPE_MISMATCH", joinPath(path, "ignore_case"), `\`ignore_case\` must be true or false, got ${describeType(ignoreCase)}`);
+    return undefined;
+  }
+  if (ignoreCase && !STRING_OPS.includes(op)) {
+    ctx.error("INVALID_VALUE", joinPath(path, "ignore_case"), `\`ignore_case\` does not apply to \`${op}\``, `it applies to ${STRING_OPS.join(", ")}`);
+    return undefined;
+  }
+  const arg = readOperand(ctx, op, v[op], joinPath(path, op), scope);
+  if (!arg) return undefined;
+  if (ignoreCase && !stringish(arg, scope)) {
+    ctx.error("TYPE_MISMATCH", joinPath(path, op), `\`ignore_case\` needs string operands for \`${op}\``);
+    return undefined;
+  }
+  return { field: v["field"] as string, op, arg, ignoreCase };
+}
+
+function stringish(arg: ArgIR, scope: ConditionScope): boolean {
+  if (arg.kind === "string") return true;
+  if (arg.kind === "set") return arg.values.every((x) => typeof x === "string");
+  if (arg.kind === "list") return (scope.lists[arg.name] ?? []).every((x) => typeof x === "string");
+  return false;
+}
+
+function readOperand(ctx: ValidationContext, op: Op, raw: unknown, path: string, scope: ConditionScope): ArgIR | undefined {
+  switch (op) {
+    case "exists":
+    case "missing":
+      if (raw !== true) {
+        ctx.error("INVALID_VALUE", path, `\`${op}\` takes \`true\`, got ${describeType(raw)}`, op === "exists" ? "for the opposite use `missing: true`" : "for the opposite use `exists: true`");
+        return undefined;
+      }
+      return { kind: "none" };
+    case "eq":
+    case "ne":
+    case "contains":
+      return readScalar(ctx, raw, path, op);
+    case "starts_with":
+    case "ends_with":
+      if (typeof raw !== "string") {
+        ctx.error("TYPE_MISMATCH", path, `\`${op}\` takes a string, got ${describeType(raw)}`);
+        return undefined;
+      }
+      return { kind: "string", value: raw };
+    case "in":
+    case "not_in":
+      return readSet(ctx, raw, path, op, scope);
+    case "lt":
+    case "lte":
+    case "gt":
+    case "gte":
+      return readOrdered(ctx, raw, path, op);
+    case "between": {
+      if (!Array.isArray(raw) || raw.length !== 2) {
+        ctx.error("TYPE_MISMATCH", path, `\`between\` takes a list of two bounds \`[low, high]\`, got ${describeType(raw)}`);
+        return undefined;
+      }
+      const lo = readOrdered(ctx, raw[0], joinPath(path, 0), op);
+      const hi = readOrdered(ctx, raw[1], joinPath(path, 1), op);
+      if (!lo || !hi) return undefined;
+      if (lo.kind !== hi.kind) {
+        ctx.error("UNIT_MISMATCH", path, "`between` bounds must both be numbers or both quantities");
+        return undefined;
+      }
+      if (lo.kind === "quantity" && hi.kind === "quantity") {
+        const a = parseQuantity(lo.text);
+        const b = parseQuantity(hi.text);
+        const cmp = a.ok && b.ok ? compareQuantity(a.quantity, b.quantity) : undefined;
+        if (cmp === undefined) {
+          ctx.error("UNIT_MISMATCH", path, `\`between\` bounds \`${lo.text}\` and \`${hi.text}\` have incompatible units`);
+          return undefined;
+        }
+        if (cmp > 0) ctx.error("INVALID_VALUE", path, `\`between\` low bound \`${lo.text}\` is above high bound \`${hi.text}\``);
+      }
+      return { kind: "range", lo, hi };
+    }
+    case "longer_than":
+    case "shorter_than":
+      if (typeof raw !== "number" || !Number.isSafeInteger(raw) || raw < 0) {
+        ctx.error("TYPE_MISMATCH", path, `\`${op}\` takes a non-negative whole number (characters or items), got ${describeType(raw)}`);
+        return undefined;
+      }
+      return { kind: "count", value: raw };
+    case "larger_than":
+    case "smaller_than": {
+      if (typeof raw === "number" && Number.isSafeInteger(raw) && raw >= 0) return { kind: "bytes", value: raw };
+      const q = parseQuantity(raw);
+      if (q.ok && q.quantity.unit.dimension === "size") {
+        const bytes = toBaseNumber(q.quantity);
+        if (Number.isSafeInteger(Math.ceil(bytes)) && bytes >= 0) return { kind: "bytes", value: bytes };
+      }
+      ctx.error("TYPE_MISMATCH", path, `\`${op}\` takes a size such as \`10 kB\` or a number of bytes, got ${describeType(raw)}`, "units: B, kB, MB, GB, KiB, MiB, GiB");
+      return undefined;
+    }
+  }
+}
+
+function readScalar(ctx: ValidationContext, raw: unknown, path: string, op: Op): ArgIR | undefined {
+  if (typeof raw === "string") return { kind: "string", value: raw };
+  if (typeof raw === "boolean") return { kind: "bool", value: raw };
+  if (raw === null) return { kind: "null" };
+  if (typeof raw === "number") return readNumber(ctx, raw, path);
+  if (isRecord(raw) && (Object.hasOwn(raw, "quantity") || Object.hasOwn(raw, "decimal"))) return readOrdered(ctx, raw, path, op);
+  ctx.error("TYPE_MISMATCH", path, `\`${op}\` takes a string, number, boolean or null, got ${describeType(raw)}`, "for quantities write `{ quantity: \"0.75 mg/m2\" }`");
+  return undefined;
+}
+
+function readNumber(ctx: ValidationContext, raw: number, path: string): ArgIR | undefined {
+  if (!ctx.checkNumber(raw, path)) return undefined;
+  const text = ctx.src.numberText.get(path) ?? String(raw);
+  const exact = parseDecimal(text);
+  if (exact && !doubleIsExact(exact)) {
+    ctx.error("LOSSY_NUMBER", path, `number \`${text}\` cannot be held exactly by a double`, `quote it (\`"${text}"\`) to compare it as an exact decimal`);
+    return undefined;
+  }
+  return { kind: "number", text: exact ? text : String(raw) };
+}
+
+function readOrdered(ctx: ValidationContext, raw: unknown, path: string, op: Op): ArgIR | undefined {
+  if (typeof raw === "number") return readNumber(ctx, raw, path);
+  let text: unknown = raw;
+  if (isRecord(raw)) {
+    const keys = Object.keys(raw);
+    if (keys.length === 1 && (keys[0] === "quantity" || keys[0] === "decimal")) text = raw[keys[0]];
+    else if (keys.length === 2 && Object.hasOwn(raw, "value") && Object.hasOwn(raw, "unit")) text = `${String(raw["value"])} ${String(raw["unit"])}`;
+  }
+  if (typeof text === "string") {
+    const d = parseDecimal(text.trim());
+    if (d) return { kind: "number", text: text.trim() };
+    const q = parseQuantity(text);
+    if (q.ok) return { kind: "quantity", text: quantityText(q.quantity) };
+    if (!q.ok && q.problem === "unknown-unit") {
+      ctx.error("UNKNOWN_UNIT", path, `unknown unit \`${q.unit ?? ""}\` in \`${text}\``, "known units include mg, mcg, g, kg, mg/m2, mL, L, ms, s, min, h, d, B, kB, MB, KiB, MiB and 3-letter currency codes");
+      return undefined;
+    }
+  }
+  ctx.error("TYPE_MISMATCH", path, `\`${op}\` compares numbers or quantities, got ${describeType(raw)}`, "write a number (`10000`), an exact decimal (`\"10000.00\"`) or a quantity (`\"0.75 mg/m2\"`, `\"1h\"`, `\"10 kB\"`)");
+  return undefined;
+}
+
+function readSet(ctx: ValidationContext, raw: unknown, path: string, op: Op, scope: ConditionScope): ArgIR | undefined {
+  if (isRecord(raw) && Object.keys(raw).length === 1 && Object.hasOwn(raw, "list")) {
+    const name = raw["list"];
+    if (typeof name !== "string" || !Object.hasOwn(scope.lists, name)) {
+      const known = Object.keys(scope.lists);
+      ctx.error("UNKNOWN_LIST", joinPath(path, "list"), `list \`${String(name)}\` is not declared`, known.length ? `declared lists: ${known.join(", ")}` : "declare it under `lists:`");
+      return undefined;
+    }
+    return { kind: "list", name };
+  }
+  if (!Array.isArray(raw)) {
+    ctx.error("TYPE_MISMATCH", path, `\`${op}\` takes a list of values or \`{ list: name }\`, got ${describeType(raw)}`);
+    return undefined;
+  }
+  const values = readScalarList(ctx, raw, path);
+  return values && { kind: "set", values };
+}
+
+/** A list of scalars (strings, finite numbers, booleans, null), as in `lists:` and inline `in:`. */
+export function readScalarList(ctx: ValidationContext, raw: unknown[], path: string): Scalar[] | undefined {
+  let ok = true;
+  for (let i = 0; i < raw.length; i++) {
+    const x = raw[i];
+    const p = joinPath(path, i);
+    if (typeof x === "number") ok = ctx.checkNumber(x, p) && ok;
+    else if (!(typeof x === "string" || typeof x === "boolean" || x === null)) {
+      ctx.error("TYPE_MISMATCH", p, `list items must be strings, numbers, booleans or null, got ${describeType(x)}`);
+      ok = false;
+    }
+  }
+  return ok ? (raw as Scalar[]) : undefined;
+}

@@ -1,0 +1,35 @@
+// The registry of policy diagnostic codes; docs/errors.md is generated from it (scripts/gen-errors-doc.ts).
+
+export const POLICY_ERRORS = {
+  SYNTAX_ERROR: "the policy text is not valid YAML/JSON",
+  DUPLICATE_KEY: "a mapping repeats a key",
+  NOT_A_POLICY: "the document is not a mapping with the policy's fields",
+  UNKNOWN_FIELD: "a key the schema does not define (often a typo)",
+  MISSING_FIELD: "a required key is absent",
+  TYPE_MISMATCH: "a value has the wrong type for its place or operator",
+  INVALID_VALUE: "a value is of the right type but not allowed (bad id, unknown verdict, ...)",
+  NON_FINITE_NUMBER: "`.nan`, `.inf` or a number too large for a double",
+  LOSSY_NUMBER: "a number that a double cannot hold exactly; quote it for exact decimal comparison",
+  UNKNOWN_OPERATOR: "a condition uses an operator Warden does not know",
+  EMPTY_CONDITION: "`all`/`any` with no conditions, or a leaf with no operator",
+  AMBIGUOUS_CONDITION: "a condition mixes several operators or combinators in one mapping",
+  UNKNOWN_FIELD_PATH: "a condition names an action field that cannot exist",
+  UNKNOWN_LIST: "a condition refers to a named list that is not declared",
+  UNKNOWN_UNIT: "a quantity uses a unit Warden does not know",
+  UNIT_MISMATCH: "two quantities that must be comparable have different dimensions",
+  INVALID_GLOB: "a tool glob is malformed",
+  INVALID_TEMPLATE: "a message template names a placeholder that cannot be filled",
+  DUPLICATE_RULE_ID: "two rules share an id",
+  MISSING_OBLIGATION: "a THROTTLE/SANDBOX/MODIFY/ESCALATE rule lacks its `throttle`/`sandbox`/`modify`/`approval` block",
+  UNEXPECTED_OBLIGATION: "an obligation block on a rule whose verdict does not use it",
+  INVALID_DURATION: "a duration such as `1h` or `30s` could not be read",
+  EXTENDS_NOT_FOUND: "a policy named in `extends` could not be read",
+  EXTENDS_CYCLE: "policies extend each other in a cycle",
+  EXTENDS_MISMATCH: "a parent policy conflicts with its child (tool class redefined, list redefined differently)",
+  WEAKENS_PARENT: "a child policy would weaken a parent's BLOCK (override, shadow, default or mode)",
+  UNKNOWN_GROUP: "`use` names a rule group that is not defined",
+  UNKNOWN_TOOL_CLASS: "a rule matches a tool class no declared tool has (warning)",
+  INVALID_REGEX: "a `matches` pattern cannot be compiled to an automaton",
+} as const;
+
+export type PolicyErrorCode = keyof typeof POLICY_ERRORS;
