@@ -32,7 +32,7 @@ const NO_STATE: DecisionState = Object.freeze({ throttle: Object.freeze({}) as R
 const NO_POLICY_INFO: PolicyInfo = Object.freeze({ id: "", version: "", hash: "" });
 
 /** A BLOCK that no rule produced: no policy, a malformed action, or an internal error. */
-function engineBlock(info: PolicyInfo, rule: string, code: string, message: string, field?: string): Decision {
+export function engineBlock(info: PolicyInfo, rule: string, code: string, message: string, field?: string): Decision {
   const reason: Reason = { rule, code, verdict: "BLOCK", shadow: false, message };
   if (field) reason.field = field;
   return { verdict: "BLOCK", enforced: true, reasons: [reason], shadow: NO_REASONS as Reason[], obligations: NO_OBLIGATIONS, state: NO_STATE, policy: info };

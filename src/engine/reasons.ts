@@ -72,7 +72,8 @@ export function renderReason(rule: CompiledRule, policy: PolicyIR, a: Action, re
   } else if (ir.verdict === "ALLOW") {
     message = `allowed by rule \`${ir.id}\``;
   } else if (d) {
-    message = `rule \`${ir.id}\` matched: \`${d.leaf.field}\` ${d.leaf.op} ${operandText(d.leaf.arg)} (value \`${showValue(d.value)}\`)`;
+    const operand = operandText(d.leaf.arg);
+    message = `rule \`${ir.id}\` matched: \`${d.leaf.field}\` ${d.leaf.op}${operand ? ` ${operand}` : ""} (value \`${showValue(d.value)}\`)`;
   } else {
     message = `rule \`${ir.id}\` matched ${typeof a.tool === "string" ? `tool \`${a.tool}\`` : `a ${a.kind} action`}`;
   }

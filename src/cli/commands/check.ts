@@ -1,0 +1,79 @@
+// `warden check --policy P (--action A.json | --trace T.jsonl)`: decide one action or a stream, in order.
+import { engineBlock } from "../../engine/decide.js";
+import { decide } from "../../engine/decide.js";
+import { explainDecision } from "../../engine/explain.js";
+import { MemoryThrottleStore } from "../../engine/throttle-store.js";
+import { VERDICTS, type Decision, type Verdict } from "../../types.js";
+import { flag, parseArgs, requireFlag } from "../args.js";
+import { ExitError, type CliIO, type Command } from "../io.js";
+import { parseJson, readInput, requirePolicy } from "../policy-input.js";
+import type { CompiledPolicy } from "../../compile/build.js";
+
+const USAGE = "usage: warden check --policy <policy.yaml> (--action <action.json|-> | --trace <actions.jsonl|->) [--json] [--fail-on VERDICT]";
+
+export const run: Command = async (argv, io) => {
+  const args = parseArgs(argv, { values: ["policy", "action", "trace", "fail-on"], booleans: ["json"] }, "check");
+  const policyPath = requireFlag(args, "policy", "check");
+  const actionPath = flag(args, "action");
+  const tracePath = flag(args, "trace");
+  if ((actionPath === undefined) === (tracePath === undefined) || args.positionals.length > 0) throw new ExitError(`${USAGE}\n(give exactly one of --action and --trace)`);
+  const failOn = flag(args, "fail-on");
+  if (failOn !== undefined && !(VERDICTS as readonly string[]).includes(failOn)) throw new ExitError(`warden check: --fail-on takes one of ${VERDICTS.join(", ")}`);
+  const policy = requirePolicy(policyPath, io, "check");
+  const json = args.bools.has("json");
+  if (actionPath !== undefined) {
+    const text = await readInput(actionPath, io, "action");
+    const parsed = parseJson(text, actionPath);
+    const d = parsed.ok ? decide(policy, parsed.value) : engineBlock(policy.info, "engine", "INVALID_ACTION", parsed.message);
+    io.out(json ? `${JSON.stringify(d)}\n` : explainDecision(d));
+    return d.verdict === "ALLOW" ? 0 : 1;
+  }
+  return checkTrace(policy, await readInput(tracePath as string, io, "trace"), tracePath as string, io, json, failOn as Verdict | undefined);
+};
+
+function checkTrace(policy: CompiledPolicy, text: string, file: string, io: CliIO, json: boolean, failOn: Verdict | undefined): number {
+  const store = new MemoryThrottleStore();
+  const counts: Record<string, number> = Object.fromEntries(VERDICTS.map((v) => [v, 0]));
+  const wouldBe: Record<string, number> = Object.fromEntries(VERDICTS.map((v) => [v, 0]));
+  const codes: Record<string, number> = {};
+  let total = 0;
+  let malformed = 0;
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const line = (lines[i] as string).trim();
+    if (line === "" || line.startsWith("//")) continue;
+    total++;
+    const parsed = parseJson(line, `${file}:${i + 1}`);
+    let d: Decision;
+    if (parsed.ok) d = decide(policy, parsed.value);
+    else {
+      malformed++;
+      d = engineBlock(policy.info, "engine", "INVALID_ACTION", parsed.message);
+    }
+    store.commit(d);
+    counts[d.verdict] = (counts[d.verdict] ?? 0) + 1;
+    const effective = d.shadowVerdict ?? d.verdict;
+    wouldBe[effective] = (wouldBe[effective] ?? 0) + 1;
+    for (const r of d.enforced ? d.reasons : d.shadow) if (r.verdict !== "ALLOW") codes[r.code] = (codes[r.code] ?? 0) + 1;
+    if (json) io.out(`${JSON.stringify(d)}\n`);
+    else {
+      const top = (d.enforced ? d.reasons : d.shadow).find((r) => r.verdict === effective);
+      const tool = parsed.ok && typeof (parsed.value as { tool?: unknown })?.tool === "string" ? (parsed.value as { tool: string }).tool : "?";
+      const shadowNote = d.enforced ? "" : ` (shadow: would be ${effective})`;
+      io.out(`${String(i + 1).padStart(4)}  ${d.verdict.padEnd(8)} ${tool.padEnd(20)} ${top ? `${top.code}: ${top.message}` : ""}${shadowNote}\n`);
+    }
+  }
+  const shadowMode = policy.mode === "shadow";
+  const summary = { summary: { policy: policy.info, actions: total, malformed, verdicts: counts, ...(shadowMode ? { wouldHaveBeen: wouldBe } : {}), reasonCodes: codes } };
+  if (json) io.out(`${JSON.stringify(summary)}\n`);
+  else {
+    io.out(`\n${total} actions under policy \`${policy.id}\` v${policy.version}${shadowMode ? " (shadow mode: nothing enforced)" : ""}\n`);
+    for (const v of VERDICTS) io.out(`  ${v.padEnd(8)} ${counts[v]}${shadowMode ? `   would have been: ${wouldBe[v]}` : ""}\n`);
+    const top = Object.entries(codes).sort((a, b) => b[1] - a[1]);
+    if (top.length) io.out(`reason codes: ${top.map(([c, n]) => `${c} ×${n}`).join(", ")}\n`);
+    if (malformed) io.out(`${malformed} malformed line(s) were blocked\n`);
+  }
+  if (malformed > 0) return 1;
+  if (failOn !== undefined && (counts[failOn] ?? 0) > 0) return 1;
+  return 0;
+}
