@@ -1,0 +1,213 @@
+// The embedded audit backend: a directory of append-only segment files plus heads.jsonl and a manifest.
+//   manifest.json                 {"format":"warden-audit-v1","log":"<id>"}
+//   entries-000000000000.jsonl    one entry per line, segment named by its first seq
+//   heads.jsonl                   one signed tree head per line
+//   LOCK                          pid of the writer (stale locks of dead processes are taken over)
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, truncateSync, unlinkSync, writeFileSync } from "node:fs";
+import { open as openFile, type FileHandle } from "node:fs/promises";
+import { join } from "node:path";
+import { canonicalize } from "../canonical/jcs.js";
+import { MANIFEST_FORMAT } from "./entry.js";
+import { AuditLogError, type AuditStorage, type OpenedStorage } from "./storage.js";
+
+const SEGMENT = /^entries-(\d{12})\.jsonl$/;
+const segmentName = (firstSeq: number): string => `entries-${String(firstSeq).padStart(12, "0")}.jsonl`;
+
+export interface FileStorageOptions {
+  /** Entries per segment file (default 100,000). */
+  segmentEntries?: number;
+  /** Cut torn tails when opening (writers do; `audit verify` does not and reports them instead). */
+  repair?: boolean;
+}
+
+function fsyncDir(dir: string): void {
+  const fd = openSync(dir, "r");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Splits file text into complete lines; `torn` is a trailing fragment without its newline. */
+export function splitLines(text: string): { lines: string[]; torn: string } {
+  const end = text.lastIndexOf("\n");
+  const body = end < 0 ? "" : text.slice(0, end);
+  return { lines: end < 0 ? [] : body.split("\n"), torn: text.slice(end + 1) };
+}
+
+export class FileStorage implements AuditStorage {
+  readonly describe: string;
+  private readonly segmentEntries: number;
+  private readonly repair: boolean;
+  private segments: Array<{ name: string; first: number }> = [];
+  private current: FileHandle | null = null;
+  private currentFirst = 0;
+  private currentCount = 0;
+  private heads: FileHandle | null = null;
+  private locked = false;
+  /** Problems found when opening without repair (torn tails, stray files). */
+  readonly problems: string[] = [];
+
+  constructor(
+    readonly dir: string,
+    options: FileStorageOptions = {},
+  ) {
+    this.describe = `file:${dir}`;
+    this.segmentEntries = options.segmentEntries ?? 100_000;
+    this.repair = options.repair ?? true;
+  }
+
+  async open(create: { log: string } | null): Promise<OpenedStorage> {
+    const manifestPath = join(this.dir, "manifest.json");
+    if (!existsSync(manifestPath)) {
+      if (!create) throw new AuditLogError(`\`${this.dir}\` is not a warden audit log (no manifest.json)`);
+      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+      writeFileSync(manifestPath, `${canonicalize({ format: MANIFEST_FORMAT, log: create.log })}\n`, { mode: 0o600 });
+      fsyncDir(this.dir);
+    }
+    const log = readManifest(manifestPath);
+    if (create) this.lock();
+    const repairs: string[] = [];
+    this.segments = readdirSync(this.dir)
+      .map((name) => ({ name, m: SEGMENT.exec(name) }))
+      .filter((x) => x.m)
+      .map((x) => ({ name: x.name, first: Number((x.m as RegExpExecArray)[1]) }))
+      .sort((a, b) => a.first - b.first);
+    const last = this.segments[this.segments.length - 1];
+    if (last) this.cutTornTail(join(this.dir, last.name), repairs);
+    this.cutTornTail(join(this.dir, "heads.jsonl"), repairs);
+    return { log, repairs };
+  }
+
+  private lock(): void {
+    const path = join(this.dir, "LOCK");
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        writeFileSync(path, `${process.pid}\n`, { flag: "wx", mode: 0o600 });
+        this.locked = true;
+        return;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+        const pid = Number(readFileSync(path, "utf8").trim());
+        if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
+          throw new AuditLogError(`audit log \`${this.dir}\` is open in process ${pid} (one writer per log)`);
+        }
+        unlinkSync(path); // stale: its writer is gone (e.g. killed)
+      }
+    }
+    throw new AuditLogError(`cannot lock audit log \`${this.dir}\``);
+  }
+
+  private cutTornTail(path: string, repairs: string[]): void {
+    if (!existsSync(path)) return;
+    const buf = readFileSync(path);
+    const end = buf.lastIndexOf(0x0a);
+    const keep = end + 1;
+    if (keep === buf.length) return;
+    const what = `${path}: torn tail of ${buf.length - keep} bytes after the last complete line`;
+    if (this.repair) {
+      truncateSync(path, keep);
+      repairs.push(`${what} (cut)`);
+    } else {
+      this.problems.push(what);
+    }
+  }
+
+  async scanEntries(fn: (line: string, seq: number) => void): Promise<number> {
+    let seq = 0;
+    for (const s of this.segments) {
+      if (s.first !== seq) this.problems.push(`segment \`${s.name}\` starts at seq ${s.first} but ${seq} entries precede it`);
+      const { lines } = splitLines(readFileSync(join(this.dir, s.name), "utf8"));
+      for (const line of lines) fn(line, seq++);
+    }
+    const last = this.segments[this.segments.length - 1];
+    this.currentFirst = last?.first ?? 0;
+    this.currentCount = seq - this.currentFirst;
+    return seq;
+  }
+
+  async readHeads(): Promise<string[]> {
+    const path = join(this.dir, "heads.jsonl");
+    return existsSync(path) ? splitLines(readFileSync(path, "utf8")).lines : [];
+  }
+
+  async appendEntries(lines: string[], firstSeq: number): Promise<void> {
+    let i = 0;
+    let seq = firstSeq;
+    while (i < lines.length) {
+      if (!this.current || this.currentCount >= this.segmentEntries) await this.nextSegment(seq);
+      const take = Math.min(lines.length - i, this.segmentEntries - this.currentCount);
+      const fh = this.current as FileHandle;
+      await fh.write(take === lines.length ? lines.join("") : lines.slice(i, i + take).join(""));
+      await fh.datasync();
+      this.currentCount += take;
+      i += take;
+      seq += take;
+    }
+  }
+
+  private async nextSegment(seq: number): Promise<void> {
+    const reuse = this.current === null && this.segments.length > 0 && this.currentCount < this.segmentEntries;
+    if (this.current) await this.current.close();
+    if (reuse) {
+      this.current = await openFile(join(this.dir, (this.segments[this.segments.length - 1] as { name: string }).name), "a");
+      return;
+    }
+    const name = segmentName(seq);
+    this.current = await openFile(join(this.dir, name), "a", 0o600);
+    this.segments.push({ name, first: seq });
+    this.currentFirst = seq;
+    this.currentCount = 0;
+    fsyncDir(this.dir);
+  }
+
+  async appendHead(line: string, _size?: number): Promise<void> {
+    if (!this.heads) {
+      const created = !existsSync(join(this.dir, "heads.jsonl"));
+      this.heads = await openFile(join(this.dir, "heads.jsonl"), "a", 0o600);
+      if (created) fsyncDir(this.dir);
+    }
+    await this.heads.write(line);
+    await this.heads.datasync();
+  }
+
+  async close(): Promise<void> {
+    await this.current?.close();
+    await this.heads?.close();
+    this.current = this.heads = null;
+    if (this.locked) {
+      try {
+        unlinkSync(join(this.dir, "LOCK"));
+      } catch {
+        // already gone
+      }
+      this.locked = false;
+    }
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Reads and strictly checks manifest.json; returns the log id. */
+export function readManifest(path: string): string {
+  const text = readFileSync(path, "utf8");
+  let m: { format?: unknown; log?: unknown };
+  try {
+    m = JSON.parse(text) as { format?: unknown; log?: unknown };
+  } catch {
+    throw new AuditLogError(`\`${path}\` is not JSON`);
+  }
+  if (m === null || typeof m !== "object" || m.format !== MANIFEST_FORMAT || typeof m.log !== "string" || Object.keys(m).length !== 2) {
+    throw new AuditLogError(`\`${path}\` is not a \`${MANIFEST_FORMAT}\` manifest`);
+  }
+  if (text !== `${canonicalize(m)}\n`) throw new AuditLogError(`\`${path}\` is not in canonical form (edited?)`);
+  return m.log;
+}

@@ -1,0 +1,170 @@
+// Verifies a whole audit log: every entry's form, position, signatures and stored input; the Merkle tree
+// against every signed tree head; and that nothing after the last head is left unsealed. Names the first
+// bad record.
+import { hash as oneShotHash } from "node:crypto";
+import { canonicalize } from "../canonical/jcs.js";
+import type { Keyring } from "../keys/keyring.js";
+import { verifyRecordSignatures } from "../record/record.js";
+import { parseEntry } from "./entry.js";
+import { parseHead, verifyHead } from "./heads.js";
+import { MerkleTree } from "./merkle.js";
+import type { AuditStorage } from "./storage.js";
+
+export interface VerifyOptions {
+  /** A keyring (checks HMAC and Ed25519) or a JWKS (Ed25519 only); null checks structure alone. */
+  keys: Keyring | null;
+  /** Records after the last signed head are a warning instead of an error (a log being written). */
+  allowUnsealed?: boolean;
+  /** Stop collecting errors after this many (default 100); the first bad record is always exact. */
+  maxErrors?: number;
+}
+
+export interface VerifyProblem {
+  /** The record the problem is in (or the first record a failed head could blame). */
+  seq: number | null;
+  /** The tree head line (0-based) the problem is in, if any. */
+  head: number | null;
+  reason: string;
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  storage: string;
+  log: string | null;
+  records: number;
+  heads: number;
+  /** Size covered by the last valid signed head. */
+  sealed: number;
+  /** Merkle root of all records, base64. */
+  root: string;
+  checked: { hmac: number; ed25519: number; heads: number };
+  unchecked: number;
+  firstBad: VerifyProblem | null;
+  errors: VerifyProblem[];
+  warnings: string[];
+}
+
+/** Verifies the log behind `storage` (opened read-only by the caller's choice of storage options). */
+export async function verifyLog(storage: AuditStorage & { problems?: string[] }, options: VerifyOptions): Promise<VerifyReport> {
+  const keys = options.keys;
+  const maxErrors = options.maxErrors ?? 100;
+  const report: VerifyReport = {
+    ok: false,
+    storage: storage.describe,
+    log: null,
+    records: 0,
+    heads: 0,
+    sealed: 0,
+    root: "",
+    checked: { hmac: 0, ed25519: 0, heads: 0 },
+    unchecked: 0,
+    firstBad: null,
+    errors: [],
+    warnings: [],
+  };
+  const problems: VerifyProblem[] = [];
+  const add = (p: VerifyProblem): void => {
+    problems.push(p);
+  };
+  let log: string;
+  try {
+    log = (await storage.open(null)).log;
+  } catch (e) {
+    add({ seq: null, head: null, reason: (e as Error).message });
+    return finish(report, problems, maxErrors);
+  }
+  report.log = log;
+  const tree = new MerkleTree();
+  const hmacRequired = keys !== null && keys.canSign;
+  await storage.scanEntries((line, seq) => {
+    tree.appendHash(oneShotHash("sha256", "\0" + (line.indexOf("\t") >= 0 ? line.slice(0, line.indexOf("\t")) : line), "buffer") as unknown as Buffer);
+    const e = parseEntry(line);
+    if (typeof e === "string") return add({ seq, head: null, reason: e });
+    const r = e.signed.record;
+    let canonical: string;
+    try {
+      canonical = canonicalize(e.signed);
+    } catch (err) {
+      return add({ seq, head: null, reason: `entry holds non-JSON data: ${(err as Error).message}` });
+    }
+    if (canonical !== e.leaf) return add({ seq, head: null, reason: "record bytes are not canonical JSON (edited?)" });
+    if (r.v !== 1) return add({ seq, head: null, reason: `unknown record version \`${String(r.v)}\`` });
+    if (r.log !== log) return add({ seq, head: null, reason: `record belongs to log \`${String(r.log)}\`, not \`${log}\`` });
+    if (r.seq !== seq) return add({ seq, head: null, reason: `record claims seq ${String(r.seq)} at position ${seq} (deleted, reordered or duplicated records)` });
+    if (r.id !== `${log}:${seq}`) return add({ seq, head: null, reason: `record id \`${String(r.id)}\` does not match its position` });
+    const recordHash = `sha256:${oneShotHash("sha256", e.bodyText, "hex")}`;
+    const sigs = verifyRecordSignatures(recordHash, e.signed.sig, keys);
+    for (const err of sigs.errors) add({ seq, head: null, reason: err });
+    if (sigs.errors.length > 0) return;
+    for (const u of sigs.unchecked) {
+      const isHmac = u.startsWith("hmac");
+      if (keys !== null && (!isHmac || hmacRequired)) return add({ seq, head: null, reason: `signed with unknown key: ${u}` });
+      report.unchecked++;
+    }
+    if (e.signed.sig.hmac && sigs.unchecked.every((u) => !u.startsWith("hmac"))) report.checked.hmac++;
+    if (e.signed.sig.ed25519 && sigs.unchecked.every((u) => !u.startsWith("ed25519"))) report.checked.ed25519++;
+    if (!r.input || `sha256:${oneShotHash("sha256", e.attachment, "hex")}` !== r.input.hash) add({ seq, head: null, reason: "stored input does not match the record's input hash" });
+    else if (r.input.mode === "inline" && r.input.hash !== r.inputHash) add({ seq, head: null, reason: "inline input hash differs from inputHash" });
+  });
+  for (const p of storage.problems ?? []) add({ seq: tree.size, head: null, reason: p });
+  report.records = tree.size;
+  report.root = tree.root().toString("base64");
+
+  const heads = await storage.readHeads();
+  report.heads = heads.length;
+  let prevSize = 0;
+  let prevTime = "";
+  for (let i = 0; i < heads.length; i++) {
+    const h = parseHead(heads[i] as string);
+    const blame = Math.min(prevSize, tree.size);
+    if (typeof h === "string") {
+      add({ seq: null, head: i, reason: h });
+      continue;
+    }
+    if (h.log !== log) {
+      add({ seq: null, head: i, reason: `tree head belongs to log \`${h.log}\`` });
+      continue;
+    }
+    const sig = verifyHead(h, keys);
+    if (sig === false) {
+      add({ seq: null, head: i, reason: `tree head signature (key \`${h.sig.kid}\`) does not match` });
+      continue;
+    }
+    if (sig === null) {
+      if (keys !== null) {
+        add({ seq: null, head: i, reason: `tree head signed with unknown key \`${h.sig.kid}\`` });
+        continue;
+      }
+      report.unchecked++;
+    } else report.checked.heads++;
+    if (h.size <= prevSize) add({ seq: null, head: i, reason: `tree head size ${h.size} does not grow past ${prevSize}` });
+    if (h.time < prevTime) add({ seq: null, head: i, reason: `tree head time ${h.time} goes backwards` });
+    if (h.size > tree.size) {
+      add({ seq: tree.size, head: i, reason: `signed tree head covers ${h.size} records but the log has ${tree.size} (records missing from the tail)` });
+      continue;
+    }
+    if (!tree.root(h.size).equals(Buffer.from(h.root, "base64"))) {
+      add({ seq: blame, head: i, reason: `records ${blame}..${h.size - 1} do not match the signed tree head of size ${h.size}` });
+      continue;
+    }
+    prevSize = h.size;
+    prevTime = h.time;
+    report.sealed = h.size;
+  }
+  if (report.sealed < tree.size) {
+    const msg = `records ${report.sealed}..${tree.size - 1} are not covered by a signed tree head (log still open, crashed before sealing, or heads truncated)`;
+    if (options.allowUnsealed) report.warnings.push(msg);
+    else add({ seq: report.sealed, head: null, reason: msg });
+  }
+  if (keys === null) report.warnings.push("no key given: signatures were not checked, only structure and the tree (pass --key)");
+  return finish(report, problems, maxErrors);
+}
+
+function finish(report: VerifyReport, problems: VerifyProblem[], maxErrors: number): VerifyReport {
+  // The first bad record: the lowest seq any problem names; problems without a seq come after.
+  const sorted = [...problems].sort((a, b) => (a.seq ?? Infinity) - (b.seq ?? Infinity) || (a.head ?? -1) - (b.head ?? -1));
+  report.firstBad = sorted[0] ?? null;
+  report.errors = sorted.slice(0, maxErrors);
+  report.ok = problems.length === 0;
+  return report;
+}

@@ -1,0 +1,168 @@
+// The action kept for replay: inline (canonical JSON), or with sensitive fields redacted (keyed hash) or
+// encrypted (AES-256-GCM, bound to the input hash and field path) so a key holder can still replay.
+import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { canonicalize, CanonicalizationError } from "../canonical/jcs.js";
+import type { Keyring } from "../keys/keyring.js";
+import { sha256Hex, type DecisionRecordV1, type InputMode } from "./record.js";
+
+/** How sensitive fields are stored: a keyed hash plus a redacted view, or encrypted. */
+export type SensitiveMode = "redact" | "encrypt";
+
+/** A protected value inside a stored action. */
+export type ProtectedValueV1 =
+  | { $warden: "redacted"; kid: string; mac: string; type: string }
+  | { $warden: "encrypted"; kid: string; iv: string; ct: string; tag: string };
+
+/** The stored form of an action whose sensitive fields are protected. */
+export interface ProtectedInputV1 {
+  v: 1;
+  mode: "redacted" | "encrypted";
+  /** JSON pointers of the protected values inside `action`. */
+  protected: string[];
+  action: unknown;
+}
+
+export interface StoredInput {
+  /** `sha256:<hex>` of the JCS of the real action. */
+  inputHash: string;
+  input: DecisionRecordV1["input"];
+  /** The JCS text stored beside the record (sha256 of it is `input.hash`). */
+  attachment: string;
+}
+
+/**
+ * Compiled field paths (`args.ssn`, `args.cards.*.number`; `*` matches any key or index). Returns the
+ * problems as messages, since paths come from a policy.
+ */
+export function parseFieldPaths(paths: readonly string[]): { paths: string[][]; errors: string[] } {
+  const out: string[][] = [];
+  const errors: string[] = [];
+  for (const p of paths) {
+    const segs = p.split(".");
+    if (p.length === 0 || segs.some((s) => s.length === 0)) errors.push(`sensitive field \`${p}\` is not a dotted path like \`args.ssn\``);
+    else out.push(segs);
+  }
+  return { paths: out, errors };
+}
+
+const escapePointer = (s: string): string => s.replace(/~/g, "~0").replace(/\//g, "~1");
+
+/** Finds every concrete location of `segs` in `value`, as [pointer, parent, key]. */
+function locate(value: unknown, segs: string[], at: number, pointer: string, out: Array<[string, Record<string, unknown> | unknown[], string | number]>): void {
+  if (value === null || typeof value !== "object") return;
+  const seg = segs[at] as string;
+  const last = at === segs.length - 1;
+  const visit = (key: string | number, child: unknown): void => {
+    const ptr = `${pointer}/${escapePointer(String(key))}`;
+    if (last) out.push([ptr, value as Record<string, unknown>, key]);
+    else locate(child, segs, at + 1, ptr, out);
+  };
+  if (Array.isArray(value)) {
+    if (seg === "*") value.forEach((c, i) => visit(i, c));
+    else if (/^\d+$/.test(seg) && Number(seg) < value.length) visit(Number(seg), value[Number(seg)]);
+  } else {
+    const obj = value as Record<string, unknown>;
+    if (seg === "*") for (const k of Object.keys(obj)) visit(k, obj[k]);
+    else if (Object.prototype.hasOwnProperty.call(obj, seg)) visit(seg, obj[seg]);
+  }
+}
+
+function typeName(v: unknown): string {
+  return v === null ? "null" : Array.isArray(v) ? "array" : typeof v;
+}
+
+/**
+ * Canonicalizes `action`, hashes it, and produces the stored form. Inline unless `sensitive` paths match
+ * (then `mode` decides). A value that is not JSON data is stored as an `invalid` marker (not replayable).
+ */
+export function storeInput(action: unknown, sensitive: readonly string[][], mode: SensitiveMode, keys: Keyring | null): StoredInput {
+  let actionJcs: string;
+  try {
+    actionJcs = canonicalize(action);
+  } catch (e) {
+    if (!(e instanceof CanonicalizationError)) throw e;
+    const attachment = canonicalize({ invalid: e.message });
+    const h = `sha256:${sha256Hex(attachment)}`;
+    return { inputHash: h, input: { mode: "invalid", hash: h }, attachment };
+  }
+  const inputHash = `sha256:${sha256Hex(actionJcs)}`;
+  if (sensitive.length === 0) return { inputHash, input: { mode: "inline", hash: inputHash }, attachment: actionJcs };
+  const copy = JSON.parse(actionJcs) as unknown;
+  const hits: Array<[string, Record<string, unknown> | unknown[], string | number]> = [];
+  for (const segs of sensitive) locate(copy, segs, 0, "", hits);
+  if (hits.length === 0) return { inputHash, input: { mode: "inline", hash: inputHash }, attachment: actionJcs };
+  if (!keys || !keys.canSign) throw new Error("protecting sensitive fields needs a keyring (hmac and aes keys)");
+  const pointers: string[] = [];
+  const seen = new Set<string>();
+  for (const [ptr, parent, key] of hits) {
+    if (seen.has(ptr)) continue;
+    seen.add(ptr);
+    pointers.push(ptr);
+    const original = (parent as Record<string | number, unknown>)[key];
+    const plain = canonicalize(original);
+    (parent as Record<string | number, unknown>)[key] = mode === "redact" ? redact(plain, original, keys) : encrypt(plain, `${inputHash}|${ptr}`, keys);
+  }
+  pointers.sort();
+  const stored: ProtectedInputV1 = { v: 1, mode: mode === "redact" ? "redacted" : "encrypted", protected: pointers, action: copy };
+  const attachment = canonicalize(stored);
+  return { inputHash, input: { mode: stored.mode, hash: `sha256:${sha256Hex(attachment)}` }, attachment };
+}
+
+function redact(plain: string, original: unknown, keys: Keyring): ProtectedValueV1 {
+  const kid = keys.active.hmac as string;
+  return { $warden: "redacted", kid, mac: keys.keyedHash(kid, `warden.field.v1\n${plain}`) as string, type: typeName(original) };
+}
+
+function encrypt(plain: string, aad: string, keys: Keyring): ProtectedValueV1 {
+  const kid = keys.active.aes as string;
+  const iv = randomBytes(12);
+  const cipher = createCipheriv("aes-256-gcm", keys.aes.get(kid) as Buffer, iv);
+  cipher.setAAD(Buffer.from(aad, "utf8"));
+  const ct = Buffer.concat([cipher.update(plain, "utf8"), cipher.final()]);
+  return { $warden: "encrypted", kid, iv: iv.toString("base64url"), ct: ct.toString("base64url"), tag: cipher.getAuthTag().toString("base64url") };
+}
+
+function resolvePointer(root: unknown, ptr: string): [Record<string | number, unknown>, string] | null {
+  const segs = ptr.split("/").slice(1).map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
+  let cur: unknown = root;
+  for (let i = 0; i < segs.length - 1; i++) {
+    if (cur === null || typeof cur !== "object") return null;
+    cur = (cur as Record<string, unknown>)[segs[i] as string];
+  }
+  if (cur === null || typeof cur !== "object" || segs.length === 0) return null;
+  return [cur as Record<string | number, unknown>, segs[segs.length - 1] as string];
+}
+
+export type RestoredInput = { ok: true; action: unknown } | { ok: false; reason: string; replayable: false };
+
+/**
+ * Turns a stored attachment back into the action that was decided. Checks the attachment against the
+ * record's `input.hash` and the restored action against `inputHash`.
+ */
+export function restoreInput(record: Pick<DecisionRecordV1, "inputHash" | "input">, attachment: string, keys: Keyring | null): RestoredInput {
+  const fail = (reason: string): RestoredInput => ({ ok: false, reason, replayable: false });
+  if (`sha256:${sha256Hex(attachment)}` !== record.input.hash) return fail("stored input does not match the record's input hash");
+  if (record.input.mode === "invalid") return fail("the action was not JSON data when decided");
+  if (record.input.mode === "inline") return { ok: true, action: JSON.parse(attachment) as unknown };
+  const stored = JSON.parse(attachment) as ProtectedInputV1;
+  if (record.input.mode === "redacted") return fail(`fields ${stored.protected.map((p) => `\`${p}\``).join(", ")} are stored redacted`);
+  if (!keys) return fail("encrypted fields need the keyring (--key) to replay");
+  for (const ptr of stored.protected) {
+    const loc = resolvePointer(stored.action, ptr);
+    const pv = loc ? (loc[0][loc[1]] as ProtectedValueV1 | undefined) : undefined;
+    if (!loc || !pv || pv.$warden !== "encrypted") return fail(`protected field \`${ptr}\` is missing`);
+    const key = keys.aes.get(pv.kid);
+    if (!key) return fail(`aes key \`${pv.kid}\` is not in the keyring`);
+    try {
+      const d = createDecipheriv("aes-256-gcm", key, Buffer.from(pv.iv, "base64url"));
+      d.setAAD(Buffer.from(`${record.inputHash}|${ptr}`, "utf8"));
+      d.setAuthTag(Buffer.from(pv.tag, "base64url"));
+      const plain = Buffer.concat([d.update(Buffer.from(pv.ct, "base64url")), d.final()]).toString("utf8");
+      loc[0][loc[1]] = JSON.parse(plain) as unknown;
+    } catch {
+      return fail(`protected field \`${ptr}\` does not decrypt (wrong key or tampered)`);
+    }
+  }
+  if (`sha256:${sha256Hex(canonicalize(stored.action))}` !== record.inputHash) return fail("restored action does not match the record's inputHash");
+  return { ok: true, action: stored.action };
+}

@@ -1,0 +1,168 @@
+// DecisionRecordV1: the signed, replayable record of one decision, its hash and its signatures.
+import { hash as oneShotHash } from "node:crypto";
+import { canonicalize } from "../canonical/jcs.js";
+import type { Keyring } from "../keys/keyring.js";
+import type { Decision, DecisionState, Obligations, Reason, Verdict } from "../types.js";
+import { WARDEN_VERSION } from "../version.js";
+
+/** How the action is kept beside its record (see input.ts). */
+export type InputMode = "inline" | "redacted" | "encrypted" | "invalid";
+
+/** DecisionRecordV1 (contract): everything needed to prove and replay one decision. */
+export interface DecisionRecordV1 {
+  v: 1;
+  /** `<log>:<seq>`: unique across logs (log ids are random). */
+  id: string;
+  log: string;
+  /** Position in the log (the Merkle leaf index). */
+  seq: number;
+  /** When the recorder wrote it (wall clock, RFC 3339); decide() only knows `at`. */
+  time: string;
+  at: string | null;
+  agent: string | null;
+  tool: string | null;
+  kind: string | null;
+  /** `sha256:<hex>` of the JCS of the action as decided. */
+  inputHash: string;
+  /** How the action is stored, and the sha256 of the stored form (== inputHash when inline). */
+  input: { mode: InputMode; hash: string };
+  policy: { id: string; version: string; hash: string };
+  epoch: number;
+  wardenVersion: string;
+  verdict: Verdict;
+  enforced: boolean;
+  reasons: Reason[];
+  shadow: Reason[];
+  shadowVerdict: Verdict | null;
+  obligations: Obligations;
+  /** What decide() observed (throttle counters including `seen`): replay feeds it back. */
+  state: DecisionState;
+  /** Records dropped just before this one because the sink's buffer was full (never silent). */
+  dropped: number;
+}
+
+export interface SignatureV1 {
+  kid: string;
+  sig: string;
+}
+
+export interface RecordSignaturesV1 {
+  hmac?: SignatureV1;
+  ed25519?: SignatureV1;
+}
+
+/** The Merkle leaf: `{"record":…,"sig":…}` in JCS. */
+export interface SignedRecordV1 {
+  record: DecisionRecordV1;
+  sig: RecordSignaturesV1;
+}
+
+export type SignatureMode = "hmac" | "ed25519" | "both";
+
+/** The envelope fields a recorder supplies (everything else comes from the action and decision). */
+export interface RecordEnvelope {
+  log: string;
+  seq: number;
+  time: string;
+  epoch: number;
+  dropped: number;
+}
+
+export function sha256Hex(data: string | Uint8Array): string {
+  return oneShotHash("sha256", data, "hex");
+}
+
+function str(v: unknown): string | null {
+  return typeof v === "string" ? v : null;
+}
+
+/** Builds the record body from an envelope, the action's summary fields and a decision. Pure. */
+export function recordBody(env: RecordEnvelope, action: unknown, inputHash: string, input: DecisionRecordV1["input"], d: Decision): DecisionRecordV1 {
+  const a = (action !== null && typeof action === "object" ? action : {}) as Record<string, unknown>;
+  const agent = a["agent"] !== null && typeof a["agent"] === "object" ? (a["agent"] as Record<string, unknown>)["id"] : undefined;
+  return {
+    v: 1,
+    id: `${env.log}:${env.seq}`,
+    log: env.log,
+    seq: env.seq,
+    time: env.time,
+    at: str(a["at"]),
+    agent: str(agent),
+    tool: str(a["tool"]),
+    kind: str(a["kind"]),
+    inputHash,
+    input,
+    policy: { id: d.policy.id, version: d.policy.version, hash: d.policy.hash },
+    epoch: env.epoch,
+    wardenVersion: WARDEN_VERSION,
+    verdict: d.verdict,
+    enforced: d.enforced,
+    reasons: d.reasons,
+    shadow: d.shadow,
+    shadowVerdict: d.shadowVerdict ?? null,
+    obligations: d.obligations,
+    state: d.state,
+    dropped: env.dropped,
+  };
+}
+
+/** The bytes a record signature covers: a domain label and the record hash. */
+export function recordSigningMessage(recordHash: string): Buffer {
+  return Buffer.from(`warden.record.v1\n${recordHash}`, "utf8");
+}
+
+export interface EncodedRecord {
+  body: DecisionRecordV1;
+  /** `sha256:<hex>` of the body's JCS: what replay reproduces and what the signatures cover. */
+  recordHash: string;
+  /** The JCS of SignedRecordV1: the Merkle leaf and the first half of a log entry. */
+  leaf: string;
+}
+
+/** Canonicalizes, hashes and signs a body. */
+export function signRecord(body: DecisionRecordV1, keys: Keyring, mode: SignatureMode): EncodedRecord {
+  const bodyJcs = canonicalize(body);
+  const recordHash = `sha256:${sha256Hex(bodyJcs)}`;
+  const message = recordSigningMessage(recordHash);
+  const sig: RecordSignaturesV1 = {};
+  if (mode !== "ed25519") sig.hmac = keys.hmacSign(message);
+  if (mode !== "hmac") sig.ed25519 = keys.edSign(message);
+  // JCS of {record, sig}: "record" sorts before "sig", so concatenation is canonical.
+  return { body, recordHash, leaf: `{"record":${bodyJcs},"sig":${canonicalize(sig)}}` };
+}
+
+/** Recomputes the hash of a record body (e.g. one parsed from a log). */
+export function hashRecord(body: DecisionRecordV1): string {
+  return `sha256:${sha256Hex(canonicalize(body))}`;
+}
+
+export interface SignatureCheck {
+  /** Problems found (bad signature, unknown key with no other signature, none at all). */
+  errors: string[];
+  /** Signatures that could not be checked with the keys given (not errors). */
+  unchecked: string[];
+}
+
+/** Checks every signature on a record against `keys`. */
+export function verifyRecordSignatures(recordHash: string, sig: RecordSignaturesV1, keys: Keyring | null): SignatureCheck {
+  const out: SignatureCheck = { errors: [], unchecked: [] };
+  if (!sig.hmac && !sig.ed25519) {
+    out.errors.push("record carries no signature");
+    return out;
+  }
+  const message = recordSigningMessage(recordHash);
+  let checked = 0;
+  if (sig.hmac) {
+    const ok = keys ? keys.hmacVerify(sig.hmac.kid, message, sig.hmac.sig) : null;
+    if (ok === false) out.errors.push(`hmac signature (key \`${sig.hmac.kid}\`) does not match`);
+    else if (ok === null) out.unchecked.push(`hmac key \`${sig.hmac.kid}\` not available`);
+    else checked++;
+  }
+  if (sig.ed25519) {
+    const ok = keys ? keys.edVerify(sig.ed25519.kid, message, sig.ed25519.sig) : null;
+    if (ok === false) out.errors.push(`ed25519 signature (key \`${sig.ed25519.kid}\`) does not match`);
+    else if (ok === null) out.unchecked.push(`ed25519 key \`${sig.ed25519.kid}\` not available`);
+    else checked++;
+  }
+  return out;
+}
