@@ -34,8 +34,8 @@ export function parseJson(text: string, file: string): { ok: true; value: unknow
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     const pos = /position (\d+)/.exec(msg);
-    if (pos) {
-      const offset = Number(pos[1]);
+    if (pos || /end of JSON input/.test(msg)) {
+      const offset = pos ? Number(pos[1]) : text.length;
       const before = text.slice(0, offset);
       const line = before.split("\n").length;
       const col = offset - before.lastIndexOf("\n");

@@ -33,6 +33,7 @@ export const run: Command = async (argv, io) => {
 
 function checkTrace(policy: CompiledPolicy, text: string, file: string, io: CliIO, json: boolean, failOn: Verdict | undefined): number {
   const store = new MemoryThrottleStore();
+  const state = { throttle: store };
   const counts: Record<string, number> = Object.fromEntries(VERDICTS.map((v) => [v, 0]));
   const wouldBe: Record<string, number> = Object.fromEntries(VERDICTS.map((v) => [v, 0]));
   const codes: Record<string, number> = {};
@@ -45,7 +46,7 @@ function checkTrace(policy: CompiledPolicy, text: string, file: string, io: CliI
     total++;
     const parsed = parseJson(line, `${file}:${i + 1}`);
     let d: Decision;
-    if (parsed.ok) d = decide(policy, parsed.value);
+    if (parsed.ok) d = decide(policy, parsed.value, state);
     else {
       malformed++;
       d = engineBlock(policy.info, "engine", "INVALID_ACTION", parsed.message);

@@ -1,0 +1,148 @@
+// Compiler diagnostics: every error has a code and points at the offending line and column.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { compilePolicy } from "./compile.js";
+import type { Diagnostic } from "../diagnostics.js";
+
+const HEAD = "id: p\nversion: \"1\"\ndefault: BLOCK\n";
+
+function errorsOf(src: string): Diagnostic[] {
+  const r = compilePolicy(src, { file: "p.yaml" });
+  assert.equal(r.ok, false, "expected a compile error");
+  return r.diagnostics.filter((d) => d.severity === "error");
+}
+
+function expectError(src: string, code: string, line: number, col?: number): Diagnostic {
+  const errs = errorsOf(src);
+  const d = errs.find((e) => e.code === code);
+  assert.ok(d, `expected ${code}, got ${errs.map((e) => `${e.code}@${e.span?.line}:${e.span?.col} ${e.message}`).join("; ")}`);
+  assert.equal(d.span?.file, "p.yaml");
+  assert.equal(d.span?.line, line, `line of ${code}: ${d.message}`);
+  if (col !== undefined) assert.equal(d.span?.col, col, `column of ${code}`);
+  assert.ok(d.message.length > 0);
+  return d;
+}
+
+const rule = (body: string): string => `${HEAD}rules:\n  - id: r1\n    verdict: BLOCK\n    code: C1\n${body}`;
+
+test("unknown operator names the operator, its line and column, and lists the valid ones", () => {
+  const d = expectError(rule("    when: { field: args.x, greater: 5 }\n"), "UNKNOWN_OPERATOR", 8, 28);
+  assert.match(d.message, /`greater`/);
+  assert.match(d.help ?? "", /gt/);
+});
+
+test("unknown rule field suggests the closest one", () => {
+  const d = expectError(`${HEAD}rules:\n  - id: r1\n    verdct: BLOCK\n`, "UNKNOWN_FIELD", 6, 5);
+  assert.match(d.help ?? "", /verdict/);
+});
+
+test("non-finite numbers (.nan, .inf) are rejected", () => {
+  expectError(rule("    when: { field: args.x, gt: .nan }\n"), "NON_FINITE_NUMBER", 8);
+  expectError(rule("    when: { field: args.x, lt: .inf }\n"), "NON_FINITE_NUMBER", 8);
+  expectError(rule("    when: { field: args.x, lt: 1e400 }\n"), "NON_FINITE_NUMBER", 8);
+});
+
+test("a number a double cannot hold exactly must be quoted", () => {
+  const d = expectError(rule("    when: { field: args.amount, gt: 10000.0000000000000001 }\n"), "LOSSY_NUMBER", 8);
+  assert.match(d.help ?? "", /quote/);
+  assert.equal(compilePolicy(rule("    when: { field: args.amount, gt: \"10000.0000000000000001\" }\n")).ok, true);
+});
+
+test("empty conditions are errors", () => {
+  expectError(rule("    when: { all: [] }\n"), "EMPTY_CONDITION", 8);
+  expectError(rule("    when: { any: [] }\n"), "EMPTY_CONDITION", 8);
+  expectError(rule("    when: { field: args.x }\n"), "EMPTY_CONDITION", 8);
+});
+
+test("type mismatches: ordering a string, a list where a scalar belongs", () => {
+  expectError(rule("    when: { field: args.x, gt: abc }\n"), "TYPE_MISMATCH", 8);
+  expectError(rule("    when: { field: args.x, eq: [1, 2] }\n"), "TYPE_MISMATCH", 8);
+  expectError(rule("    when: { field: args.x, starts_with: 5 }\n"), "TYPE_MISMATCH", 8);
+});
+
+test("unit problems: unknown unit and incompatible `between` bounds", () => {
+  expectError(rule("    when: { field: args.dose, gt: \"0.75 furlongs\" }\n"), "UNKNOWN_UNIT", 8);
+  expectError(rule("    when: { field: args.dose, between: [\"1 mg\", \"2 h\"] }\n"), "UNIT_MISMATCH", 8);
+});
+
+test("duplicate rule ids point at the second one and name the first", () => {
+  const src = `${HEAD}rules:\n  - id: same\n    verdict: ALLOW\n  - id: same\n    verdict: ALLOW\n`;
+  const d = expectError(src, "DUPLICATE_RULE_ID", 7);
+  assert.match(d.message, /rules\.0/);
+});
+
+test("unknown field paths, lists and verdicts", () => {
+  expectError(rule("    when: { field: argz.x, eq: 1 }\n"), "UNKNOWN_FIELD_PATH", 8);
+  expectError(rule("    when: { field: tool.name, eq: x }\n"), "UNKNOWN_FIELD_PATH", 8);
+  expectError(rule("    when: { field: args.x, in: { list: nope } }\n"), "UNKNOWN_LIST", 8);
+  expectError(`${HEAD}rules:\n  - id: r\n    verdict: DENY\n`, "INVALID_VALUE", 6);
+});
+
+test("a verdict without its obligation, or with another's, is an error", () => {
+  expectError(`${HEAD}rules:\n  - id: t\n    verdict: THROTTLE\n    code: T\n`, "MISSING_OBLIGATION", 5);
+  expectError(`${HEAD}rules:\n  - id: t\n    verdict: BLOCK\n    code: T\n    throttle: { limit: 1, per: 1h }\n`, "UNEXPECTED_OBLIGATION", 8);
+  expectError(`${HEAD}rules:\n  - id: t\n    verdict: THROTTLE\n    code: T\n    throttle: { limit: 1, per: soon }\n`, "INVALID_DURATION", 8);
+});
+
+test("syntax errors and duplicate keys have positions; JSON policies work too", () => {
+  expectError(`${HEAD}rules: [\n`, "SYNTAX_ERROR", 5);
+  expectError(`${HEAD}default: ALLOW\n`, "DUPLICATE_KEY", 4);
+  const json = JSON.stringify({ id: "j", version: "1", default: "BLOCK", rules: [{ id: "a", verdict: "ALLOW", match: { tool: "x" } }] });
+  assert.equal(compilePolicy(json).ok, true);
+  const bad = '{"id": "j", "version": "1", "default": "BLOCK",\n "rules": [{"id": "a", "verdict": "ALLOW", "when": {"field": "args.a", "lt": "x"}}]}';
+  expectError(bad.replace(/^/, ""), "TYPE_MISMATCH", 2);
+});
+
+test("a policy without a default verdict is rejected with the fix", () => {
+  const r = compilePolicy("id: p\nversion: 1\nrules: []\n");
+  assert.equal(r.ok, false);
+  assert.match(r.diagnostics[0]?.help ?? "", /default: BLOCK/);
+});
+
+test("compiling twice gives byte-identical artifacts; key order and comments do not change the hash", () => {
+  const a = compilePolicy(`${HEAD}lists: { l: [a, b] }\nrules:\n  - { id: r, verdict: BLOCK, code: C, when: { field: args.x, in: { list: l } } }\n`);
+  const b = compilePolicy(`# comment\ndefault: BLOCK\nversion: "1"\nid: p\nrules:\n  - { code: C, when: { in: { list: l }, field: args.x }, id: r, verdict: BLOCK }\nlists: { l: [a, b] }\n`);
+  assert.ok(a.ok && b.ok);
+  assert.equal(a.policy.artifact, compilePolicy(`${HEAD}lists: { l: [a, b] }\nrules:\n  - { id: r, verdict: BLOCK, code: C, when: { field: args.x, in: { list: l } } }\n`).ok && a.policy.artifact);
+  assert.equal(a.policy.hash, b.policy.hash);
+  assert.match(a.policy.hash, /^sha256:[0-9a-f]{64}$/);
+});
+
+const files: Record<string, string> = {
+  "/p/base.yaml": "id: base\nversion: 1\ndefault: BLOCK\nlists: { ok: [a] }\ntools: { pay: write }\ngroups:\n  strict:\n    - { id: g1, verdict: BLOCK, code: G, match: { tool: danger } }\nrules:\n  - { id: no-x, verdict: BLOCK, code: NO_X, when: { field: args.x, eq: 1 } }\n  - { id: esc, verdict: ESCALATE, code: E, match: { tool: pay } }\n",
+};
+const readFile = (p: string): string => {
+  const t = files[p];
+  if (t === undefined) throw new Error("no such file");
+  return t;
+};
+
+test("extends: a child inherits rules and lists and can use parent groups", () => {
+  const r = compilePolicy("id: child\nversion: 2\nextends: base.yaml\nuse: [strict]\nrules:\n  - { id: allow-pay, verdict: ALLOW, match: { tool: pay }, when: { field: args.who, in: { list: ok } } }\n", { file: "/p/child.yaml", readFile });
+  assert.ok(r.ok, JSON.stringify(r.diagnostics));
+  assert.deepEqual(r.policy.rules.map((x) => x.ir.id).sort(), ["allow-pay", "esc", "g1", "no-x"]);
+});
+
+test("a child can never weaken a parent's BLOCK: override, default, or shadow mode", () => {
+  const o = { file: "/p/child.yaml", readFile };
+  const over = compilePolicy("id: c\nversion: 1\nextends: base.yaml\nrules:\n  - { id: no-x, verdict: ALLOW }\n", o);
+  assert.ok(!over.ok && over.diagnostics.some((d) => d.code === "WEAKENS_PARENT" && d.span?.line === 5));
+  const dflt = compilePolicy("id: c\nversion: 1\nextends: base.yaml\ndefault: ALLOW\n", o);
+  assert.ok(!dflt.ok && dflt.diagnostics.some((d) => d.code === "WEAKENS_PARENT"));
+  const mode = compilePolicy("id: c\nversion: 1\nextends: base.yaml\nmode: shadow\n", o);
+  assert.ok(!mode.ok && mode.diagnostics.some((d) => d.code === "WEAKENS_PARENT"));
+  const weaker = compilePolicy("id: c\nversion: 1\nextends: base.yaml\nrules:\n  - { id: esc, verdict: ALLOW }\n", o);
+  assert.ok(!weaker.ok && weaker.diagnostics.some((d) => d.code === "WEAKENS_PARENT"));
+  const list = compilePolicy("id: c\nversion: 1\nextends: base.yaml\nlists: { ok: [a, evil] }\n", o);
+  assert.ok(!list.ok && list.diagnostics.some((d) => d.code === "EXTENDS_MISMATCH"));
+  const stronger = compilePolicy("id: c\nversion: 1\nextends: base.yaml\nrules:\n  - { id: esc, verdict: BLOCK, code: E2, match: { tool: pay } }\n", o);
+  assert.ok(stronger.ok, JSON.stringify(stronger.diagnostics));
+});
+
+test("extends cycles and missing parents are reported", () => {
+  const cyc: Record<string, string> = { "/c/a.yaml": "id: a\nversion: 1\nextends: b.yaml\n", "/c/b.yaml": "id: b\nversion: 1\nextends: a.yaml\n" };
+  const r = compilePolicy(cyc["/c/a.yaml"] as string, { file: "/c/a.yaml", readFile: (p) => cyc[p] ?? "" });
+  assert.ok(!r.ok && r.diagnostics.some((d) => d.code === "EXTENDS_CYCLE"));
+  const m = compilePolicy("id: a\nversion: 1\nextends: nope.yaml\n", { file: "/c/a.yaml", readFile });
+  assert.ok(!m.ok && m.diagnostics.some((d) => d.code === "EXTENDS_NOT_FOUND" && d.span?.line === 3));
+});
