@@ -55,7 +55,7 @@ export function compareDecimal(a: Decimal, b: Decimal): number {
   if (a.sign !== b.sign) return a.sign < b.sign ? -1 : 1;
   if (a.sign === 0) return 0;
   const mag = compareMagnitude(a, b);
-  return a.sign > 0 ? mag : -mag;
+  return a.sign > 0 || mag === 0 ? mag : -mag;
 }
 
 function compareMagnitude(a: Decimal, b: Decimal): number {
