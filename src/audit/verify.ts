@@ -24,6 +24,8 @@ export interface VerifyProblem {
   seq: number | null;
   /** The tree head line (0-based) the problem is in, if any. */
   head: number | null;
+  /** For a tree head that does not match: the blamed records are seq..until-1. */
+  until?: number;
   reason: string;
 }
 
@@ -114,6 +116,7 @@ export async function verifyLog(storage: AuditStorage & { problems?: string[] },
   report.heads = heads.length;
   let prevSize = 0;
   let prevTime = "";
+  const before = problems.length;
   for (let i = 0; i < heads.length; i++) {
     const h = parseHead(heads[i] as string);
     const blame = Math.min(prevSize, tree.size);
@@ -144,14 +147,15 @@ export async function verifyLog(storage: AuditStorage & { problems?: string[] },
       continue;
     }
     if (!tree.root(h.size).equals(Buffer.from(h.root, "base64"))) {
-      add({ seq: blame, head: i, reason: `records ${blame}..${h.size - 1} do not match the signed tree head of size ${h.size}` });
+      add({ seq: blame, head: i, until: h.size, reason: `records ${blame}..${h.size - 1} do not match the signed tree head of size ${h.size}` });
       continue;
     }
     prevSize = h.size;
     prevTime = h.time;
     report.sealed = h.size;
   }
-  if (report.sealed < tree.size) {
+  // A head that failed already explains why later records are unsealed; only report a clean gap.
+  if (report.sealed < tree.size && problems.slice(before).every((p) => p.head === null)) {
     const msg = `records ${report.sealed}..${tree.size - 1} are not covered by a signed tree head (log still open, crashed before sealing, or heads truncated)`;
     if (options.allowUnsealed) report.warnings.push(msg);
     else add({ seq: report.sealed, head: null, reason: msg });
@@ -161,9 +165,16 @@ export async function verifyLog(storage: AuditStorage & { problems?: string[] },
 }
 
 function finish(report: VerifyReport, problems: VerifyProblem[], maxErrors: number): VerifyReport {
-  // The first bad record: the lowest seq any problem names; problems without a seq come after.
+  // The first bad record: the lowest seq any problem names; problems without a seq come after. A failed
+  // head only blames a range; an exact record problem inside (or before) that range is more precise.
   const sorted = [...problems].sort((a, b) => (a.seq ?? Infinity) - (b.seq ?? Infinity) || (a.head ?? -1) - (b.head ?? -1));
-  report.firstBad = sorted[0] ?? null;
+  let first = sorted[0] ?? null;
+  if (first && first.until !== undefined) {
+    const limit = first.until;
+    const exact = sorted.find((p) => p.until === undefined && p.head === null && p.seq !== null && p.seq < limit);
+    if (exact) first = exact;
+  }
+  report.firstBad = first;
   report.errors = sorted.slice(0, maxErrors);
   report.ok = problems.length === 0;
   return report;

@@ -168,6 +168,8 @@ export class Keyring {
     if (!key) return null;
     const want = createHmac("sha256", key).update(message).digest();
     const got = Buffer.from(sig, "base64url");
+    // Node's base64 decoder is lenient (skips junk, ignores trailing bits): insist on the exact encoding.
+    if (got.toString("base64url") !== sig) return false;
     return got.length === want.length && timingSafeEqual(got, want);
   }
 
@@ -188,7 +190,7 @@ export class Keyring {
     const key = this.edPublic.get(kid);
     if (!key) return null;
     const bytes = Buffer.from(sig, "base64url");
-    if (bytes.length !== 64) return false;
+    if (bytes.length !== 64 || bytes.toString("base64url") !== sig) return false;
     return edVerify(null, message, key, bytes);
   }
 

@@ -146,23 +146,38 @@ export interface SignatureCheck {
 /** Checks every signature on a record against `keys`. */
 export function verifyRecordSignatures(recordHash: string, sig: RecordSignaturesV1, keys: Keyring | null): SignatureCheck {
   const out: SignatureCheck = { errors: [], unchecked: [] };
+  const shape = signatureShapeError(sig);
+  if (shape) {
+    out.errors.push(shape);
+    return out;
+  }
   if (!sig.hmac && !sig.ed25519) {
     out.errors.push("record carries no signature");
     return out;
   }
   const message = recordSigningMessage(recordHash);
-  let checked = 0;
   if (sig.hmac) {
     const ok = keys ? keys.hmacVerify(sig.hmac.kid, message, sig.hmac.sig) : null;
     if (ok === false) out.errors.push(`hmac signature (key \`${sig.hmac.kid}\`) does not match`);
     else if (ok === null) out.unchecked.push(`hmac key \`${sig.hmac.kid}\` not available`);
-    else checked++;
   }
   if (sig.ed25519) {
     const ok = keys ? keys.edVerify(sig.ed25519.kid, message, sig.ed25519.sig) : null;
     if (ok === false) out.errors.push(`ed25519 signature (key \`${sig.ed25519.kid}\`) does not match`);
     else if (ok === null) out.unchecked.push(`ed25519 key \`${sig.ed25519.kid}\` not available`);
-    else checked++;
   }
   return out;
+}
+
+/** Signatures come from untrusted bytes: exactly `{hmac?, ed25519?}`, each exactly `{kid, sig}` strings. */
+function signatureShapeError(sig: unknown): string | null {
+  if (sig === null || typeof sig !== "object" || Array.isArray(sig)) return "signatures are not an object";
+  for (const [name, v] of Object.entries(sig)) {
+    if (name !== "hmac" && name !== "ed25519") return `unknown signature type \`${name}\``;
+    const o = v as Record<string, unknown> | null;
+    if (o === null || typeof o !== "object" || Object.keys(o).sort().join(",") !== "kid,sig" || typeof o["kid"] !== "string" || typeof o["sig"] !== "string") {
+      return `${name} signature is malformed`;
+    }
+  }
+  return null;
 }
