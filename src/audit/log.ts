@@ -211,6 +211,8 @@ export class AuditLog {
     if (this.pending.length >= this.o.maxPending && this.o.onFull === "block") await this.waitForSpace();
     const receipt = this.append(action, decision);
     if (this.durability === "strict") await receipt.durable;
+    // batched: a caller that never yields would starve the writer; past one batch, wait for the write.
+    else if (this.pending.length >= this.o.batchRecords && this.flushing) await this.flushing;
     return receipt;
   }
 
