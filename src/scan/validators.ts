@@ -58,7 +58,8 @@ export function isIbanValid(s: string): boolean {
 
 /** US SSN structure (no checksum exists): area not 000, 666 or 9xx; group not 00; serial not 0000. */
 export function isUsSsnValid(s: string): boolean {
-  const m = /^(\d{3})[- ]?(\d{2})[- ]?(\d{4})$/.exec(s.trim());
+  // The number is at the end of the match (a label such as `SSN:` may precede it).
+  const m = /(?:^|\D)(\d{3})[- ]?(\d{2})[- ]?(\d{4})$/.exec(s.trim());
   if (!m) return false;
   const [, area, group, serial] = m as unknown as [string, string, string, string];
   if (area === "000" || area === "666" || area.startsWith("9")) return false;

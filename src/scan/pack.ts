@@ -1,0 +1,205 @@
+// Rule packs on top of the scanner (pure): load packs as pattern specs, compile them grouped by normalization
+// and boundary, scan text, and report findings with offsets into the ORIGINAL text and masked matches.
+import type { Diagnostic } from "../diagnostics.js";
+import { compilePatternSet, scanText, type CompiledPatternSet, type PatternSpec } from "./index.js";
+import { normalizationKey, normalizeText, mapSpan, type NormalizationOptions } from "./normalize.js";
+import { BOUNDARY_SENTINEL, maskMatch, passesValidator, rightBoundaryOk, secretPart, shannonEntropy, withLeadingBoundary } from "./pack-findings.js";
+import { injectionPack } from "./packs/injection.js";
+import { piiPack } from "./packs/pii.js";
+import { secretsPack } from "./packs/secrets.js";
+import { shellPack } from "./packs/shell.js";
+import { PACK_NAMES, tierOf, type Boundary, type Pack, type PackName, type Severity } from "./packs/types.js";
+import type { ValidatorName } from "./validators.js";
+
+/** Gitleaks-style allowlist carried by imported rules: a match is dropped when any entry applies. */
+export interface RuleAllowlist {
+  /** Patterns searched in the target (engine subset); any hit drops the finding. */
+  regexes: string[];
+  /** What the regexes are searched in: the secret part (default) or the whole match. */
+  regexTarget: "secret" | "match";
+  /** Case-insensitive substrings of the secret part. */
+  stopwords: string[];
+}
+
+/** One rule ready to compile: a pack rule or an imported one. */
+export interface LoadedRule {
+  pack: string;
+  /** `<pack>.<rule id>`, the finding's pattern id. */
+  id: string;
+  pattern: string;
+  tier: number;
+  severity: Severity;
+  description: string;
+  normalization: NormalizationOptions;
+  caseInsensitive?: boolean;
+  keywords?: string[];
+  validator?: ValidatorName;
+  boundary?: Boundary;
+  mask: "edges" | "full";
+  /** Minimum Shannon entropy (bits/char) of the secret part; imported from gitleaks `entropy`. */
+  minEntropy?: number;
+  allowlists?: RuleAllowlist[];
+}
+
+export interface LoadedPack {
+  names: string[];
+  rules: LoadedRule[];
+  /** The specs as written (before boundary wrapping), for inspection and tooling. */
+  specs: PatternSpec[];
+  normalization: Record<string, NormalizationOptions>;
+  validators: Record<string, ValidatorName>;
+}
+
+export interface Finding {
+  pack: string;
+  patternId: string;
+  severity: Severity;
+  /** UTF-16 offsets into the original text, end exclusive. */
+  start: number;
+  end: number;
+  /** The matched text with at most its first 2 and last 2 characters kept; never the secret in clear. */
+  masked: string;
+}
+
+const PACKS: Readonly<Record<PackName, Pack>> = { injection: injectionPack, secrets: secretsPack, pii: piiPack, shell: shellPack };
+
+export function isPackName(name: string): name is PackName {
+  return (PACK_NAMES as readonly string[]).includes(name);
+}
+
+/** The rules of one pack as loaded rules. */
+export function packRules(pack: Pack): LoadedRule[] {
+  return pack.rules.map((r) => {
+    const rule: LoadedRule = {
+      pack: pack.name, id: `${pack.name}.${r.id}`, pattern: r.pattern, tier: tierOf(r.severity), severity: r.severity,
+      description: r.description, normalization: r.normalization, mask: r.mask,
+    };
+    if (r.caseInsensitive) rule.caseInsensitive = true;
+    if (r.validator) rule.validator = r.validator;
+    if (r.boundary) rule.boundary = r.boundary;
+    return rule;
+  });
+}
+
+/** Assembles loaded rules (from packs and imports) into one LoadedPack. */
+export function assemble(rules: LoadedRule[]): LoadedPack {
+  const out: LoadedPack = { names: [...new Set(rules.map((r) => r.pack))], rules, specs: [], normalization: {}, validators: {} };
+  for (const r of rules) {
+    const spec: PatternSpec = { id: r.id, pattern: r.pattern, tier: r.tier };
+    if (r.caseInsensitive) spec.caseInsensitive = true;
+    if (r.keywords && r.keywords.length > 0) spec.keywords = r.keywords;
+    out.specs.push(spec);
+    out.normalization[r.id] = r.normalization;
+    if (r.validator) out.validators[r.id] = r.validator;
+  }
+  return out;
+}
+
+/** `loadPack("injection")`, or `"all"` for every built-in pack. */
+export function loadPack(name: PackName | "all"): LoadedPack {
+  const names: PackName[] = name === "all" ? [...PACK_NAMES] : [name];
+  return assemble(names.flatMap((n) => packRules(PACKS[n])));
+}
+
+/** Rules sharing one normalization and one boundary mode scan together in one pattern set. */
+interface Group {
+  key: string;
+  normalization: NormalizationOptions;
+  boundary: Boundary | undefined;
+  set: CompiledPatternSet;
+}
+
+export interface CompiledPacks {
+  groups: Group[];
+  rules: ReadonlyMap<string, LoadedRule>;
+  /** Allowlist regexes of all rules, compiled together; ids are `<rule id>#<allowlist>#<regex>`. */
+  allow: CompiledPatternSet | null;
+}
+
+export type CompilePacksResult = { ok: true; compiled: CompiledPacks; diagnostics: Diagnostic[] } | { ok: false; diagnostics: Diagnostic[] };
+
+export function compilePacks(loaded: LoadedPack, options: { stateBudget?: number; file?: string } = {}): CompilePacksResult {
+  const diagnostics: Diagnostic[] = [];
+  const byKey = new Map<string, { normalization: NormalizationOptions; boundary: Boundary | undefined; specs: PatternSpec[] }>();
+  const rules = new Map<string, LoadedRule>();
+  for (const r of loaded.rules) {
+    rules.set(r.id, r);
+    const key = `${normalizationKey(r.normalization)}|${r.boundary ?? "-"}`;
+    let g = byKey.get(key);
+    if (!g) byKey.set(key, (g = { normalization: r.normalization, boundary: r.boundary, specs: [] }));
+    const spec: PatternSpec = { id: r.id, pattern: r.boundary ? withLeadingBoundary(r.pattern, r.boundary) : r.pattern, tier: r.tier };
+    if (r.caseInsensitive) spec.caseInsensitive = true;
+    if (r.keywords && r.keywords.length > 0) spec.keywords = r.keywords;
+    g.specs.push(spec);
+  }
+  const groups: Group[] = [];
+  let failed = false;
+  for (const [key, g] of [...byKey].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
+    const opts: { stateBudget?: number; file?: string } = {};
+    if (options.stateBudget !== undefined) opts.stateBudget = options.stateBudget;
+    if (options.file !== undefined) opts.file = options.file;
+    const res = compilePatternSet(g.specs, opts);
+    diagnostics.push(...res.diagnostics);
+    if (!res.ok) failed = true;
+    else groups.push({ key, normalization: g.normalization, boundary: g.boundary, set: res.set });
+  }
+  const allowSpecs: PatternSpec[] = [];
+  for (const r of loaded.rules) {
+    (r.allowlists ?? []).forEach((a, i) => a.regexes.forEach((re, k) => allowSpecs.push({ id: `${r.id}#${i}#${k}`, pattern: re })));
+  }
+  let allow: CompiledPatternSet | null = null;
+  if (allowSpecs.length > 0) {
+    const res = compilePatternSet(allowSpecs, options.file !== undefined ? { file: options.file } : {});
+    diagnostics.push(...res.diagnostics);
+    if (!res.ok) failed = true;
+    else allow = res.set;
+  }
+  if (failed) return { ok: false, diagnostics };
+  return { ok: true, compiled: { groups, rules, allow }, diagnostics };
+}
+
+function allowlisted(compiled: CompiledPacks, rule: LoadedRule, match: string, secret: string): boolean {
+  const lists = rule.allowlists ?? [];
+  for (let i = 0; i < lists.length; i++) {
+    const a = lists[i] as RuleAllowlist;
+    const lowerSecret = secret.toLowerCase();
+    if (a.stopwords.some((w) => lowerSecret.includes(w.toLowerCase()))) return true;
+    if (a.regexes.length > 0 && compiled.allow) {
+      const prefix = `${rule.id}#${i}#`;
+      const target = a.regexTarget === "match" ? match : secret;
+      if (scanText(compiled.allow, target).some((m) => m.patternId.startsWith(prefix))) return true;
+    }
+  }
+  return false;
+}
+
+/** Every finding of every compiled rule in `text`, sorted by start, end and pattern id. */
+export function scanWithPacks(compiled: CompiledPacks, text: string): Finding[] {
+  const out: Finding[] = [];
+  const normalized = new Map<string, ReturnType<typeof normalizeText>>();
+  for (const g of compiled.groups) {
+    const nkey = normalizationKey(g.normalization);
+    let nt = normalized.get(nkey);
+    if (!nt) normalized.set(nkey, (nt = normalizeText(text, g.normalization)));
+    const shift = g.boundary ? BOUNDARY_SENTINEL.length : 0;
+    const matches = scanText(g.set, g.boundary ? BOUNDARY_SENTINEL + nt.text : nt.text);
+    for (const m of matches) {
+      const rule = compiled.rules.get(m.patternId);
+      if (!rule) continue;
+      // With a boundary the match starts on its context character (the sentinel or a real one): skip it.
+      const start = m.start - shift + (g.boundary ? 1 : 0);
+      const end = m.end - shift;
+      if (end <= start) continue;
+      if (g.boundary && !rightBoundaryOk(nt.text, end, g.boundary)) continue;
+      const matched = nt.text.slice(start, end);
+      if (!passesValidator(matched, rule.validator)) continue;
+      const secret = secretPart(matched);
+      if (rule.minEntropy !== undefined && shannonEntropy(secret) < rule.minEntropy) continue;
+      if (rule.allowlists && allowlisted(compiled, rule, matched, secret)) continue;
+      const span = mapSpan(nt, start, end);
+      out.push({ pack: rule.pack, patternId: rule.id, severity: rule.severity, start: span.start, end: span.end, masked: maskMatch(text.slice(span.start, span.end), rule.mask) });
+    }
+  }
+  out.sort((a, b) => a.start - b.start || a.end - b.end || (a.patternId < b.patternId ? -1 : a.patternId > b.patternId ? 1 : 0));
+  return out;
+}
