@@ -1,0 +1,177 @@
+// gitleaks TOML importer (pure): `[[rules]]` become loaded rules for the scanner; what cannot be carried over
+// (path conditions, capture groups, line targets) is reported as diagnostics, never silently dropped.
+import { parse, TomlError } from "smol-toml";
+import type { Diagnostic } from "../diagnostics.js";
+import { parseRegex } from "./parse.js";
+import type { LoadedRule, RuleAllowlist } from "./pack.js";
+
+export interface GitleaksImport {
+  rules: LoadedRule[];
+  /** Rules in the file, including those not carried over. */
+  total: number;
+  /** Ids of the rules not carried over (each has a diagnostic). */
+  skipped: string[];
+  diagnostics: Diagnostic[];
+}
+
+type Table = Record<string, unknown>;
+
+const isTable = (v: unknown): v is Table => typeof v === "object" && v !== null && !Array.isArray(v);
+const strList = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
+
+/** 1-based line of `id = "<id>"` in the source, for diagnostics (TOML parsers keep no positions). */
+function lineOf(source: string, id: string): number {
+  const at = source.search(new RegExp(`^id\\s*=\\s*["']${id.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}["']`, "m"));
+  return at < 0 ? 1 : source.slice(0, at).split("\n").length;
+}
+
+/** Reads `[[x.allowlists]]` (current) and `[x.allowlist]` (legacy) tables. */
+function allowlistTables(t: Table): Table[] {
+  const out: Table[] = [];
+  if (isTable(t.allowlist)) out.push(t.allowlist);
+  if (Array.isArray(t.allowlists)) for (const a of t.allowlists) if (isTable(a)) out.push(a);
+  return out;
+}
+
+function convertAllowlist(a: Table, where: string, file: string, line: number, diags: Diagnostic[]): RuleAllowlist | null {
+  const warn = (code: string, message: string, help?: string): void => {
+    const d: Diagnostic = { code, severity: "warning", message: `${where}: ${message}`, span: { file, line, col: 1 } };
+    if (help) d.help = help;
+    diags.push(d);
+  };
+  const regexes = strList(a.regexes);
+  const stopwords = strList(a.stopwords);
+  const hasPaths = strList(a.paths).length > 0;
+  const hasCommits = strList(a.commits).length > 0;
+  const condition = typeof a.condition === "string" ? a.condition.toUpperCase() : "OR";
+  if (hasPaths && condition === "AND") {
+    warn("GITLEAKS_ALLOWLIST_DROPPED", "allowlist combines `paths` with `condition = \"AND\"`; paths cannot be checked on text, so the allowlist is not applied",
+      "scanning text has no file path; findings it would have suppressed are reported");
+    return null;
+  }
+  if (hasPaths) warn("GITLEAKS_ALLOWLIST_PATHS_IGNORED", "allowlist `paths` are not carried over (text has no path)");
+  if (hasCommits) warn("GITLEAKS_ALLOWLIST_COMMITS_IGNORED", "allowlist `commits` are not carried over");
+  let target: "secret" | "match" = "secret";
+  if (a.regexTarget === "match") target = "match";
+  else if (a.regexTarget === "line") {
+    target = "match";
+    warn("GITLEAKS_REGEX_TARGET_LINE", "allowlist `regexTarget = \"line\"` is applied to the match instead of the whole line");
+  }
+  if (regexes.length === 0 && stopwords.length === 0) return null;
+  return { regexes, regexTarget: target, stopwords };
+}
+
+/**
+ * Parses a gitleaks config. Rules whose regex the scanner rejects are dropped with the scanner's diagnostic
+ * (which names the construct and column); allowlist regexes likewise. Entropy thresholds become
+ * `minEntropy`, measured on the value part of the match (the engine reports no capture groups).
+ */
+export function importGitleaks(source: string, options: { file?: string } = {}): GitleaksImport {
+  const file = options.file ?? "<gitleaks>";
+  const diagnostics: Diagnostic[] = [];
+  let doc: Table;
+  try {
+    doc = parse(source) as Table;
+  } catch (e) {
+    const line = e instanceof TomlError ? e.line : 1;
+    const col = e instanceof TomlError ? e.column : 1;
+    const msg = (e instanceof Error ? e.message : String(e)).split("\n")[0] ?? "";
+    diagnostics.push({ code: "GITLEAKS_TOML_INVALID", severity: "error", message: `invalid TOML: ${msg.toLowerCase()}`, span: { file, line, col } });
+    return { rules: [], total: 0, skipped: [], diagnostics };
+  }
+  const rulesIn = Array.isArray(doc.rules) ? doc.rules.filter(isTable) : [];
+  if (rulesIn.length === 0) {
+    diagnostics.push({ code: "GITLEAKS_NO_RULES", severity: "error", message: "no `[[rules]]` found", span: { file, line: 1, col: 1 }, help: "a gitleaks config lists rules as `[[rules]]` tables with `id` and `regex`" });
+    return { rules: [], total: 0, skipped: [], diagnostics };
+  }
+  if (doc.extend !== undefined) {
+    diagnostics.push({ code: "GITLEAKS_EXTEND_IGNORED", severity: "warning", message: "`[extend]` is not followed: only the rules in this file are imported", span: { file, line: 1, col: 1 } });
+  }
+  const global: RuleAllowlist[] = [];
+  for (const a of allowlistTables(doc)) {
+    const c = convertAllowlist(a, "global allowlist", file, 1, diagnostics);
+    if (c) global.push(c);
+  }
+
+  const candidates: LoadedRule[] = [];
+  const seen = new Set<string>();
+  rulesIn.forEach((r, index) => {
+    const id = typeof r.id === "string" && r.id !== "" ? r.id : `rule-${index + 1}`;
+    const line = typeof r.id === "string" ? lineOf(source, r.id) : 1;
+    const where = `rule \`${id}\``;
+    const span = { file, line, col: 1 };
+    if (seen.has(id)) {
+      diagnostics.push({ code: "GITLEAKS_DUPLICATE_ID", severity: "warning", message: `${where}: id used twice; the later rule is skipped`, span });
+      return;
+    }
+    seen.add(id);
+    if (typeof r.regex !== "string" || r.regex === "") {
+      diagnostics.push({ code: "GITLEAKS_PATH_ONLY_RULE", severity: "warning", message: `${where}: has no \`regex\` (path-only rule); not carried over`, span, help: "path-only rules match file names, and scanned text has none" });
+      return;
+    }
+    if (typeof r.path === "string") {
+      diagnostics.push({ code: "GITLEAKS_PATH_RULE_SKIPPED", severity: "warning", message: `${where}: restricted to paths \`${r.path}\`; not carried over`, span, help: "the rule only applies to some files; applying it to all text would change its precision" });
+      return;
+    }
+    if (r.secretGroup !== undefined) {
+      diagnostics.push({ code: "GITLEAKS_SECRET_GROUP", severity: "warning", message: `${where}: \`secretGroup\` is not supported; entropy and allowlists use the value part of the match`, span });
+    }
+    const allowlists = [...global];
+    for (const a of allowlistTables(r)) {
+      const c = convertAllowlist(a, where, file, line, diagnostics);
+      if (c) allowlists.push(c);
+    }
+    const rule: LoadedRule = {
+      pack: "gitleaks", id: `gitleaks.${id}`, pattern: r.regex, tier: 1, severity: "high",
+      description: typeof r.description === "string" ? r.description : id, normalization: {}, mask: "edges",
+    };
+    const keywords = strList(r.keywords);
+    if (keywords.length > 0) rule.keywords = keywords;
+    if (typeof r.entropy === "number" && Number.isFinite(r.entropy) && r.entropy > 0) rule.minEntropy = r.entropy;
+    if (allowlists.length > 0) rule.allowlists = allowlists;
+    candidates.push(rule);
+  });
+
+  const rules = keepCompilable(candidates, file, diagnostics);
+  const kept = new Set(rules.map((r) => r.id));
+  const skipped = rulesIn.map((r, i) => (typeof r.id === "string" && r.id !== "" ? r.id : `rule-${i + 1}`)).filter((id) => !kept.has(`gitleaks.${id}`));
+  return { rules, total: rulesIn.length, skipped, diagnostics };
+}
+
+/**
+ * Drops rules (and allowlist regexes) the scanner's parser rejects, with a diagnostic naming the construct
+ * and column. Parsing is cheap; the automata are built once, later, by `compilePacks`.
+ */
+function keepCompilable(rules: LoadedRule[], file: string, diagnostics: Diagnostic[]): LoadedRule[] {
+  const kept: LoadedRule[] = [];
+  for (const r of rules) {
+    const res = parseRegex(r.pattern);
+    if (res.ok) {
+      kept.push(r);
+      continue;
+    }
+    const before = r.pattern.slice(0, res.error.offset);
+    const line = before.split("\n").length;
+    const col = res.error.offset - before.lastIndexOf("\n");
+    const d: Diagnostic = {
+      code: res.error.code, severity: "warning",
+      message: `rule \`${r.id.replace(/^gitleaks\./, "")}\`: ${res.error.message} at ${line > 1 ? `line ${line} ` : ""}column ${col} of its regex (rule not imported)`,
+      span: { file, line: 1, col: 1, path: `rules.${r.id.replace(/^gitleaks\./, "")}.regex` },
+    };
+    if (res.error.help !== undefined) d.help = res.error.help;
+    diagnostics.push(d);
+  }
+  const rejected = new Set<string>();
+  for (const re of new Set(kept.flatMap((r) => (r.allowlists ?? []).flatMap((a) => a.regexes)))) {
+    const res = parseRegex(re);
+    if (res.ok) continue;
+    rejected.add(re);
+    diagnostics.push({ code: "GITLEAKS_ALLOWLIST_REGEX_SKIPPED", severity: "warning", message: `allowlist regex \`${re}\` is not supported: ${res.error.message} at column ${res.error.offset + 1}`, span: { file, line: 1, col: 1 } });
+  }
+  if (rejected.size > 0) {
+    for (const r of kept) {
+      if (r.allowlists) r.allowlists = r.allowlists.map((a) => ({ ...a, regexes: a.regexes.filter((re) => !rejected.has(re)) }));
+    }
+  }
+  return kept;
+}
