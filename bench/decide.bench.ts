@@ -1,0 +1,163 @@
+// decide() benchmark: Warden vs a hand-written function (the floor), Casbin and Cedar on one 3-rule scenario,
+// plus 3 -> 500 rules and compile time. Every answer of every engine is checked against a plain-JS oracle.
+// Reproduce: npm run bench -- decide
+import { writeFileSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { summarize, type LatencySummary } from "./lib/stats.js";
+import { writeSection } from "./lib/report.js";
+import { casbinEngine } from "./decide/casbin.js";
+import { cedarEngine } from "./decide/cedar.js";
+import { measureColdStarts } from "./decide/cold.js";
+import { checkAll, type Engine } from "./decide/engine.js";
+import { handwrittenEngine } from "./decide/handwritten.js";
+import { gcNow, makeLoops, measureThroughput, measureTimerOverhead, warmUp, type Loops } from "./decide/measure.js";
+import { renderDecideSection, type EngineResult, type CompileTiming } from "./decide/report.js";
+import { generateRequests } from "./decide/requests.js";
+import { oracle, type BenchAction } from "./decide/scenario.js";
+import { compileOrThrow, generateLargePolicy, wardenEngine, WARDEN_3_FILE, WARDEN_3_SOURCE } from "./decide/warden.js";
+
+const SEED = 0x5eed_2026;
+const WARM = 10_000; // warm-up requests per engine (a different seeded stream), never measured
+const MEASURED = 20_000; // measured requests per engine, identical for all engines
+const ROUNDS = 4; // the measured stream is cut in ROUNDS chunks, engines take turns per chunk
+const THROUGHPUT_REPEATS = 3;
+const COLD_RUNS = 5;
+const COMPILE_REPEATS = 15;
+const LARGE_RULES = 500;
+
+const started = Date.now();
+const log = (msg: string): void => console.log(`[decide ${((Date.now() - started) / 1000).toFixed(1)}s] ${msg}`);
+
+// 1. Requests and the oracle's answers.
+const warmActions = generateRequests(SEED ^ 0xa5a5, WARM);
+const actions = generateRequests(SEED, MEASURED);
+const warmExpected = warmActions.map(oracle);
+const expected = actions.map(oracle);
+
+// 2. Engines. The Warden policies are compiled here (compile time is measured separately below).
+const large = generateLargePolicy(LARGE_RULES);
+const warden3 = compileOrThrow(WARDEN_3_SOURCE, fileURLToPath(WARDEN_3_FILE));
+const warden500 = compileOrThrow(large, `generated-${LARGE_RULES}.yaml`);
+interface Entry { key: string; engine: Engine<unknown>; loops: Loops }
+const entry = <R>(key: string, engine: Engine<R>): Entry => ({ key, engine: engine as Engine<unknown>, loops: makeLoops() });
+const entries: Entry[] = [
+  entry("handwritten", handwrittenEngine()),
+  entry("warden", wardenEngine("Warden decide() (4 rules)", warden3)),
+  entry("casbin", await casbinEngine()),
+  entry("cedar", cedarEngine()),
+  entry("warden500", wardenEngine(`Warden decide() (${LARGE_RULES} rules)`, warden500)),
+  entry("wardenLinear3", wardenEngine("Warden decideLinear() (4 rules)", warden3, true)),
+  entry("wardenLinear500", wardenEngine(`Warden decideLinear() (${LARGE_RULES} rules)`, warden500, true)),
+];
+
+// 3. Warm-up, checked: a wrong engine fails before anything is timed.
+for (const e of entries) {
+  const raws = warmUp(e.loops, e.engine.decide, warmActions);
+  checkAll(e.engine, warmActions, raws, warmExpected);
+}
+log(`warm-up done and checked (${WARM} requests x ${entries.length} engines)`);
+
+// 4. Per-call latency, engines interleaved chunk by chunk, then every answer checked.
+const timer = measureTimerOverhead(200_000);
+const samples = new Map<string, Float64Array>();
+const answers = new Map<string, unknown[]>();
+for (const e of entries) {
+  samples.set(e.key, new Float64Array(MEASURED));
+  answers.set(e.key, new Array(MEASURED));
+}
+const chunk = Math.ceil(MEASURED / ROUNDS);
+for (let r = 0; r < ROUNDS; r++) {
+  const slice = actions.slice(r * chunk, (r + 1) * chunk);
+  for (let k = 0; k < entries.length; k++) {
+    const e = entries[(k + r) % entries.length] as Entry;
+    gcNow();
+    e.loops.perCall(e.engine.decide, slice, samples.get(e.key)!, r * chunk, answers.get(e.key)!, process.hrtime.bigint);
+  }
+}
+for (const e of entries) checkAll(e.engine, actions, answers.get(e.key)!, expected);
+log(`per-call latency measured and all ${MEASURED * entries.length} answers match the oracle`);
+
+// 5. Throughput (no timer inside the loop), interleaved the same way.
+const throughput = new Map<string, { perSec: number; meanNs: number }>();
+for (let r = 0; r < THROUGHPUT_REPEATS; r++) {
+  for (let k = 0; k < entries.length; k++) {
+    const e = entries[(k + r) % entries.length] as Entry;
+    gcNow();
+    const t = measureThroughput(e.loops, e.engine.decide, actions, 1);
+    const prev = throughput.get(e.key);
+    if (prev === undefined || t.perSec > prev.perSec) throughput.set(e.key, t);
+  }
+}
+log("throughput measured");
+
+// 6. Compile time in this (warm) process: the 4-rule and the 500-rule policy.
+function timeCompiles(source: string, file: string): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < COMPILE_REPEATS; i++) {
+    const t0 = process.hrtime.bigint();
+    compileOrThrow(source, file);
+    out.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  return out.sort((a, b) => a - b);
+}
+const compile: CompileTiming = {
+  small: timeCompiles(WARDEN_3_SOURCE, "finance-3.yaml"),
+  large: timeCompiles(large, "generated-500.yaml"),
+  largeRules: LARGE_RULES,
+  largeBytes: Buffer.byteLength(large),
+};
+log("compile times measured");
+
+// 7. Cold start + RSS, fresh process per engine (Warden from the built dist/, as users import it).
+const dir = mkdtempSync(join(tmpdir(), "warden-decide-policy-"));
+let cold;
+try {
+  const largePath = join(dir, `generated-${LARGE_RULES}.yaml`);
+  writeFileSync(largePath, large);
+  const coldActions: BenchAction[] = warmActions.slice(0, 5000);
+  cold = measureColdStarts(
+    [
+      { key: "handwritten", engine: "handwritten" },
+      { key: "warden", engine: "warden", wardenPolicy: fileURLToPath(WARDEN_3_FILE) },
+      { key: "casbin", engine: "casbin" },
+      { key: "cedar", engine: "cedar" },
+      { key: "warden500", engine: "warden", wardenPolicy: largePath },
+    ],
+    coldActions,
+    coldActions.map(oracle),
+    COLD_RUNS,
+  );
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+log("cold starts measured");
+
+// 8. Report.
+const results: EngineResult[] = entries.map((e) => ({
+  key: e.key,
+  name: e.engine.name,
+  latency: summarize(samples.get(e.key)!) as LatencySummary,
+  throughput: throughput.get(e.key)!,
+  checked: WARM + MEASURED,
+}));
+const verdictMix = new Map<string, number>();
+for (const x of expected) verdictMix.set(x.verdict, (verdictMix.get(x.verdict) ?? 0) + 1);
+const markdown = renderDecideSection({
+  results,
+  timer,
+  cold,
+  compile,
+  seed: SEED,
+  warm: WARM,
+  measured: MEASURED,
+  verdictMix,
+  exactThreshold: actions.filter((a) => a.tool === "payments.send" && a.args["amount"] === 10000).length,
+  runSeconds: (Date.now() - started) / 1000,
+  coldRuns: COLD_RUNS,
+  rounds: ROUNDS,
+});
+writeSection("decide", markdown);
+console.log(markdown);
+log("docs/performance.md section `decide` written");
