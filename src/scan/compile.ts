@@ -1,0 +1,173 @@
+// compilePatternSet: parse every pattern, build one NFA, group detectors by tier under a state budget.
+
+import type { Diagnostic } from "../diagnostics.js";
+import { WARDEN_VERSION } from "../version.js";
+import { lengthRange, reverseNode, type RegexNode } from "./ast.js";
+import type { ScanErrorCode } from "./errors.js";
+import { MIN_FACTOR_SCORE, requiredFactor } from "./factor.js";
+import { LazyDfa } from "./lazy-dfa.js";
+import { type Alphabet, buildAlphabet, type Nfa, NfaBuilder, NfaTooLarge } from "./nfa.js";
+import { parseRegex } from "./parse.js";
+import { buildStaticDfa } from "./static-dfa.js";
+import type { CompileOptions, CompiledPatternSet, Detector, PatternInfo, PatternSpec } from "./types.js";
+
+export const DEFAULT_STATE_BUDGET = 8192;
+export const DEFAULT_MAX_EXTENSION = 256;
+export const DEFAULT_CACHE_LIMIT = 4096;
+const MAX_NFA_NODES = 2_000_000;
+const MAX_PATTERN_NODES = 200_000;
+
+export type CompileSetResult =
+  | { ok: true; set: CompiledPatternSet; diagnostics: Diagnostic[] }
+  | { ok: false; diagnostics: Diagnostic[] };
+
+/** 1-based line and column of `offset` in `text`. */
+function lineCol(text: string, offset: number): { line: number; col: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < offset && i < text.length; i++)
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      lineStart = i + 1;
+    }
+  return { line, col: offset - lineStart + 1 };
+}
+
+function diag(
+  code: ScanErrorCode,
+  severity: "error" | "warning",
+  id: string,
+  pattern: string,
+  offset: number,
+  what: string,
+  file: string,
+  help?: string,
+): Diagnostic {
+  const { line, col } = lineCol(pattern, offset);
+  const where = line > 1 ? `line ${line} column ${col}` : `column ${col}`;
+  const d: Diagnostic = {
+    code,
+    severity,
+    message: `pattern \`${id}\`: ${what} at ${where}`,
+    span: { file, line, col, path: `patterns.${id}` },
+  };
+  if (help !== undefined) d.help = help;
+  return d;
+}
+
+export function compilePatternSet(specs: PatternSpec[], options: CompileOptions = {}): CompileSetResult {
+  const file = options.file ?? "<inline>";
+  const budget = options.stateBudget ?? DEFAULT_STATE_BUDGET;
+  const diagnostics: Diagnostic[] = [];
+  const parsed: { spec: PatternSpec; node: RegexNode; index: number }[] = [];
+  const seen = new Set<string>();
+  specs.forEach((spec, index) => {
+    const id = typeof spec?.id === "string" ? spec.id : `#${index}`;
+    if (typeof spec?.id !== "string" || spec.id === "" || typeof spec.pattern !== "string") {
+      diagnostics.push({ code: "SCAN_BAD_SPEC", severity: "error", message: `pattern \`${id}\`: needs a non-empty string \`id\` and a string \`pattern\``, span: { file, line: 1, col: 1, path: `patterns.${index}` } });
+      return;
+    }
+    if (seen.has(spec.id)) {
+      diagnostics.push({ code: "SCAN_DUPLICATE_ID", severity: "error", message: `pattern id \`${spec.id}\` is used twice`, span: { file, line: 1, col: 1, path: `patterns.${spec.id}` }, help: "give every pattern a unique id" });
+      return;
+    }
+    seen.add(spec.id);
+    const r = parseRegex(spec.pattern, { caseInsensitive: spec.caseInsensitive === true });
+    if (!r.ok) {
+      diagnostics.push(diag(r.error.code, "error", spec.id, spec.pattern, r.error.offset, r.error.message, file, r.error.help));
+      return;
+    }
+    if (lengthRange(r.node)[0] === 0)
+      diagnostics.push(diag("SCAN_EMPTY_MATCH", "warning", spec.id, spec.pattern, 0, "the pattern can match the empty string", file, "empty matches are never reported; make some part required"));
+    parsed.push({ spec, node: r.node, index });
+  });
+  if (diagnostics.some((d) => d.severity === "error")) return { ok: false, diagnostics };
+
+  const builder = new NfaBuilder(MAX_NFA_NODES);
+  const patterns: PatternInfo[] = [];
+  for (const { spec, node } of parsed) {
+    const label = patterns.length;
+    const before = builder.size;
+    try {
+      const fwdStart = builder.addFragment(node, label);
+      const revStart = builder.addFragment(reverseNode(node), label);
+      const factor = requiredFactor(node);
+      const factored = factor !== null && factor.score >= MIN_FACTOR_SCORE;
+      const detStart = factored && factor ? builder.addFragment(factor.node, label) : fwdStart;
+      if (builder.size - before > MAX_PATTERN_NODES) throw new NfaTooLarge();
+      patterns.push({
+        id: spec.id,
+        tier: spec.tier ?? 0,
+        keywords: (spec.keywords ?? []).map((k) => k.toLowerCase()),
+        maxLength: lengthRange(node)[1],
+        before: factored && factor ? factor.before : lengthRange(node)[1],
+        after: factored && factor ? factor.after : 0,
+        fwdStart,
+        revStart,
+        detStart,
+        factored,
+      });
+    } catch (e) {
+      if (!(e instanceof NfaTooLarge)) throw e;
+      diagnostics.push(diag("SCAN_REPEAT_TOO_LARGE", "error", spec.id, spec.pattern, 0, "the pattern's automaton is too large", file, "reduce counted repeats (`{m,n}`) or split the pattern"));
+      return { ok: false, diagnostics };
+    }
+  }
+  const nfa = builder.finish();
+  const alphabet = buildAlphabet(nfa.sets);
+  const detectors = buildDetectors(patterns, nfa, alphabet, budget, (p, what, help) => {
+    const spec = parsed[p]?.spec as PatternSpec;
+    diagnostics.push(diag("SCAN_LAZY_FALLBACK", "warning", spec.id, spec.pattern, 0, what, file, help));
+  });
+  const set: CompiledPatternSet = {
+    format: "warden-scan-v1",
+    wardenVersion: WARDEN_VERSION,
+    patterns,
+    nfa,
+    alphabet,
+    detectors,
+    maxExtension: options.maxExtension ?? DEFAULT_MAX_EXTENSION,
+    cacheLimit: DEFAULT_CACHE_LIMIT,
+    matchers: new Array(patterns.length).fill(undefined),
+  };
+  return { ok: true, set, diagnostics };
+}
+
+/**
+ * One union automaton per tier (highest tier first); a union over the state budget is split in halves until
+ * every part fits; a single pattern over budget becomes a lazily built detector (with a warning).
+ */
+export function buildDetectors(
+  patterns: PatternInfo[],
+  nfa: Nfa,
+  alphabet: Alphabet,
+  budget: number,
+  warn: (pattern: number, what: string, help: string) => void,
+): Detector[] {
+  const tiers = [...new Set(patterns.map((p) => p.tier))].sort((a, b) => b - a);
+  const queue: { tier: number; patterns: number[] }[] = [];
+  for (const tier of tiers) {
+    // literal-like factors union into one small automaton; whole patterns (no factor) are kept apart so a
+    // pattern with big counted repeats cannot multiply the factors' states
+    const inTier = patterns.map((p, i) => (p.tier === tier ? i : -1)).filter((i) => i >= 0);
+    const factored = inTier.filter((i) => (patterns[i] as PatternInfo).factored);
+    const whole = inTier.filter((i) => !(patterns[i] as PatternInfo).factored);
+    if (factored.length > 0) queue.push({ tier, patterns: factored });
+    if (whole.length > 0) queue.push({ tier, patterns: whole });
+  }
+  const out: Detector[] = [];
+  while (queue.length > 0) {
+    const plan = queue.shift() as { tier: number; patterns: number[] };
+    const starts = plan.patterns.map((i) => (patterns[i] as PatternInfo).detStart);
+    const table = buildStaticDfa(new LazyDfa(nfa, alphabet, starts, false, Number.MAX_SAFE_INTEGER), alphabet, budget);
+    if (table) out.push({ kind: "table", tier: plan.tier, patterns: plan.patterns, dfa: table });
+    else if (plan.patterns.length > 1) {
+      const mid = plan.patterns.length >> 1;
+      queue.unshift({ tier: plan.tier, patterns: plan.patterns.slice(0, mid) }, { tier: plan.tier, patterns: plan.patterns.slice(mid) });
+    } else {
+      warn(plan.patterns[0] as number, `detection automaton needs more than ${budget} states`, "it runs as a lazily built DFA with a bounded cache (linear time); a literal of 3+ characters that every match contains makes it a small table");
+      out.push({ kind: "lazy", tier: plan.tier, patterns: plan.patterns, dfa: new LazyDfa(nfa, alphabet, starts, false, DEFAULT_CACHE_LIMIT) });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,167 @@
+// Required-factor extraction: a small sub-expression that every match of a pattern must contain, so the
+// shared detection automaton stays small (literal keywords instead of `[\w.-]{0,50}?...{10,150}` tails).
+
+import { lengthRange, type RegexNode } from "./ast.js";
+import { setSize } from "./charset.js";
+
+/** Below this many "rare units" a factor is too common to be worth it; the whole pattern is used. */
+export const MIN_FACTOR_SCORE = 2;
+const MAX_STRINGS = 1024;
+const MAX_LENGTH = 10;
+/** Rarity beyond this buys nothing more: among saturated factors the smaller automaton wins. */
+const SATURATED = 6;
+
+interface Finite {
+  /** Number of branches (sequences of sets) and longest length: the size of the factor's automaton. */
+  count: number;
+  length: number;
+  /** Rarity: minimum over strings of the summed per-unit weights. */
+  score: number;
+  /** Contains a set of more than 4 units: in a union such sets multiply states, so factors avoid them. */
+  broad: boolean;
+}
+
+/** How much one position narrows the search: a letter in either case counts as one rare unit. */
+function unitWeight(size: number): number {
+  if (size <= 3) return 1; // a letter in both cases (plus a folding sign such as U+212A for `k`)
+  if (size <= 4) return 0.6;
+  if (size <= 10) return 0.25;
+  return 0;
+}
+
+/** Finite-language summary of a node, or null when it is not small and finite. */
+function finite(n: RegexNode): Finite | null {
+  switch (n.t) {
+    case "empty":
+      return { count: 1, length: 0, score: 0, broad: false };
+    case "assert":
+      return null;
+    case "set": {
+      const size = setSize(n.set);
+      // a set is one transition whatever its size: it costs one branch of the factor automaton
+      return { count: 1, length: 1, score: unitWeight(size), broad: size > 4 };
+    }
+    case "cat": {
+      let acc: Finite = { count: 1, length: 0, score: 0, broad: false };
+      for (const it of n.items) {
+        const f = finite(it);
+        if (!f) return null;
+        acc = { count: acc.count * f.count, length: acc.length + f.length, score: acc.score + f.score, broad: acc.broad || f.broad };
+        if (acc.count > MAX_STRINGS || acc.length > MAX_LENGTH) return null;
+      }
+      return acc;
+    }
+    case "alt": {
+      let count = 0;
+      let length = 0;
+      let score = Infinity;
+      let broad = false;
+      for (const it of n.items) {
+        const f = finite(it);
+        if (!f) return null;
+        count += f.count;
+        length = Math.max(length, f.length);
+        score = Math.min(score, f.score);
+        broad ||= f.broad;
+      }
+      return count > MAX_STRINGS ? null : { count, length, score, broad };
+    }
+    case "rep": {
+      if (n.max < 0 || n.max > 8) return null;
+      const f = finite(n.item);
+      if (!f) return null;
+      let count = 0;
+      for (let k = n.min; k <= n.max; k++) count += f.count ** k;
+      const length = f.length * n.max;
+      return count > MAX_STRINGS || length > MAX_LENGTH ? null : { count, length, score: f.score * n.min, broad: f.broad };
+    }
+  }
+}
+
+export interface Factor {
+  node: RegexNode;
+  score: number;
+  /** Most units from the start of a match to the end of its factor occurrence (-1: unbounded). */
+  before: number;
+  /** Most units from the end of the factor occurrence to the end of the match (-1: unbounded). */
+  after: number;
+}
+
+const maxLen = (n: RegexNode): number => lengthRange(n)[1];
+const addLen = (a: number, b: number): number => (a < 0 || b < 0 ? -1 : a + b);
+const maxOf = (a: number, b: number): number => (a < 0 || b < 0 ? -1 : Math.max(a, b));
+const seqLen = (items: RegexNode[]): number => items.reduce((acc, it) => addLen(acc, maxLen(it)), 0);
+
+/** The best required factor of `n`, or null if some match need not contain any usable factor. */
+export function requiredFactor(n: RegexNode): Factor | null {
+  const whole = finite(n);
+  if (whole && whole.score > 0 && !whole.broad) return { node: n, score: whole.score, before: maxLen(n), after: 0 };
+  switch (n.t) {
+    case "cat": {
+      let best: Factor | null = null;
+      const consider = (f: Factor | null): void => {
+        if (!f) return;
+        // a factor at a bounded distance from the match start keeps candidate windows small
+        const a = Math.min(f.score, SATURATED) + (f.before >= 0 && f.score >= MIN_FACTOR_SCORE ? 100 : 0);
+        const b = best ? Math.min(best.score, SATURATED) + (best.before >= 0 && best.score >= MIN_FACTOR_SCORE ? 100 : 0) : -1;
+        if (a > b || (a === b && best && weight(f.node) < weight(best.node))) best = f;
+      };
+      // runs of consecutive small finite items form a literal-like factor
+      for (let i = 0; i < n.items.length; i++) {
+        let acc: Finite = { count: 1, length: 0, score: 0, broad: false };
+        for (let j = i; j < n.items.length; j++) {
+          const f = finite(n.items[j] as RegexNode);
+          if (!f || f.broad) break;
+          acc = { count: acc.count * f.count, length: acc.length + f.length, score: acc.score + f.score, broad: false };
+          if (acc.count > MAX_STRINGS || acc.length > MAX_LENGTH) break;
+          if (acc.score > 0)
+            consider({
+              node: j === i ? (n.items[i] as RegexNode) : { t: "cat", items: n.items.slice(i, j + 1) },
+              score: acc.score,
+              before: seqLen(n.items.slice(0, j + 1)),
+              after: seqLen(n.items.slice(j + 1)),
+            });
+        }
+        const inner = requiredFactor(n.items[i] as RegexNode);
+        if (inner)
+          consider({
+            node: inner.node,
+            score: inner.score,
+            before: addLen(seqLen(n.items.slice(0, i)), inner.before),
+            after: addLen(inner.after, seqLen(n.items.slice(i + 1))),
+          });
+      }
+      return best;
+    }
+    case "alt": {
+      const parts: RegexNode[] = [];
+      let score = Infinity;
+      let before = 0;
+      let after = 0;
+      for (const it of n.items) {
+        const f = requiredFactor(it);
+        if (!f) return null;
+        parts.push(f.node);
+        score = Math.min(score, f.score);
+        before = maxOf(before, f.before);
+        after = maxOf(after, f.after);
+      }
+      return { node: { t: "alt", items: parts }, score, before, after };
+    }
+    case "rep": {
+      // the first copy contains an occurrence; later copies add to what may follow it
+      const f = n.min >= 1 ? requiredFactor(n.item) : null;
+      if (!f) return null;
+      const rest = n.max < 0 ? (maxLen(n.item) === 0 ? 0 : -1) : maxLen(n.item) * (n.max - 1);
+      return { ...f, after: addLen(f.after, rest) };
+    }
+    default:
+      return null;
+  }
+}
+
+/** Approximate automaton size of a finite factor (branches times length). */
+function weight(n: RegexNode): number {
+  const f = finite(n);
+  return f ? f.count * Math.max(1, f.length) : Infinity;
+}

@@ -1,0 +1,6 @@
+// Public surface of the pattern scanner (regex subset -> multi-pattern DFAs, linear-time scanning).
+
+export { compilePatternSet, DEFAULT_STATE_BUDGET, DEFAULT_MAX_EXTENSION, type CompileSetResult } from "./compile.js";
+export { scanText } from "./scan.js";
+export { SCAN_ERRORS, type ScanErrorCode } from "./errors.js";
+export type { PatternSpec, CompileOptions, CompiledPatternSet, ScanMatch, AutomatonSizes } from "./types.js";

@@ -1,0 +1,282 @@
+// DFA built on demand from the NFA (subset construction one transition at a time) with a bounded state cache.
+// Zero-width assertions are decided with one unit of lookahead: a DFA state remembers the context kind of the
+// unit before it, and the set of patterns that matched ending at the previous position is part of the state,
+// so every match is reported on the transition that reads the unit after it (or on the end-of-text column).
+
+import { type Alphabet, type Nfa, K_EDGE, K_NEWLINE, K_WORD, N_ASSERT, N_CHAR, N_EPS, N_MATCH, N_SPLIT, unitKind } from "./nfa.js";
+
+/** True if the assertion `code` holds between context kinds `prev` and `next`. */
+export function assertionHolds(code: number, prev: number, next: number): boolean {
+  switch (code) {
+    case 0:
+      return prev === K_EDGE;
+    case 1:
+      return prev === K_EDGE || prev === K_NEWLINE;
+    case 2:
+      return next === K_EDGE;
+    case 3:
+      return next === K_EDGE || next === K_NEWLINE;
+    case 4:
+      return (prev === K_WORD) !== (next === K_WORD);
+    default:
+      return (prev === K_WORD) === (next === K_WORD);
+  }
+}
+
+const scratch = new WeakMap<Nfa, Uint32Array>();
+let stampCounter = 0;
+
+/** A node-visited table shared by every DFA over one NFA (the module is single-threaded and re-entrant-free). */
+function marks(nfa: Nfa): Uint32Array {
+  let m = scratch.get(nfa);
+  if (!m) scratch.set(nfa, (m = new Uint32Array(nfa.type.length)));
+  return m;
+}
+
+function nextStamp(m: Uint32Array): number {
+  stampCounter++;
+  if (stampCounter >= 0xffffffff) {
+    m.fill(0);
+    stampCounter = 1;
+  }
+  return stampCounter;
+}
+
+export const UNKNOWN = -1;
+
+export class LazyDfa {
+  readonly nClasses: number;
+  /** Row width: one column per class plus the end-of-text column. */
+  readonly stride: number;
+  /** Global class -> local class. */
+  readonly local: Uint16Array;
+  readonly localKind: Uint8Array;
+  private readonly member = new Map<number, Uint8Array>();
+  trans: Int32Array;
+  nodes: Int32Array[] = [];
+  ctx: number[] = [];
+  fresh: boolean[] = [];
+  label: (Int32Array | null)[] = [];
+  dead: boolean[] = [];
+  private keys = new Map<string, number>();
+  private freshCache: (Int32Array | null)[] = [null, null, null, null];
+  private readonly freshSeedCache = new Map<number, Int32Array>();
+  /** How many times the cache was flushed (for reports). */
+  flushes = 0;
+
+  constructor(
+    readonly nfa: Nfa,
+    readonly alphabet: Alphabet,
+    readonly starts: readonly number[],
+    readonly anchored: boolean,
+    readonly cacheLimit: number,
+  ) {
+    // classes that this fragment cannot tell apart share a local class
+    const used = new Set<number>();
+    const seen = new Set<number>();
+    const stack = [...starts];
+    while (stack.length > 0) {
+      const n = stack.pop() as number;
+      if (n < 0 || seen.has(n)) continue;
+      seen.add(n);
+      if (nfa.type[n] === N_CHAR) used.add(nfa.arg[n] as number);
+      stack.push(nfa.out1[n] as number, nfa.out2[n] as number);
+    }
+    const usedList = [...used].sort((a, b) => a - b);
+    const sigToLocal = new Map<string, number>();
+    this.local = new Uint16Array(alphabet.count);
+    const kinds: number[] = [];
+    for (let g = 0; g < alphabet.count; g++) {
+      let sig = String(alphabet.kind[g]);
+      for (const s of usedList) sig += (alphabet.member[s] as Uint8Array)[g] ? "1" : "0";
+      let l = sigToLocal.get(sig);
+      if (l === undefined) {
+        l = sigToLocal.size;
+        sigToLocal.set(sig, l);
+        kinds.push(alphabet.kind[g] as number);
+      }
+      this.local[g] = l;
+    }
+    this.nClasses = sigToLocal.size;
+    this.stride = this.nClasses + 1;
+    this.localKind = Uint8Array.from(kinds);
+    for (const s of usedList) {
+      const m = new Uint8Array(this.nClasses);
+      const gm = alphabet.member[s] as Uint8Array;
+      for (let g = 0; g < alphabet.count; g++) if (gm[g]) m[this.local[g] as number] = 1;
+      this.member.set(s, m);
+    }
+    this.trans = new Int32Array(this.stride * 16).fill(UNKNOWN);
+  }
+
+  get stateCount(): number {
+    return this.nodes.length;
+  }
+
+  /** Offset of the start state for a scan whose preceding unit has context kind `ctx`. */
+  initial(ctx: number): number {
+    return this.intern(ctx, new Int32Array(0), true, null) * this.stride;
+  }
+
+  /** The state of `other` at `off` (same NFA and alphabet) as a state of this DFA, with or without a fresh start. */
+  adopt(other: LazyDfa, off: number, fresh: boolean): number {
+    const sid = (off / other.stride) | 0;
+    return this.intern(other.ctx[sid] as number, other.nodes[sid] as Int32Array, fresh, null) * this.stride;
+  }
+
+  /** Context kind of the unit before position `i`. */
+  static ctxBefore(text: string, i: number): number {
+    return i === 0 ? K_EDGE : unitKind(text.charCodeAt(i - 1));
+  }
+
+  private intern(ctx: number, nodes: Int32Array, fresh: boolean, label: Int32Array | null): number {
+    const key = `${ctx}${fresh ? "f" : ""}|${label ? label.join(",") : ""}|${nodes.join(",")}`;
+    const hit = this.keys.get(key);
+    if (hit !== undefined) return hit;
+    const id = this.nodes.length;
+    this.keys.set(key, id);
+    this.nodes.push(nodes);
+    this.ctx.push(ctx);
+    this.fresh.push(fresh);
+    this.label.push(label);
+    this.dead.push(this.anchored && !fresh && nodes.length === 0 && label === null);
+    const need = (id + 1) * this.stride;
+    if (need > this.trans.length) {
+      const grown = new Int32Array(Math.max(need, this.trans.length * 2)).fill(UNKNOWN);
+      grown.set(this.trans);
+      this.trans = grown;
+    }
+    return id;
+  }
+
+  /** Drops every state (the bounded cache is full); the scan continues from a re-interned state. */
+  private flush(): void {
+    this.flushes++;
+    this.keys = new Map();
+    this.nodes = [];
+    this.ctx = [];
+    this.fresh = [];
+    this.label = [];
+    this.dead = [];
+    this.trans = new Int32Array(this.stride * 16).fill(UNKNOWN);
+  }
+
+  /** Follows epsilons and assertions decidable from `prev` alone; next-dependent assertions stay as members. */
+  private closePrev(seeds: number[], prev: number): Int32Array {
+    const { type, out1, out2, arg } = this.nfa;
+    const m = marks(this.nfa);
+    const stamp = nextStamp(m);
+    const out: number[] = [];
+    const stack = seeds.slice();
+    while (stack.length > 0) {
+      const n = stack.pop() as number;
+      if (m[n] === stamp) continue;
+      m[n] = stamp;
+      const t = type[n];
+      if (t === N_EPS) stack.push(out1[n] as number);
+      else if (t === N_SPLIT) stack.push(out2[n] as number, out1[n] as number);
+      else if (t === N_ASSERT) {
+        const code = arg[n] as number;
+        if (code <= 1) {
+          if (assertionHolds(code, prev, K_EDGE)) stack.push(out1[n] as number);
+        } else out.push(n);
+      } else out.push(n);
+    }
+    return Int32Array.from(out).sort();
+  }
+
+  private freshMembers(ctx: number): Int32Array {
+    let f = this.freshCache[ctx];
+    if (!f) this.freshCache[ctx] = f = this.closePrev([...this.starts], ctx);
+    return f;
+  }
+
+  /**
+   * Resolves next-dependent assertions among `members` (prev and next kinds known), appending the
+   * reachable character nodes to `chars` and, if `labels` is given, the patterns whose MATCH is reached.
+   */
+  private resolve(members: ArrayLike<number>, prev: number, next: number, chars: number[], labels: number[] | null): void {
+    const { type, out1, out2, arg } = this.nfa;
+    const m = marks(this.nfa);
+    const stamp = nextStamp(m);
+    const stack = Array.from(members);
+    while (stack.length > 0) {
+      const n = stack.pop() as number;
+      if (m[n] === stamp) continue;
+      m[n] = stamp;
+      const t = type[n];
+      if (t === N_CHAR) chars.push(n);
+      else if (t === N_MATCH) {
+        if (labels) labels.push(arg[n] as number);
+      } else if (t === N_EPS) stack.push(out1[n] as number);
+      else if (t === N_SPLIT) stack.push(out2[n] as number, out1[n] as number);
+      else if (assertionHolds(arg[n] as number, prev, next)) stack.push(out1[n] as number);
+    }
+  }
+
+  /** Nodes entered on class `c` from a match starting here (a fresh start): cached per (context, class). */
+  private freshSeeds(prev: number, c: number): Int32Array {
+    const key = prev * this.stride + c;
+    let f = this.freshSeedCache.get(key);
+    if (!f) {
+      const chars: number[] = [];
+      this.resolve(this.freshMembers(prev), prev, this.localKind[c] as number, chars, null);
+      const seeds: number[] = [];
+      for (const n of chars) if ((this.member.get(this.nfa.arg[n] as number) as Uint8Array)[c]) seeds.push(this.nfa.out1[n] as number);
+      f = Int32Array.from(seeds);
+      this.freshSeedCache.set(key, f);
+    }
+    return f;
+  }
+
+  /** Computes (and caches) the transition from the state at `off` on local class `c` (stride-1 = end of text). */
+  compute(off: number, c: number): number {
+    const sid = (off / this.stride) | 0;
+    const { out1, arg } = this.nfa;
+    const prev = this.ctx[sid] as number;
+    const eoi = c === this.nClasses;
+    const next = eoi ? K_EDGE : (this.localKind[c] as number);
+    const chars: number[] = [];
+    const labels: number[] = [];
+    this.resolve(this.nodes[sid] as Int32Array, prev, next, chars, labels);
+    const label = labels.length > 0 ? Int32Array.from(new Set(labels)).sort() : null;
+    let nodes: Int32Array;
+    let ctx: number;
+    if (eoi) {
+      nodes = new Int32Array(0);
+      ctx = K_EDGE;
+    } else {
+      const seeds: number[] = [];
+      for (const n of chars) if ((this.member.get(arg[n] as number) as Uint8Array)[c]) seeds.push(out1[n] as number);
+      // a match starting here: its empty matches are never reported, so only its moves count
+      if (this.fresh[sid]) for (const n of this.freshSeeds(prev, c)) seeds.push(n);
+      nodes = this.closePrev(seeds, next);
+      ctx = next;
+    }
+    const fresh = !eoi && !this.anchored;
+    let flushed = false;
+    if (this.nodes.length >= this.cacheLimit) {
+      this.flush();
+      flushed = true;
+    }
+    const target = this.intern(ctx, nodes, fresh, label);
+    const toff = target * this.stride;
+    const enc = label !== null || this.dead[target] ? -toff - 2 : toff;
+    if (!flushed) this.trans[off + c] = enc;
+    return enc;
+  }
+
+  /** One transition: the encoded target (>= 0 plain, <= -2 a labelled or dead state at offset -v-2). */
+  step(off: number, c: number): number {
+    const t = this.trans[off + c] as number;
+    return t === UNKNOWN ? this.compute(off, c) : t;
+  }
+
+  labelAt(off: number): Int32Array | null {
+    return this.label[(off / this.stride) | 0] ?? null;
+  }
+
+  isDead(off: number): boolean {
+    return this.dead[(off / this.stride) | 0] === true;
+  }
+}

@@ -1,0 +1,172 @@
+// Fully built, minimized DFA in flat tables for the hot loop: explored from a LazyDfa under a state budget,
+// minimized (Moore partition refinement), identical columns merged, and a direct code-unit -> column map.
+
+import { LazyDfa } from "./lazy-dfa.js";
+import type { Alphabet } from "./nfa.js";
+
+export interface StaticDfa {
+  /** Columns per row (no end-of-text column: see `eoiLabel`). */
+  nCols: number;
+  nStates: number;
+  /** Code unit -> column. */
+  map: Uint8Array | Uint16Array;
+  /** trans[off + col]: target offset (state * nCols); negative (~offset) when the target carries a label. */
+  trans: Int32Array;
+  /** Label id of each state (patterns whose match ended one unit before reaching it), or -1. */
+  stateLabel: Int32Array;
+  /** Label id of the end-of-text transition of each state, or -1. */
+  eoiLabel: Int32Array;
+  /** Label id -> sorted pattern indices. */
+  labels: Int32Array[];
+  /** Start offset for each preceding-context kind (edge, word, newline, other). */
+  init: Int32Array;
+}
+
+/** Explores every state; null when more than `budget` states are needed. */
+export function buildStaticDfa(lazy: LazyDfa, alphabet: Alphabet, budget: number): StaticDfa | null {
+  const C = lazy.nClasses;
+  const stride = lazy.stride;
+  const order: number[] = []; // lazy state ids in BFS order
+  const index = new Map<number, number>();
+  const visit = (lazyId: number): number => {
+    let k = index.get(lazyId);
+    if (k === undefined) {
+      k = order.length;
+      index.set(lazyId, k);
+      order.push(lazyId);
+    }
+    return k;
+  };
+  const init = new Int32Array(4);
+  for (let ctx = 0; ctx < 4; ctx++) init[ctx] = visit(lazy.initial(ctx) / stride);
+  const rows: Int32Array[] = [];
+  const labelKeys = new Map<string, number>();
+  const labels: Int32Array[] = [];
+  const internLabel = (l: Int32Array | null): number => {
+    if (!l) return -1;
+    const k = l.join(",");
+    let id = labelKeys.get(k);
+    if (id === undefined) {
+      id = labels.length;
+      labelKeys.set(k, id);
+      labels.push(l);
+    }
+    return id;
+  };
+  const stateLabel: number[] = [];
+  const eoiLabel: number[] = [];
+  for (let k = 0; k < order.length; k++) {
+    if (order.length > budget) return null;
+    const sid = order[k] as number;
+    const off = sid * stride;
+    stateLabel[k] = internLabel(lazy.label[sid] ?? null);
+    const row = new Int32Array(C);
+    for (let c = 0; c < C; c++) {
+      const t = lazy.step(off, c);
+      const toff = t < -1 ? -t - 2 : t;
+      row[c] = visit(toff / stride);
+    }
+    const e = lazy.step(off, C);
+    eoiLabel[k] = internLabel(lazy.label[(e < -1 ? -e - 2 : e) / stride] ?? null);
+    rows.push(row);
+  }
+  if (order.length > budget) return null;
+  return finish(minimize(rows, stateLabel, eoiLabel, init), labels, lazy, alphabet);
+}
+
+interface Minimized {
+  rows: Int32Array[];
+  stateLabel: number[];
+  eoiLabel: number[];
+  init: Int32Array;
+}
+
+/** Moore's algorithm: split blocks by (labels, successor blocks) until stable. */
+function minimize(rows: Int32Array[], stateLabel: number[], eoiLabel: number[], init: Int32Array): Minimized {
+  const n = rows.length;
+  let block = new Int32Array(n);
+  let count = 0;
+  {
+    const ids = new Map<string, number>();
+    for (let s = 0; s < n; s++) {
+      const k = `${stateLabel[s]}|${eoiLabel[s]}`;
+      let b = ids.get(k);
+      if (b === undefined) ids.set(k, (b = ids.size));
+      block[s] = b;
+    }
+    count = ids.size;
+  }
+  for (;;) {
+    const ids = new Map<string, number>();
+    const next = new Int32Array(n);
+    for (let s = 0; s < n; s++) {
+      const row = rows[s] as Int32Array;
+      let k = String(block[s]);
+      for (let c = 0; c < row.length; c++) k += `,${block[row[c] as number]}`;
+      let b = ids.get(k);
+      if (b === undefined) ids.set(k, (b = ids.size));
+      next[s] = b;
+    }
+    block = next;
+    if (ids.size === count) break;
+    count = ids.size;
+  }
+  // renumber blocks in order of first appearance (deterministic)
+  const renum = new Int32Array(count).fill(-1);
+  let m = 0;
+  for (let s = 0; s < n; s++) if (renum[block[s] as number] === -1) renum[block[s] as number] = m++;
+  const outRows: Int32Array[] = new Array(m);
+  const sl: number[] = new Array(m);
+  const el: number[] = new Array(m);
+  for (let s = 0; s < n; s++) {
+    const b = renum[block[s] as number] as number;
+    if (outRows[b]) continue;
+    const row = rows[s] as Int32Array;
+    outRows[b] = row.map((t) => renum[block[t] as number] as number);
+    sl[b] = stateLabel[s] as number;
+    el[b] = eoiLabel[s] as number;
+  }
+  return { rows: outRows, stateLabel: sl, eoiLabel: el, init: init.map((s) => renum[block[s] as number] as number) };
+}
+
+function finish(min: Minimized, labels: Int32Array[], lazy: LazyDfa, alphabet: Alphabet): StaticDfa {
+  const { rows, stateLabel, eoiLabel } = min;
+  const n = rows.length;
+  const C = lazy.nClasses;
+  // merge classes whose columns are identical in every row
+  const colKey = new Map<string, number>();
+  const colOf = new Int32Array(C);
+  const keepCols: number[] = [];
+  for (let c = 0; c < C; c++) {
+    let k = "";
+    for (let s = 0; s < n; s++) k += `${(rows[s] as Int32Array)[c]},`;
+    let col = colKey.get(k);
+    if (col === undefined) {
+      col = keepCols.length;
+      colKey.set(k, col);
+      keepCols.push(c);
+    }
+    colOf[c] = col;
+  }
+  const nCols = keepCols.length;
+  const trans = new Int32Array(n * nCols);
+  for (let s = 0; s < n; s++) {
+    const row = rows[s] as Int32Array;
+    for (let j = 0; j < nCols; j++) {
+      const t = row[keepCols[j] as number] as number;
+      trans[s * nCols + j] = (stateLabel[t] as number) >= 0 ? ~(t * nCols) : t * nCols;
+    }
+  }
+  const map = nCols <= 256 ? new Uint8Array(alphabet.map.length) : new Uint16Array(alphabet.map.length);
+  for (let u = 0; u < alphabet.map.length; u++) map[u] = colOf[lazy.local[alphabet.map[u] as number] as number] as number;
+  return {
+    nCols,
+    nStates: n,
+    map,
+    trans,
+    stateLabel: Int32Array.from(stateLabel),
+    eoiLabel: Int32Array.from(eoiLabel),
+    labels,
+    init: min.init.map((s) => s * nCols),
+  };
+}

@@ -1,0 +1,76 @@
+// Public shapes of the scanner: pattern specs, compiled sets, matches and size reports.
+
+import type { Alphabet, Nfa } from "./nfa.js";
+import type { PatternMatcher } from "./matcher.js";
+import type { StaticDfa } from "./static-dfa.js";
+import type { LazyDfa } from "./lazy-dfa.js";
+
+export interface PatternSpec {
+  id: string;
+  pattern: string;
+  /** Higher tiers are scanned first (their automata come first); default 0. */
+  tier?: number;
+  caseInsensitive?: boolean;
+  /** If given, matches are reported only when the text contains one of these (case-insensitive), as in gitleaks. */
+  keywords?: string[];
+}
+
+export interface CompileOptions {
+  /** Most DFA states one detection automaton may have before the set is split (default 4096). */
+  stateBudget?: number;
+  /** File name for diagnostics' spans. */
+  file?: string;
+  /** How far past the earliest end a match may be extended to its longest end (default 256 units). */
+  maxExtension?: number;
+}
+
+export interface ScanMatch {
+  patternId: string;
+  /** UTF-16 offsets into the scanned text, end exclusive. */
+  start: number;
+  end: number;
+}
+
+export interface PatternInfo {
+  id: string;
+  tier: number;
+  keywords: string[];
+  /** Longest possible match in code units, -1 if unbounded. */
+  maxLength: number;
+  /** Candidate window around a detector hit ending at j: starts in [j - before, j], ends by j + after (-1: unbounded). */
+  before: number;
+  after: number;
+  fwdStart: number;
+  revStart: number;
+  /** Start of the detection fragment (the factor, or the pattern itself). */
+  detStart: number;
+  /** Detection uses a required literal-like factor (true) or the whole pattern (false). */
+  factored: boolean;
+}
+
+/** A detection automaton: a minimized table DFA, or (over budget) a lazily built one. */
+export type Detector =
+  | { kind: "table"; tier: number; patterns: number[]; dfa: StaticDfa }
+  | { kind: "lazy"; tier: number; patterns: number[]; dfa: LazyDfa };
+
+export interface CompiledPatternSet {
+  readonly format: "warden-scan-v1";
+  readonly wardenVersion: string;
+  readonly patterns: PatternInfo[];
+  readonly nfa: Nfa;
+  readonly alphabet: Alphabet;
+  readonly detectors: Detector[];
+  readonly maxExtension: number;
+  readonly cacheLimit: number;
+  /** Built on first use per pattern; a cache, not part of the artifact. */
+  readonly matchers: (PatternMatcher | undefined)[];
+}
+
+export interface AutomatonSizes {
+  patterns: number;
+  nfaNodes: number;
+  alphabetClasses: number;
+  detectors: { kind: "table" | "lazy"; tier: number; patterns: number; states: number; columns: number; bytes: number }[];
+  /** Sum of table bytes (transition tables, maps, labels). */
+  tableBytes: number;
+}
