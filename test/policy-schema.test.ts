@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
 import { parse } from "yaml";
-import Ajv from "ajv";
+import { Ajv } from "ajv";
 
 const schema = JSON.parse(readFileSync("schema/policy.schema.json", "utf8"));
 const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);

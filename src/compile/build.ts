@@ -3,7 +3,7 @@ import { compileCondition, type Test } from "./closures.js";
 import { makeGetter, MISSING } from "./fields.js";
 import { compileGlob, type ToolMatcher } from "./glob.js";
 import type { PolicyIR, RuleIR } from "./ir.js";
-import { ACTION_KINDS, type Action, type ActionKind, type Reason, type ThrottleSpec } from "../types.js";
+import { ACTION_KINDS, VERDICT_RANK, type Action, type ActionKind, type Reason, type ThrottleSpec } from "../types.js";
 
 export interface CompiledRule {
   readonly ir: RuleIR;
@@ -14,6 +14,10 @@ export interface CompiledRule {
   readonly tools: ToolMatcher[] | null;
   readonly throttle: ThrottleSpec | null;
   readonly throttleKey: ((a: Action) => string) | null;
+  /** VERDICT_RANK of the rule's verdict (0 = ALLOW). */
+  readonly rank: number;
+  /** Whether the rule carries a throttle, sandbox, modify or approval obligation. */
+  readonly hasObligation: boolean;
   /** Engine cache: the action-independent reason, once computed (null when it depends on the action). */
   cachedReason?: Reason | null;
 }
@@ -29,7 +33,9 @@ const MEMO_LIMIT = 4096;
 export class CompiledPolicy {
   readonly info: PolicyInfo;
   readonly rules: readonly CompiledRule[];
-  private readonly index = new Map<string, CompiledRule[]>();
+  /** kind -> tool -> rules; `noTool` holds the lists for tool-less actions. */
+  private readonly index = new Map<string, Map<string, CompiledRule[]>>();
+  private readonly noTool = new Map<string, CompiledRule[]>();
   private readonly undeclared = new Map<string, CompiledRule[]>();
 
   constructor(
@@ -41,8 +47,10 @@ export class CompiledPolicy {
     this.info = Object.freeze({ id: ir.id, version: ir.version, hash });
     this.rules = ir.rules.map((r, order) => buildRule(r, order, ir));
     for (const kind of ACTION_KINDS) {
-      this.index.set(indexKey(kind, undefined), this.applicable(kind, undefined));
-      for (const tool of Object.keys(ir.tools)) this.index.set(indexKey(kind, tool), this.applicable(kind, tool));
+      this.noTool.set(kind, this.applicable(kind, undefined));
+      const byTool = new Map<string, CompiledRule[]>();
+      for (const tool of Object.keys(ir.tools)) byTool.set(tool, this.applicable(kind, tool));
+      this.index.set(kind, byTool);
     }
   }
 
@@ -58,8 +66,11 @@ export class CompiledPolicy {
 
   /** Rules that can apply to an action of this kind on this tool, in evaluation order. */
   candidates(kind: ActionKind, tool: string | undefined): readonly CompiledRule[] {
+    if (tool === undefined) return this.noTool.get(kind) ?? [];
+    const declared = this.index.get(kind)?.get(tool);
+    if (declared !== undefined) return declared;
     const key = indexKey(kind, tool);
-    const hit = this.index.get(key) ?? this.undeclared.get(key);
+    const hit = this.undeclared.get(key);
     if (hit) return hit;
     const list = this.applicable(kind, tool);
     // Memo for undeclared tools; bounded so hostile tool names cannot grow memory.
@@ -79,16 +90,16 @@ export class CompiledPolicy {
     const out: Record<string, Record<string, string[]>> = {};
     for (const kind of ACTION_KINDS) {
       const byTool: Record<string, string[]> = {};
-      for (const tool of Object.keys(this.ir.tools).sort()) byTool[tool] = (this.index.get(indexKey(kind, tool)) ?? []).map((r) => r.ir.id);
-      byTool["*undeclared-or-none*"] = (this.index.get(indexKey(kind, undefined)) ?? []).map((r) => r.ir.id);
+      for (const tool of Object.keys(this.ir.tools).sort()) byTool[tool] = (this.index.get(kind)?.get(tool) ?? []).map((r) => r.ir.id);
+      byTool["*undeclared-or-none*"] = (this.noTool.get(kind) ?? []).map((r) => r.ir.id);
       out[kind] = byTool;
     }
     return out;
   }
 }
 
-function indexKey(kind: string, tool: string | undefined): string {
-  return tool === undefined ? `${kind}\u0000` : `${kind}\u0000\u0001${tool}`;
+function indexKey(kind: string, tool: string): string {
+  return `${kind}\u0000${tool}`;
 }
 
 export function appliesTo(r: CompiledRule, kind: ActionKind, tool: string | undefined, cls: string | undefined): boolean {
@@ -108,6 +119,8 @@ function buildRule(ir: RuleIR, order: number, policy: PolicyIR): CompiledRule {
     tools: ir.match.tools === null ? null : ir.match.tools.map(compileGlob),
     throttle: t && { rule: ir.id, mode: t.mode, limit: t.limit, per: t.per, perMs: t.perMs, burst: t.burst },
     throttleKey: t && makeThrottleKey(ir.id, t.key),
+    rank: VERDICT_RANK[ir.verdict],
+    hasObligation: ir.throttle !== null || ir.sandbox !== null || ir.modify !== null || ir.approval !== null,
   };
 }
 

@@ -20,8 +20,16 @@ export function parseTime(s: string): number | undefined {
   return Number.isFinite(ms) ? ms : undefined;
 }
 
+/** True for `{}`-literal / JSON.parse objects and null-prototype objects. */
+function plainProto(o: object): boolean {
+  const p = Object.getPrototypeOf(o) as unknown;
+  return p === Object.prototype || p === null;
+}
+
+/** An own property or undefined; inherited values (a polluted Object.prototype) are never read. */
 function own(o: object, k: string): unknown {
-  return hasOwn.call(o, k) ? (o as Record<string, unknown>)[k] : undefined;
+  const v = (o as Record<string, unknown>)[k];
+  return v !== undefined && hasOwn.call(o, k) ? v : undefined;
 }
 
 function isPlainObject(v: unknown): boolean {
@@ -31,6 +39,7 @@ function isPlainObject(v: unknown): boolean {
 export function checkAction(a: unknown): ActionProblem | undefined {
   if (!isPlainObject(a)) return { field: "", message: `an action must be a JSON object, got ${Array.isArray(a) ? "a list" : a === null ? "null" : typeof a}` };
   const o = a as object;
+  if (!plainProto(o)) return { field: "", message: "an action must be a plain JSON object (no class instances or custom prototypes)" };
   const kind = own(o, "kind");
   if (typeof kind !== "string" || !(ACTION_KINDS as readonly string[]).includes(kind)) {
     return { field: "kind", message: `\`kind\` must be one of ${ACTION_KINDS.join(", ")}, got ${kind === undefined ? "nothing" : JSON.stringify(kind)?.slice(0, 40)}` };

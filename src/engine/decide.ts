@@ -68,36 +68,37 @@ function evaluate(policy: CompiledPolicy, a: Action, state: EngineState | undefi
   const rules = linear ? policy.applicable(a.kind, a.tool) : policy.candidates(a.kind, a.tool);
   let allowFired = false;
   let rank = -1;
-  let fired: Fired[] | null = null;
-  let shadowFired: Fired[] | null = null;
+  // Reasons are built as rules fire; obligations are collected only from rules that carry one.
+  const reasons: Reason[] = [];
+  let shadow: Reason[] | null = null;
+  let withObligations: Fired[] | null = null;
   let throttleState: Record<string, ThrottleObservation> | null = null;
 
   for (let i = 0; i < rules.length; i++) {
     const r = rules[i] as CompiledRule;
     const res: Tri = r.test === null ? 1 : linear ? evalCondition(r.ir.when!, a, ir.lists) : r.test(a);
     if (res === F) continue;
-    const verdict = r.ir.verdict;
     // Indeterminate (missing / ill-typed data) fires restrictive rules and never an ALLOW rule.
-    if (res === E && verdict === "ALLOW") continue;
+    if (res === E && r.rank === 0) continue;
     let obs: ThrottleObservation | undefined;
     if (r.throttle !== null) {
       const seen = observeThrottle(r, a, state?.throttle ?? EMPTY_THROTTLE);
       (throttleState ??= {})[seen.key] = obs = seen.observation;
       if (obs.allowed && res !== E) continue;
     }
-    const entry: Fired = [r, res, obs];
+    const reason = reasonFor(r, policy, a, res, obs);
     if (r.ir.shadow) {
-      (shadowFired ??= []).push(entry);
+      (shadow ??= []).push(reason);
       continue;
     }
-    (fired ??= []).push(entry);
-    if (verdict === "ALLOW") allowFired = true;
-    else if (VERDICT_RANK[verdict] > rank) rank = VERDICT_RANK[verdict];
+    reasons.push(reason);
+    if (r.hasObligation) (withObligations ??= []).push([r, res, obs]);
+    if (r.rank === 0) allowFired = true;
+    else if (r.rank > rank) rank = r.rank;
   }
 
   const base: Verdict = allowFired ? "ALLOW" : ir.default;
-  let verdict: Verdict = rank > VERDICT_RANK[base] ? (rankToVerdict(rank)) : base;
-  const reasons: Reason[] = fired === null ? [] : fired.map(([r, res, obs]) => reasonFor(r, policy, a, res, obs));
+  let verdict: Verdict = rank > VERDICT_RANK[base] ? rankToVerdict(rank) : base;
   if (!allowFired) {
     reasons.push({
       rule: "default",
@@ -107,18 +108,18 @@ function evaluate(policy: CompiledPolicy, a: Action, state: EngineState | undefi
       message: ir.default === "BLOCK" ? `no rule allows ${a.tool !== undefined ? `tool \`${a.tool}\`` : `this ${a.kind}`}; the policy's default is BLOCK` : "no rule matched; the policy's default is ALLOW",
     });
   }
-  const obligations: CollectedObligations = fired === null ? { value: NO_OBLIGATIONS } : collectObligations(fired, a);
+  const obligations: CollectedObligations = withObligations === null ? { value: NO_OBLIGATIONS } : collectObligations(withObligations, a);
   if (obligations.failure) {
     verdict = "BLOCK";
     reasons.push({ rule: obligations.failure.rule, code: "MODIFY_FAILED", verdict: "BLOCK", shadow: false, field: obligations.failure.field, message: obligations.failure.message });
   }
+  // Stable sort: most restrictive first, rule order within a verdict.
   if (reasons.length > 1) reasons.sort((x, y) => VERDICT_RANK[y.verdict] - VERDICT_RANK[x.verdict]);
-  const shadow: Reason[] = shadowFired === null ? (NO_REASONS as Reason[]) : shadowFired.map(([r, res, obs]) => reasonFor(r, policy, a, res, obs));
   const decision: Decision = {
     verdict,
     enforced: true,
     reasons,
-    shadow,
+    shadow: shadow ?? (NO_REASONS as Reason[]),
     obligations: obligations.value,
     state: throttleState === null ? NO_STATE : { throttle: throttleState },
     policy: policy.info,
@@ -129,7 +130,7 @@ function evaluate(policy: CompiledPolicy, a: Action, state: EngineState | undefi
       verdict: "ALLOW",
       enforced: false,
       reasons: NO_REASONS as Reason[],
-      shadow: [...reasons.map((x) => ({ ...x, shadow: true })), ...shadow],
+      shadow: [...reasons.map((x) => ({ ...x, shadow: true })), ...decision.shadow],
       obligations: NO_OBLIGATIONS,
       state: decision.state,
       policy: policy.info,

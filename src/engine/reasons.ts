@@ -1,9 +1,9 @@
 // Turns a fired rule into a Reason: the deciding field, and the rule's message template filled in.
 import type { CompiledRule } from "../compile/build.js";
 import { evalCondition, type LeafTrace } from "../compile/interpret.js";
-import type { ArgIR, PolicyIR } from "../compile/ir.js";
+import { isLeaf, type ArgIR, type LeafIR, type PolicyIR } from "../compile/ir.js";
 import { E, leafProblem, type Tri } from "../compile/leaf.js";
-import { readField, showValue, MISSING } from "../compile/fields.js";
+import { makeGetter, showValue, type Getter } from "../compile/fields.js";
 import type { Action, Reason, ThrottleObservation } from "../types.js";
 
 function operandText(arg: ArgIR): string {
@@ -42,31 +42,72 @@ export function staticReason(rule: CompiledRule): Reason | null {
   return Object.freeze(reason);
 }
 
+type Segment = string | { name: string } | { get: Getter };
+
+/** A message template split once into literal text, named variables and field getters. */
+function compileTemplate(template: string): Segment[] {
+  const out: Segment[] = [];
+  const re = /\{\{|\}\}|\{([^{}]*)\}/g;
+  let last = 0;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(template)) !== null) {
+    if (m.index > last) out.push(template.slice(last, m.index));
+    const name = m[1];
+    if (name === undefined) out.push(m[0] === "{{" ? "{" : "}");
+    else if (TEMPLATE_VARS.has(name)) out.push({ name });
+    else out.push({ get: makeGetter(name) });
+    last = re.lastIndex;
+  }
+  if (last < template.length) out.push(template.slice(last));
+  return out;
+}
+
+const TEMPLATE_VARS = new Set(["rule", "code", "verdict", "tool", "field", "value", "list", "limit", "window", "retry_after"]);
+const plans = new WeakMap<CompiledRule, { template: Segment[] | null; leaf: LeafIR | null; get: Getter | null }>();
+
+function planFor(rule: CompiledRule): { template: Segment[] | null; leaf: LeafIR | null; get: Getter | null } {
+  let p = plans.get(rule);
+  if (!p) {
+    const when = rule.ir.when;
+    const leaf = when !== null && isLeaf(when) ? when : null;
+    p = { template: rule.ir.message === null ? null : compileTemplate(rule.ir.message), leaf, get: leaf ? makeGetter(leaf.field) : null };
+    plans.set(rule, p);
+  }
+  return p;
+}
+
 export function renderReason(rule: CompiledRule, policy: PolicyIR, a: Action, result: Tri, throttle?: ThrottleObservation): Reason {
   const ir = rule.ir;
-  const trace: LeafTrace[] = [];
-  if (ir.when !== null) evalCondition(ir.when, a, policy.lists, trace);
-  const d = decisive(trace);
-  const vars: Record<string, string> = {
-    rule: ir.id,
-    code: ir.code,
-    verdict: ir.verdict,
-    tool: typeof a.tool === "string" ? a.tool : "(none)",
-    field: d?.leaf.field ?? "",
-    value: d ? showValue(d.value) : "",
-    list: d && d.leaf.arg.kind === "list" ? d.leaf.arg.name : "",
-    limit: throttle ? String(throttle.limit) : "",
-    window: throttle ? throttle.window : "",
-    retry_after: throttle ? `${throttle.retryAfterMs} ms` : "",
+  const plan = planFor(rule);
+  let d: LeafTrace | undefined;
+  if (plan.leaf !== null && plan.get !== null && result !== E) {
+    // One-leaf rules: the decisive leaf is known; read its value without re-evaluating the condition.
+    d = { leaf: plan.leaf, value: plan.get(a), result };
+  } else {
+    const trace: LeafTrace[] = [];
+    if (ir.when !== null) evalCondition(ir.when, a, policy.lists, trace);
+    d = decisive(trace);
+  }
+  const variable = (name: string): string => {
+    switch (name) {
+      case "rule": return ir.id;
+      case "code": return ir.code;
+      case "verdict": return ir.verdict;
+      case "tool": return typeof a.tool === "string" ? a.tool : "(none)";
+      case "field": return d?.leaf.field ?? "";
+      case "value": return d ? showValue(d.value) : "";
+      case "list": return d && d.leaf.arg.kind === "list" ? d.leaf.arg.name : "";
+      case "limit": return throttle ? String(throttle.limit) : "";
+      case "window": return throttle ? throttle.window : "";
+      default: return throttle ? `${throttle.retryAfterMs} ms` : "";
+    }
   };
   let message: string;
-  if (ir.message !== null) {
-    message = ir.message.replace(/\{\{|\}\}|\{([^{}]*)\}/g, (m, name: string | undefined) => {
-      if (name === undefined) return m === "{{" ? "{" : "}";
-      if (Object.hasOwn(vars, name)) return vars[name] as string;
-      const v = readField(a, name);
-      return v === MISSING ? "(missing)" : showValue(v);
-    });
+  if (plan.template !== null) {
+    message = "";
+    for (const seg of plan.template) {
+      message += typeof seg === "string" ? seg : "name" in seg ? variable(seg.name) : showValue(seg.get(a));
+    }
   } else if (throttle) {
     message = `budget of ${throttle.limit} per ${throttle.window} used up (${throttle.count} calls); retry in ${throttle.retryAfterMs} ms`;
   } else if (ir.verdict === "ALLOW") {
