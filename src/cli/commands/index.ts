@@ -12,4 +12,8 @@ export const COMMANDS: Record<string, CommandEntry> = {
   test: { summary: "run policy unit tests (actions -> expected verdict and rules)", load: async () => (await import("./test.js")).run },
   explain: { summary: "explain in plain words why an action gets its decision", load: async () => (await import("./explain.js")).run },
   compile: { summary: "compile a policy to its deterministic artifact and print the hash", load: async () => (await import("./compile.js")).run },
+  scan: { summary: "scan text for prompt injection, secrets, PII and dangerous shell commands (exit 1 on findings)", load: async () => (await import("./scan.js")).run },
+  keys: { summary: "create, rotate and export signing keys (HMAC, Ed25519 JWKS, AES)", load: async () => (await import("./keys.js")).run },
+  audit: { summary: "verify an audit log, print and check proofs, export decisions for a SIEM", load: async () => (await import("./audit.js")).run },
+  replay: { summary: "re-decide every logged action offline and confirm identical records", load: async () => (await import("./replay.js")).run },
 };
