@@ -38,7 +38,7 @@ test("scanner equals the brute-force oracle on random patterns and strings", () 
       const r = compilePatternSet([{ id: "p", pattern }]);
       assert.ok(r.ok);
       for (const text of texts) {
-        const got = scanText(r.set, text).map((m) => [m.start, m.end]);
+        const got: number[][] = scanText(r.set, text).map((m) => [m.start, m.end]);
         assert.deepEqual(got, oracleMatches(src, text, 256), `pattern ${JSON.stringify(pattern)} text ${JSON.stringify(text)}`);
       }
     }),

@@ -363,6 +363,8 @@ class Parser {
       const itemStart = this.pos;
       const lo = this.classAtom(f, start);
       if (typeof lo !== "number") {
+        if (this.peek() === "-" && this.peek(1) !== "]" && this.peek(1) !== undefined)
+          fail("SCAN_BAD_RANGE", itemStart, "a class range starts with a class", "escape the `-` as `\\-` or move it to the end");
         sets.push(lo);
         continue;
       }
