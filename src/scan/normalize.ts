@@ -31,7 +31,7 @@ export interface NormalizedText {
   originalLength: number;
 }
 
-const OPTION_ORDER = ["stripInvisible", "nfkc", "caseFold", "homoglyphs", "leetspeak", "collapseWhitespace", "squash"] as const;
+const OPTION_ORDER = ["stripInvisible", "nfkc", "homoglyphs", "caseFold", "leetspeak", "collapseWhitespace", "squash"] as const;
 
 /** A canonical key naming a set of options (used to group patterns that share one normalization). */
 export function normalizationKey(options: NormalizationOptions | undefined): string {
@@ -100,7 +100,7 @@ const NON_ALNUM = /[^\p{L}\p{N}]/u;
 
 const HAS_INVISIBLE = /[\u00ad\u034f\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u{e0000}-\u{e007f}]/u;
 
-/** Applies `options` in a fixed order (stripInvisible, nfkc, caseFold, homoglyphs, leetspeak, collapseWhitespace, squash). */
+/** Applies `options` in a fixed order: stripInvisible, homoglyphs, nfkc (then homoglyphs again), caseFold, leetspeak, collapseWhitespace, squash. */
 export function normalizeText(original: string, options: NormalizationOptions | undefined): NormalizedText {
   const n = original.length;
   let stage: Stage = { text: original, starts: new Array<number>(n), ends: new Array<number>(n) };
@@ -112,19 +112,22 @@ export function normalizeText(original: string, options: NormalizationOptions | 
   if (o.stripInvisible && HAS_INVISIBLE.test(stage.text)) {
     stage = rewrite(stage, CODE_POINTS, (p) => (isInvisible(p.codePointAt(0) as number) ? "" : undefined));
   }
+  // Look-alikes fold before NFKC (which turns lunate `ϲ` into `ς`) and again after it (which turns
+  // mathematical `𝚶` into Greek `Ο`), and before case folding (Greek `Ν` looks like `N`, its lowercase `ν`
+  // like `v`).
+  const foldLookalikes = (): void => {
+    if (o.homoglyphs && /[^\x00-\x7f]/.test(stage.text)) {
+      stage = rewrite(stage, CODE_POINTS, (p) => foldHomoglyph(p.codePointAt(0) as number));
+    }
+  };
+  foldLookalikes();
   // ASCII text is NFKC already; skip the per-cluster work.
   if (o.nfkc && /[^\x00-\x7f]/.test(stage.text)) {
     stage = rewrite(stage, CLUSTERS, (p) => p.normalize("NFKC"));
+    foldLookalikes();
   }
   if (o.caseFold && stage.text !== stage.text.toLowerCase()) {
     stage = rewrite(stage, CODE_POINTS, (p) => p.toLowerCase());
-  }
-  if (o.homoglyphs && /[^\x00-\x7f]/.test(stage.text)) {
-    const lower = o.caseFold === true;
-    stage = rewrite(stage, CODE_POINTS, (p) => {
-      const f = foldHomoglyph(p.codePointAt(0) as number);
-      return f !== undefined && lower ? f.toLowerCase() : f;
-    });
   }
   if (o.leetspeak && /[013457@$]/.test(stage.text)) {
     stage = rewrite(stage, CODE_POINTS, (p) => foldLeet(p.codePointAt(0) as number));
