@@ -52,7 +52,9 @@ export interface SandboxProfile {
 export type ModifyChange =
   | { op: "redact"; field: string; with: string }
   | { op: "replace"; field: string; value: unknown }
-  | { op: "clamp"; field: string; min?: number; max?: number };
+  | { op: "clamp"; field: string; min?: number; max?: number }
+  /** Replace the spans the rule's `matches` / `scan` conditions found in `field` (and below it). */
+  | { op: "redact_matches"; field: string; with: string };
 
 export interface ModifyObligation {
   changes: Array<ModifyChange & { rule: string; applied: boolean }>;

@@ -2,7 +2,8 @@
 import { compileCondition, type Test } from "./closures.js";
 import { makeGetter, MISSING } from "./fields.js";
 import { compileGlob, type ToolMatcher } from "./glob.js";
-import type { PolicyIR, RuleIR } from "./ir.js";
+import { scanArgs, type PolicyIR, type RuleIR } from "./ir.js";
+import { packsFor } from "./scan-leaf.js";
 import { ACTION_KINDS, VERDICT_RANK, type Action, type ActionKind, type Reason, type ThrottleSpec } from "../types.js";
 
 export interface CompiledRule {
@@ -46,6 +47,8 @@ export class CompiledPolicy {
   ) {
     this.info = Object.freeze({ id: ir.id, version: ir.version, hash });
     this.rules = ir.rules.map((r, order) => buildRule(r, order, ir));
+    // Scan automata are built now, with the policy, never while deciding.
+    for (const r of ir.rules) if (r.when) for (const arg of scanArgs(r.when)) packsFor(arg);
     for (const kind of ACTION_KINDS) {
       this.noTool.set(kind, this.applicable(kind, undefined));
       const byTool = new Map<string, CompiledRule[]>();

@@ -146,3 +146,12 @@ test("extends cycles and missing parents are reported", () => {
   const m = compilePolicy("id: a\nversion: 1\nextends: nope.yaml\n", { file: "/c/a.yaml", readFile });
   assert.ok(!m.ok && m.diagnostics.some((d) => d.code === "EXTENDS_NOT_FOUND" && d.span?.line === 3));
 });
+
+test("invalid scan patterns are compile errors that name the construct, at the operand's position", () => {
+  const d = expectError(rule("    when: { field: text, matches: \"(a)\\\\1\" }\n"), "INVALID_REGEX", 8);
+  assert.match(d.message, /backreference/i);
+  const look = expectError(rule("    when: { field: text, matches: \"foo(?=bar)\" }\n"), "INVALID_REGEX", 8);
+  assert.match(look.message, /look/i);
+  expectError(rule("    when: { field: text, scan: [injection, nonsense] }\n"), "INVALID_VALUE", 8);
+  assert.equal(compilePolicy(rule("    when: { field: args.*, matches: [\"secret-[0-9]{4}\"] }\n")).ok, true);
+});

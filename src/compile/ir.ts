@@ -62,7 +62,16 @@ export interface RuleIR {
 export type Op =
   | "eq" | "ne" | "in" | "not_in" | "lt" | "lte" | "gt" | "gte" | "between"
   | "exists" | "missing" | "contains" | "starts_with" | "ends_with"
-  | "longer_than" | "shorter_than" | "larger_than" | "smaller_than";
+  | "longer_than" | "shorter_than" | "larger_than" | "smaller_than"
+  | "matches" | "scan";
+
+/** A scan operand: built-in packs (filtered by severity) and/or the policy's own regexes. */
+export interface ScanArgIR {
+  kind: "scan";
+  packs: string[];
+  minSeverity: "low" | "medium" | "high" | "critical";
+  patterns: Array<{ id: string; pattern: string; caseInsensitive: boolean }>;
+}
 
 export type ArgIR =
   | { kind: "none" }
@@ -75,7 +84,8 @@ export type ArgIR =
   | { kind: "list"; name: string }
   | { kind: "range"; lo: ArgIR; hi: ArgIR }
   | { kind: "count"; value: number }
-  | { kind: "bytes"; value: number };
+  | { kind: "bytes"; value: number }
+  | ScanArgIR;
 
 export interface LeafIR {
   field: string;
@@ -88,4 +98,11 @@ export type CondIR = { all: CondIR[] } | { any: CondIR[] } | { not: CondIR } | L
 
 export function isLeaf(c: CondIR): c is LeafIR {
   return (c as LeafIR).op !== undefined;
+}
+
+/** Every scan operand in a condition, in order. */
+export function scanArgs(c: CondIR): ScanArgIR[] {
+  if (isLeaf(c)) return c.arg.kind === "scan" ? [c.arg] : [];
+  if ("not" in c) return scanArgs(c.not);
+  return ("all" in c ? c.all : c.any).flatMap(scanArgs);
 }

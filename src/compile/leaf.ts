@@ -3,6 +3,7 @@ import { compareDecimal, decimalFromNumber, parseDecimal, type Decimal } from ".
 import type { ArgIR, LeafIR, Scalar } from "./ir.js";
 import { compareQuantity, parseQuantity, type Quantity } from "./units.js";
 import { MISSING, type FieldValue } from "./fields.js";
+import { packsFor, scanValue } from "./scan-leaf.js";
 
 /** Three-valued outcome: F = false, T = true, E = indeterminate (never treated as permission). */
 export const F = 0;
@@ -169,6 +170,11 @@ export function evalLeaf(leaf: LeafIR, v: FieldValue, lists: Record<string, Scal
       if (arg.kind !== "bytes" || n === undefined) return E;
       return (op === "larger_than" ? n > arg.value : n < arg.value) ? T : F;
     }
+    case "matches":
+    case "scan":
+      // Nothing to scan is no evidence of an attack: a missing field is false here, not indeterminate.
+      if (arg.kind !== "scan") return E;
+      return scanValue(packsFor(arg), v, leaf.field, 1).length > 0 ? T : F;
   }
 }
 

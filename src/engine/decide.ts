@@ -2,6 +2,7 @@
 import type { CompiledPolicy, CompiledRule, PolicyInfo } from "../compile/build.js";
 import { E, F, type Tri } from "../compile/leaf.js";
 import { evalCondition } from "../compile/interpret.js";
+import { scanArgs } from "../compile/ir.js";
 import {
   VERDICT_RANK,
   type Action,
@@ -190,7 +191,10 @@ function collectObligations(fired: Fired[], a: Action): CollectedObligations {
   if (retryAfterMs === 0 && sandboxes.length === 0 && changes.length === 0 && approval === null) return { value: NO_OBLIGATIONS };
   const value: Obligations = { retryAfterMs, sandbox: sandboxes.length ? mergeSandboxes(sandboxes) : null, modify: null, approval };
   if (changes.length === 0) return { value };
-  const m = applyModify(a, changes);
+  const m = applyModify(a, changes, (id) => {
+    const rule = fired.find(([r]) => r.ir.id === id)?.[0];
+    return rule?.ir.when ? scanArgs(rule.ir.when) : [];
+  });
   value.modify = m.obligation;
   return m.failure ? { value, failure: m.failure } : { value };
 }

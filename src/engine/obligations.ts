@@ -1,6 +1,8 @@
 // Obligations of fired rules: MODIFY changes applied to a copy, SANDBOX profiles merged restrictively.
 import { readField, MISSING } from "../compile/fields.js";
 import type { Action, ModifyChange, ModifyObligation, SandboxProfile } from "../types.js";
+import type { ScanArgIR } from "../compile/ir.js";
+import { packsFor, redactFindings } from "../compile/scan-leaf.js";
 
 export interface ModifyResult {
   obligation: ModifyObligation;
@@ -29,7 +31,7 @@ function setPath(root: unknown, segs: string[], value: unknown): unknown {
   return copy;
 }
 
-export function applyModify(action: Action, changes: Array<ModifyChange & { rule: string }>): ModifyResult {
+export function applyModify(action: Action, changes: Array<ModifyChange & { rule: string }>, scanArgsOf: (rule: string) => ScanArgIR[] = () => []): ModifyResult {
   let current: Action = action;
   const applied: ModifyObligation["changes"] = [];
   let failure: ModifyResult["failure"];
@@ -40,6 +42,16 @@ export function applyModify(action: Action, changes: Array<ModifyChange & { rule
     const parentOk = parent !== MISSING && typeof parent === "object" && parent !== null;
     let next: unknown = MISSING;
     if (c.op === "redact" && v !== MISSING) next = c.with;
+    else if (c.op === "redact_matches" && v !== MISSING) {
+      let value: unknown = v;
+      let count = 0;
+      for (const arg of scanArgsOf(c.rule)) {
+        const r = redactFindings(packsFor(arg), value, c.with);
+        value = r.value;
+        count += r.count;
+      }
+      if (count > 0) next = value;
+    }
     else if (c.op === "replace" && parentOk) next = c.value;
     else if (c.op === "clamp" && v !== MISSING) {
       if (typeof v === "number" && Number.isFinite(v)) {

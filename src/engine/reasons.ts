@@ -2,6 +2,7 @@
 import type { CompiledRule } from "../compile/build.js";
 import { evalCondition, type LeafTrace } from "../compile/interpret.js";
 import { isLeaf, type ArgIR, type LeafIR, type PolicyIR } from "../compile/ir.js";
+import { packsFor, scanValue, type FieldFinding } from "../compile/scan-leaf.js";
 import { E, leafProblem, type Tri } from "../compile/leaf.js";
 import { makeGetter, showValue, type Getter } from "../compile/fields.js";
 import type { Action, Reason, ThrottleObservation } from "../types.js";
@@ -17,6 +18,7 @@ function operandText(arg: ArgIR): string {
     case "range": return `${operandText(arg.lo)}..${operandText(arg.hi)}`;
     case "count": case "bytes": return String(arg.value);
     case "none": return "";
+    case "scan": return [...arg.packs.map((n) => `pack \`${n}\``), ...arg.patterns.map((x) => `/${x.pattern}/`)].join(", ");
   }
 }
 
@@ -29,7 +31,7 @@ function decisive(trace: LeafTrace[]): LeafTrace | undefined {
 export function staticReason(rule: CompiledRule): Reason | null {
   const ir = rule.ir;
   if (ir.message !== null && /\{[^{]/.test(ir.message.replace(/\{\{/g, ""))) return null;
-  if (ir.when !== null && !("field" in ir.when)) return null;
+  if (ir.when !== null && (!("field" in ir.when) || ir.when.arg.kind === "scan")) return null;
   if (ir.message === null && ir.verdict !== "ALLOW" && ir.when !== null) return null;
   const reason: Reason = {
     rule: ir.id,
@@ -120,6 +122,16 @@ export function renderReason(rule: CompiledRule, policy: PolicyIR, a: Action, re
   }
   const reason: Reason = { rule: ir.id, code: ir.code, verdict: ir.verdict, shadow: ir.shadow, message };
   if (d) reason.field = d.leaf.field;
+  if (d && d.result !== E && d.leaf.arg.kind === "scan") {
+    // Scanner findings: pattern, concrete field, offsets, and the match masked (never in clear).
+    const findings = scanValue(packsFor(d.leaf.arg), d.value, d.leaf.field, 20);
+    if (findings.length > 0) {
+      reason.detail = { findings };
+      const f = findings[0] as FieldFinding;
+      reason.field = f.field;
+      if (ir.message === null) reason.message = `rule \`${ir.id}\` matched: \`${f.field}\` has ${f.patternId} at offset ${f.start} (\`${f.masked}\`)${findings.length > 1 ? ` and ${findings.length - 1} more` : ""}`;
+    }
+  }
   if (result === E && d && d.result === E) {
     const problem = leafProblem(d.leaf, d.value, policy.lists) ?? "a value could not be evaluated";
     reason.message = `${message} (${problem}; treated as a match because missing or ill-typed data never permits)`;

@@ -1,5 +1,6 @@
 // Validates `when` conditions (all / any / not / leaf operators) into condition IR.
-import type { ArgIR, CondIR, LeafIR, Op, Scalar } from "../compile/ir.js";
+import type { ArgIR, CondIR, LeafIR, Op, Scalar, ScanArgIR } from "../compile/ir.js";
+import { compileScanArg } from "../compile/scan-leaf.js";
 import { doubleIsExact, parseDecimal } from "../compile/decimal.js";
 import { compareQuantity, parseQuantity, quantityText, toBaseNumber } from "../compile/units.js";
 import { describeType, isRecord, type ValidationContext } from "./context.js";
@@ -8,7 +9,10 @@ import { joinPath } from "./source.js";
 export const OPERATORS: readonly Op[] = [
   "eq", "ne", "in", "not_in", "lt", "lte", "gt", "gte", "between", "exists", "missing",
   "contains", "starts_with", "ends_with", "longer_than", "shorter_than", "larger_than", "smaller_than",
+  "matches", "scan",
 ];
+const SCAN_OPS: readonly Op[] = ["matches", "scan"];
+const SEVERITIES = ["low", "medium", "high", "critical"] as const;
 const STRING_OPS: readonly Op[] = ["eq", "ne", "in", "not_in", "contains", "starts_with", "ends_with"];
 const LEAF_KEYS = ["field", "ignore_case", ...OPERATORS];
 const COMBINATORS = ["all", "any", "not"];
@@ -106,24 +110,37 @@ function readLeaf(ctx: ValidationContext, v: Record<string, unknown>, path: stri
     ctx.error("AMBIGUOUS_CONDITION", path, `condition has several operators (${ops.map((o) => `\`${o}\``).join(", ")})`, "use `all` with one condition per operator");
     return undefined;
   }
-  if (!checkFieldPath(ctx, v["field"], joinPath(path, "field"))) return undefined;
   const op = ops[0] as Op;
+  // Scan conditions may name a subtree with a trailing glob (`args.*`, `result.**`): every string below it is scanned.
+  let field = v["field"];
+  if (SCAN_OPS.includes(op) && typeof field === "string") field = field.replace(/\.\*\*?$/, "");
+  if (!checkFieldPath(ctx, field, joinPath(path, "field"))) return undefined;
   const ignoreCase = v["ignore_case"] ?? false;
   if (typeof ignoreCase !== "boolean") {
     ctx.error("TYPE_MISMATCH", joinPath(path, "ignore_case"), `\`ignore_case\` must be true or false, got ${describeType(ignoreCase)}`);
     return undefined;
   }
-  if (ignoreCase && !STRING_OPS.includes(op)) {
+  if (ignoreCase && !STRING_OPS.includes(op) && op !== "matches") {
     ctx.error("INVALID_VALUE", joinPath(path, "ignore_case"), `\`ignore_case\` does not apply to \`${op}\``, `it applies to ${STRING_OPS.join(", ")}`);
     return undefined;
   }
   const arg = readOperand(ctx, op, v[op], joinPath(path, op), scope);
   if (!arg) return undefined;
-  if (ignoreCase && !stringish(arg, scope)) {
+  if (ignoreCase && op !== "matches" && !stringish(arg, scope)) {
     ctx.error("TYPE_MISMATCH", joinPath(path, op), `\`ignore_case\` needs string operands for \`${op}\``);
     return undefined;
   }
-  return { field: v["field"] as string, op, arg, ignoreCase };
+  if (arg.kind === "scan") {
+    if (ignoreCase) arg.patterns = arg.patterns.map((p) => ({ ...p, caseInsensitive: true }));
+    const compiled = compileScanArg(arg, ctx.src.file);
+    if (!compiled.ok) {
+      for (const d of compiled.diagnostics.filter((x) => x.severity === "error")) {
+        ctx.error("INVALID_REGEX", joinPath(path, op), `${op === "matches" ? "pattern" : "scan"} cannot be compiled to an automaton: ${d.message}`, d.help ?? "the scanner supports an RE2-like subset without backreferences or lookaround (docs/scanner.md)");
+      }
+      return undefined;
+    }
+  }
+  return { field, op, arg, ignoreCase };
 }
 
 function stringish(arg: ArgIR, scope: ConditionScope): boolean {
@@ -185,6 +202,9 @@ function readOperand(ctx: ValidationContext, op: Op, raw: unknown, path: string,
       }
       return { kind: "range", lo, hi };
     }
+    case "matches":
+    case "scan":
+      return readScan(ctx, op, raw, path);
     case "longer_than":
     case "shorter_than":
       if (typeof raw !== "number" || !Number.isSafeInteger(raw) || raw < 0) {
@@ -204,6 +224,37 @@ function readOperand(ctx: ValidationContext, op: Op, raw: unknown, path: string,
       return undefined;
     }
   }
+}
+
+function readScan(ctx: ValidationContext, op: Op, raw: unknown, path: string): ArgIR | undefined {
+  if (op === "matches") {
+    const list = typeof raw === "string" ? [raw] : raw;
+    if (!Array.isArray(list) || list.length === 0 || list.some((x) => typeof x !== "string" || x.length === 0)) {
+      ctx.error("TYPE_MISMATCH", path, `\`matches\` takes a regular expression or a list of them, got ${describeType(raw)}`);
+      return undefined;
+    }
+    return { kind: "scan", packs: [], minSeverity: "low", patterns: (list as string[]).map((pattern, i) => ({ id: `matches[${i}]`, pattern, caseInsensitive: false })) };
+  }
+  const spec = typeof raw === "string" || Array.isArray(raw) ? { packs: raw } : raw;
+  if (!isRecord(spec)) {
+    ctx.error("TYPE_MISMATCH", path, `\`scan\` takes a pack name, a list of packs, or \`{ packs, min_severity }\`, got ${describeType(raw)}`);
+    return undefined;
+  }
+  ctx.checkKeys(spec, path, ["packs", "min_severity"], "scan");
+  const packsRaw = spec["packs"];
+  const packs = typeof packsRaw === "string" ? [packsRaw] : packsRaw;
+  const known = ["injection", "secrets", "pii", "shell"];
+  if (!Array.isArray(packs) || packs.length === 0 || packs.some((p) => typeof p !== "string" || (!known.includes(p) && p !== "all"))) {
+    ctx.error("INVALID_VALUE", path, `\`scan\` packs must be among ${known.join(", ")} or \`all\`, got ${describeType(packsRaw)}`);
+    return undefined;
+  }
+  const min = spec["min_severity"] ?? "low";
+  if (!(SEVERITIES as readonly unknown[]).includes(min)) {
+    ctx.error("INVALID_VALUE", joinPath(path, "min_severity"), `\`min_severity\` must be one of ${SEVERITIES.join(", ")}`);
+    return undefined;
+  }
+  const names = (packs as string[]).includes("all") ? known : [...new Set(packs as string[])].sort();
+  return { kind: "scan", packs: names, minSeverity: min as ScanArgIR["minSeverity"], patterns: [] };
 }
 
 function readScalar(ctx: ValidationContext, raw: unknown, path: string, op: Op): ArgIR | undefined {

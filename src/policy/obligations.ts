@@ -102,19 +102,19 @@ export function readModify(ctx: ValidationContext, raw: unknown, path: string): 
       ctx.error("TYPE_MISMATCH", p, `a change must be a mapping such as \`{ redact: args.ssn }\`, got ${describeType(item)}`);
       return;
     }
-    const op = ["redact", "replace", "clamp"].filter((k) => Object.hasOwn(item, k));
+    const op = ["redact", "replace", "clamp", "redact_matches"].filter((k) => Object.hasOwn(item, k));
     if (op.length !== 1) {
-      ctx.error("AMBIGUOUS_CONDITION", p, "a change needs exactly one of `redact`, `replace`, `clamp`");
+      ctx.error("AMBIGUOUS_CONDITION", p, "a change needs exactly one of `redact`, `replace`, `clamp`, `redact_matches`");
       return;
     }
-    const kind = op[0] as "redact" | "replace" | "clamp";
+    const kind = op[0] as "redact" | "replace" | "clamp" | "redact_matches";
     const field = item[kind];
     if (!checkFieldPath(ctx, field, joinPath(p, kind))) return;
-    if (kind === "redact") {
-      ctx.checkKeys(item, p, ["redact", "with"], "redact");
+    if (kind === "redact" || kind === "redact_matches") {
+      ctx.checkKeys(item, p, [kind, "with"], kind);
       const w = item["with"] ?? "[REDACTED]";
       if (typeof w !== "string") ctx.error("TYPE_MISMATCH", joinPath(p, "with"), "`with` must be a string");
-      else out.push({ op: "redact", field, with: w });
+      else out.push({ op: kind, field, with: w });
     } else if (kind === "replace") {
       ctx.checkKeys(item, p, ["replace", "value"], "replace");
       if (!Object.hasOwn(item, "value")) ctx.error("MISSING_FIELD", p, "`replace` needs a `value`");

@@ -1,0 +1,108 @@
+// `matches` and `scan` conditions: compile their patterns with the scanner, and scan every string under a field.
+import { canonicalize } from "../canonical/jcs.js";
+import type { Diagnostic } from "../diagnostics.js";
+import { assemble, compilePacks, isPackName, loadPack, scanWithPacks, type CompiledPacks, type LoadedRule } from "../scan/pack.js";
+import { tierOf } from "../scan/packs/types.js";
+import type { ScanArgIR } from "./ir.js";
+import { MISSING, type FieldValue } from "./fields.js";
+
+export interface FieldFinding {
+  pack: string;
+  patternId: string;
+  /** The concrete field the match is in, e.g. `args.body` or `result.items.3.text`. */
+  field: string;
+  start: number;
+  end: number;
+  /** Never the match in clear. */
+  masked: string;
+}
+
+const SEVERITY_RANK = { low: 0, medium: 1, high: 2, critical: 3 } as const;
+// Pure memo: the same operand always compiles to the same automata, so validation and build share one.
+const compiled = new Map<string, CompiledPacks>();
+
+function loadedRules(arg: ScanArgIR): LoadedRule[] {
+  const rules: LoadedRule[] = [];
+  for (const name of arg.packs) {
+    if (!isPackName(name)) continue;
+    rules.push(...loadPack(name).rules.filter((r) => SEVERITY_RANK[r.severity] >= SEVERITY_RANK[arg.minSeverity]));
+  }
+  for (const p of arg.patterns) {
+    const r: LoadedRule = { pack: "policy", id: p.id, pattern: p.pattern, tier: tierOf("high"), severity: "high", description: `policy pattern ${p.id}`, normalization: {}, mask: "edges" };
+    if (p.caseInsensitive) r.caseInsensitive = true;
+    rules.push(r);
+  }
+  return rules;
+}
+
+/** Compiles (or returns the memoized) automata for a scan operand; diagnostics say which pattern failed and why. */
+export function compileScanArg(arg: ScanArgIR, file?: string): { ok: true; packs: CompiledPacks } | { ok: false; diagnostics: Diagnostic[] } {
+  const key = canonicalize(arg);
+  const hit = compiled.get(key);
+  if (hit) return { ok: true, packs: hit };
+  const res = compilePacks(assemble(loadedRules(arg)), file === undefined ? {} : { file });
+  if (!res.ok) return { ok: false, diagnostics: res.diagnostics };
+  if (compiled.size > 512) compiled.clear();
+  compiled.set(key, res.compiled);
+  return { ok: true, packs: res.compiled };
+}
+
+const byArg = new WeakMap<ScanArgIR, CompiledPacks>();
+
+/** The automata for an operand of a built policy; throws (-> BLOCK RUNTIME_ERROR) if it cannot be compiled. */
+export function packsFor(arg: ScanArgIR): CompiledPacks {
+  let p = byArg.get(arg);
+  if (p === undefined) {
+    const r = compileScanArg(arg);
+    if (!r.ok) throw new Error(`scan patterns do not compile: ${r.diagnostics[0]?.message ?? "unknown error"}`);
+    byArg.set(arg, (p = r.packs));
+  }
+  return p;
+}
+
+/** Scans every string at or below `value` (iteratively: deep actions cannot overflow the stack). */
+export function scanValue(packs: CompiledPacks, value: FieldValue, field: string, limit = Infinity): FieldFinding[] {
+  const out: FieldFinding[] = [];
+  if (value === MISSING) return out;
+  const stack: Array<[unknown, string]> = [[value, field]];
+  while (stack.length > 0 && out.length < limit) {
+    const [v, path] = stack.pop() as [unknown, string];
+    if (typeof v === "string") {
+      for (const f of scanWithPacks(packs, v)) out.push({ pack: f.pack, patternId: f.patternId, field: path, start: f.start, end: f.end, masked: f.masked });
+    } else if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], `${path}.${i}`]);
+    } else if (typeof v === "object" && v !== null) {
+      const keys = Object.keys(v);
+      for (let i = keys.length - 1; i >= 0; i--) stack.push([(v as Record<string, unknown>)[keys[i] as string], `${path}.${keys[i]}`]);
+    }
+  }
+  return out;
+}
+
+/** A copy of `value` with every finding's span replaced by `with` (strings only; structure kept). */
+export function redactFindings(packs: CompiledPacks, value: unknown, replacement: string): { value: unknown; count: number } {
+  let count = 0;
+  const walk = (v: unknown): unknown => {
+    if (typeof v === "string") {
+      const spans = scanWithPacks(packs, v).sort((a, b) => a.start - b.start);
+      if (spans.length === 0) return v;
+      let out = "";
+      let at = 0;
+      for (const s of spans) {
+        if (s.start < at) continue;
+        out += v.slice(at, s.start) + replacement;
+        at = s.end;
+        count++;
+      }
+      return out + v.slice(at);
+    }
+    if (Array.isArray(v)) return v.map(walk);
+    if (typeof v === "object" && v !== null) {
+      const copy: Record<string, unknown> = {};
+      for (const k of Object.keys(v)) Object.defineProperty(copy, k, { value: walk((v as Record<string, unknown>)[k]), enumerable: true, writable: true, configurable: true });
+      return copy;
+    }
+    return v;
+  };
+  return { value: walk(value), count };
+}
