@@ -12,6 +12,7 @@ id: payments-audit
 version: "7"
 default: BLOCK
 mode: enforce
+sensitive: [args.ssn]
 lists:
   counterparties: [acme-corp, globex, initech]
 tools:

@@ -182,10 +182,11 @@ export class AuditLog {
   }
 
   /**
-   * The hot path: builds, signs and queues the record synchronously. Throws AuditUnavailableError when
+   * The hot path: builds, signs and queues the record synchronously. `invalid` marks input that never
+   * became an action (the raw text is kept, not replayed). Throws AuditUnavailableError when
    * the buffer is full and onFull is `block` (callers that can wait use record()).
    */
-  append(action: unknown, decision: Decision): AppendReceipt {
+  append(action: unknown, decision: Decision, invalid?: string): AppendReceipt {
     if (this.closed) throw new AuditUnavailableError("audit log is closed");
     if (this.pending.length >= this.o.maxPending) {
       if (this.o.onFull === "block") throw new AuditUnavailableError(`audit buffer full (${this.o.maxPending} records pending; ${this.lastError ?? "storage is slow"})`);
@@ -195,7 +196,7 @@ export class AuditLog {
       return { seq: null, recordHash: null, inputHash: null, durable: Promise.resolve() };
     }
     const seq = this.tree.size;
-    const stored = storeInput(action, this.sensitive, this.o.sensitiveMode, this.keys);
+    const stored = storeInput(action, this.sensitive, this.o.sensitiveMode, this.keys, invalid);
     const env = { log: this.log, seq, time: this.o.clock().toISOString(), epoch: this.o.epoch, dropped: this.droppedSinceLast };
     const enc = signRecord(recordBody(env, action, stored.inputHash, stored.input, decision), this.keys, this.o.signatures);
     this.tree.appendHash(oneShotHash("sha256", "\0" + enc.leaf, "buffer") as unknown as Buffer);
@@ -207,9 +208,9 @@ export class AuditLog {
   }
 
   /** Appends and, in strict mode, waits until the record is durable. Waits for buffer space when blocking. */
-  async record(action: unknown, decision: Decision): Promise<AppendReceipt> {
+  async record(action: unknown, decision: Decision, invalid?: string): Promise<AppendReceipt> {
     if (this.pending.length >= this.o.maxPending && this.o.onFull === "block") await this.waitForSpace();
-    const receipt = this.append(action, decision);
+    const receipt = this.append(action, decision, invalid);
     if (this.durability === "strict") await receipt.durable;
     // batched: a caller that never yields would starve the writer; past one batch, wait for the write.
     else if (this.pending.length >= this.o.batchRecords && this.flushing) await this.flushing;

@@ -75,15 +75,20 @@ function typeName(v: unknown): string {
  * Canonicalizes `action`, hashes it, and produces the stored form. Inline unless `sensitive` paths match
  * (then `mode` decides). A value that is not JSON data is stored as an `invalid` marker (not replayable).
  */
-export function storeInput(action: unknown, sensitive: readonly string[][], mode: SensitiveMode, keys: Keyring | null): StoredInput {
+export function storeInput(action: unknown, sensitive: readonly string[][], mode: SensitiveMode, keys: Keyring | null, invalid?: string): StoredInput {
+  const storeInvalid = (reason: string, raw: string | null): StoredInput => {
+    const attachment = canonicalize({ invalid: reason, raw });
+    const h = `sha256:${sha256Hex(attachment)}`;
+    return { inputHash: h, input: { mode: "invalid", hash: h }, attachment };
+  };
+  // Input that never became an action (e.g. a line that is not JSON): kept raw, marked, not replayable.
+  if (invalid !== undefined) return storeInvalid(invalid, typeof action === "string" && (action as string & { isWellFormed(): boolean }).isWellFormed() ? action : null);
   let actionJcs: string;
   try {
     actionJcs = canonicalize(action);
   } catch (e) {
     if (!(e instanceof CanonicalizationError)) throw e;
-    const attachment = canonicalize({ invalid: e.message });
-    const h = `sha256:${sha256Hex(attachment)}`;
-    return { inputHash: h, input: { mode: "invalid", hash: h }, attachment };
+    return storeInvalid(e.message, null);
   }
   const inputHash = `sha256:${sha256Hex(actionJcs)}`;
   if (sensitive.length === 0) return { inputHash, input: { mode: "inline", hash: inputHash }, attachment: actionJcs };

@@ -33,6 +33,8 @@ export interface ReplayReport {
   /** How many records drifted (drift holds the first few in detail), and how often each part differed. */
   drifted: number;
   differs: Record<string, number>;
+  /** Records of input that was never an action (malformed JSON): checked to be BLOCKed, not re-decided. */
+  invalid: number;
   /** Records decided under a different policy hash than the one replayed. */
   policyMismatch: number;
 }
@@ -47,7 +49,7 @@ export interface ReplayOptions {
 /** Replays every record of the log behind `storage`. */
 export async function replayLog(storage: AuditStorage, options: ReplayOptions): Promise<ReplayReport> {
   await storage.open(null);
-  const report: ReplayReport = { ok: false, records: 0, replayed: 0, matched: 0, skipped: [], drift: [], drifted: 0, differs: {}, policyMismatch: 0 };
+  const report: ReplayReport = { ok: false, records: 0, replayed: 0, matched: 0, skipped: [], drift: [], drifted: 0, differs: {}, invalid: 0, policyMismatch: 0 };
   let driftCount = 0;
   await storage.scanEntries((line, seq) => {
     report.records++;
@@ -58,6 +60,12 @@ export async function replayLog(storage: AuditStorage, options: ReplayOptions): 
     }
     const stored = e.signed.record;
     const storedHash = `sha256:${oneShotHash("sha256", e.bodyText, "hex")}`;
+    if (stored.input?.mode === "invalid") {
+      // Not an action, so nothing to re-decide; but it must have been blocked.
+      report.invalid++;
+      if (stored.verdict !== "BLOCK" || !stored.enforced) report.skipped.push({ seq, reason: `input that was not an action got \`${stored.verdict}\`, not an enforced BLOCK` });
+      return;
+    }
     const input = restoreInput(stored, e.attachment, options.keys);
     if (!input.ok) {
       report.skipped.push({ seq, reason: input.reason });

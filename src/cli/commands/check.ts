@@ -8,11 +8,13 @@ import { flag, parseArgs, requireFlag } from "../args.js";
 import { ExitError, type CliIO, type Command } from "../io.js";
 import { parseJson, readInput, requirePolicy } from "../policy-input.js";
 import type { CompiledPolicy } from "../../compile/build.js";
+import { AUDIT_FLAGS, openAuditHook } from "../audit-hook.js";
+import type { Recorder } from "../../audit/recorder.js";
 
 const USAGE = "usage: warden check --policy <policy.yaml> (--action <action.json|-> | --trace <actions.jsonl|->) [--json] [--fail-on VERDICT]";
 
 export const run: Command = async (argv, io) => {
-  const args = parseArgs(argv, { values: ["policy", "action", "trace", "fail-on"], booleans: ["json"] }, "check");
+  const args = parseArgs(argv, { values: ["policy", "action", "trace", "fail-on", ...AUDIT_FLAGS], booleans: ["json"] }, "check");
   const policyPath = requireFlag(args, "policy", "check");
   const actionPath = flag(args, "action");
   const tracePath = flag(args, "trace");
@@ -21,17 +23,22 @@ export const run: Command = async (argv, io) => {
   if (failOn !== undefined && !(VERDICTS as readonly string[]).includes(failOn)) throw new ExitError(`warden check: --fail-on takes one of ${VERDICTS.join(", ")}`);
   const policy = requirePolicy(policyPath, io, "check");
   const json = args.bools.has("json");
+  const recorder = await openAuditHook(args, policy, io, "check");
   if (actionPath !== undefined) {
     const text = await readInput(actionPath, io, "action");
     const parsed = parseJson(text, actionPath);
     const d = parsed.ok ? decide(policy, parsed.value) : engineBlock(policy.info, "engine", "INVALID_ACTION", parsed.message);
+    if (recorder) {
+      await recorder.record(parsed.ok ? parsed.value : text, d, parsed.ok ? undefined : parsed.message);
+      await recorder.close();
+    }
     io.out(json ? `${JSON.stringify(d)}\n` : explainDecision(d));
     return d.verdict === "ALLOW" ? 0 : 1;
   }
-  return checkTrace(policy, await readInput(tracePath as string, io, "trace"), tracePath as string, io, json, failOn as Verdict | undefined);
+  return checkTrace(policy, await readInput(tracePath as string, io, "trace"), tracePath as string, io, json, failOn as Verdict | undefined, recorder);
 };
 
-function checkTrace(policy: CompiledPolicy, text: string, file: string, io: CliIO, json: boolean, failOn: Verdict | undefined): number {
+async function checkTrace(policy: CompiledPolicy, text: string, file: string, io: CliIO, json: boolean, failOn: Verdict | undefined, recorder: Recorder | null): Promise<number> {
   const store = new MemoryThrottleStore();
   const state = { throttle: store };
   const counts: Record<string, number> = Object.fromEntries(VERDICTS.map((v) => [v, 0]));
@@ -52,6 +59,7 @@ function checkTrace(policy: CompiledPolicy, text: string, file: string, io: CliI
       d = engineBlock(policy.info, "engine", "INVALID_ACTION", parsed.message);
     }
     store.commit(d);
+    if (recorder) await recorder.record(parsed.ok ? parsed.value : line, d, parsed.ok ? undefined : parsed.message);
     counts[d.verdict] = (counts[d.verdict] ?? 0) + 1;
     const effective = d.shadowVerdict ?? d.verdict;
     wouldBe[effective] = (wouldBe[effective] ?? 0) + 1;
@@ -63,6 +71,10 @@ function checkTrace(policy: CompiledPolicy, text: string, file: string, io: CliI
       const shadowNote = d.enforced ? "" : ` (shadow: would be ${effective})`;
       io.out(`${String(i + 1).padStart(4)}  ${d.verdict.padEnd(8)} ${tool.padEnd(20)} ${top ? `${top.code}: ${top.message}` : ""}${shadowNote}\n`);
     }
+  }
+  if (recorder) {
+    const a = await recorder.close();
+    io.err(`audit: ${a.size} records in log ${a.log} (sealed at ${a.headSize}${a.dropped ? `, ${a.dropped} dropped` : ""})\n`);
   }
   const shadowMode = policy.mode === "shadow";
   const summary = { summary: { policy: policy.info, actions: total, malformed, verdicts: counts, ...(shadowMode ? { wouldHaveBeen: wouldBe } : {}), reasonCodes: codes } };

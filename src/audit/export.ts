@@ -1,0 +1,90 @@
+// SIEM export: one flat JSON event per decision with stable snake_case field names (schema
+// `warden.decision.v1`, documented in docs/decision-log.md). Never includes the action's arguments.
+import { hash as oneShotHash } from "node:crypto";
+import type { DecisionRecordV1 } from "../record/record.js";
+import { parseEntry } from "./entry.js";
+import type { AuditStorage } from "./storage.js";
+
+export const SIEM_SCHEMA = "warden.decision.v1";
+
+/** DecisionEventV1 (contract): the SIEM event. Fields are only ever added, never renamed. */
+export interface DecisionEventV1 {
+  schema: typeof SIEM_SCHEMA;
+  event_id: string;
+  log_id: string;
+  seq: number;
+  time: string;
+  action_time: string | null;
+  agent_id: string | null;
+  tool: string | null;
+  action_kind: string | null;
+  verdict: string;
+  enforced: boolean;
+  shadow_verdict: string | null;
+  reason_codes: string[];
+  rules: string[];
+  reasons: Array<{ rule: string; code: string; verdict: string; field: string | null; message: string }>;
+  shadow_reason_codes: string[];
+  policy_id: string;
+  policy_version: string;
+  policy_hash: string;
+  epoch: number;
+  input_hash: string;
+  input_storage: string;
+  record_hash: string;
+  warden_version: string;
+  retry_after_ms: number;
+  approval_group: string | null;
+  throttle_keys: string[];
+  dropped_before: number;
+}
+
+export function toDecisionEvent(r: DecisionRecordV1, recordHash: string): DecisionEventV1 {
+  return {
+    schema: SIEM_SCHEMA,
+    event_id: r.id,
+    log_id: r.log,
+    seq: r.seq,
+    time: r.time,
+    action_time: r.at,
+    agent_id: r.agent,
+    tool: r.tool,
+    action_kind: r.kind,
+    verdict: r.verdict,
+    enforced: r.enforced,
+    shadow_verdict: r.shadowVerdict,
+    reason_codes: r.reasons.map((x) => x.code),
+    rules: r.reasons.map((x) => x.rule),
+    reasons: r.reasons.map((x) => ({ rule: x.rule, code: x.code, verdict: x.verdict, field: x.field ?? null, message: x.message })),
+    shadow_reason_codes: r.shadow.map((x) => x.code),
+    policy_id: r.policy.id,
+    policy_version: r.policy.version,
+    policy_hash: r.policy.hash,
+    epoch: r.epoch,
+    input_hash: r.inputHash,
+    input_storage: r.input.mode,
+    record_hash: recordHash,
+    warden_version: r.wardenVersion,
+    retry_after_ms: r.obligations.retryAfterMs,
+    approval_group: r.obligations.approval?.group ?? null,
+    throttle_keys: Object.keys(r.state.throttle).sort(),
+    dropped_before: r.dropped,
+  };
+}
+
+/** Streams every record of a log as JSON lines to `write`; returns the count (malformed entries are skipped and counted). */
+export async function exportLog(storage: AuditStorage, write: (line: string) => void): Promise<{ events: number; malformed: number }> {
+  await storage.open(null);
+  let events = 0;
+  let malformed = 0;
+  await storage.scanEntries((line) => {
+    const e = parseEntry(line);
+    if (typeof e === "string") {
+      malformed++;
+      return;
+    }
+    write(`${JSON.stringify(toDecisionEvent(e.signed.record, `sha256:${oneShotHash("sha256", e.bodyText, "hex")}`))}\n`);
+    events++;
+  });
+  return { events, malformed };
+}

@@ -1,0 +1,127 @@
+// The fleet audit backend: the same entries and signed tree heads, as rows in PostgreSQL. Each node
+// writes its own log (one writer per log, held by an advisory lock); verification is the same code.
+import pg from "pg";
+import { MANIFEST_FORMAT } from "./entry.js";
+import { AuditLogError, type AuditStorage, type OpenedStorage } from "./storage.js";
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS warden_audit_logs (
+  log text PRIMARY KEY,
+  format text NOT NULL,
+  created timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS warden_audit_entries (
+  log text NOT NULL REFERENCES warden_audit_logs(log),
+  seq bigint NOT NULL,
+  entry text NOT NULL,
+  PRIMARY KEY (log, seq)
+);
+CREATE TABLE IF NOT EXISTS warden_audit_heads (
+  log text NOT NULL REFERENCES warden_audit_logs(log),
+  size bigint NOT NULL,
+  head text NOT NULL,
+  PRIMARY KEY (log, size)
+);`;
+
+const PAGE = 10_000;
+
+export class PgStorage implements AuditStorage {
+  readonly describe: string;
+  readonly problems: string[] = [];
+  private readonly pool: pg.Pool;
+  private lockClient: pg.PoolClient | null = null;
+
+  constructor(
+    connectionString: string,
+    readonly log: string,
+  ) {
+    if (!/^[A-Za-z0-9._-]{1,128}$/.test(log)) throw new AuditLogError(`log id \`${log}\` must be 1–128 of A-Z a-z 0-9 . _ -`);
+    this.pool = new pg.Pool({ connectionString, max: 2, connectionTimeoutMillis: 5000 });
+    this.pool.on("error", () => {}); // idle-client errors surface on the next query instead
+    this.describe = `postgres:${connectionString.replace(/\/\/[^@/]*@/, "//***@")}#${log}`;
+  }
+
+  /** `postgres://host:port/db#log-id` (the fragment names the log; default `default`). */
+  static fromUrl(url: string): PgStorage {
+    const hash = url.indexOf("#");
+    return new PgStorage(hash >= 0 ? url.slice(0, hash) : url, hash >= 0 ? decodeURIComponent(url.slice(hash + 1)) : "default");
+  }
+
+  async open(create: { log: string } | null): Promise<OpenedStorage> {
+    const client = await this.pool.connect();
+    try {
+      await client.query("BEGIN");
+      await client.query("SELECT pg_advisory_xact_lock(hashtext('warden_audit_schema'))");
+      await client.query(SCHEMA);
+      const m = await client.query<{ format: string }>("SELECT format FROM warden_audit_logs WHERE log = $1", [this.log]);
+      if (m.rowCount === 0) {
+        if (!create) throw new AuditLogError(`there is no warden audit log \`${this.log}\` in ${this.describe}`);
+        await client.query("INSERT INTO warden_audit_logs (log, format) VALUES ($1, $2)", [this.log, MANIFEST_FORMAT]);
+      } else if (m.rows[0]?.format !== MANIFEST_FORMAT) {
+        throw new AuditLogError(`log \`${this.log}\` has format \`${String(m.rows[0]?.format)}\`, not \`${MANIFEST_FORMAT}\``);
+      }
+      await client.query("COMMIT");
+    } catch (e) {
+      await client.query("ROLLBACK").catch(() => {});
+      client.release();
+      throw e;
+    }
+    client.release();
+    if (create) {
+      // One writer per log, for the writer's lifetime (the lock dies with its connection).
+      this.lockClient = await this.pool.connect();
+      const got = await this.lockClient.query<{ ok: boolean }>("SELECT pg_try_advisory_lock(hashtext('warden_audit_log'), hashtext($1)) AS ok", [this.log]);
+      if (!got.rows[0]?.ok) {
+        this.lockClient.release();
+        this.lockClient = null;
+        throw new AuditLogError(`audit log \`${this.log}\` is open in another writer (one writer per log)`);
+      }
+    }
+    return { log: this.log, repairs: [] };
+  }
+
+  async scanEntries(fn: (line: string, seq: number) => void): Promise<number> {
+    let position = 0;
+    let from = -1;
+    for (;;) {
+      const r = await this.pool.query<{ seq: string; entry: string }>("SELECT seq, entry FROM warden_audit_entries WHERE log = $1 AND seq > $2 ORDER BY seq LIMIT $3", [this.log, from, PAGE]);
+      for (const row of r.rows) {
+        fn(row.entry, position++);
+        from = Number(row.seq);
+      }
+      if (r.rows.length < PAGE) return position;
+    }
+  }
+
+  async readHeads(): Promise<string[]> {
+    const r = await this.pool.query<{ head: string }>("SELECT head FROM warden_audit_heads WHERE log = $1 ORDER BY size", [this.log]);
+    return r.rows.map((x) => x.head);
+  }
+
+  async appendEntries(lines: string[], firstSeq: number): Promise<void> {
+    const seqs = lines.map((_, i) => firstSeq + i);
+    const entries = lines.map((l) => (l.endsWith("\n") ? l.slice(0, -1) : l));
+    // One statement: the batch commits atomically (PostgreSQL's commit is the fsync).
+    await this.pool.query("INSERT INTO warden_audit_entries (log, seq, entry) SELECT $1, s, e FROM unnest($2::bigint[], $3::text[]) AS t(s, e)", [this.log, seqs, entries]);
+  }
+
+  async appendHead(line: string, size: number): Promise<void> {
+    await this.pool.query("INSERT INTO warden_audit_heads (log, size, head) VALUES ($1, $2, $3)", [this.log, size, line.endsWith("\n") ? line.slice(0, -1) : line]);
+  }
+
+  async close(): Promise<void> {
+    if (this.lockClient) {
+      await this.lockClient.query("SELECT pg_advisory_unlock(hashtext('warden_audit_log'), hashtext($1))", [this.log]).catch(() => {});
+      this.lockClient.release();
+      this.lockClient = null;
+    }
+    await this.pool.end();
+  }
+
+  /** Deletes a log and its rows (tests and retention tooling). */
+  async dropLog(): Promise<void> {
+    await this.pool.query("DELETE FROM warden_audit_heads WHERE log = $1", [this.log]);
+    await this.pool.query("DELETE FROM warden_audit_entries WHERE log = $1", [this.log]);
+    await this.pool.query("DELETE FROM warden_audit_logs WHERE log = $1", [this.log]);
+  }
+}

@@ -1,0 +1,29 @@
+// CLI glue for recording decisions: `--audit <dir|postgres-url> --key <keyring> [--durability strict|batched]`.
+import type { CompiledPolicy } from "../compile/build.js";
+import { openRecorder, type Recorder } from "../audit/recorder.js";
+import { AuditLogError } from "../audit/storage.js";
+import { KeyError } from "../keys/keyring.js";
+import { flag, type ParsedArgs } from "./args.js";
+import { ExitError, type CliIO } from "./io.js";
+
+/** The flags a command adds to its parseArgs `values` to support recording. */
+export const AUDIT_FLAGS = ["audit", "key", "durability"];
+
+/** Opens the recorder when `--audit` is given (null otherwise); usage problems become ExitErrors. */
+export async function openAuditHook(args: ParsedArgs, policy: CompiledPolicy, io: CliIO, command: string): Promise<Recorder | null> {
+  const audit = flag(args, "audit");
+  const key = flag(args, "key");
+  const durability = flag(args, "durability") ?? "batched";
+  if (audit === undefined) {
+    if (key !== undefined || flag(args, "durability") !== undefined) throw new ExitError(`warden ${command}: --key and --durability only apply with --audit <dir>`);
+    return null;
+  }
+  if (key === undefined) throw new ExitError(`warden ${command}: --audit needs --key <keyring> (create one with \`warden keys gen --out DIR\`)`);
+  if (durability !== "strict" && durability !== "batched") throw new ExitError(`warden ${command}: --durability takes \`strict\` or \`batched\`, got \`${durability}\``);
+  try {
+    return await openRecorder({ audit, key, cwd: io.cwd, durability, policy, warn: (m) => io.err(`warning: ${m}\n`) });
+  } catch (e) {
+    if (e instanceof KeyError || e instanceof AuditLogError) throw new ExitError(`warden ${command}: ${e.message}`, 2);
+    throw e;
+  }
+}

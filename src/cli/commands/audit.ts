@@ -1,0 +1,123 @@
+// `warden audit verify|proof|verify-proof|export`: check a whole log (naming the first bad record), print
+// proofs a third party checks with the public key alone, and export decisions for a SIEM.
+import { writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { buildConsistencyProof, buildInclusionProof, verifyProofBundle } from "../../audit/proof.js";
+import { AuditLogError } from "../../audit/storage.js";
+import { storageFor } from "../../audit/target.js";
+import { verifyLog, type VerifyReport } from "../../audit/verify.js";
+import { exportLog } from "../../audit/export.js";
+import { loadKeys } from "../../keys/keyfile.js";
+import { KeyError, type Keyring } from "../../keys/keyring.js";
+import { flag, parseArgs, type ParsedArgs } from "../args.js";
+import { ExitError, type CliIO, type Command } from "../io.js";
+import { parseJson, readInput } from "../policy-input.js";
+
+const USAGE = `usage:
+  warden audit verify <log> [--key KEYRING|JWKS] [--allow-unsealed] [--json]
+  warden audit proof <log> --record N [--out FILE] [--json]
+  warden audit proof <log> --consistency SIZE [--out FILE]
+  warden audit verify-proof <proof.json|-> --key JWKS [--json]
+  warden audit export <log> [--out FILE]
+<log> is a directory or postgres://host:port/db#log-id`;
+
+function keysFrom(args: ParsedArgs, io: CliIO, required: boolean): Keyring | null {
+  const path = flag(args, "key");
+  if (path === undefined) {
+    if (required) throw new ExitError(`warden audit: --key is required (a JWKS from \`warden keys jwks\` is enough)\n${USAGE}`);
+    return null;
+  }
+  const warnings: string[] = [];
+  try {
+    const keys = loadKeys(resolve(io.cwd, path), warnings);
+    for (const w of warnings) io.err(`warning: ${w}\n`);
+    return keys;
+  } catch (e) {
+    if (e instanceof KeyError) throw new ExitError(`warden audit: ${e.message}`, 2);
+    throw e;
+  }
+}
+
+function target(args: ParsedArgs): string {
+  const t = args.positionals[0];
+  if (t === undefined || args.positionals.length > 1) throw new ExitError(USAGE);
+  return t;
+}
+
+export const run: Command = async (argv, io) => {
+  const [sub, ...rest] = argv;
+  const args = parseArgs(rest, { values: ["key", "record", "out", "consistency"], booleans: ["json", "allow-unsealed"] }, `audit ${sub ?? ""}`.trim());
+  const json = args.bools.has("json");
+  try {
+    switch (sub) {
+      case "verify": {
+        const keys = keysFrom(args, io, false);
+        const storage = await storageFor(target(args), io.cwd, "read");
+        const report = await verifyLog(storage, { keys, allowUnsealed: args.bools.has("allow-unsealed") }).finally(() => storage.close());
+        io.out(json ? `${JSON.stringify(report)}\n` : describeVerify(report));
+        return report.ok ? 0 : 1;
+      }
+      case "proof": {
+        const storage = await storageFor(target(args), io.cwd, "read");
+        const rec = flag(args, "record");
+        const cons = flag(args, "consistency");
+        if ((rec === undefined) === (cons === undefined)) throw new ExitError(`warden audit proof: give exactly one of --record N and --consistency SIZE\n${USAGE}`);
+        const n = Number(rec ?? cons);
+        if (!Number.isSafeInteger(n) || n < 0) throw new ExitError(`warden audit proof: \`${String(rec ?? cons)}\` is not a record number`);
+        let bundle;
+        try {
+          bundle = rec !== undefined ? await buildInclusionProof(storage, n) : await buildConsistencyProof(storage, n);
+        } catch (e) {
+          if (e instanceof RangeError) throw new ExitError(`warden audit proof: ${e.message}`, 1);
+          throw e;
+        } finally {
+          await storage.close();
+        }
+        const text = `${JSON.stringify(bundle, null, json ? undefined : 2)}\n`;
+        const out = flag(args, "out");
+        if (out !== undefined) {
+          writeFileSync(resolve(io.cwd, out), text);
+          if (!json) io.out(`wrote ${bundle.type} proof to ${out}; check it with: warden audit verify-proof ${out} --key <jwks>\n`);
+        } else io.out(text);
+        return 0;
+      }
+      case "verify-proof": {
+        const file = target(args);
+        const keys = keysFrom(args, io, true) as Keyring;
+        const parsed = parseJson(await readInput(file, io, "proof"), file);
+        if (!parsed.ok) throw new ExitError(`warden audit verify-proof: ${parsed.message}`, 1);
+        const r = verifyProofBundle(parsed.value, keys);
+        if (json) io.out(`${JSON.stringify(r)}\n`);
+        else if (r.ok) io.out(`ok: ${r.record ? `record ${r.record.seq} (${String(r.record.verdict)} ${String(r.record.tool)}) is in the log under the signed tree head` : "the later signed tree head extends the earlier one"}\n`);
+        else io.out(`FAIL: ${r.errors.join("; ")}\n`);
+        return r.ok ? 0 : 1;
+      }
+      case "export": {
+        const storage = await storageFor(target(args), io.cwd, "read");
+        const out = flag(args, "out");
+        const chunks: string[] = [];
+        const r = await exportLog(storage, out === undefined ? (l) => io.out(l) : (l) => chunks.push(l)).finally(() => storage.close());
+        if (out !== undefined) writeFileSync(resolve(io.cwd, out), chunks.join(""));
+        io.err(`exported ${r.events} decision events${r.malformed ? ` (${r.malformed} malformed entries skipped: run \`warden audit verify\`)` : ""}\n`);
+        return r.malformed ? 1 : 0;
+      }
+      default:
+        throw new ExitError(USAGE);
+    }
+  } catch (e) {
+    if (e instanceof AuditLogError) throw new ExitError(`warden audit: ${e.message}`, 1);
+    throw e;
+  }
+};
+
+function describeVerify(r: VerifyReport): string {
+  const lines: string[] = [];
+  lines.push(`${r.ok ? "ok" : "FAIL"} ${r.storage}: ${r.records} records, ${r.heads} signed tree heads, sealed up to ${r.sealed}`);
+  lines.push(`  checked: ${r.checked.hmac} hmac, ${r.checked.ed25519} ed25519 record signatures, ${r.checked.heads} tree head signatures${r.unchecked ? `; ${r.unchecked} not checkable with the key given` : ""}`);
+  if (r.root) lines.push(`  root: ${r.root}`);
+  if (r.firstBad) lines.push(`  first bad record: ${r.firstBad.seq ?? "-"}${r.firstBad.head !== null ? ` (tree head ${r.firstBad.head})` : ""}: ${r.firstBad.reason}`);
+  for (const e of r.errors.slice(1, 10)) lines.push(`  also: ${e.seq !== null ? `record ${e.seq}` : `tree head ${e.head}`}: ${e.reason}`);
+  if (r.errors.length > 10) lines.push(`  … ${r.errors.length - 10} more (use --json)`);
+  for (const w of r.warnings) lines.push(`  warning: ${w}`);
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,40 @@
+// `warden keys gen|rotate|jwks`: create a keyring (HMAC + Ed25519 + AES, mode 0600), rotate it keeping
+// old keys for verification, and print the public keys as a JWKS.
+import { resolve } from "node:path";
+import { generateKeyFiles, loadKeys, rotateKeyFile } from "../../keys/keyfile.js";
+import { KeyError } from "../../keys/keyring.js";
+import { parseArgs, requireFlag } from "../args.js";
+import { ExitError, type Command } from "../io.js";
+
+const USAGE = "usage: warden keys gen --out DIR [--force] | warden keys rotate --key FILE | warden keys jwks --key FILE   [--json]";
+
+export const run: Command = async (argv, io) => {
+  const [sub, ...rest] = argv;
+  const args = parseArgs(rest, { values: ["out", "key"], booleans: ["json", "force"] }, "keys");
+  const json = args.bools.has("json");
+  try {
+    if (sub === "gen") {
+      const files = generateKeyFiles(resolve(io.cwd, requireFlag(args, "out", "keys gen")), new Date(), args.bools.has("force"));
+      const summary = { keyring: files.keyring, jwks: files.jwks, active: files.file.active };
+      io.out(json ? `${JSON.stringify(summary)}\n` : `wrote ${files.keyring} (secret, mode 600)\nwrote ${files.jwks} (public keys for auditors)\nactive keys: hmac ${summary.active.hmac}, ed25519 ${summary.active.ed25519}, aes ${summary.active.aes}\n`);
+      return 0;
+    }
+    if (sub === "rotate") {
+      const files = rotateKeyFile(resolve(io.cwd, requireFlag(args, "key", "keys rotate")), new Date());
+      const summary = { keyring: files.keyring, jwks: files.jwks, active: files.file.active, keys: { hmac: files.file.hmac.length, ed25519: files.file.ed25519.length, aes: files.file.aes.length } };
+      io.out(json ? `${JSON.stringify(summary)}\n` : `rotated ${files.keyring}: new active keys hmac ${summary.active.hmac}, ed25519 ${summary.active.ed25519}, aes ${summary.active.aes}\n(old keys stay in the ring so old records keep verifying; ${files.jwks} updated)\n`);
+      return 0;
+    }
+    if (sub === "jwks") {
+      const warnings: string[] = [];
+      const ring = loadKeys(resolve(io.cwd, requireFlag(args, "key", "keys jwks")), warnings);
+      for (const w of warnings) io.err(`warning: ${w}\n`);
+      io.out(`${JSON.stringify(ring.toJwks(), null, json ? undefined : 2)}\n`);
+      return 0;
+    }
+  } catch (e) {
+    if (e instanceof KeyError) throw new ExitError(`warden keys: ${e.message}`, 1);
+    throw e;
+  }
+  throw new ExitError(USAGE);
+};

@@ -1,0 +1,70 @@
+// `warden replay <log> --policy P [--key KEYRING]`: re-decide every stored action offline and confirm
+// the same verdict, reasons and record hash; on drift show the record, old and new decision, exit 1.
+import { resolve } from "node:path";
+import { AuditLogError } from "../../audit/storage.js";
+import { storageFor } from "../../audit/target.js";
+import { loadKeys } from "../../keys/keyfile.js";
+import { KeyError } from "../../keys/keyring.js";
+import { replayLog, type ReplayDrift, type ReplayReport } from "../../record/replay.js";
+import { flag, parseArgs, requireFlag } from "../args.js";
+import { ExitError, type Command } from "../io.js";
+import { requirePolicy } from "../policy-input.js";
+
+const USAGE = "usage: warden replay <log> --policy <policy.yaml|artifact> [--key KEYRING] [--max-drift N] [--allow-skipped] [--json]";
+
+export const run: Command = async (argv, io) => {
+  const args = parseArgs(argv, { values: ["policy", "key", "max-drift"], booleans: ["json", "allow-skipped"] }, "replay");
+  const target = args.positionals[0];
+  if (target === undefined || args.positionals.length > 1) throw new ExitError(USAGE);
+  const policy = requirePolicy(requireFlag(args, "policy", "replay"), io, "replay");
+  const keyPath = flag(args, "key");
+  let keys = null;
+  if (keyPath !== undefined) {
+    try {
+      const warnings: string[] = [];
+      keys = loadKeys(resolve(io.cwd, keyPath), warnings);
+      for (const w of warnings) io.err(`warning: ${w}\n`);
+    } catch (e) {
+      if (e instanceof KeyError) throw new ExitError(`warden replay: ${e.message}`, 2);
+      throw e;
+    }
+  }
+  const maxDrift = Number(flag(args, "max-drift") ?? "20");
+  if (!Number.isSafeInteger(maxDrift) || maxDrift < 0) throw new ExitError("warden replay: --max-drift takes a whole number");
+  const storage = await storageFor(target, io.cwd, "read");
+  let report: ReplayReport;
+  try {
+    report = await replayLog(storage, { policy, keys, maxDrift });
+  } catch (e) {
+    if (e instanceof AuditLogError) throw new ExitError(`warden replay: ${e.message}`, 1);
+    throw e;
+  } finally {
+    await storage.close();
+  }
+  const ok = report.drifted === 0 && (report.skipped.length === 0 || args.bools.has("allow-skipped"));
+  if (args.bools.has("json")) {
+    io.out(`${JSON.stringify({ ...report, ok })}\n`);
+    return ok ? 0 : 1;
+  }
+  io.out(`${ok ? "ok" : "FAIL"} ${target}: ${report.records} records, ${report.replayed} replayed, ${report.matched} identical (verdict, reasons, record hash), ${report.drifted} drifted, ${report.skipped.length} skipped\n`);
+  if (report.policyMismatch) io.out(`  note: ${report.policyMismatch} records were decided under a different policy hash than \`${policy.hash}\`\n`);
+  if (Object.keys(report.differs).length) io.out(`  what differs: ${Object.entries(report.differs).map(([k, v]) => `${k} ×${v}`).join(", ")}\n`);
+  for (const d of report.drift) io.out(describeDrift(d));
+  if (report.drifted > report.drift.length) io.out(`… ${report.drifted - report.drift.length} more drifted records (raise --max-drift or use --json)\n`);
+  for (const s of report.skipped.slice(0, 5)) io.out(`  skipped record ${s.seq}: ${s.reason}\n`);
+  if (report.skipped.length > 5) io.out(`  … ${report.skipped.length - 5} more skipped\n`);
+  return ok ? 0 : 1;
+};
+
+function describeDrift(d: ReplayDrift): string {
+  const r = d.record;
+  const reasons = (list: Array<{ code: string; rule: string }>): string => list.map((x) => `${x.code} (${x.rule})`).join(", ") || "-";
+  return [
+    `\ndrift at record ${d.seq} (${r.id}): ${d.differs.join(", ")}`,
+    `  action:   ${r.kind ?? "?"} ${r.tool ?? "?"} by ${r.agent ?? "?"} at ${r.at ?? "?"}  input ${r.inputHash}`,
+    `  recorded: ${r.verdict}${r.enforced ? "" : " (not enforced)"}  reasons ${reasons(r.reasons)}  policy ${r.policy.id} v${r.policy.version} ${r.policy.hash}`,
+    `  replayed: ${d.replayed.verdict}${d.replayed.enforced ? "" : " (not enforced)"}  reasons ${reasons(d.replayed.reasons)}  policy ${d.replayed.policy.id} v${d.replayed.policy.version} ${d.replayed.policy.hash}`,
+    `  record hash: ${d.recordHash} -> ${d.replayedHash}`,
+    "",
+  ].join("\n");
+}

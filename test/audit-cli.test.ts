@@ -1,0 +1,126 @@
+// The audit CLI end to end: keys gen/rotate/jwks, check --audit, audit verify (first bad record), proof +
+// verify-proof with the JWKS alone, consistency proofs, SIEM export, replay with and without drift.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { runCli } from "../src/cli/main.js";
+import type { CliIO } from "../src/cli/io.js";
+import { POLICY_YAML, randomActions, tempDir } from "./record-fixtures.js";
+
+function io(): CliIO & { stdout: string; stderr: string } {
+  const o = {
+    stdout: "",
+    stderr: "",
+    out(t: string) {
+      o.stdout += t;
+    },
+    err(t: string) {
+      o.stderr += t;
+    },
+    readStdin: async () => "",
+    cwd: process.cwd(),
+    env: {},
+  };
+  return o;
+}
+
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const o = io();
+  const code = await runCli(args, o);
+  return { code, out: o.stdout, err: o.stderr };
+}
+
+test("keys → check --audit → verify → proof → verify-proof → export → replay", async () => {
+  const t = tempDir("cli");
+  try {
+    const keyDir = join(t.dir, "keys");
+    const gen = await cli(["keys", "gen", "--out", keyDir, "--json"]);
+    assert.equal(gen.code, 0, gen.err);
+    const { keyring, jwks } = JSON.parse(gen.out) as { keyring: string; jwks: string };
+    assert.equal(statSync(keyring).mode & 0o777, 0o600);
+    assert.equal((await cli(["keys", "gen", "--out", keyDir])).code, 1, "no silent overwrite");
+    const pub = JSON.parse((await cli(["keys", "jwks", "--key", keyring, "--json"])).out) as { keys: Array<{ kty: string; crv: string; d?: string }> };
+    assert.equal(pub.keys.length, 1);
+    assert.equal(pub.keys[0]?.crv, "Ed25519");
+    assert.equal(pub.keys[0]?.d, undefined, "no private material in the JWKS");
+
+    const policy = join(t.dir, "policy.yaml");
+    writeFileSync(policy, POLICY_YAML);
+    const trace = join(t.dir, "trace.jsonl");
+    writeFileSync(trace, `${randomActions(300, 8).map((a) => JSON.stringify(a)).join("\n")}\nnot json\n`);
+    const log = join(t.dir, "log");
+    const check = await cli(["check", "--policy", policy, "--trace", trace, "--audit", log, "--key", keyring, "--durability", "strict"]);
+    assert.equal(check.code, 1, "the malformed line makes check exit 1");
+    assert.match(check.err, /audit: 301 records in log [0-9a-f]+ \(sealed at 301\)/);
+    // The policy marks args.ssn sensitive: it is stored encrypted, never in clear.
+    assert.ok(!/\d{3}-12-\d{4}/.test(readFileSync(join(log, "entries-000000000000.jsonl"), "utf8")));
+    // A second run appends to the same log (rotated key: old records still verify).
+    assert.equal((await cli(["keys", "rotate", "--key", keyring])).code, 0);
+    const again = await cli(["check", "--policy", policy, "--trace", trace, "--audit", log, "--key", keyring]);
+    assert.match(again.err, /audit: 602 records/);
+
+    const ok = await cli(["audit", "verify", log, "--key", keyring]);
+    assert.equal(ok.code, 0, ok.out);
+    assert.match(ok.out, /^ok .*602 records/);
+    const okPub = await cli(["audit", "verify", log, "--key", jwks, "--json"]);
+    assert.equal(okPub.code, 0);
+    assert.equal((JSON.parse(okPub.out) as { checked: { heads: number } }).checked.heads >= 2, true);
+
+    // Inclusion proof checked with the public keys alone; a doctored proof fails.
+    const proofFile = join(t.dir, "proof.json");
+    assert.equal((await cli(["audit", "proof", log, "--record", "123", "--out", proofFile])).code, 0);
+    const vp = await cli(["audit", "verify-proof", proofFile, "--key", jwks]);
+    assert.equal(vp.code, 0, vp.out);
+    assert.match(vp.out, /ok: record 123/);
+    const bundle = JSON.parse(readFileSync(proofFile, "utf8")) as { entry: string; proof: string[] };
+    const doctored = join(t.dir, "doctored.json");
+    writeFileSync(doctored, JSON.stringify({ ...bundle, entry: bundle.entry.replace(/"verdict":"[A-Z]+"/, '"verdict":"ALLOW"').replace(/"verdict":"ALLOW"/, '"verdict":"BLOCK"') }));
+    assert.equal((await cli(["audit", "verify-proof", doctored, "--key", jwks])).code, 1);
+    writeFileSync(doctored, JSON.stringify({ ...bundle, proof: bundle.proof.slice(1) }));
+    assert.equal((await cli(["audit", "verify-proof", doctored, "--key", jwks])).code, 1);
+    const cons = await cli(["audit", "proof", log, "--consistency", "301", "--json"]);
+    assert.equal(cons.code, 0, cons.err);
+    writeFileSync(doctored, cons.out);
+    assert.match((await cli(["audit", "verify-proof", doctored, "--key", jwks])).out, /ok: the later signed tree head extends the earlier one/);
+
+    // SIEM export: one event per decision, stable names, no action arguments.
+    const exp = await cli(["audit", "export", log]);
+    const events = exp.out.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.equal(events.length, 602);
+    assert.equal(events[0]?.["schema"], "warden.decision.v1");
+    assert.ok(events.every((e) => typeof e["verdict"] === "string" && typeof e["record_hash"] === "string"));
+    assert.ok(!exp.out.includes('"args"') && !/\d{3}-12-\d{4}/.test(exp.out), "arguments never leave in the export");
+
+    // Replay: identical under the same policy (the malformed lines are checked to be BLOCKed).
+    const rep = await cli(["replay", log, "--policy", policy, "--key", keyring]);
+    assert.equal(rep.code, 0, rep.out);
+    assert.match(rep.out, /^ok .*602 records, 600 replayed, 600 identical/);
+    const changed = join(t.dir, "changed.yaml");
+    writeFileSync(changed, POLICY_YAML.replace("gt: 10000", "gt: 5000"));
+    const drift = await cli(["replay", log, "--policy", changed, "--key", keyring]);
+    assert.equal(drift.code, 1);
+    assert.match(drift.out, /drift at record \d+ .*verdict/);
+    assert.match(drift.out, /recorded: ALLOW .*\n  replayed: ESCALATE/);
+
+    // Tamper with one byte of record 200: verify names it.
+    const seg = join(log, "entries-000000000000.jsonl");
+    const lines = readFileSync(seg, "utf8").split("\n");
+    lines[200] = (lines[200] as string).replace(/"seq":200/, '"seq":201');
+    writeFileSync(seg, lines.join("\n"));
+    const bad = await cli(["audit", "verify", log, "--key", keyring]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.out, /first bad record: 200: /);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test("usage errors are clear", async () => {
+  assert.equal((await cli(["audit"])).code, 2);
+  assert.match((await cli(["check", "--policy", "examples/policies/finance.yaml", "--trace", "t", "--audit", "/tmp/x"])).err, /--audit needs --key/);
+  assert.match((await cli(["audit", "verify-proof", "p.json"])).err, /--key is required/);
+  const missing = await cli(["audit", "verify", "/nonexistent/log"]);
+  assert.equal(missing.code, 1);
+  assert.match(missing.out, /not a warden audit log/);
+});
