@@ -16,4 +16,5 @@ export const COMMANDS: Record<string, CommandEntry> = {
   keys: { summary: "create, rotate and export signing keys (HMAC, Ed25519 JWKS, AES)", load: async () => (await import("./keys.js")).run },
   audit: { summary: "verify an audit log, print and check proofs, export decisions for a SIEM", load: async () => (await import("./audit.js")).run },
   replay: { summary: "re-decide every logged action offline and confirm identical records", load: async () => (await import("./replay.js")).run },
+  serve: { summary: "run the HTTP decision sidecar (POST /v1/decide, /healthz, /metrics)", load: async () => (await import("./serve.js")).run },
 };

@@ -1,0 +1,113 @@
+// `warden serve --policy P [--host H] [--port N] [--token-file F]`: run the HTTP decision sidecar.
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { pino } from "pino";
+import { AuditSink } from "../../gateway/audit-sink.js";
+import { Governor } from "../../gateway/governor.js";
+import { watchPolicy } from "../../gateway/reload.js";
+import { buildGateway, type Gateway } from "../../gateway/server.js";
+import type { DecisionSink } from "../../gateway/sink.js";
+import { flag, parseArgs, requireFlag } from "../args.js";
+import { ExitError, type CliIO, type Command } from "../io.js";
+import { requirePolicy } from "../policy-input.js";
+
+const USAGE = `usage: warden serve --policy <policy.yaml> [--host H] [--port N] [--token-file F] [--admin-token-file F]
+       [--audit DIR --keys KEYRING [--durability strict|batched]] [--reload-ms N] [--log-level L] [--json]`;
+const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
+
+/** Reads a secret from a file (first line, trimmed) or an environment variable. */
+export function readToken(io: CliIO, file: string | undefined, envName: string, what: string): string | null {
+  if (file !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(resolve(io.cwd, file), "utf8");
+    } catch (e) {
+      throw new ExitError(`cannot read ${what} file \`${file}\`: ${(e as Error).message}`, 2);
+    }
+    const t = text.split("\n")[0]?.trim() ?? "";
+    if (t.length < 16) throw new ExitError(`${what} in \`${file}\` is too short (need at least 16 characters)`, 2);
+    return t;
+  }
+  const env = io.env[envName]?.trim();
+  if (env) {
+    if (env.length < 16) throw new ExitError(`${envName} is too short (need at least 16 characters)`, 2);
+    return env;
+  }
+  return null;
+}
+
+/** Opens the audit sink when --audit is given (it needs --keys). */
+export async function openSink(io: CliIO, audit: string | undefined, keys: string | undefined, durability: string | undefined, command: string): Promise<DecisionSink | null> {
+  if (audit === undefined) {
+    if (keys !== undefined) throw new ExitError(`warden ${command}: --keys only makes sense with --audit DIR`);
+    return null;
+  }
+  if (keys === undefined) throw new ExitError(`warden ${command}: --audit needs --keys <keyring> (create one with \`warden keys init\`)`);
+  if (durability !== undefined && durability !== "strict" && durability !== "batched") throw new ExitError(`warden ${command}: --durability is strict or batched`);
+  const warnings: string[] = [];
+  try {
+    const sink = await AuditSink.open({ dir: resolve(io.cwd, audit), keys: resolve(io.cwd, keys), ...(durability ? { durability: durability as "strict" | "batched" } : {}) }, warnings);
+    for (const w of warnings) io.err(`warning: ${w}\n`);
+    return sink;
+  } catch (e) {
+    throw new ExitError(`warden ${command}: cannot open audit log \`${audit}\`: ${(e as Error).message}`, 1);
+  }
+}
+
+export const run: Command = async (argv, io) => {
+  const args = parseArgs(argv, { values: ["policy", "host", "port", "token-file", "admin-token-file", "audit", "keys", "durability", "reload-ms", "log-level"], booleans: ["json"] }, "serve");
+  if (args.positionals.length > 0) throw new ExitError(USAGE);
+  const policyPath = resolve(io.cwd, requireFlag(args, "policy", "serve"));
+  const port = Number(flag(args, "port") ?? "8787");
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ExitError(`warden serve: --port must be 0..65535, got \`${flag(args, "port")}\``);
+  const reloadMs = Number(flag(args, "reload-ms") ?? "1000");
+  if (!Number.isInteger(reloadMs) || reloadMs < 50) throw new ExitError("warden serve: --reload-ms must be a whole number ≥ 50");
+  const apiToken = readToken(io, flag(args, "token-file"), "WARDEN_API_TOKEN", "API token");
+  const adminToken = readToken(io, flag(args, "admin-token-file"), "WARDEN_ADMIN_TOKEN", "admin token");
+  let host = flag(args, "host") ?? "127.0.0.1";
+  if (apiToken === null && !LOOPBACK.has(host)) {
+    io.err(`WARNING: no API token (--token-file or WARDEN_API_TOKEN): refusing to bind \`${host}\`; binding 127.0.0.1 only\n`);
+    host = "127.0.0.1";
+  }
+  if (apiToken !== null && adminToken !== null && apiToken === adminToken) throw new ExitError("warden serve: the admin token must differ from the API token");
+
+  const policy = requirePolicy(policyPath, io, "serve");
+  const logger = pino({ level: flag(args, "log-level") ?? "info", base: { svc: "warden-serve" } }, pino.destination({ fd: 2, sync: false }));
+  const sink = await openSink(io, flag(args, "audit"), flag(args, "keys"), flag(args, "durability"), "serve");
+  const governor = new Governor(policy, { sink });
+  let gateway: Gateway | null = null;
+  const watcher = watchPolicy(policyPath, governor, (o) => {
+    gateway?.metrics.reload(o.ok);
+    if (o.ok) {
+      if (o.changed) logger.info({ hash: o.hash }, "policy reloaded");
+    } else logger.error({ errors: o.errors, kept: o.keptHash }, "policy reload rejected; the running policy stays in force");
+  }, reloadMs);
+  gateway = buildGateway({ governor, apiToken, adminToken, logger, watcher });
+  let address: string;
+  try {
+    address = await gateway.app.listen({ host, port });
+  } catch (e) {
+    watcher.close();
+    await sink?.close();
+    throw new ExitError(`warden serve: cannot listen on ${host}:${port}: ${(e as Error).message}`, 1);
+  }
+  if (apiToken === null) io.err(`WARNING: warden serve is UNAUTHENTICATED (no --token-file or WARDEN_API_TOKEN); listening on loopback only\n`);
+  const info = { listening: address, policy: policy.info, audit: sink ? sink.state() : null, authenticated: apiToken !== null, admin: adminToken !== null };
+  io.out(args.bools.has("json") ? `${JSON.stringify(info)}\n` : `warden serve: policy \`${policy.id}\` v${policy.version} (${policy.info.hash}) on ${address}\n`);
+
+  await new Promise<void>((done) => {
+    const stop = (): void => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      done();
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+    process.on("SIGHUP", () => void watcher.reload());
+  });
+  watcher.close();
+  await gateway.app.close();
+  await sink?.close();
+  logger.flush();
+  return 0;
+};

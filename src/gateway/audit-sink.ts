@@ -1,0 +1,50 @@
+// Adapts the signed audit log (src/audit) to the DecisionSink seam used by serve, mcp and guard().
+import { resolve } from "node:path";
+import { AuditLog, type Durability } from "../audit/log.js";
+import { FileStorage } from "../audit/file-storage.js";
+import { loadKeys } from "../keys/keyfile.js";
+import type { Decision } from "../types.js";
+import type { DecisionSink, SinkState } from "./sink.js";
+
+export interface AuditSinkOptions {
+  /** Directory of the segment-file audit log (created if missing). */
+  dir: string;
+  /** Keyring file with signing keys (`warden keys init`). */
+  keys: string;
+  durability?: Durability;
+  /** When the log's buffer is full: block callers (then BLOCK the action) or drop and count. */
+  onFull?: "block" | "drop";
+  sensitive?: readonly string[];
+  onEvent?: (event: { type: string; message: string }) => void;
+}
+
+export class AuditSink implements DecisionSink {
+  private constructor(readonly log: AuditLog, readonly dir: string) {}
+
+  static async open(options: AuditSinkOptions, warnings: string[] = []): Promise<AuditSink> {
+    const keys = loadKeys(resolve(options.keys), warnings);
+    const dir = resolve(options.dir);
+    const log = await AuditLog.open(new FileStorage(dir), {
+      keys,
+      durability: options.durability ?? "batched",
+      onFull: options.onFull ?? "block",
+      ...(options.sensitive ? { sensitive: options.sensitive } : {}),
+      ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    });
+    return new AuditSink(log, dir);
+  }
+
+  async append(action: unknown, decision: Decision): Promise<void> {
+    const receipt = await this.log.record(action, decision);
+    if (receipt.seq === null) return; // dropped under onFull=drop: counted by the log, reported in state()
+  }
+
+  state(): SinkState {
+    const s = this.log.stats();
+    return { kind: `audit:${this.dir}`, ok: s.lastError === null, size: s.size, pending: s.size - s.durableSize, dropped: s.dropped, lastError: s.lastError };
+  }
+
+  async close(): Promise<void> {
+    await this.log.close();
+  }
+}

@@ -1,0 +1,72 @@
+// The shared enforcement core of every interception point: decide, count throttles, record, fail closed.
+import type { CompiledPolicy } from "../compile/build.js";
+import { decide, engineBlock } from "../engine/decide.js";
+import { MemoryThrottleStore } from "../engine/throttle-store.js";
+import type { Decision } from "../types.js";
+import type { DecisionSink } from "./sink.js";
+
+export interface GovernorOptions {
+  sink?: DecisionSink | null;
+  throttle?: MemoryThrottleStore;
+}
+
+const NO_POLICY = { id: "", version: "", hash: "" };
+
+/**
+ * Holds the running policy (swappable for hot reload), the throttle counters and the sink.
+ * decide() and the throttle commit run synchronously together, so concurrent callers never both
+ * spend the last slot of a budget.
+ */
+export class Governor {
+  readonly throttle: MemoryThrottleStore;
+  private current: CompiledPolicy | null;
+  private readonly sink: DecisionSink | null;
+
+  constructor(policy: CompiledPolicy | null, options: GovernorOptions = {}) {
+    this.current = policy;
+    this.sink = options.sink ?? null;
+    this.throttle = options.throttle ?? new MemoryThrottleStore();
+  }
+
+  get policy(): CompiledPolicy | null {
+    return this.current;
+  }
+
+  /** Swaps the running policy (already validated by the caller). Throttle counters carry over. */
+  setPolicy(policy: CompiledPolicy): void {
+    this.current = policy;
+  }
+
+  get recording(): DecisionSink | null {
+    return this.sink;
+  }
+
+  /** Decides synchronously without recording (for checks that never enforce, such as tools/list). */
+  peek(action: unknown): Decision {
+    return decide(this.current, action, { throttle: this.throttle });
+  }
+
+  /** Decides, counts the call against its budgets, and records; an unrecordable decision becomes a BLOCK. */
+  async decide(action: unknown): Promise<Decision> {
+    let d: Decision;
+    try {
+      d = decide(this.current, action, { throttle: this.throttle });
+      this.throttle.commit(d);
+    } catch (e) {
+      // decide() never throws by contract; a fault anywhere here is still never a permission.
+      d = engineBlock(this.current?.info ?? NO_POLICY, "engine", "RUNTIME_ERROR", `internal error while deciding: ${errorText(e)}`);
+    }
+    if (this.sink === null) return d;
+    try {
+      await this.sink.append(action, d);
+    } catch (e) {
+      // Not recorded means not enforced as anything but a BLOCK (the audit sink decides whether it buffers).
+      return engineBlock(d.policy, "audit", "AUDIT_UNAVAILABLE", `the decision could not be recorded, so the action is blocked: ${errorText(e)}`);
+    }
+    return d;
+  }
+}
+
+export function errorText(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).slice(0, 300);
+}

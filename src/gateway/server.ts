@@ -1,0 +1,191 @@
+// The HTTP sidecar: POST /v1/decide (+ batch), /healthz, /metrics, /admin/reload; auth, limits, logs.
+import { createHash, timingSafeEqual } from "node:crypto";
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import type { Logger } from "pino";
+import { checkAction } from "../engine/action-check.js";
+import type { Action, Decision } from "../types.js";
+import { errorText, type Governor } from "./governor.js";
+import { BodyError, parseBody } from "./json-body.js";
+import { GatewayMetrics } from "./metrics.js";
+import type { PolicyWatcher } from "./reload.js";
+
+export interface GatewayOptions {
+  governor: Governor;
+  /** Bearer token for /v1 and /metrics; null means unauthenticated (the CLI then binds to loopback only). */
+  apiToken?: string | null;
+  /** Separate bearer token for /admin; without one the admin routes are disabled. */
+  adminToken?: string | null;
+  /** Largest request body in bytes (default 1 MiB). */
+  bodyLimit?: number;
+  /** Deepest JSON nesting accepted (default 64). */
+  maxDepth?: number;
+  /** Most actions in one batch (default 1000). */
+  maxBatch?: number;
+  /** Whole-request timeout in ms (default 10 s). */
+  requestTimeoutMs?: number;
+  logger?: Logger | null;
+  watcher?: PolicyWatcher | null;
+  /** Decision time for actions that come without `at` (default: the system clock). */
+  clock?: () => Date;
+}
+
+export interface Gateway {
+  app: FastifyInstance;
+  metrics: GatewayMetrics;
+}
+
+interface ApiError {
+  code: string;
+  message: string;
+  field?: string;
+  index?: number;
+}
+
+const digest = (s: string): Buffer => createHash("sha256").update(s).digest();
+
+/** Constant-time bearer check (hashing first makes the lengths equal). */
+function bearerMatches(req: FastifyRequest, token: string): boolean {
+  const h = req.headers.authorization;
+  if (typeof h !== "string" || !h.startsWith("Bearer ")) return false;
+  return timingSafeEqual(digest(h.slice(7).trim()), digest(token));
+}
+
+function fail(reply: FastifyReply, status: number, error: ApiError): FastifyReply {
+  return reply.code(status).send({ error });
+}
+
+export function buildGateway(options: GatewayOptions): Gateway {
+  const { governor } = options;
+  const maxDepth = options.maxDepth ?? 64;
+  const maxBatch = options.maxBatch ?? 1000;
+  const clock = options.clock ?? (() => new Date());
+  const log = options.logger ?? null;
+  const app: FastifyInstance = Fastify({
+    ...(log ? { loggerInstance: log } : { logger: false }),
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    requestTimeout: options.requestTimeoutMs ?? 10_000,
+    connectionTimeout: options.requestTimeoutMs ?? 10_000,
+    keepAliveTimeout: 5_000,
+    return503OnClosing: true,
+  }) as unknown as FastifyInstance;
+  const metrics = new GatewayMetrics(governor);
+
+  app.removeAllContentTypeParsers(); // JSON only: anything else is a 415, never guessed at
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (_req, body, done) => {
+    try {
+      done(null, parseBody(body as string, maxDepth));
+    } catch (e) {
+      const err = e as BodyError & { statusCode?: number };
+      err.statusCode = 400;
+      done(err, undefined);
+    }
+  });
+
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {
+    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
+    metrics.error(status >= 500 ? "internal" : "bad_request");
+    if (status >= 500) log?.error({ err }, "request failed");
+    const code = err instanceof BodyError ? err.code : status === 413 ? "BODY_TOO_LARGE" : status === 415 ? "UNSUPPORTED_MEDIA_TYPE" : status >= 500 ? "INTERNAL_ERROR" : (err.code ?? "BAD_REQUEST");
+    void fail(reply, status, { code, message: status >= 500 ? "internal error; nothing was allowed" : err.message });
+  });
+  app.setNotFoundHandler((req, reply) => {
+    void fail(reply, 404, { code: "NOT_FOUND", message: `no route \`${req.method} ${req.url.split("?")[0]}\`` });
+  });
+
+  const apiToken = options.apiToken ?? null;
+  const adminToken = options.adminToken ?? null;
+  app.addHook("onRequest", async (req, reply) => {
+    const path = req.url.split("?")[0] ?? "";
+    if (path.startsWith("/admin/")) {
+      if (adminToken === null) return fail(reply, 403, { code: "ADMIN_DISABLED", message: "admin routes are disabled: start the sidecar with --admin-token-file or WARDEN_ADMIN_TOKEN" });
+      if (!bearerMatches(req, adminToken)) return fail(reply, 401, { code: "UNAUTHORIZED", message: "admin routes need `Authorization: Bearer <admin token>`" });
+      return;
+    }
+    if (apiToken !== null && (path.startsWith("/v1/") || path === "/metrics") && !bearerMatches(req, apiToken)) {
+      metrics.error("unauthorized");
+      return fail(reply, 401, { code: "UNAUTHORIZED", message: "this sidecar needs `Authorization: Bearer <token>`" });
+    }
+  });
+
+  /** Validates one action: a malformed one is a 400, never a decision. Adds `at` when absent. */
+  const prepare = (value: unknown, index?: number): { action: Action } | { error: ApiError } => {
+    const problem = checkAction(value);
+    if (problem) {
+      const error: ApiError = { code: "INVALID_ACTION", message: `malformed action: ${problem.message}` };
+      if (problem.field) error.field = problem.field;
+      if (index !== undefined) error.index = index;
+      return { error };
+    }
+    const a = value as Action;
+    return { action: a.at === undefined ? { ...a, at: clock().toISOString() } : a };
+  };
+
+  const decideOne = async (action: Action, endpoint: string): Promise<Decision> => {
+    const t0 = process.hrtime.bigint();
+    const d = await governor.decide(action);
+    metrics.observe(d, Number(process.hrtime.bigint() - t0) / 1e9, endpoint);
+    if (d.verdict !== "ALLOW") log?.info({ verdict: d.verdict, tool: action.tool, agent: action.agent?.id, codes: d.reasons.map((r) => r.code) }, "decision");
+    return d;
+  };
+
+  app.post("/v1/decide", async (req, reply) => {
+    const p = prepare(req.body);
+    if ("error" in p) {
+      metrics.error("invalid_action");
+      return fail(reply, 400, p.error);
+    }
+    return reply.send(await decideOne(p.action, "decide"));
+  });
+
+  app.post("/v1/decide/batch", async (req, reply) => {
+    const body = req.body as { actions?: unknown } | null;
+    const list = body !== null && typeof body === "object" && !Array.isArray(body) ? body.actions : undefined;
+    if (!Array.isArray(list)) {
+      metrics.error("invalid_action");
+      return fail(reply, 400, { code: "INVALID_BATCH", message: "a batch is `{\"actions\": [<action>, …]}`", field: "actions" });
+    }
+    if (list.length > maxBatch) return fail(reply, 400, { code: "BATCH_TOO_LARGE", message: `a batch holds at most ${maxBatch} actions, got ${list.length}`, field: "actions" });
+    // Validate everything first: a batch with any malformed action decides nothing.
+    const actions: Action[] = [];
+    for (let i = 0; i < list.length; i++) {
+      const p = prepare(list[i], i);
+      if ("error" in p) {
+        metrics.error("invalid_action");
+        return fail(reply, 400, { ...p.error, field: `actions.${i}${p.error.field ? `.${p.error.field}` : ""}` });
+      }
+      actions.push(p.action);
+    }
+    const decisions: Decision[] = [];
+    for (const a of actions) decisions.push(await decideOne(a, "batch")); // in order: throttles count in sequence
+    return reply.send({ decisions });
+  });
+
+  app.get("/healthz", async (_req, reply) => {
+    const p = governor.policy;
+    const sink = governor.recording;
+    const body = {
+      status: p ? "ok" : "no-policy",
+      policy: p ? p.info : null,
+      audit: sink ? sink.state() : { kind: "none", ok: true },
+      reload: options.watcher?.lastOutcome ?? null,
+    };
+    return reply.code(p ? 200 : 503).send(body);
+  });
+
+  app.get("/metrics", async (_req, reply) => {
+    return reply.header("content-type", metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
+  app.post("/admin/reload", async (_req, reply) => {
+    if (!options.watcher) return fail(reply, 409, { code: "NO_POLICY_FILE", message: "this sidecar was not started from a policy file" });
+    try {
+      const outcome = options.watcher.reload();
+      return reply.code(outcome.ok ? 200 : 422).send(outcome);
+    } catch (e) {
+      return fail(reply, 500, { code: "RELOAD_FAILED", message: errorText(e) });
+    }
+  });
+
+  return { app, metrics };
+}

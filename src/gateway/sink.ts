@@ -1,0 +1,38 @@
+// Where decisions go after they are made: a small seam so interception points work with or without an audit log.
+import type { Decision } from "../types.js";
+
+/** What a sink reports about itself for /healthz and /metrics. */
+export interface SinkState {
+  kind: string;
+  ok: boolean;
+  /** Records accepted so far. */
+  size?: number;
+  /** Records accepted but not yet durable (audit lag). */
+  pending?: number;
+  dropped?: number;
+  lastError?: string | null;
+}
+
+/** Records one decision. A rejected promise means the decision was NOT recorded: callers then fail closed. */
+export interface DecisionSink {
+  append(action: unknown, decision: Decision): Promise<void>;
+  state(): SinkState;
+  close(): Promise<void>;
+}
+
+/** A sink that keeps decisions in memory (tests, `guard()` callers that want to inspect what happened). */
+export class MemorySink implements DecisionSink {
+  readonly entries: Array<{ action: unknown; decision: Decision }> = [];
+  failWith: Error | null = null;
+
+  async append(action: unknown, decision: Decision): Promise<void> {
+    if (this.failWith) throw this.failWith;
+    this.entries.push({ action, decision });
+  }
+
+  state(): SinkState {
+    return { kind: "memory", ok: this.failWith === null, size: this.entries.length, pending: 0, lastError: this.failWith?.message ?? null };
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,223 @@
+// End-to-end tests of the HTTP sidecar: decide/batch through Fastify's inject, auth, limits, hot reload,
+// metrics, fail-closed audit, and once through a real `warden serve` process on a loopback port.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { Governor } from "../src/gateway/governor.js";
+import { watchPolicy } from "../src/gateway/reload.js";
+import { buildGateway } from "../src/gateway/server.js";
+import { MemorySink } from "../src/gateway/sink.js";
+import { AuditSink } from "../src/gateway/audit-sink.js";
+import { FileStorage } from "../src/audit/file-storage.js";
+import { verifyLog } from "../src/audit/verify.js";
+import { generateKeyFiles } from "../src/keys/keyfile.js";
+import { loadPolicyFile } from "../src/node/load.js";
+import type { CompiledPolicy } from "../src/compile/build.js";
+
+const tmp = mkdtempSync(join(tmpdir(), "warden-serve-"));
+function policy(path = "examples/policies/finance.yaml"): CompiledPolicy {
+  const r = loadPolicyFile(path);
+  assert.ok(r.ok, "example policy compiles");
+  return r.policy;
+}
+const pay = (counterparty: string, amount = 100) => ({ kind: "tool_call", tool: "payments.send", agent: { id: "fin-7", role: "operator" }, args: { amount, currency: "USD", counterparty } });
+const AT = new Date("2026-03-02T10:00:00Z");
+
+test("POST /v1/decide returns the Decision and records it", async () => {
+  const sink = new MemorySink();
+  const { app } = buildGateway({ governor: new Governor(policy(), { sink }), clock: () => AT });
+  const allow = await app.inject({ method: "POST", url: "/v1/decide", payload: pay("globex") });
+  assert.equal(allow.statusCode, 200);
+  assert.equal(allow.json().verdict, "ALLOW");
+  const block = await app.inject({ method: "POST", url: "/v1/decide", payload: pay("acme-unknown") });
+  assert.equal(block.json().verdict, "BLOCK");
+  assert.equal(block.json().reasons[0].code, "COUNTERPARTY_NOT_ALLOWLISTED");
+  assert.equal(sink.entries.length, 2);
+  // the sidecar stamps the decision time when the caller gives none
+  assert.equal((sink.entries[0]?.action as { at: string }).at, AT.toISOString());
+  await app.close();
+});
+
+test("malformed requests get a precise 400 and are never decided", async () => {
+  const sink = new MemorySink();
+  const { app } = buildGateway({ governor: new Governor(policy(), { sink }), maxDepth: 8 });
+  const cases: Array<[string, string, RegExp]> = [
+    ['{"kind": "tool_call",\n "tool": ', "INVALID_JSON", /2:\d+/],
+    ["", "EMPTY_BODY", /empty/],
+    ['{"kind":"tool_call","tool":"x","args":' + "[".repeat(20) + "]".repeat(20) + "}", "JSON_TOO_DEEP", /deeper than 8/],
+    ['{"kind":"launch_missiles","tool":"x"}', "INVALID_ACTION", /kind/],
+    ['[{"kind":"tool_call"}]', "INVALID_ACTION", /list/],
+    ['{"kind":"tool_call","tool":"ledger.read","args":"x"}', "INVALID_ACTION", /args/],
+  ];
+  for (const [payload, code, msg] of cases) {
+    const r = await app.inject({ method: "POST", url: "/v1/decide", headers: { "content-type": "application/json" }, payload });
+    assert.equal(r.statusCode, 400, `${code}: ${r.body}`);
+    assert.equal(r.json().error.code, code, r.body);
+    assert.match(r.json().error.message, msg);
+  }
+  const text = await app.inject({ method: "POST", url: "/v1/decide", headers: { "content-type": "text/plain" }, payload: "hi" });
+  assert.equal(text.statusCode, 415);
+  assert.equal(sink.entries.length, 0, "nothing malformed was decided");
+  await app.close();
+});
+
+test("body size limit is a 413", async () => {
+  const { app } = buildGateway({ governor: new Governor(policy()), bodyLimit: 1000 });
+  const r = await app.inject({ method: "POST", url: "/v1/decide", payload: { ...pay("globex"), text: "x".repeat(2000) } });
+  assert.equal(r.statusCode, 413);
+  assert.equal(r.json().error.code, "BODY_TOO_LARGE");
+  await app.close();
+});
+
+test("batch: decides in order; one malformed action rejects the whole batch with its index", async () => {
+  const sink = new MemorySink();
+  const { app } = buildGateway({ governor: new Governor(policy(), { sink }) });
+  const ok = await app.inject({ method: "POST", url: "/v1/decide/batch", payload: { actions: [pay("globex"), pay("nobody"), pay("acme-corp", 50000)] } });
+  assert.equal(ok.statusCode, 200);
+  assert.deepEqual(ok.json().decisions.map((d: { verdict: string }) => d.verdict), ["ALLOW", "BLOCK", "ESCALATE"]);
+  const bad = await app.inject({ method: "POST", url: "/v1/decide/batch", payload: { actions: [pay("globex"), { kind: "tool_call", tool: 5 }] } });
+  assert.equal(bad.statusCode, 400);
+  assert.equal(bad.json().error.index, 1);
+  assert.match(bad.json().error.field, /^actions\.1/);
+  const notList = await app.inject({ method: "POST", url: "/v1/decide/batch", payload: [pay("globex")] });
+  assert.equal(notList.json().error.code, "INVALID_BATCH");
+  assert.equal(sink.entries.length, 3);
+  await app.close();
+});
+
+test("throttle state is kept across requests and committed per decision", async () => {
+  const { app } = buildGateway({ governor: new Governor(policy("examples/policies/research.yaml")) });
+  const search = (i: number) => ({ kind: "tool_call", tool: "search", at: new Date(AT.getTime() + i * 1000).toISOString(), agent: { id: "r-1" }, args: { q: "x" } });
+  const r = await app.inject({ method: "POST", url: "/v1/decide/batch", payload: { actions: Array.from({ length: 601 }, (_, i) => search(i)) } });
+  const verdicts = r.json().decisions.map((d: { verdict: string }) => d.verdict);
+  assert.equal(verdicts.filter((v: string) => v === "ALLOW").length, 600);
+  assert.equal(verdicts[600], "THROTTLE");
+  assert.ok(r.json().decisions[600].obligations.retryAfterMs > 0);
+  await app.close();
+});
+
+test("bearer auth: /v1 and /metrics need the token; /healthz does not; admin is separate", async () => {
+  const apiToken = "api-token-0123456789abcdef";
+  const adminToken = "admin-token-0123456789abcdef";
+  const file = join(tmp, "auth.yaml");
+  copyFileSync("examples/policies/finance.yaml", file);
+  const governor = new Governor(policy(file));
+  const watcher = watchPolicy(file, governor, () => {}, 60_000);
+  const { app } = buildGateway({ governor, apiToken, adminToken, watcher });
+  assert.equal((await app.inject({ method: "POST", url: "/v1/decide", payload: pay("globex") })).statusCode, 401);
+  assert.equal((await app.inject({ method: "POST", url: "/v1/decide", payload: pay("globex"), headers: { authorization: "Bearer wrong" } })).statusCode, 401);
+  assert.equal((await app.inject({ method: "POST", url: "/v1/decide", payload: pay("globex"), headers: { authorization: `Bearer ${adminToken}` } })).statusCode, 401);
+  const ok = await app.inject({ method: "POST", url: "/v1/decide", payload: pay("globex"), headers: { authorization: `Bearer ${apiToken}` } });
+  assert.equal(ok.json().verdict, "ALLOW");
+  assert.equal((await app.inject({ method: "GET", url: "/metrics" })).statusCode, 401);
+  assert.equal((await app.inject({ method: "GET", url: "/healthz" })).statusCode, 200);
+  assert.equal((await app.inject({ method: "POST", url: "/admin/reload", headers: { authorization: `Bearer ${apiToken}` } })).statusCode, 401);
+  const reload = await app.inject({ method: "POST", url: "/admin/reload", headers: { authorization: `Bearer ${adminToken}` } });
+  assert.equal(reload.statusCode, 200);
+  assert.equal(reload.json().ok, true);
+  watcher.close();
+  await app.close();
+  const { app: noAdmin } = buildGateway({ governor });
+  assert.equal((await noAdmin.inject({ method: "POST", url: "/admin/reload" })).statusCode, 403);
+  await noAdmin.close();
+});
+
+test("hot reload: a valid edit takes effect; a broken edit keeps the running policy and says why", async () => {
+  const file = join(tmp, "reload.yaml");
+  copyFileSync("examples/policies/finance.yaml", file);
+  const governor = new Governor(policy(file));
+  const outcomes: unknown[] = [];
+  const watcher = watchPolicy(file, governor, (o) => outcomes.push(o), 50);
+  const { app } = buildGateway({ governor, watcher });
+  const before = (await app.inject({ method: "GET", url: "/healthz" })).json();
+  assert.equal((await app.inject({ method: "POST", url: "/v1/decide", payload: pay("newcorp") })).json().verdict, "BLOCK");
+  writeFileSync(file, readFileSync(file, "utf8").replace("wonka]", "wonka, newcorp]"));
+  await waitFor(() => outcomes.length >= 1);
+  const after = (await app.inject({ method: "GET", url: "/healthz" })).json();
+  assert.notEqual(after.policy.hash, before.policy.hash);
+  assert.equal((await app.inject({ method: "POST", url: "/v1/decide", payload: pay("newcorp") })).json().verdict, "ALLOW");
+  writeFileSync(file, "id: finance\nversion: 4\ndefault: BLOCK\nrules:\n  - id: r\n    verdict: ALLOW\n    when: { field: args.a, gt: .nan }\n");
+  await waitFor(() => outcomes.length >= 2);
+  const health = (await app.inject({ method: "GET", url: "/healthz" })).json();
+  assert.equal(health.policy.hash, after.policy.hash, "the running policy stays");
+  assert.equal(health.reload.ok, false);
+  assert.match(health.reload.errors.join("\n"), /NON_FINITE_NUMBER/);
+  assert.equal((await app.inject({ method: "POST", url: "/v1/decide", payload: pay("newcorp") })).json().verdict, "ALLOW");
+  const metrics = (await app.inject({ method: "GET", url: "/metrics" })).body;
+  assert.match(metrics, /warden_decisions_total\{verdict="ALLOW"\} 2/);
+  assert.match(metrics, /warden_decision_reasons_total\{verdict="BLOCK",rule="payments-allowlist",code="COUNTERPARTY_NOT_ALLOWLISTED"\} 1/);
+  assert.match(metrics, /warden_decide_duration_seconds_count\{endpoint="decide"\} 3/);
+  assert.match(metrics, new RegExp(`warden_policy_info\\{id="finance",version="3",hash="${after.policy.hash}"\\} 1`));
+  watcher.close();
+  await app.close();
+});
+
+test("fail closed: audit sink down blocks; no policy blocks and /healthz says 503", async () => {
+  const sink = new MemorySink();
+  sink.failWith = new Error("disk full");
+  const { app } = buildGateway({ governor: new Governor(policy(), { sink }) });
+  const r = await app.inject({ method: "POST", url: "/v1/decide", payload: pay("globex") });
+  assert.equal(r.json().verdict, "BLOCK");
+  assert.equal(r.json().reasons[0].code, "AUDIT_UNAVAILABLE");
+  assert.match(r.json().reasons[0].message, /disk full/);
+  assert.equal((await app.inject({ method: "GET", url: "/healthz" })).json().audit.ok, false);
+  await app.close();
+  const { app: none } = buildGateway({ governor: new Governor(null) });
+  assert.equal((await none.inject({ method: "POST", url: "/v1/decide", payload: pay("globex") })).json().reasons[0].code, "NO_POLICY");
+  assert.equal((await none.inject({ method: "GET", url: "/healthz" })).statusCode, 503);
+  await none.close();
+});
+
+test("every decision is a signed record in the audit log, and the log verifies", async () => {
+  const keys = generateKeyFiles(join(tmp, "keys"), new Date());
+  const dir = join(tmp, "audit");
+  const sink = await AuditSink.open({ dir, keys: keys.keyring, durability: "strict" });
+  const { app } = buildGateway({ governor: new Governor(policy(), { sink }) });
+  for (const c of ["globex", "nobody", "acme-corp"]) await app.inject({ method: "POST", url: "/v1/decide", payload: pay(c) });
+  const health = (await app.inject({ method: "GET", url: "/healthz" })).json();
+  assert.equal(health.audit.size, 3);
+  assert.equal(health.audit.pending, 0, "strict durability: nothing pending after the response");
+  await app.close();
+  await sink.close();
+  const report = await verifyLog(new FileStorage(dir, { repair: false }), { keys: keys.ring });
+  assert.equal(report.ok, true, JSON.stringify(report.firstBad));
+  assert.equal(report.records, 3);
+});
+
+test("`warden serve` process: refuses a public bind without a token, serves on loopback, decides over real HTTP", async () => {
+  const main = pathToFileURL(join(process.cwd(), "src/cli/main.ts")).href;
+  const args = ["serve", "--policy", "examples/policies/finance.yaml", "--host", "0.0.0.0", "--port", "0", "--json", "--log-level", "warn"];
+  const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", `const { runCli } = await import(${JSON.stringify(main)}); process.exitCode = await runCli(${JSON.stringify(args)});`], { env: { ...process.env, WARDEN_API_TOKEN: "" }, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  let err = "";
+  child.stdout.on("data", (c) => (out += c));
+  child.stderr.on("data", (c) => (err += c));
+  try {
+    await waitFor(() => out.includes("\n"), 20_000);
+    const info = JSON.parse(out.split("\n")[0] as string);
+    assert.match(info.listening, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.equal(info.authenticated, false);
+    assert.match(err, /UNAUTHENTICATED/);
+    assert.match(err, /refusing to bind `0\.0\.0\.0`/);
+    const res = await fetch(`${info.listening}/v1/decide`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(pay("acme-unknown")) });
+    const d = (await res.json()) as { verdict: string; reasons: Array<{ code: string }> };
+    assert.equal(d.verdict, "BLOCK");
+    assert.equal(d.reasons[0]?.code, "COUNTERPARTY_NOT_ALLOWLISTED");
+  } finally {
+    child.kill("SIGTERM");
+    await new Promise((r) => child.once("exit", r));
+  }
+  assert.equal(child.exitCode, 0, err);
+});
+
+async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error("timed out waiting");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
