@@ -2,7 +2,7 @@
 // plus 3 -> 500 rules and compile time. Every answer of every engine is checked against a plain-JS oracle.
 // Reproduce: npm run bench -- decide
 import { writeFileSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { summarize, type LatencySummary } from "./lib/stats.js";
@@ -11,7 +11,7 @@ import { casbinEngine } from "./decide/casbin.js";
 import { cedarEngine } from "./decide/cedar.js";
 import { measureColdStarts } from "./decide/cold.js";
 import { checkAll, type Engine } from "./decide/engine.js";
-import { handwrittenEngine } from "./decide/handwritten.js";
+import { handwrittenEngine, handwrittenFullEngine } from "./decide/handwritten.js";
 import { gcNow, makeLoops, measureThroughput, measureTimerOverhead, warmUp, type Loops } from "./decide/measure.js";
 import { renderDecideSection, type EngineResult, type CompileTiming } from "./decide/report.js";
 import { generateRequests } from "./decide/requests.js";
@@ -28,6 +28,7 @@ const COMPILE_REPEATS = 15;
 const LARGE_RULES = 500;
 
 const started = Date.now();
+const loadBefore = loadavg()[0] ?? NaN;
 const log = (msg: string): void => console.log(`[decide ${((Date.now() - started) / 1000).toFixed(1)}s] ${msg}`);
 
 // 1. Requests and the oracle's answers.
@@ -44,6 +45,7 @@ interface Entry { key: string; engine: Engine<unknown>; loops: Loops }
 const entry = <R>(key: string, engine: Engine<R>): Entry => ({ key, engine: engine as Engine<unknown>, loops: makeLoops() });
 const entries: Entry[] = [
   entry("handwritten", handwrittenEngine()),
+  entry("handwrittenFull", handwrittenFullEngine()),
   entry("warden", wardenEngine("Warden decide() (4 rules)", warden3)),
   entry("casbin", await casbinEngine()),
   entry("cedar", cedarEngine()),
@@ -156,6 +158,7 @@ const markdown = renderDecideSection({
   exactThreshold: actions.filter((a) => a.tool === "payments.send" && a.args["amount"] === 10000).length,
   runSeconds: (Date.now() - started) / 1000,
   coldRuns: COLD_RUNS,
+  load: [loadBefore, loadavg()[0] ?? NaN],
   rounds: ROUNDS,
 });
 writeSection("decide", markdown);
