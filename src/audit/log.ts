@@ -76,6 +76,8 @@ export class AuditLog {
   readonly repairs: string[] = [];
   private durability: Durability;
   private pending: string[] = [];
+  /** Records handed to storage and not yet acknowledged by it (they count against maxPending too). */
+  private inflight = 0;
   private pendingFirst = 0;
   private durableSize = 0;
   private headSize = 0;
@@ -125,6 +127,15 @@ export class AuditLog {
   /** Opens (or creates) a log: repairs a torn tail, rebuilds the tree, checks it against the last head. */
   static async open(storage: AuditStorage, options: AuditLogOptions): Promise<AuditLog> {
     if (!options.keys.canSign) throw new AuditLogError("writing an audit log needs a keyring with signing keys (not a JWKS)");
+    try {
+      return await AuditLog.openOn(storage, options);
+    } catch (e) {
+      await storage.close().catch(() => {});
+      throw e;
+    }
+  }
+
+  private static async openOn(storage: AuditStorage, options: AuditLogOptions): Promise<AuditLog> {
     const opened = await storage.open({ log: randomBytes(8).toString("hex") });
     const log = new AuditLog(storage, opened.log, options.keys, options);
     for (const r of opened.repairs) {
@@ -174,7 +185,7 @@ export class AuditLog {
       size: this.tree.size,
       durableSize: this.durableSize,
       headSize: this.headSize,
-      pending: this.pending.length,
+      pending: this.pending.length + this.inflight,
       dropped: this.droppedTotal,
       writeErrors: this.writeErrors,
       lastError: this.lastError,
@@ -188,7 +199,7 @@ export class AuditLog {
    */
   append(action: unknown, decision: Decision, invalid?: string): AppendReceipt {
     if (this.closed) throw new AuditUnavailableError("audit log is closed");
-    if (this.pending.length >= this.o.maxPending) {
+    if (this.pending.length + this.inflight >= this.o.maxPending) {
       if (this.o.onFull === "block") throw new AuditUnavailableError(`audit buffer full (${this.o.maxPending} records pending; ${this.lastError ?? "storage is slow"})`);
       this.droppedSinceLast++;
       this.droppedTotal++;
@@ -209,7 +220,7 @@ export class AuditLog {
 
   /** Appends and, in strict mode, waits until the record is durable. Waits for buffer space when blocking. */
   async record(action: unknown, decision: Decision, invalid?: string): Promise<AppendReceipt> {
-    if (this.pending.length >= this.o.maxPending && this.o.onFull === "block") await this.waitForSpace();
+    if (this.pending.length + this.inflight >= this.o.maxPending && this.o.onFull === "block") await this.waitForSpace();
     const receipt = this.append(action, decision, invalid);
     if (this.durability === "strict") await receipt.durable;
     // batched: a caller that never yields would starve the writer; past one batch, wait for the write.
@@ -255,9 +266,11 @@ export class AuditLog {
         const first = this.pendingFirst;
         this.pending = [];
         this.pendingFirst = first + batch.length;
+        this.inflight = batch.length;
         try {
           await this.storage.appendEntries(batch, first);
         } catch (e) {
+          this.inflight = 0;
           // Keep the batch (in order) and retry: nothing acknowledged as durable is lost.
           this.pending = batch.concat(this.pending);
           this.pendingFirst = first;
@@ -268,6 +281,7 @@ export class AuditLog {
           backoff = Math.min(backoff * 2, 1000);
           continue;
         }
+        this.inflight = 0;
         backoff = 10;
         this.lastError = null;
         this.durableSize = first + batch.length;
@@ -283,7 +297,7 @@ export class AuditLog {
     let i = 0;
     while (i < this.waiters.length && (this.waiters[i] as Waiter).seq < this.durableSize) (this.waiters[i++] as Waiter).resolve();
     if (i > 0) this.waiters = this.waiters.slice(i);
-    while (this.spaceWaiters.length > 0 && this.pending.length < this.o.maxPending) (this.spaceWaiters.shift() as () => void)();
+    while (this.spaceWaiters.length > 0 && this.pending.length + this.inflight < this.o.maxPending) (this.spaceWaiters.shift() as () => void)();
   }
 
   /** Signs and stores a head over everything durable. */
