@@ -2,6 +2,8 @@
 import type { CompiledPolicy } from "./build.js";
 import { ARTIFACT_FORMAT, buildPolicy, policyHash } from "./compile.js";
 import type { PolicyIR } from "./ir.js";
+import { importScanners, type StoredScanner } from "./scan-leaf.js";
+import { WARDEN_VERSION } from "../version.js";
 
 export function serializeCompiled(policy: CompiledPolicy): string {
   return policy.artifact;
@@ -17,12 +19,20 @@ export function loadCompiled(text: string): CompiledPolicy {
   } catch (e) {
     throw new ArtifactError(`compiled policy is not JSON: ${e instanceof Error ? e.message : String(e)}`);
   }
-  const d = doc as { format?: unknown; hash?: unknown; policy?: unknown };
+  const d = doc as { format?: unknown; hash?: unknown; policy?: unknown; warden?: unknown; scanners?: unknown };
   if (typeof d !== "object" || d === null || d.format !== ARTIFACT_FORMAT) {
     throw new ArtifactError(`not a compiled Warden policy (expected format \`${ARTIFACT_FORMAT}\`)`);
   }
   const ir = d.policy as PolicyIR;
   const hash = policyHash(ir);
   if (hash !== d.hash) throw new ArtifactError(`compiled policy hash mismatch: artifact says \`${String(d.hash)}\`, content hashes to \`${hash}\``);
+  // Automata are loaded as stored when this Warden version built them; another version recompiles them.
+  if (d.warden === WARDEN_VERSION && Array.isArray(d.scanners)) {
+    try {
+      importScanners(d.scanners as StoredScanner[]);
+    } catch (e) {
+      throw new ArtifactError(`compiled policy has unreadable scan automata: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
   return buildPolicy(ir);
 }

@@ -8,7 +8,8 @@ import { readExtends, readPolicyDocument } from "../policy/document.js";
 import { parseSource } from "../policy/source.js";
 import { WARDEN_VERSION } from "../version.js";
 import { CompiledPolicy } from "./build.js";
-import type { PolicyIR, Scalar } from "./ir.js";
+import { scanArgs, type PolicyIR, type Scalar } from "./ir.js";
+import { exportScanners } from "./scan-leaf.js";
 
 export interface CompileOptions {
   /** Name used in diagnostics and to resolve relative `extends` paths. */
@@ -31,17 +32,23 @@ export function policyHash(ir: PolicyIR): string {
 export function compilePolicy(source: string, options: CompileOptions = {}): CompileResult {
   const file = options.file ?? "<inline>";
   const diagnostics: Diagnostic[] = [];
-  const resolved = resolve(source, file, options, [file], diagnostics);
-  if (!resolved || diagnostics.some((d) => d.severity === "error")) return { ok: false, diagnostics };
-  return { ok: true, policy: buildPolicy(resolved.ir), diagnostics };
+  try {
+    const resolved = resolve(source, file, options, [file], diagnostics);
+    if (!resolved || diagnostics.some((d) => d.severity === "error")) return { ok: false, diagnostics };
+    return { ok: true, policy: buildPolicy(resolved.ir), diagnostics };
+  } catch (e) {
+    // A compiler fault is reported like any other error: nothing half-compiled is ever returned.
+    diagnostics.push({ code: "INTERNAL_ERROR", severity: "error", message: `internal compiler error: ${e instanceof Error ? e.message : String(e)}`, help: "please report this with the policy that caused it" });
+    return { ok: false, diagnostics };
+  }
 }
 
 /** Builds the executable policy and its artifact from IR (also used when loading an artifact). */
 export function buildPolicy(ir: PolicyIR): CompiledPolicy {
   const hash = policyHash(ir);
-  const shell = { format: ARTIFACT_FORMAT, warden: WARDEN_VERSION, hash, policy: ir };
   const policy = new CompiledPolicy(ir, hash, "");
-  const artifact = canonicalize({ ...shell, index: policy.indexSummary() });
+  const scanners = exportScanners(ir.rules.flatMap((r) => (r.when ? scanArgs(r.when) : [])));
+  const artifact = canonicalize({ format: ARTIFACT_FORMAT, warden: WARDEN_VERSION, hash, policy: ir, index: policy.indexSummary(), scanners });
   return new CompiledPolicy(ir, hash, artifact);
 }
 

@@ -2,6 +2,7 @@
 import { canonicalize } from "../canonical/jcs.js";
 import type { Diagnostic } from "../diagnostics.js";
 import { assemble, compilePacks, isPackName, loadPack, scanWithPacks, type CompiledPacks, type LoadedRule } from "../scan/pack.js";
+import { loadPatternSet, serializePatternSet } from "../scan/index.js";
 import { tierOf } from "../scan/packs/types.js";
 import type { ScanArgIR } from "./ir.js";
 import { MISSING, type FieldValue } from "./fields.js";
@@ -40,7 +41,12 @@ export function compileScanArg(arg: ScanArgIR, file?: string): { ok: true; packs
   const key = canonicalize(arg);
   const hit = compiled.get(key);
   if (hit) return { ok: true, packs: hit };
-  const res = compilePacks(assemble(loadedRules(arg)), file === undefined ? {} : { file });
+  let res: ReturnType<typeof compilePacks>;
+  try {
+    res = compilePacks(assemble(loadedRules(arg)), file === undefined ? {} : { file });
+  } catch (e) {
+    return { ok: false, diagnostics: [{ code: "INVALID_REGEX", severity: "error", message: `the scanner failed on these patterns: ${e instanceof Error ? e.message : String(e)}` }] };
+  }
   if (!res.ok) return { ok: false, diagnostics: res.diagnostics };
   if (compiled.size > 512) compiled.clear();
   compiled.set(key, res.compiled);
@@ -105,4 +111,43 @@ export function redactFindings(packs: CompiledPacks, value: unknown, replacement
     return v;
   };
   return { value: walk(value), count };
+}
+
+/** Compiled scan automata as they are stored in a policy artifact (built once, loaded without recompiling). */
+export interface StoredScanner {
+  arg: ScanArgIR;
+  groups: Array<{ key: string; normalization: CompiledPacks["groups"][number]["normalization"]; boundary: string | null; set: string }>;
+  rules: LoadedRule[];
+  allow: string | null;
+}
+
+/** The automata of every scan operand in `args`, serialized deterministically. */
+export function exportScanners(args: ScanArgIR[]): StoredScanner[] {
+  const seen = new Set<string>();
+  const out: StoredScanner[] = [];
+  for (const arg of args) {
+    const key = canonicalize(arg);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const packs = packsFor(arg);
+    out.push({
+      arg,
+      groups: packs.groups.map((g) => ({ key: g.key, normalization: g.normalization, boundary: g.boundary ?? null, set: serializePatternSet(g.set) })),
+      rules: [...packs.rules.values()],
+      allow: packs.allow ? serializePatternSet(packs.allow) : null,
+    });
+  }
+  return out;
+}
+
+/** Registers stored automata so that building the policy finds them instead of compiling. */
+export function importScanners(stored: StoredScanner[]): void {
+  for (const s of stored) {
+    const packs: CompiledPacks = {
+      groups: s.groups.map((g) => ({ key: g.key, normalization: g.normalization, boundary: (g.boundary ?? undefined) as CompiledPacks["groups"][number]["boundary"], set: loadPatternSet(g.set) })),
+      rules: new Map(s.rules.map((r) => [r.id, r])),
+      allow: s.allow === null ? null : loadPatternSet(s.allow),
+    };
+    compiled.set(canonicalize(s.arg), packs);
+  }
 }

@@ -30,6 +30,9 @@ export const POLICY_ERRORS = {
   UNKNOWN_GROUP: "`use` names a rule group that is not defined",
   UNKNOWN_TOOL_CLASS: "a rule matches a tool class no declared tool has (warning)",
   INVALID_REGEX: "a `matches` pattern cannot be compiled to an automaton",
+  INTERNAL_ERROR: "the compiler itself failed; nothing is returned (please report it)",
+  POLICY_NOT_FOUND: "the policy file given on the command line cannot be read",
+  ARTIFACT_INVALID: "a compiled artifact is not JSON, has another format, or its hash does not match",
 } as const;
 
 export type PolicyErrorCode = keyof typeof POLICY_ERRORS;
