@@ -128,3 +128,58 @@ export function loadBenignCorpora(): Corpus[] {
   if (corporaPresent("rebar")) out.push({ name: "rebar OpenSubtitles en-sampled lines", texts: loadSubtitleLines() });
   return out;
 }
+
+/** How many texts of a corpus get at least one finding (optionally only of one pack), and which rules fired. */
+export interface Rate {
+  corpus: string;
+  texts: number;
+  flagged: number;
+  /** flagged / texts */
+  rate: number;
+  findings: number;
+  /** UTF-16 units scanned. */
+  units: number;
+  byRule: Map<string, number>;
+  /** Up to 3 flagged texts per rule (first 160 characters), to judge whether a hit is false. */
+  samples: Map<string, string[]>;
+}
+
+export function measure(
+  scan: (text: string) => Array<{ pack: string; patternId: string }>,
+  corpus: Corpus,
+  pack?: string,
+): Rate {
+  const r: Rate = { corpus: corpus.name, texts: corpus.texts.length, flagged: 0, rate: 0, findings: 0, units: 0, byRule: new Map(), samples: new Map() };
+  for (const t of corpus.texts) {
+    r.units += t.length;
+    const f = scan(t).filter((x) => pack === undefined || x.pack === pack);
+    if (f.length === 0) continue;
+    r.flagged++;
+    r.findings += f.length;
+    for (const id of new Set(f.map((x) => x.patternId))) {
+      r.byRule.set(id, (r.byRule.get(id) ?? 0) + 1);
+      const s = r.samples.get(id) ?? [];
+      if (s.length < 3) s.push(t.slice(0, 160).replace(/\s+/g, " "));
+      r.samples.set(id, s);
+    }
+  }
+  r.rate = r.texts === 0 ? 0 : r.flagged / r.texts;
+  return r;
+}
+
+/** vigil-llm's instruction-bypass regex (data/regex/pattern.regex), for comparison only; null when absent. */
+export function loadVigilRegex(): string | null {
+  const p = join(CORPORA_DIR, "vigil-llm", "data", "regex", "pattern.regex");
+  if (!existsSync(p)) return null;
+  return readFileSync(p, "utf8").split("\n").find((l) => l.trim() !== "" && !l.startsWith("#"))?.trim() ?? null;
+}
+
+/** Memoizes a scan function so that one corpus pass serves every per-pack measurement. */
+export function memoScan<T>(scan: (text: string) => T): (text: string) => T {
+  const cache = new Map<string, T>();
+  return (text) => {
+    let r = cache.get(text);
+    if (r === undefined) cache.set(text, (r = scan(text)));
+    return r;
+  };
+}

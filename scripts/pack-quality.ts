@@ -1,0 +1,53 @@
+// Pack quality report: injection detection rates on third-party payload lists and per-pack false-positive
+// rates on benign text (BFCL user turns, tau-bench messages, rebar subtitles), with vigil's regex as a peer.
+// Run: node --import tsx scripts/pack-quality.ts [--samples]   (reads ../shared/corpora or $WARDEN_CORPORA)
+import { compilePacks, loadPack, scanWithPacks } from "../src/scan/pack.js";
+import { compilePatternSet, scanText } from "../src/scan/index.js";
+import { PACK_NAMES } from "../src/scan/packs/types.js";
+import { loadBenignCorpora, loadInjectionCorpora, loadVigilRegex, measure, memoScan, type Rate } from "../test/packs-corpora.js";
+
+const showSamples = process.argv.includes("--samples");
+const pct = (x: number): string => `${(100 * x).toFixed(x < 0.01 ? 3 : 1)}%`;
+
+const all = compilePacks(loadPack("all"));
+if (!all.ok) throw new Error(JSON.stringify(all.diagnostics));
+const scanAll = memoScan((t: string) => scanWithPacks(all.compiled, t));
+
+// vigil's regex through the same scanner, case-insensitive (YARA would match it case-sensitively; this is kinder).
+const vigilSrc = loadVigilRegex();
+const vigil = vigilSrc === null ? null : compilePatternSet([{ id: "vigil.instruction-bypass", pattern: vigilSrc, caseInsensitive: true }]);
+const scanVigil = (t: string) => (vigil && vigil.ok ? scanText(vigil.set, t).map((m) => ({ pack: "vigil", patternId: m.patternId })) : []);
+
+function rules(r: Rate): string {
+  return [...r.byRule].sort((a, b) => b[1] - a[1]).map(([id, n]) => `${id} ${n}`).join(", ");
+}
+
+const lines: string[] = [];
+lines.push("### Injection detection (texts with at least one `injection` finding)", "");
+lines.push("| payload list | texts | injection pack | vigil regex (peer) |", "|---|---:|---:|---:|");
+const injCorpora = loadInjectionCorpora();
+for (const c of injCorpora) {
+  const ours = measure(scanAll, c, "injection");
+  const peer = measure(scanVigil, c);
+  lines.push(`| ${c.name} | ${c.texts.length} | ${ours.flagged} (${pct(ours.rate)}) | ${vigil?.ok ? `${peer.flagged} (${pct(peer.rate)})` : "n/a"} |`);
+}
+lines.push("", "### False positives on benign text (texts with at least one finding of the pack)", "");
+lines.push(`| corpus | texts | MB | ${PACK_NAMES.join(" | ")} | vigil regex |`, `|---|---:|---:|${PACK_NAMES.map(() => "---:|").join("")}---:|`);
+const detail: string[] = [];
+for (const c of loadBenignCorpora()) {
+  const cells: string[] = [];
+  let units = 0;
+  for (const p of PACK_NAMES) {
+    const r = measure(scanAll, c, p);
+    units = r.units;
+    cells.push(`${r.flagged} (${pct(r.rate)})`);
+    if (r.flagged > 0) {
+      detail.push(`- ${c.name}, ${p}: ${rules(r)}`);
+      if (showSamples) for (const [id, s] of r.samples) for (const t of s) detail.push(`    - ${id}: ${JSON.stringify(t)}`);
+    }
+  }
+  const peer = measure(scanVigil, c);
+  lines.push(`| ${c.name} | ${c.texts.length} | ${(units / 1e6).toFixed(2)} | ${cells.join(" | ")} | ${vigil?.ok ? `${peer.flagged} (${pct(peer.rate)})` : "n/a"} |`);
+}
+lines.push("", "Rules that fired on benign text:", "", ...(detail.length > 0 ? detail : ["- none"]));
+console.log(lines.join("\n"));
