@@ -3,6 +3,7 @@
 import type { Diagnostic } from "../diagnostics.js";
 import { WARDEN_VERSION } from "../version.js";
 import { lengthRange, reverseNode, type RegexNode } from "./ast.js";
+import { caseClose } from "./unicode.js";
 import type { ScanErrorCode } from "./errors.js";
 import { MIN_FACTOR_SCORE, requiredFactor } from "./factor.js";
 import { LazyDfa } from "./lazy-dfa.js";
@@ -98,7 +99,8 @@ export function compilePatternSet(specs: PatternSpec[], options: CompileOptions 
       patterns.push({
         id: spec.id,
         tier: spec.tier ?? 0,
-        keywords: (spec.keywords ?? []).map((k) => k.toLowerCase()),
+        keywords: (spec.keywords ?? []).map((k) => String(k).toLowerCase()),
+        keywordIds: [],
         maxLength: lengthRange(node)[1],
         before: factored && factor ? factor.before : lengthRange(node)[1],
         after: factored && factor ? factor.after : 0,
@@ -113,9 +115,27 @@ export function compilePatternSet(specs: PatternSpec[], options: CompileOptions 
       return { ok: false, diagnostics };
     }
   }
+  // keywords (gitleaks' gate: a pattern reports only if the text contains one) are found by the detectors too
+  const keywords: string[] = [];
+  const keywordStarts: number[] = [];
+  const keywordIndex = new Map<string, number>();
+  for (const p of patterns)
+    for (const k of p.keywords) {
+      if (k === "") continue;
+      let id = keywordIndex.get(k);
+      if (id === undefined) {
+        id = keywords.length;
+        keywordIndex.set(k, id);
+        keywords.push(k);
+        const items: RegexNode[] = [];
+        for (let i = 0; i < k.length; i++) items.push({ t: "set", set: caseClose([k.charCodeAt(i), k.charCodeAt(i)]) });
+        keywordStarts.push(builder.addFragment({ t: "cat", items }, patterns.length + id));
+      }
+      if (!p.keywordIds.includes(id)) p.keywordIds.push(id);
+    }
   const nfa = builder.finish();
   const alphabet = buildAlphabet(nfa.sets);
-  const detectors = buildDetectors(patterns, nfa, alphabet, budget, (p, what, help) => {
+  const detectors = buildDetectors(patterns, keywordStarts, nfa, alphabet, budget, (p, what, help) => {
     const spec = parsed[p]?.spec as PatternSpec;
     diagnostics.push(diag("SCAN_LAZY_FALLBACK", "warning", spec.id, spec.pattern, 0, what, file, help));
   });
@@ -126,6 +146,8 @@ export function compilePatternSet(specs: PatternSpec[], options: CompileOptions 
     nfa,
     alphabet,
     detectors,
+    keywords,
+    keywordStarts,
     maxExtension: options.maxExtension ?? DEFAULT_MAX_EXTENSION,
     cacheLimit: DEFAULT_CACHE_LIMIT,
     matchers: new Array(patterns.length).fill(undefined),
@@ -139,6 +161,7 @@ export function compilePatternSet(specs: PatternSpec[], options: CompileOptions 
  */
 export function buildDetectors(
   patterns: PatternInfo[],
+  keywordStarts: number[],
   nfa: Nfa,
   alphabet: Alphabet,
   budget: number,
@@ -155,17 +178,24 @@ export function buildDetectors(
     if (factored.length > 0) queue.push({ tier, patterns: factored });
     if (whole.length > 0) queue.push({ tier, patterns: whole });
   }
+  // keyword labels join the first automaton (they are literals, like the factors)
+  const kw = keywordStarts.map((_, k) => patterns.length + k);
+  if (kw.length > 0) {
+    if (queue.length > 0) (queue[0] as { patterns: number[] }).patterns.push(...kw);
+    else queue.push({ tier: 0, patterns: kw });
+  }
+  const startOf = (label: number): number => (label < patterns.length ? (patterns[label] as PatternInfo).detStart : (keywordStarts[label - patterns.length] as number));
   const out: Detector[] = [];
   while (queue.length > 0) {
     const plan = queue.shift() as { tier: number; patterns: number[] };
-    const starts = plan.patterns.map((i) => (patterns[i] as PatternInfo).detStart);
+    const starts = plan.patterns.map(startOf);
     const table = buildStaticDfa(new LazyDfa(nfa, alphabet, starts, false, Number.MAX_SAFE_INTEGER), alphabet, budget);
     if (table) out.push({ kind: "table", tier: plan.tier, patterns: plan.patterns, dfa: table });
     else if (plan.patterns.length > 1) {
       const mid = plan.patterns.length >> 1;
       queue.unshift({ tier: plan.tier, patterns: plan.patterns.slice(0, mid) }, { tier: plan.tier, patterns: plan.patterns.slice(mid) });
     } else {
-      warn(plan.patterns[0] as number, `detection automaton needs more than ${budget} states`, "it runs as a lazily built DFA with a bounded cache (linear time); a literal of 3+ characters that every match contains makes it a small table");
+      if ((plan.patterns[0] as number) < patterns.length) warn(plan.patterns[0] as number, `detection automaton needs more than ${budget} states`, "it runs as a lazily built DFA with a bounded cache (linear time); a literal of 3+ characters that every match contains makes it a small table");
       out.push({ kind: "lazy", tier: plan.tier, patterns: plan.patterns, dfa: new LazyDfa(nfa, alphabet, starts, false, DEFAULT_CACHE_LIMIT) });
     }
   }

@@ -1,7 +1,8 @@
 // DFA built on demand from the NFA (subset construction one transition at a time) with a bounded state cache.
 // Zero-width assertions are decided with one unit of lookahead: a DFA state remembers the context kind of the
-// unit before it, and the set of patterns that matched ending at the previous position is part of the state,
-// so every match is reported on the transition that reads the unit after it (or on the end-of-text column).
+// unit before it, and which patterns match ending at a state depends on the kind of the next unit, so a match
+// is reported on the transition that reads the unit after it (or on the end-of-text column). Labels are a
+// function of (state, next kind), not part of the state: a union of keywords stays as small as Aho-Corasick.
 
 import { type Alphabet, type Nfa, K_EDGE, K_NEWLINE, K_WORD, N_ASSERT, N_CHAR, N_EPS, N_MATCH, N_SPLIT, unitKind } from "./nfa.js";
 
@@ -56,11 +57,14 @@ export class LazyDfa {
   nodes: Int32Array[] = [];
   ctx: number[] = [];
   fresh: boolean[] = [];
-  label: (Int32Array | null)[] = [];
+  /** Patterns matching at a state given the next unit's kind: index state * 4 + kind; undefined = not yet known. */
+  labels: (Int32Array | null | undefined)[] = [];
   dead: boolean[] = [];
   private keys = new Map<string, number>();
   private freshCache: (Int32Array | null)[] = [null, null, null, null];
   private readonly freshSeedCache = new Map<number, Int32Array>();
+  /** False when no assertion is reachable: the context kind then never matters and is not part of a state. */
+  private usesContext = false;
   /** How many times the cache was flushed (for reports). */
   flushes = 0;
 
@@ -80,6 +84,7 @@ export class LazyDfa {
       if (n < 0 || seen.has(n)) continue;
       seen.add(n);
       if (nfa.type[n] === N_CHAR) used.add(nfa.arg[n] as number);
+      if (nfa.type[n] === N_ASSERT) this.usesContext = true;
       stack.push(nfa.out1[n] as number, nfa.out2[n] as number);
     }
     const usedList = [...used].sort((a, b) => a - b);
@@ -115,13 +120,13 @@ export class LazyDfa {
 
   /** Offset of the start state for a scan whose preceding unit has context kind `ctx`. */
   initial(ctx: number): number {
-    return this.intern(ctx, new Int32Array(0), true, null) * this.stride;
+    return this.intern(ctx, new Int32Array(0), true) * this.stride;
   }
 
   /** The state of `other` at `off` (same NFA and alphabet) as a state of this DFA, with or without a fresh start. */
   adopt(other: LazyDfa, off: number, fresh: boolean): number {
     const sid = (off / other.stride) | 0;
-    return this.intern(other.ctx[sid] as number, other.nodes[sid] as Int32Array, fresh, null) * this.stride;
+    return this.intern(other.ctx[sid] as number, other.nodes[sid] as Int32Array, fresh) * this.stride;
   }
 
   /** Context kind of the unit before position `i`. */
@@ -129,8 +134,9 @@ export class LazyDfa {
     return i === 0 ? K_EDGE : unitKind(text.charCodeAt(i - 1));
   }
 
-  private intern(ctx: number, nodes: Int32Array, fresh: boolean, label: Int32Array | null): number {
-    const key = `${ctx}${fresh ? "f" : ""}|${label ? label.join(",") : ""}|${nodes.join(",")}`;
+  private intern(ctx: number, nodes: Int32Array, fresh: boolean): number {
+    if (!this.usesContext) ctx = K_EDGE;
+    const key = `${ctx}${fresh ? "f" : ""}|${nodes.join(",")}`;
     const hit = this.keys.get(key);
     if (hit !== undefined) return hit;
     const id = this.nodes.length;
@@ -138,8 +144,8 @@ export class LazyDfa {
     this.nodes.push(nodes);
     this.ctx.push(ctx);
     this.fresh.push(fresh);
-    this.label.push(label);
-    this.dead.push(this.anchored && !fresh && nodes.length === 0 && label === null);
+    this.labels.push(undefined, undefined, undefined, undefined);
+    this.dead.push(this.anchored && !fresh && nodes.length === 0);
     const need = (id + 1) * this.stride;
     if (need > this.trans.length) {
       const grown = new Int32Array(Math.max(need, this.trans.length * 2)).fill(UNKNOWN);
@@ -156,7 +162,7 @@ export class LazyDfa {
     this.nodes = [];
     this.ctx = [];
     this.fresh = [];
-    this.label = [];
+    this.labels = [];
     this.dead = [];
     this.trans = new Int32Array(this.stride * 16).fill(UNKNOWN);
   }
@@ -240,40 +246,52 @@ export class LazyDfa {
     const labels: number[] = [];
     this.resolve(this.nodes[sid] as Int32Array, prev, next, chars, labels);
     const label = labels.length > 0 ? Int32Array.from(new Set(labels)).sort() : null;
-    let nodes: Int32Array;
-    let ctx: number;
+    this.labels[sid * 4 + next] = label;
+    this.hitLabel = label;
     if (eoi) {
-      nodes = new Int32Array(0);
-      ctx = K_EDGE;
-    } else {
-      const seeds: number[] = [];
-      for (const n of chars) if ((this.member.get(arg[n] as number) as Uint8Array)[c]) seeds.push(out1[n] as number);
-      // a match starting here: its empty matches are never reported, so only its moves count
-      if (this.fresh[sid]) for (const n of this.freshSeeds(prev, c)) seeds.push(n);
-      nodes = this.closePrev(seeds, next);
-      ctx = next;
+      // only the label matters at the end of the text: the "target" is the source itself
+      const e = label !== null ? -off - 2 : off;
+      this.trans[off + c] = e;
+      return e;
     }
-    const fresh = !eoi && !this.anchored;
+    const seeds: number[] = [];
+    for (const n of chars) if ((this.member.get(arg[n] as number) as Uint8Array)[c]) seeds.push(out1[n] as number);
+    // a match starting here: its empty matches are never reported, so only its moves count
+    if (this.fresh[sid]) for (const n of this.freshSeeds(prev, c)) seeds.push(n);
+    const nodes = this.closePrev(seeds, next);
     let flushed = false;
     if (this.nodes.length >= this.cacheLimit) {
       this.flush();
       flushed = true;
     }
-    const target = this.intern(ctx, nodes, fresh, label);
+    const target = this.intern(next, nodes, !this.anchored);
     const toff = target * this.stride;
     const enc = label !== null || this.dead[target] ? -toff - 2 : toff;
     if (!flushed) this.trans[off + c] = enc;
     return enc;
   }
 
-  /** One transition: the encoded target (>= 0 plain, <= -2 a labelled or dead state at offset -v-2). */
+  /**
+   * One transition: the encoded target (>= 0 plain; <= -2 the target is at -v-2 and either the source has a
+   * label for this unit's kind or the target is dead). For the end-of-text column the target is the source.
+   */
   step(off: number, c: number): number {
     const t = this.trans[off + c] as number;
-    return t === UNKNOWN ? this.compute(off, c) : t;
+    if (t === UNKNOWN) return this.compute(off, c);
+    if (t < -1) this.hitLabel = this.labels[((off / this.stride) | 0) * 4 + (c === this.nClasses ? K_EDGE : (this.localKind[c] as number))] ?? null;
+    return t;
   }
 
-  labelAt(off: number): Int32Array | null {
-    return this.label[(off / this.stride) | 0] ?? null;
+  /**
+   * After `step` or `compute` returned a special value: the patterns matching at the source for that unit's
+   * kind (valid even if the cache was flushed during the step).
+   */
+  hitLabel: Int32Array | null = null;
+
+  /** Patterns whose match ends at the state `off` when the next unit has class `c` (nClasses: end of text). */
+  labelOf(off: number, c: number): Int32Array | null {
+    const kind = c === this.nClasses ? K_EDGE : (this.localKind[c] as number);
+    return this.labels[((off / this.stride) | 0) * 4 + kind] ?? null;
   }
 
   isDead(off: number): boolean {

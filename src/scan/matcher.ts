@@ -98,17 +98,16 @@ export class PatternMatcher {
         const t = d.step(off, d.nClasses);
         this.steps++;
         this.range = r;
-        return t < -1 && d.labelAt(-t - 2) ? n : -1;
+        return t < -1 && d.hitLabel ? n : -1;
       }
       this.steps++;
-      let t = d.trans[off + (d.local[gmap[text.charCodeAt(i)] as number] as number)] as number;
-      if (t === -1) t = d.compute(off, d.local[gmap[text.charCodeAt(i)] as number] as number);
+      const t = d.step(off, d.local[gmap[text.charCodeAt(i)] as number] as number);
       if (t < -1) {
-        off = -t - 2;
-        if (d.labelAt(off)) {
+        if (d.hitLabel) {
           this.range = r;
           return i;
         }
+        off = -t - 2;
       } else off = t;
       i++;
     }
@@ -125,13 +124,13 @@ export class PatternMatcher {
       this.steps++;
       const t = d.step(off, this.cls(d, text, i));
       if (t < -1) {
+        if (d.hitLabel) best = i + 1;
         off = -t - 2;
-        if (d.labelAt(off)) best = i + 1;
         if (d.isDead(off)) return best;
       } else off = t;
     }
     const t = d.step(off, lo > 0 ? this.cls(d, text, lo - 1) : d.nClasses);
-    if (t < -1 && d.labelAt(-t - 2)) best = lo;
+    if (t < -1 && d.hitLabel) best = lo;
     return best;
   }
 
@@ -144,13 +143,13 @@ export class PatternMatcher {
       this.steps++;
       const t = d.step(off, this.cls(d, text, i));
       if (t < -1) {
+        if (d.hitLabel) best = i;
         off = -t - 2;
-        if (d.labelAt(off)) best = i;
         if (d.isDead(off)) return best;
       } else off = t;
     }
     const t = d.step(off, this.cls(d, text, limit));
-    if (t < -1 && d.labelAt(-t - 2)) best = limit;
+    if (t < -1 && d.hitLabel) best = limit;
     return best;
   }
 }

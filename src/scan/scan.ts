@@ -14,17 +14,25 @@ class Windows {
   readonly cur: Int32Array;
   readonly done: number[][];
   readonly touched: number[] = [];
+  /** Keywords seen (gates). */
+  readonly seen: Uint8Array;
 
   constructor(
     private readonly patterns: PatternInfo[],
+    keywords: number,
     private readonly n: number,
   ) {
     this.cur = new Int32Array(patterns.length * 3).fill(-1);
     this.done = new Array(patterns.length);
+    this.seen = new Uint8Array(keywords);
   }
 
   /** A detector hit for pattern `p` ending at `j`: a match containing it starts in [j - before, j], ends by j + after. */
   hit(p: number, j: number): void {
+    if (p >= this.patterns.length) {
+      this.seen[p - this.patterns.length] = 1;
+      return;
+    }
     const info = this.patterns[p] as PatternInfo;
     const lo = info.before < 0 ? 0 : Math.max(0, j - info.before);
     const to = info.after < 0 ? this.n : Math.min(this.n, j + info.after);
@@ -51,18 +59,64 @@ class Windows {
 }
 
 function runTable(d: StaticDfa, text: string, w: Windows): void {
-  const { trans, map, nCols, stateLabel, labels } = d;
+  const { trans, map, nCols, labelByKind, colKind, labels } = d;
   const n = text.length;
   let off = d.init[0] as number;
   for (let i = 0; i < n; i++) {
     const t = trans[off + (map[text.charCodeAt(i)] as number)] as number;
     if (t < 0) {
+      // the state before this unit matches for the unit's kind: patterns ending at i
+      const l = labelByKind[(off / nCols) * 4 + (colKind[map[text.charCodeAt(i)] as number] as number)] as number;
+      for (const p of labels[l] as Int32Array) w.hit(p, i);
       off = ~t;
-      for (const p of labels[stateLabel[off / nCols] as number] as Int32Array) w.hit(p, i);
     } else off = t;
   }
-  const e = d.eoiLabel[off / nCols] as number;
+  const e = labelByKind[(off / nCols) * 4] as number;
   if (e >= 0) for (const p of labels[e] as Int32Array) w.hit(p, n);
+}
+
+/**
+ * Two table detectors in one loop: the two dependent load chains overlap in the CPU, so this costs much
+ * less than two passes.
+ */
+function runTablePair(a: StaticDfa, b: StaticDfa, text: string, w: Windows): void {
+  const ta = a.trans;
+  const ma = a.map;
+  const tb = b.trans;
+  const mb = b.map;
+  const n = text.length;
+  let oa = a.init[0] as number;
+  let ob = b.init[0] as number;
+  for (let i = 0; i < n; i++) {
+    const u = text.charCodeAt(i);
+    const x = ta[oa + (ma[u] as number)] as number;
+    const y = tb[ob + (mb[u] as number)] as number;
+    if ((x | y) < 0) {
+      if (x < 0) {
+        hitTable(a, oa, u, i, w);
+        oa = ~x;
+      } else oa = x;
+      if (y < 0) {
+        hitTable(b, ob, u, i, w);
+        ob = ~y;
+      } else ob = y;
+    } else {
+      oa = x;
+      ob = y;
+    }
+  }
+  endTable(a, oa, n, w);
+  endTable(b, ob, n, w);
+}
+
+function hitTable(d: StaticDfa, off: number, u: number, i: number, w: Windows): void {
+  const l = d.labelByKind[(off / d.nCols) * 4 + (d.colKind[d.map[u] as number] as number)] as number;
+  for (const p of d.labels[l] as Int32Array) w.hit(p, i);
+}
+
+function endTable(d: StaticDfa, off: number, n: number, w: Windows): void {
+  const e = d.labelByKind[(off / d.nCols) * 4] as number;
+  if (e >= 0) for (const p of d.labels[e] as Int32Array) w.hit(p, n);
 }
 
 function runLazy(d: LazyDfa, text: string, w: Windows, gmap: Uint16Array): void {
@@ -71,12 +125,11 @@ function runLazy(d: LazyDfa, text: string, w: Windows, gmap: Uint16Array): void 
   let off = d.initial(LazyDfa.ctxBefore(text, 0));
   for (let i = 0; i <= n; i++) {
     const c = i < n ? (local[gmap[text.charCodeAt(i)] as number] as number) : d.nClasses;
-    let t = d.trans[off + c] as number;
-    if (t === -1) t = d.compute(off, c);
+    const t = d.step(off, c);
     if (t < -1) {
-      off = -t - 2;
-      const l = d.labelAt(off);
+      const l = d.hitLabel;
       if (l) for (const p of l) w.hit(p, i);
+      off = -t - 2;
     } else off = t;
   }
 }
@@ -101,19 +154,22 @@ export function matcherFor(set: CompiledPatternSet, p: number): PatternMatcher {
  * non-overlapping and found left to right (see `PatternMatcher.matchWindow` and docs/scan.md).
  */
 export function scanText(set: CompiledPatternSet, text: string): ScanMatch[] {
-  const w = new Windows(set.patterns, text.length);
-  for (const det of set.detectors) runDetector(set, det, text, w);
+  const w = new Windows(set.patterns, set.keywords.length, text.length);
+  const dets = set.detectors;
+  for (let k = 0; k < dets.length; k++) {
+    const a = dets[k] as Detector;
+    const b = dets[k + 1];
+    if (a.kind === "table" && b?.kind === "table") {
+      runTablePair(a.dfa, b.dfa, text, w);
+      k++;
+    } else runDetector(set, a, text, w);
+  }
   if (w.touched.length === 0) return [];
-  let lower: string | null = null;
   const out: { m: ScanMatch; p: number }[] = [];
   const spans: number[] = [];
   for (const p of w.touched) {
     const info = set.patterns[p] as PatternInfo;
-    if (info.keywords.length > 0) {
-      lower ??= text.toLowerCase();
-      const l = lower;
-      if (!info.keywords.some((k) => l.includes(k))) continue;
-    }
+    if (info.keywordIds.length > 0 && !info.keywordIds.some((k) => w.seen[k] === 1)) continue;
     const m = matcherFor(set, p);
     spans.length = 0;
     m.matchRanges(text, w.list(p), set.maxExtension, spans);

@@ -52,8 +52,8 @@ function detectorToJson(d: Detector): unknown {
     nStates: t.nStates,
     map: mapToRuns(t.map),
     trans: i32ToB64(t.trans),
-    stateLabel: i32ToB64(t.stateLabel),
-    eoiLabel: i32ToB64(t.eoiLabel),
+    colKind: Array.from(t.colKind),
+    labelByKind: i32ToB64(t.labelByKind),
     labels: t.labels.map((l) => Array.from(l)),
     init: Array.from(t.init),
   };
@@ -75,6 +75,8 @@ export function serializePatternSet(set: CompiledPatternSet): string {
       sets: set.nfa.sets.map((s) => Array.from(s)),
     },
     detectors: set.detectors.map(detectorToJson),
+    keywords: set.keywords,
+    keywordStarts: set.keywordStarts,
   });
 }
 
@@ -120,16 +122,22 @@ export function loadPatternSet(serialized: string): CompiledPatternSet {
     for (const k of ["tier", "maxLength", "before", "after", "fwdStart", "revStart", "detStart"] as const)
       if (!isInt(p[k])) throw new PatternSetLoadError(`pattern field \`${k}\` is not an integer`);
     if (typeof p.id !== "string") throw new PatternSetLoadError("pattern id is not a string");
-    return { ...p, keywords: Array.isArray(p.keywords) ? p.keywords.map(String) : [] };
+    return { ...p, keywords: Array.isArray(p.keywords) ? p.keywords.map(String) : [], keywordIds: intArray(p.keywordIds, "keyword ids") };
   });
+  const keywords = Array.isArray(doc.keywords) ? doc.keywords.map(String) : [];
+  const keywordStarts = intArray(doc.keywordStarts ?? [], "keyword starts");
+  if (keywordStarts.length !== keywords.length || keywordStarts.some((k) => k < 0 || k >= size)) throw new PatternSetLoadError("keyword starts are malformed");
+  if (patterns.some((p) => p.keywordIds.some((k) => k < 0 || k >= keywords.length))) throw new PatternSetLoadError("keyword id out of range");
+  const labelCount = patterns.length + keywords.length;
+  const startOf = (l: number): number => (l < patterns.length ? (patterns[l] as PatternInfo).detStart : (keywordStarts[l - patterns.length] as number));
   const alphabet = buildAlphabet(nfa.sets);
   const cacheLimit = isInt(doc.cacheLimit) ? doc.cacheLimit : DEFAULT_CACHE_LIMIT;
   const detectors: Detector[] = (doc.detectors as Record<string, unknown>[]).map((d) => {
     const ps = intArray(d.patterns, "detector patterns");
-    if (ps.some((p) => p < 0 || p >= patterns.length)) throw new PatternSetLoadError("detector pattern index out of range");
+    if (ps.some((p) => p < 0 || p >= labelCount)) throw new PatternSetLoadError("detector pattern index out of range");
     const tier = isInt(d.tier) ? d.tier : 0;
     if (d.kind === "lazy") {
-      const starts = ps.map((p) => (patterns[p] as PatternInfo).detStart);
+      const starts = ps.map(startOf);
       return { kind: "lazy", tier, patterns: ps, dfa: new LazyDfa(nfa, alphabet, starts, false, cacheLimit) };
     }
     const nCols = d.nCols as number;
@@ -139,18 +147,19 @@ export function loadPatternSet(serialized: string): CompiledPatternSet {
       nStates,
       map: runsToMap(intArray(d.map, "detector map"), nCols),
       trans: b64ToI32(d.trans),
-      stateLabel: b64ToI32(d.stateLabel),
-      eoiLabel: b64ToI32(d.eoiLabel),
+      colKind: Uint8Array.from(intArray(d.colKind, "column kinds")),
+      labelByKind: b64ToI32(d.labelByKind),
       labels: (d.labels as unknown[]).map((l) => Int32Array.from(intArray(l, "label"))),
       init: Int32Array.from(intArray(d.init, "init")),
     };
-    if (!isInt(nCols) || !isInt(nStates) || dfa.trans.length !== nCols * nStates || dfa.stateLabel.length !== nStates || dfa.eoiLabel.length !== nStates)
+    if (!isInt(nCols) || !isInt(nStates) || dfa.trans.length !== nCols * nStates || dfa.labelByKind.length !== nStates * 4 || dfa.colKind.length !== nCols || dfa.colKind.some((k) => k > 3))
       throw new PatternSetLoadError("detector table has the wrong size");
     for (const t of dfa.trans) {
       const off = t < 0 ? ~t : t;
       if (off % nCols !== 0 || off >= nCols * nStates) throw new PatternSetLoadError("detector transition out of range");
     }
-    for (const l of [...dfa.stateLabel, ...dfa.eoiLabel]) if (l < -1 || l >= dfa.labels.length) throw new PatternSetLoadError("detector label out of range");
+    for (const l of dfa.labels) if (l.some((x) => x < 0 || x >= labelCount)) throw new PatternSetLoadError("detector label names an unknown pattern");
+    for (const l of dfa.labelByKind) if (l < -1 || l >= dfa.labels.length) throw new PatternSetLoadError("detector label out of range");
     return { kind: "table", tier, patterns: ps, dfa };
   });
   return {
@@ -160,6 +169,8 @@ export function loadPatternSet(serialized: string): CompiledPatternSet {
     nfa,
     alphabet,
     detectors,
+    keywords,
+    keywordStarts,
     maxExtension: isInt(doc.maxExtension) ? doc.maxExtension : 256,
     cacheLimit,
     matchers: new Array(patterns.length).fill(undefined),
@@ -171,7 +182,7 @@ export function automatonSizes(set: CompiledPatternSet): AutomatonSizes {
   const detectors = set.detectors.map((d) => {
     if (d.kind === "lazy") return { kind: "lazy" as const, tier: d.tier, patterns: d.patterns.length, states: d.dfa.stateCount, columns: d.dfa.stride, bytes: d.dfa.trans.byteLength };
     const t = d.dfa;
-    const bytes = t.trans.byteLength + t.map.byteLength + t.stateLabel.byteLength + t.eoiLabel.byteLength + t.labels.reduce((a, l) => a + l.byteLength, 0);
+    const bytes = t.trans.byteLength + t.map.byteLength + t.labelByKind.byteLength + t.labels.reduce((a, l) => a + l.byteLength, 0);
     return { kind: "table" as const, tier: d.tier, patterns: d.patterns.length, states: t.nStates, columns: t.nCols, bytes };
   });
   return {

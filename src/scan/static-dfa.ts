@@ -10,12 +10,12 @@ export interface StaticDfa {
   nStates: number;
   /** Code unit -> column. */
   map: Uint8Array | Uint16Array;
-  /** trans[off + col]: target offset (state * nCols); negative (~offset) when the target carries a label. */
+  /** trans[off + col]: target offset (state * nCols); negative (~offset) when the source has a label for the column's kind. */
   trans: Int32Array;
-  /** Label id of each state (patterns whose match ended one unit before reaching it), or -1. */
-  stateLabel: Int32Array;
-  /** Label id of the end-of-text transition of each state, or -1. */
-  eoiLabel: Int32Array;
+  /** Context kind of the units of each column (word, newline, other). */
+  colKind: Uint8Array;
+  /** Label id (or -1) at state s when the next unit has kind k, at s * 4 + k (k = 0: end of text). */
+  labelByKind: Int32Array;
   /** Label id -> sorted pattern indices. */
   labels: Int32Array[];
   /** Start offset for each preceding-context kind (edge, word, newline, other). */
@@ -53,43 +53,42 @@ export function buildStaticDfa(lazy: LazyDfa, alphabet: Alphabet, budget: number
     }
     return id;
   };
-  const stateLabel: number[] = [];
-  const eoiLabel: number[] = [];
+  const labelByKind: number[] = [];
   for (let k = 0; k < order.length; k++) {
     if (order.length > budget) return null;
     const sid = order[k] as number;
     const off = sid * stride;
-    stateLabel[k] = internLabel(lazy.label[sid] ?? null);
     const row = new Int32Array(C);
+    labelByKind.push(-1, -1, -1, -1);
     for (let c = 0; c < C; c++) {
       const t = lazy.step(off, c);
+      if (t < -1 && lazy.hitLabel) labelByKind[k * 4 + (lazy.localKind[c] as number)] = internLabel(lazy.hitLabel);
       const toff = t < -1 ? -t - 2 : t;
       row[c] = visit(toff / stride);
     }
     const e = lazy.step(off, C);
-    eoiLabel[k] = internLabel(lazy.label[(e < -1 ? -e - 2 : e) / stride] ?? null);
+    if (e < -1 && lazy.hitLabel) labelByKind[k * 4] = internLabel(lazy.hitLabel);
     rows.push(row);
   }
-  if (order.length > budget) return null;
-  return finish(minimize(rows, stateLabel, eoiLabel, init), labels, lazy, alphabet);
+  if (order.length > budget || lazy.flushes > 0) return null;
+  return finish(minimize(rows, labelByKind, init), labels, lazy, alphabet);
 }
 
 interface Minimized {
   rows: Int32Array[];
-  stateLabel: number[];
-  eoiLabel: number[];
+  labelByKind: number[];
   init: Int32Array;
 }
 
 /** Moore's algorithm: split blocks by (labels, successor blocks) until stable. */
-function minimize(rows: Int32Array[], stateLabel: number[], eoiLabel: number[], init: Int32Array): Minimized {
+function minimize(rows: Int32Array[], labelByKind: number[], init: Int32Array): Minimized {
   const n = rows.length;
   let block = new Int32Array(n);
   let count = 0;
   {
     const ids = new Map<string, number>();
     for (let s = 0; s < n; s++) {
-      const k = `${stateLabel[s]}|${eoiLabel[s]}`;
+      const k = `${labelByKind[s * 4]}|${labelByKind[s * 4 + 1]}|${labelByKind[s * 4 + 2]}|${labelByKind[s * 4 + 3]}`;
       let b = ids.get(k);
       if (b === undefined) ids.set(k, (b = ids.size));
       block[s] = b;
@@ -116,21 +115,19 @@ function minimize(rows: Int32Array[], stateLabel: number[], eoiLabel: number[], 
   let m = 0;
   for (let s = 0; s < n; s++) if (renum[block[s] as number] === -1) renum[block[s] as number] = m++;
   const outRows: Int32Array[] = new Array(m);
-  const sl: number[] = new Array(m);
-  const el: number[] = new Array(m);
+  const lk: number[] = new Array(m * 4);
   for (let s = 0; s < n; s++) {
     const b = renum[block[s] as number] as number;
     if (outRows[b]) continue;
     const row = rows[s] as Int32Array;
     outRows[b] = row.map((t) => renum[block[t] as number] as number);
-    sl[b] = stateLabel[s] as number;
-    el[b] = eoiLabel[s] as number;
+    for (let k = 0; k < 4; k++) lk[b * 4 + k] = labelByKind[s * 4 + k] as number;
   }
-  return { rows: outRows, stateLabel: sl, eoiLabel: el, init: init.map((s) => renum[block[s] as number] as number) };
+  return { rows: outRows, labelByKind: lk, init: init.map((s) => renum[block[s] as number] as number) };
 }
 
 function finish(min: Minimized, labels: Int32Array[], lazy: LazyDfa, alphabet: Alphabet): StaticDfa {
-  const { rows, stateLabel, eoiLabel } = min;
+  const { rows, labelByKind } = min;
   const n = rows.length;
   const C = lazy.nClasses;
   // merge classes whose columns are identical in every row
@@ -138,7 +135,8 @@ function finish(min: Minimized, labels: Int32Array[], lazy: LazyDfa, alphabet: A
   const colOf = new Int32Array(C);
   const keepCols: number[] = [];
   for (let c = 0; c < C; c++) {
-    let k = "";
+    // columns of different kinds stay apart: a label depends on the next unit's kind
+    let k = `${lazy.localKind[c]}:`;
     for (let s = 0; s < n; s++) k += `${(rows[s] as Int32Array)[c]},`;
     let col = colKey.get(k);
     if (col === undefined) {
@@ -150,11 +148,12 @@ function finish(min: Minimized, labels: Int32Array[], lazy: LazyDfa, alphabet: A
   }
   const nCols = keepCols.length;
   const trans = new Int32Array(n * nCols);
+  const colKind = Uint8Array.from(keepCols.map((c) => lazy.localKind[c] as number));
   for (let s = 0; s < n; s++) {
     const row = rows[s] as Int32Array;
     for (let j = 0; j < nCols; j++) {
       const t = row[keepCols[j] as number] as number;
-      trans[s * nCols + j] = (stateLabel[t] as number) >= 0 ? ~(t * nCols) : t * nCols;
+      trans[s * nCols + j] = (labelByKind[s * 4 + (colKind[j] as number)] as number) >= 0 ? ~(t * nCols) : t * nCols;
     }
   }
   const map = nCols <= 256 ? new Uint8Array(alphabet.map.length) : new Uint16Array(alphabet.map.length);
@@ -164,8 +163,8 @@ function finish(min: Minimized, labels: Int32Array[], lazy: LazyDfa, alphabet: A
     nStates: n,
     map,
     trans,
-    stateLabel: Int32Array.from(stateLabel),
-    eoiLabel: Int32Array.from(eoiLabel),
+    colKind,
+    labelByKind: Int32Array.from(labelByKind),
     labels,
     init: min.init.map((s) => s * nCols),
   };

@@ -35,6 +35,8 @@ export interface PatternInfo {
   id: string;
   tier: number;
   keywords: string[];
+  /** Indices into the set's `keywords`; a keyword hit is detector label `patterns.length + index`. */
+  keywordIds: number[];
   /** Longest possible match in code units, -1 if unbounded. */
   maxLength: number;
   /** Candidate window around a detector hit ending at j: starts in [j - before, j], ends by j + after (-1: unbounded). */
@@ -48,7 +50,10 @@ export interface PatternInfo {
   factored: boolean;
 }
 
-/** A detection automaton: a minimized table DFA, or (over budget) a lazily built one. */
+/**
+ * A detection automaton: a minimized table DFA, or (over budget) a lazily built one. `patterns` lists its
+ * labels: pattern indices, and keyword hits as `patterns.length + keyword index`.
+ */
 export type Detector =
   | { kind: "table"; tier: number; patterns: number[]; dfa: StaticDfa }
   | { kind: "lazy"; tier: number; patterns: number[]; dfa: LazyDfa };
@@ -60,6 +65,9 @@ export interface CompiledPatternSet {
   readonly nfa: Nfa;
   readonly alphabet: Alphabet;
   readonly detectors: Detector[];
+  /** Distinct lowercased keywords (gates, as in gitleaks), each with its NFA fragment start. */
+  readonly keywords: string[];
+  readonly keywordStarts: number[];
   readonly maxExtension: number;
   readonly cacheLimit: number;
   /** Built on first use per pattern; a cache, not part of the artifact. */
