@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { compilePolicy, decide, loadCompiled, ArtifactError } from "../src/index.js";
+import { canonicalize, compilePolicy, decide, loadCompiled, ArtifactError } from "../src/index.js";
 
 const PRINT_HASH = `
 import { readFileSync } from "node:fs";
@@ -41,4 +41,12 @@ test("an artifact loads back to the same policy and decisions; a tampered one is
   assert.notEqual(tampered, r.policy.artifact);
   assert.throws(() => loadCompiled(tampered), ArtifactError);
   assert.throws(() => loadCompiled("{not json"), ArtifactError);
+});
+
+test("the artifact text is exactly its own RFC 8785 canonical form", () => {
+  for (const file of ["examples/policies/finance.yaml", "examples/policies/rollout.yaml"]) {
+    const r = compilePolicy(readFileSync(file, "utf8"));
+    assert.ok(r.ok);
+    assert.equal(canonicalize(JSON.parse(r.policy.artifact)), r.policy.artifact, file);
+  }
 });

@@ -39,21 +39,40 @@ export class CompiledPolicy {
   private readonly noTool = new Map<string, CompiledRule[]>();
   private readonly undeclared = new Map<string, CompiledRule[]>();
 
+  /** The deterministic artifact text (canonical JSON); set once by buildPolicy. */
+  artifact = "";
+
   constructor(
     readonly ir: PolicyIR,
     readonly hash: string,
-    /** The deterministic artifact text (canonical JSON) this policy was built from or serialized to. */
-    readonly artifact: string,
   ) {
     this.info = Object.freeze({ id: ir.id, version: ir.version, hash });
     this.rules = ir.rules.map((r, order) => buildRule(r, order, ir));
     // Scan automata are built now, with the policy, never while deciding.
     for (const r of ir.rules) if (r.when) for (const arg of scanArgs(r.when)) packsFor(arg);
+    this.buildIndex();
+  }
+
+  /**
+   * Each rule is added, in evaluation order, to the list of every (kind, declared tool) it can apply to:
+   * cost grows with rules × the tools each one names, not rules × all tools.
+   */
+  private buildIndex(): void {
+    const tools = Object.keys(this.ir.tools);
     for (const kind of ACTION_KINDS) {
       this.noTool.set(kind, this.applicable(kind, undefined));
-      const byTool = new Map<string, CompiledRule[]>();
-      for (const tool of Object.keys(ir.tools)) byTool.set(tool, this.applicable(kind, tool));
-      this.index.set(kind, byTool);
+      this.index.set(kind, new Map(tools.map((t) => [t, [] as CompiledRule[]])));
+    }
+    for (const r of this.rules) {
+      const m = r.ir.match;
+      const exact = m.tools !== null && m.tools.every((t) => !t.includes("*") && !t.includes("?"));
+      const named = exact ? (m.tools as string[]).filter((t) => Object.hasOwn(this.ir.tools, t)) : tools;
+      for (const tool of named) {
+        const cls = this.ir.tools[tool];
+        for (const kind of m.kinds ?? ACTION_KINDS) {
+          if (appliesTo(r, kind, tool, cls)) this.index.get(kind)?.get(tool)?.push(r);
+        }
+      }
     }
   }
 

@@ -29,6 +29,16 @@ export function policyHash(ir: PolicyIR): string {
   return `sha256:${createHash("sha256").update(canonicalize(ir)).digest("hex")}`;
 }
 
+/** The artifact is exactly the canonical form of these fields (a test re-canonicalizes it to check). */
+export interface ArtifactV1 {
+  format: typeof ARTIFACT_FORMAT;
+  hash: string;
+  index: Record<string, Record<string, string[]>>;
+  policy: PolicyIR;
+  scanners: unknown[];
+  warden: string;
+}
+
 export function compilePolicy(source: string, options: CompileOptions = {}): CompileResult {
   const file = options.file ?? "<inline>";
   const diagnostics: Diagnostic[] = [];
@@ -45,11 +55,15 @@ export function compilePolicy(source: string, options: CompileOptions = {}): Com
 
 /** Builds the executable policy and its artifact from IR (also used when loading an artifact). */
 export function buildPolicy(ir: PolicyIR): CompiledPolicy {
-  const hash = policyHash(ir);
-  const policy = new CompiledPolicy(ir, hash, "");
+  const canonicalIr = canonicalize(ir);
+  const hash = `sha256:${createHash("sha256").update(canonicalIr).digest("hex")}`;
+  const policy = new CompiledPolicy(ir, hash);
   const scanners = exportScanners(ir.rules.flatMap((r) => (r.when ? scanArgs(r.when) : [])));
-  const artifact = canonicalize({ format: ARTIFACT_FORMAT, warden: WARDEN_VERSION, hash, policy: ir, index: policy.indexSummary(), scanners });
-  return new CompiledPolicy(ir, hash, artifact);
+  // RFC 8785 key order: format < hash < index < policy < scanners < warden; the IR's canonical text is reused.
+  policy.artifact =
+    `{"format":${canonicalize(ARTIFACT_FORMAT)},"hash":${canonicalize(hash)},"index":${canonicalize(policy.indexSummary())}` +
+    `,"policy":${canonicalIr},"scanners":${canonicalize(scanners)},"warden":${canonicalize(WARDEN_VERSION)}}`;
+  return policy;
 }
 
 function resolve(source: string, file: string, options: CompileOptions, stack: string[], out: Diagnostic[]): ResolvedPolicy | undefined {
