@@ -1,0 +1,96 @@
+// Conformance suite: every case in conformance/*.yaml against the indexed and the linear evaluator, which must agree.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { compileCasePolicy, parseCaseFile, runCase, type TestCase } from "../src/testing/cases.js";
+
+const DIR = "conformance";
+
+/** Keys runCase understands, plus `decision` (a partial Decision checked here). Anything else is a typo. */
+const EXPECT_KEYS = new Set([
+  "verdict", "rules", "codes", "shadow", "shadowVerdict", "enforced", "retryAfterMs", "field", "message",
+  "modified", "approvalGroup", "sandbox", "decision",
+]);
+const CASE_KEYS = new Set(["name", "before", "action", "expect"]);
+
+/**
+ * `want` is a partial picture of `got`: mappings name only the keys they care about, lists must have the
+ * same length with each item matching, scalars are equal. `{ absent: true }` asserts a key is not present.
+ */
+function subsetProblems(want: unknown, got: unknown, path: string, out: string[]): void {
+  if (Array.isArray(want)) {
+    if (!Array.isArray(got) || got.length !== want.length) {
+      out.push(`${path}: expected a list of ${want.length}, got ${JSON.stringify(got)?.slice(0, 300)}`);
+      return;
+    }
+    want.forEach((w, i) => subsetProblems(w, got[i], `${path}[${i}]`, out));
+    return;
+  }
+  if (typeof want === "object" && want !== null) {
+    if (typeof got !== "object" || got === null || Array.isArray(got)) {
+      out.push(`${path}: expected a mapping, got ${JSON.stringify(got)?.slice(0, 300)}`);
+      return;
+    }
+    for (const [k, w] of Object.entries(want)) {
+      const present = Object.hasOwn(got, k) && (got as Record<string, unknown>)[k] !== undefined;
+      if (typeof w === "object" && w !== null && !Array.isArray(w) && (w as Record<string, unknown>)["absent"] === true) {
+        if (present) out.push(`${path}.${k}: expected no value, got ${JSON.stringify((got as Record<string, unknown>)[k])}`);
+        continue;
+      }
+      if (!present) {
+        out.push(`${path}.${k}: missing (expected ${JSON.stringify(w)})`);
+        continue;
+      }
+      subsetProblems(w, (got as Record<string, unknown>)[k], `${path}.${k}`, out);
+    }
+    return;
+  }
+  if (!Object.is(want, got)) out.push(`${path}: expected ${JSON.stringify(want)}, got ${JSON.stringify(got)}`);
+}
+
+const files = readdirSync(DIR).filter((f) => f.endsWith(".yaml")).sort();
+let total = 0;
+
+test("the conformance directory has case files", () => {
+  assert.ok(files.length >= 5, `expected conformance/*.yaml files, found ${files.length}`);
+});
+
+for (const file of files) {
+  const path = join(DIR, file);
+  const cases = parseCaseFile(readFileSync(path, "utf8"));
+  assert.equal(typeof cases.policy, "object", `${path}: conformance policies are inline`);
+  const policy = compileCasePolicy(cases, { readFile: () => { throw new Error("inline policies only"); }, file: path });
+  const names = new Set<string>();
+  for (const c of cases.cases) {
+    total++;
+    test(`${file}: ${c.name}`, () => {
+      assert.ok(!names.has(c.name), `duplicate case name \`${c.name}\``);
+      names.add(c.name);
+      for (const k of Object.keys(c)) assert.ok(CASE_KEYS.has(k), `unknown case key \`${k}\``);
+      for (const k of Object.keys(c.expect)) assert.ok(EXPECT_KEYS.has(k), `unknown expectation \`${k}\``);
+      assert.ok(c.expect.verdict !== undefined, "every conformance case states its verdict");
+      const indexed = runCase(policy, c as TestCase, "indexed");
+      const linear = runCase(policy, c as TestCase, "linear");
+      assert.deepEqual(indexed.failures, [], `indexed evaluator:\n  ${indexed.failures.join("\n  ")}`);
+      assert.deepEqual(linear.failures, [], `linear evaluator:\n  ${linear.failures.join("\n  ")}`);
+      // The two evaluators must agree on the whole decision, not only on what the case names.
+      assert.deepEqual(indexed.decision, linear.decision);
+      const want = (c.expect as { decision?: unknown }).decision;
+      if (want !== undefined) {
+        for (const [name, d] of [["indexed", indexed.decision], ["linear", linear.decision]] as const) {
+          const problems: string[] = [];
+          subsetProblems(want, d, "decision", problems);
+          assert.deepEqual(problems, [], `${name} evaluator:\n  ${problems.join("\n  ")}`);
+        }
+      }
+      // Fail-closed shape: every non-ALLOW enforced decision explains itself.
+      const d = indexed.decision!;
+      if (d.verdict !== "ALLOW") assert.ok(d.reasons.some((r) => r.verdict === d.verdict && r.code.length > 0 && r.message.length > 0), "the decisive reason is reported");
+    });
+  }
+}
+
+test("the conformance suite is large enough", () => {
+  assert.ok(total >= 80, `expected at least 80 conformance cases, found ${total}`);
+});
