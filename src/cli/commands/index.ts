@@ -17,4 +17,6 @@ export const COMMANDS: Record<string, CommandEntry> = {
   audit: { summary: "verify an audit log, print and check proofs, export decisions for a SIEM", load: async () => (await import("./audit.js")).run },
   replay: { summary: "re-decide every logged action offline and confirm identical records", load: async () => (await import("./replay.js")).run },
   serve: { summary: "run the HTTP decision sidecar (POST /v1/decide, /healthz, /metrics)", load: async () => (await import("./serve.js")).run },
+  mcp: { summary: "govern every tools/call of an MCP server (stdio proxy)", load: async () => (await import("./mcp.js")).run },
+  approvals: { summary: "list, approve or deny held (ESCALATE) actions", load: async () => (await import("./approvals.js")).run },
 };

@@ -1,0 +1,166 @@
+// Durable local approval store: an append-only JSON-lines file shared by the proxy (which waits) and
+// `warden approvals` (which approves or denies). The first resolution in file order wins, across processes.
+import { randomBytes } from "node:crypto";
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from "node:fs";
+import { join, resolve } from "node:path";
+
+export type ApprovalStatus = "pending" | "approved" | "denied" | "expired";
+export type Resolution = Exclude<ApprovalStatus, "pending">;
+
+export interface ApprovalRequestV1 {
+  type: "request";
+  id: string;
+  createdAt: string;
+  expiresAt: string;
+  group: string;
+  rule: string;
+  code: string;
+  message: string;
+  /** What is held: the tool, its arguments and the agent, as the approver needs to see them. */
+  action: { tool?: string; args?: Record<string, unknown>; agent?: unknown };
+  policy: string;
+}
+
+export interface ApprovalResolutionV1 {
+  type: "resolution";
+  id: string;
+  status: Resolution;
+  by: string;
+  at: string;
+  note?: string;
+}
+
+export interface ApprovalRecord {
+  request: ApprovalRequestV1;
+  status: ApprovalStatus;
+  resolution: ApprovalResolutionV1 | null;
+}
+
+export class ApprovalError extends Error {
+  constructor(
+    readonly code: "UNKNOWN_APPROVAL" | "ALREADY_RESOLVED" | "STORE_CORRUPT",
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const APPROVALS_FILE = "approvals.jsonl";
+
+export class ApprovalStore {
+  readonly file: string;
+
+  constructor(
+    dir: string,
+    private readonly clock: () => Date = () => new Date(),
+  ) {
+    const d = resolve(dir);
+    mkdirSync(d, { recursive: true, mode: 0o700 });
+    this.file = join(d, APPROVALS_FILE);
+  }
+
+  /** Appends one event and fsyncs it: a request the proxy holds is never lost on restart. */
+  private append(event: ApprovalRequestV1 | ApprovalResolutionV1): void {
+    const fd = openSync(this.file, "a", 0o600);
+    try {
+      writeSync(fd, `${JSON.stringify(event)}\n`);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** Folds the log: requests by id, each with the first resolution that follows it. */
+  private read(): Map<string, ApprovalRecord> {
+    let text = "";
+    try {
+      text = readFileSync(this.file, "utf8");
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return new Map();
+      throw e;
+    }
+    const out = new Map<string, ApprovalRecord>();
+    const lines = text.split("\n");
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i] as string;
+      if (line.trim() === "") continue;
+      let ev: ApprovalRequestV1 | ApprovalResolutionV1;
+      try {
+        ev = JSON.parse(line) as ApprovalRequestV1 | ApprovalResolutionV1;
+      } catch {
+        // A torn final line (crash mid-write) is ignored; damage anywhere else is reported.
+        if (i === lines.length - 1 || (i === lines.length - 2 && lines[lines.length - 1] === "")) continue;
+        throw new ApprovalError("STORE_CORRUPT", `${this.file}:${i + 1}: not a JSON event`);
+      }
+      if (ev.type === "request") out.set(ev.id, { request: ev, status: "pending", resolution: null });
+      else if (ev.type === "resolution") {
+        const r = out.get(ev.id);
+        if (r && r.resolution === null) {
+          r.resolution = ev;
+          r.status = ev.status;
+        }
+      }
+    }
+    const now = this.clock().getTime();
+    for (const r of out.values()) if (r.status === "pending" && Date.parse(r.request.expiresAt) <= now) r.status = "expired";
+    return out;
+  }
+
+  request(input: Omit<ApprovalRequestV1, "type" | "id" | "createdAt" | "expiresAt">, timeoutMs: number): ApprovalRequestV1 {
+    const now = this.clock();
+    const req: ApprovalRequestV1 = {
+      type: "request",
+      id: `apr_${randomBytes(9).toString("base64url")}`,
+      createdAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + timeoutMs).toISOString(),
+      ...input,
+    };
+    this.append(req);
+    return req;
+  }
+
+  get(id: string): ApprovalRecord | undefined {
+    return this.read().get(id);
+  }
+
+  list(status?: ApprovalStatus): ApprovalRecord[] {
+    const all = [...this.read().values()];
+    return status === undefined ? all : all.filter((r) => r.status === status);
+  }
+
+  /** Approves, denies or expires a pending request; the first resolution written wins. */
+  resolve(id: string, status: Resolution, by: string, note?: string): ApprovalRecord {
+    const cur = this.read().get(id);
+    if (!cur) throw new ApprovalError("UNKNOWN_APPROVAL", `no approval request \`${id}\` in ${this.file}`);
+    if (cur.status !== "pending" && !(status === "expired" && cur.resolution === null)) {
+      throw new ApprovalError("ALREADY_RESOLVED", `approval \`${id}\` is already ${cur.status}${cur.resolution ? ` (by ${cur.resolution.by} at ${cur.resolution.at})` : ""}`);
+    }
+    const ev: ApprovalResolutionV1 = { type: "resolution", id, status, by, at: this.clock().toISOString() };
+    if (note !== undefined) ev.note = note;
+    this.append(ev);
+    return this.read().get(id) as ApprovalRecord;
+  }
+
+  /**
+   * Waits until `id` is resolved or its deadline passes; at the deadline it writes `expired` (default
+   * deny) unless a resolution got there first. Polls the file (cross-process, no watcher races).
+   */
+  async waitFor(id: string, options: { pollMs?: number; signal?: AbortSignal } = {}): Promise<ApprovalRecord> {
+    const pollMs = options.pollMs ?? 100;
+    for (;;) {
+      const r = this.read().get(id);
+      if (!r) throw new ApprovalError("UNKNOWN_APPROVAL", `no approval request \`${id}\` in ${this.file}`);
+      if (r.resolution !== null) return r;
+      if (r.status === "expired" || options.signal?.aborted) {
+        try {
+          return this.resolve(id, "expired", options.signal?.aborted ? "warden:cancelled" : "warden:timeout");
+        } catch (e) {
+          if (e instanceof ApprovalError && e.code === "ALREADY_RESOLVED") continue;
+          throw e;
+        }
+      }
+      const left = Date.parse(r.request.expiresAt) - this.clock().getTime();
+      await new Promise((done) => setTimeout(done, Math.max(1, Math.min(pollMs, left))));
+    }
+  }
+}

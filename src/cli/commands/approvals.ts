@@ -1,0 +1,65 @@
+// `warden approvals list|approve|deny --dir D`: the local approval console for ESCALATE'd actions.
+import { userInfo } from "node:os";
+import { resolve } from "node:path";
+import { ApprovalError, ApprovalStore, type ApprovalRecord, type ApprovalStatus } from "../../approvals/store.js";
+import { flag, parseArgs } from "../args.js";
+import { ExitError, type CliIO, type Command } from "../io.js";
+
+const USAGE = `usage:
+  warden approvals list [--dir D] [--status pending|approved|denied|expired|all] [--json]
+  warden approvals approve <id> [--dir D] [--by NAME] [--note TEXT] [--json]
+  warden approvals deny <id> [--dir D] [--by NAME] [--note TEXT] [--json]
+--dir defaults to $WARDEN_APPROVALS_DIR or ./.warden/approvals`;
+const STATUSES = ["pending", "approved", "denied", "expired", "all"];
+
+export function approvalsDir(io: CliIO, given: string | undefined): string {
+  return resolve(io.cwd, given ?? io.env.WARDEN_APPROVALS_DIR ?? ".warden/approvals");
+}
+
+export const run: Command = async (argv, io) => {
+  const [sub, ...rest] = argv;
+  if (sub !== "list" && sub !== "approve" && sub !== "deny") throw new ExitError(USAGE);
+  const args = parseArgs(rest, { values: ["dir", "status", "by", "note"], booleans: ["json"] }, `approvals ${sub}`);
+  const store = new ApprovalStore(approvalsDir(io, flag(args, "dir")));
+  const json = args.bools.has("json");
+  if (sub === "list") {
+    if (args.positionals.length > 0) throw new ExitError(USAGE);
+    const status = flag(args, "status") ?? "pending";
+    if (!STATUSES.includes(status)) throw new ExitError(`warden approvals list: --status is one of ${STATUSES.join(", ")}`);
+    const list = store.list(status === "all" ? undefined : (status as ApprovalStatus));
+    if (json) io.out(`${JSON.stringify(list)}\n`);
+    else if (list.length === 0) io.out(`no ${status === "all" ? "" : `${status} `}approvals in ${store.file}\n`);
+    else for (const r of list) io.out(describe(r));
+    return 0;
+  }
+  const id = args.positionals[0];
+  if (id === undefined || args.positionals.length > 1) throw new ExitError(USAGE);
+  const by = flag(args, "by") ?? io.env.USER ?? safeUser();
+  try {
+    const r = store.resolve(id, sub === "approve" ? "approved" : "denied", by, flag(args, "note"));
+    io.out(json ? `${JSON.stringify(r)}\n` : `${r.status}: ${id} (${r.request.action.tool ?? "?"}) by ${by}\n`);
+    return 0;
+  } catch (e) {
+    if (e instanceof ApprovalError) {
+      if (json) io.out(`${JSON.stringify({ error: { code: e.code, message: e.message } })}\n`);
+      else io.err(`warden approvals ${sub}: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+};
+
+function safeUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return "unknown";
+  }
+}
+
+function describe(r: ApprovalRecord): string {
+  const q = r.request;
+  const agent = (q.action.agent as { id?: string } | undefined)?.id ?? "?";
+  const res = r.resolution ? ` by ${r.resolution.by} at ${r.resolution.at}` : ` (expires ${q.expiresAt})`;
+  return `${q.id}  ${r.status.toUpperCase().padEnd(8)} ${q.action.tool ?? "?"}  agent ${agent}  group ${q.group}${res}\n    ${q.code}: ${q.message}\n    args ${JSON.stringify(q.action.args ?? {}).slice(0, 300)}\n`;
+}

@@ -1,0 +1,47 @@
+// Turns a Decision on one MCP tools/call into what the proxy does: forward (maybe modified), hold, or refuse.
+import type { Decision, Reason } from "../types.js";
+
+export type CallPlan =
+  | { kind: "forward"; args: Record<string, unknown> }
+  | { kind: "hold"; reason: Reason }
+  | { kind: "refuse"; code: string; text: string };
+
+/** The reason that decided the verdict (the first one at that verdict; reasons are sorted). */
+export function decidingReason(d: Decision): Reason | undefined {
+  return d.reasons.find((r) => r.verdict === d.verdict) ?? d.reasons[0];
+}
+
+export function describeStop(tool: string, d: Decision, lead: string): string {
+  const r = decidingReason(d);
+  const why = r ? `${r.code}: ${r.message} (rule \`${r.rule}\`)` : "no reason given";
+  return `${lead} \`${tool}\` under policy \`${d.policy.id}\` v${d.policy.version}: ${why}. The tool was not called.`;
+}
+
+export function planCall(tool: string, args: Record<string, unknown>, d: Decision, sandboxExecutor: boolean): CallPlan {
+  switch (d.verdict) {
+    case "ALLOW":
+      return { kind: "forward", args };
+    case "MODIFY": {
+      const modified = d.obligations.modify?.action.args;
+      // A MODIFY without a modified copy cannot be enforced as written: refuse rather than pass the original.
+      if (modified === undefined) return { kind: "refuse", code: "MODIFY_UNAVAILABLE", text: describeStop(tool, d, "Warden could not apply the required changes to") };
+      return { kind: "forward", args: modified };
+    }
+    case "THROTTLE": {
+      const s = Math.ceil(d.obligations.retryAfterMs / 1000);
+      return { kind: "refuse", code: decidingReason(d)?.code ?? "THROTTLED", text: `${describeStop(tool, d, "Warden throttled")} Retry after ${d.obligations.retryAfterMs} ms (~${s} s).` };
+    }
+    case "SANDBOX":
+      if (!sandboxExecutor) {
+        return { kind: "refuse", code: "SANDBOX_UNAVAILABLE", text: `${describeStop(tool, d, "Warden requires a sandbox for")} No sandbox executor is configured for this proxy, so the call is refused.` };
+      }
+      return { kind: "refuse", code: "SANDBOX_UNAVAILABLE", text: `${describeStop(tool, d, "Warden requires a sandbox for")} Sandboxed execution of MCP tools is not implemented yet, so the call is refused.` };
+    case "ESCALATE": {
+      const r = decidingReason(d);
+      if (!r) return { kind: "refuse", code: "ESCALATE_WITHOUT_REASON", text: describeStop(tool, d, "Warden held") };
+      return { kind: "hold", reason: r };
+    }
+    default:
+      return { kind: "refuse", code: decidingReason(d)?.code ?? "BLOCKED", text: describeStop(tool, d, "Warden blocked") };
+  }
+}

@@ -1,0 +1,28 @@
+// Scans tool results for injected instructions with the scanner's injection pack (src/scan).
+import { compilePacks, loadPack, scanWithPacks, type CompiledPacks } from "../scan/pack.js";
+
+export interface ResultFinding {
+  rule: string;
+  start: number;
+  end: number;
+}
+
+export interface ResultScanner {
+  scan(text: string): ResultFinding[];
+}
+
+/** Compiles the named packs once (at proxy start); throws with the diagnostics when they do not compile. */
+export function packScanner(names: string[]): ResultScanner {
+  const compiled: CompiledPacks[] = names.map((name) => {
+    const r = compilePacks(loadPack(name as Parameters<typeof loadPack>[0]));
+    if (!r.ok) throw new Error(`scan pack \`${name}\` does not compile: ${r.diagnostics.map((d) => d.message).join("; ")}`);
+    return r.compiled;
+  });
+  return {
+    scan(text: string): ResultFinding[] {
+      const out: ResultFinding[] = [];
+      for (const c of compiled) for (const f of scanWithPacks(c, text)) out.push({ rule: `${f.pack}/${f.patternId}`, start: f.start, end: f.end });
+      return out;
+    },
+  };
+}

@@ -1,0 +1,59 @@
+// Runs the governed proxy over stdio: spawns the real MCP server as a child and serves the agent on our stdin/stdout.
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport, getDefaultEnvironment } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import type { Readable, Writable } from "node:stream";
+import { WARDEN_VERSION } from "../version.js";
+import { createGovernedServer, type GovernedServer, type McpProxyOptions } from "./proxy.js";
+
+export interface UpstreamCommand {
+  command: string;
+  args: string[];
+  cwd?: string;
+  /** Extra environment for the child (on top of the SDK's safe default environment). */
+  env?: Record<string, string>;
+}
+
+/** Spawns and connects to the real server (stderr passes through so its logs stay visible). */
+export async function connectUpstream(cmd: UpstreamCommand): Promise<Client> {
+  const transport = new StdioClientTransport({
+    command: cmd.command,
+    args: cmd.args,
+    env: { ...getDefaultEnvironment(), ...(cmd.env ?? {}) },
+    ...(cmd.cwd ? { cwd: cmd.cwd } : {}),
+    stderr: "inherit",
+  });
+  const client = new Client({ name: "warden-mcp-proxy", version: WARDEN_VERSION }, { capabilities: {} });
+  await client.connect(transport);
+  return client;
+}
+
+export interface RunningProxy extends GovernedServer {
+  upstream: Client;
+  /** Resolves when either side hangs up. */
+  closed: Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function runStdioProxy(cmd: UpstreamCommand, options: McpProxyOptions, io: { stdin?: Readable; stdout?: Writable } = {}): Promise<RunningProxy> {
+  const upstream = await connectUpstream(cmd);
+  const governed = createGovernedServer(upstream, options);
+  let done!: () => void;
+  const closed = new Promise<void>((r) => (done = r));
+  let closing = false;
+  const close = async (): Promise<void> => {
+    if (closing) return;
+    closing = true;
+    await governed.server.close().catch(() => {});
+    await upstream.close().catch(() => {});
+    done();
+  };
+  upstream.onclose = () => void close();
+  governed.server.onclose = () => void close();
+  const stdin = io.stdin ?? process.stdin;
+  // The SDK's stdio transport does not notice the agent hanging up; we do, and stop the child with us.
+  stdin.once("end", () => void close());
+  stdin.once("close", () => void close());
+  await governed.server.connect(new StdioServerTransport(stdin, io.stdout));
+  return { ...governed, upstream, closed, close };
+}
