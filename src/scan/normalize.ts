@@ -39,111 +39,191 @@ export function normalizationKey(options: NormalizationOptions | undefined): str
   return on.length === 0 ? "none" : on.join("+");
 }
 
-/** Units being transformed: the text so far and the original range of each unit. */
-interface Stage {
-  text: string;
-  starts: number[];
-  ends: number[];
-}
+/** Output buffer: UTF-16 units with the original range of each, growing as needed. */
+class Emitter {
+  units: Uint16Array;
+  starts: Int32Array;
+  ends: Int32Array;
+  n = 0;
+  /** The last unit written is a collapsed white-space run (so more white space extends it). */
+  inSpace = false;
 
-/**
- * Rewrites a stage code point by code point (or cluster by cluster): `step` returns the replacement of the
- * piece, or undefined to keep it. Kept units keep their own ranges; replacement units all take the range of
- * the piece they replace, so a match inside a folded piece maps to the whole original piece.
- */
-function rewrite(stage: Stage, pieces: RegExp | "codepoints", step: (piece: string) => string | undefined): Stage {
-  const out: Stage = { text: "", starts: [], ends: [] };
-  const parts: string[] = [];
-  const src = stage.text;
-  let next = 0;
-  let m: RegExpExecArray | null = null;
-  if (pieces !== "codepoints") pieces.lastIndex = 0;
-  for (;;) {
-    let piece: string;
-    let at: number;
-    if (pieces === "codepoints") {
-      if (next >= src.length) break;
-      const cp = src.codePointAt(next) as number;
-      at = next;
-      next += cp > 0xffff ? 2 : 1;
-      piece = src.slice(at, next);
-    } else {
-      if ((m = pieces.exec(src)) === null) break;
-      piece = m[0];
-      at = m.index;
-    }
-    const replacement = step(piece);
-    if (replacement === undefined || replacement === piece) {
-      parts.push(piece);
-      for (let k = 0; k < piece.length; k++) {
-        out.starts.push(stage.starts[at + k] as number);
-        out.ends.push(stage.ends[at + k] as number);
+  constructor(
+    capacity: number,
+    private readonly collapse: boolean,
+    private readonly squash: boolean,
+  ) {
+    this.units = new Uint16Array(capacity);
+    this.starts = new Int32Array(capacity);
+    this.ends = new Int32Array(capacity);
+  }
+
+  private grow(): void {
+    const cap = this.units.length * 2 + 16;
+    const u = new Uint16Array(cap);
+    u.set(this.units);
+    const s = new Int32Array(cap);
+    s.set(this.starts);
+    const e = new Int32Array(cap);
+    e.set(this.ends);
+    this.units = u;
+    this.starts = s;
+    this.ends = e;
+  }
+
+  /** One code point (1 or 2 units) with its original range; white-space collapsing and squashing apply here. */
+  put(cp: number, start: number, end: number, unitStart: number): void {
+    if (this.squash && !isAlnum(cp)) return;
+    if (this.collapse && isSpace(cp)) {
+      if (this.inSpace) {
+        this.ends[this.n - 1] = end;
+        return;
       }
-      continue;
+      this.inSpace = true;
+      cp = 32;
+    } else this.inSpace = false;
+    if (this.n + 2 > this.units.length) this.grow();
+    if (cp > 0xffff) {
+      const v = cp - 0x10000;
+      this.units[this.n] = 0xd800 + (v >> 10);
+      this.starts[this.n] = start;
+      this.ends[this.n++] = unitStart < 0 ? end : unitStart + 1;
+      this.units[this.n] = 0xdc00 + (v & 0x3ff);
+      this.starts[this.n] = unitStart < 0 ? start : unitStart + 1;
+      this.ends[this.n++] = end;
+      return;
     }
-    const from = stage.starts[at] as number;
-    const to = stage.ends[at + piece.length - 1] as number;
-    parts.push(replacement);
-    for (let k = 0; k < replacement.length; k++) {
-      out.starts.push(from);
-      out.ends.push(to);
+    this.units[this.n] = cp;
+    this.starts[this.n] = start;
+    this.ends[this.n++] = end;
+  }
+
+  /** A replacement piece: every unit maps to the whole original range [start, end). */
+  putPiece(piece: string, start: number, end: number): void {
+    for (let k = 0; k < piece.length; ) {
+      const cp = piece.codePointAt(k) as number;
+      this.put(cp, start, end, -1);
+      k += cp > 0xffff ? 2 : 1;
     }
   }
-  out.text = parts.join("");
+
+  /** An unchanged stretch of the original: units keep their own ranges. */
+  putSame(original: string, from: number, to: number): void {
+    for (let k = from; k < to; ) {
+      const cp = original.codePointAt(k) as number;
+      const len = cp > 0xffff ? 2 : 1;
+      this.put(cp, k, k + len, k);
+      k += len;
+    }
+  }
+
+  text(): string {
+    const parts: string[] = [];
+    for (let i = 0; i < this.n; i += 8192) parts.push(String.fromCharCode.apply(null, this.units.subarray(i, Math.min(this.n, i + 8192)) as unknown as number[]));
+    return parts.join("");
+  }
+}
+
+const MARK = /\p{M}/u;
+const ALNUM = /[\p{L}\p{N}]/u;
+const SPACE = /\s/u;
+
+function isAlnum(cp: number): boolean {
+  if (cp < 0x80) return (cp >= 48 && cp <= 57) || (cp >= 65 && cp <= 90) || (cp >= 97 && cp <= 122);
+  return ALNUM.test(String.fromCodePoint(cp));
+}
+
+function isSpace(cp: number): boolean {
+  if (cp < 0x80) return cp === 32 || (cp >= 9 && cp <= 13);
+  return SPACE.test(String.fromCodePoint(cp));
+}
+
+/** Per ASCII unit: its replacement under case folding and leetspeak, or null when unchanged. */
+const ASCII_TABLES = new Map<string, Array<string | null>>();
+function asciiTable(o: NormalizationOptions): Array<string | null> {
+  const key = `${o.caseFold === true}${o.leetspeak === true}`;
+  let t = ASCII_TABLES.get(key);
+  if (t) return t;
+  t = [];
+  for (let c = 0; c < 128; c++) {
+    const ch = String.fromCharCode(c);
+    let r = o.caseFold ? ch.toLowerCase() : ch;
+    if (o.leetspeak) r = foldLeet(r.charCodeAt(0)) ?? r;
+    t.push(r === ch ? null : r);
+  }
+  ASCII_TABLES.set(key, t);
+  return t;
+}
+
+function mapCodePoints(s: string, f: (cp: number) => string | undefined): string {
+  let out = "";
+  for (const ch of s) out += f(ch.codePointAt(0) as number) ?? ch;
   return out;
 }
 
-const CODE_POINTS = "codepoints" as const;
-const CLUSTERS = /\P{M}\p{M}*|\p{M}+/gu;
-const WHITESPACE_RUNS = /\s+|[^\s]+/gu;
-const NON_ALNUM = /[^\p{L}\p{N}]/u;
+/** The full chain for one cluster (a code point and its combining marks), in the documented order. */
+function transformCluster(cluster: string, o: NormalizationOptions): string {
+  let t = cluster;
+  if (o.stripInvisible) t = mapCodePoints(t, (cp) => (isInvisible(cp) ? "" : undefined));
+  if (o.homoglyphs) t = mapCodePoints(t, foldHomoglyph);
+  if (o.nfkc) {
+    t = t.normalize("NFKC");
+    if (o.homoglyphs) t = mapCodePoints(t, foldHomoglyph);
+  }
+  if (o.caseFold) t = t.toLowerCase();
+  if (o.leetspeak) t = mapCodePoints(t, foldLeet);
+  return t;
+}
 
-const HAS_INVISIBLE = /[\u00ad\u034f\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u{e0000}-\u{e007f}]/u;
-
-/** Applies `options` in a fixed order: stripInvisible, homoglyphs, nfkc (then homoglyphs again), caseFold, leetspeak, collapseWhitespace, squash. */
+/**
+ * Applies `options` in one pass, per code point (per cluster with `nfkc`), in a fixed order:
+ * stripInvisible, homoglyphs, nfkc (then homoglyphs again), caseFold, leetspeak, then collapseWhitespace
+ * and squash on the result. Look-alikes fold before NFKC (which turns lunate `ϲ` into `ς`), again after it
+ * (mathematical `𝚶` becomes Greek `Ο`), and before case folding (Greek `Ν` looks like `N`, its lowercase
+ * `ν` like `v`). Replaced pieces map to the whole original piece; unchanged units keep their own offsets.
+ */
 export function normalizeText(original: string, options: NormalizationOptions | undefined): NormalizedText {
-  const n = original.length;
-  let stage: Stage = { text: original, starts: new Array<number>(n), ends: new Array<number>(n) };
-  for (let i = 0; i < n; i++) {
-    stage.starts[i] = i;
-    stage.ends[i] = i + 1;
-  }
   const o = options ?? {};
-  if (o.stripInvisible && HAS_INVISIBLE.test(stage.text)) {
-    stage = rewrite(stage, CODE_POINTS, (p) => (isInvisible(p.codePointAt(0) as number) ? "" : undefined));
-  }
-  // Look-alikes fold before NFKC (which turns lunate `ϲ` into `ς`) and again after it (which turns
-  // mathematical `𝚶` into Greek `Ο`), and before case folding (Greek `Ν` looks like `N`, its lowercase `ν`
-  // like `v`).
-  const foldLookalikes = (): void => {
-    if (o.homoglyphs && /[^\x00-\x7f]/.test(stage.text)) {
-      stage = rewrite(stage, CODE_POINTS, (p) => foldHomoglyph(p.codePointAt(0) as number));
+  const n = original.length;
+  const anyOn = OPTION_ORDER.some((k) => o[k] === true);
+  if (!anyOn) {
+    const starts = new Int32Array(n);
+    const ends = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      starts[i] = i;
+      ends[i] = i + 1;
     }
-  };
-  foldLookalikes();
-  // ASCII text is NFKC already; skip the per-cluster work.
-  if (o.nfkc && /[^\x00-\x7f]/.test(stage.text)) {
-    stage = rewrite(stage, CLUSTERS, (p) => p.normalize("NFKC"));
-    foldLookalikes();
+    return { text: original, starts, ends, originalLength: n };
   }
-  if (o.caseFold && stage.text !== stage.text.toLowerCase()) {
-    stage = rewrite(stage, CODE_POINTS, (p) => p.toLowerCase());
+  const ascii = asciiTable(o);
+  const out = new Emitter(n + 16, o.collapseWhitespace === true, o.squash === true);
+  let i = 0;
+  while (i < n) {
+    const c = original.charCodeAt(i);
+    // ASCII fast path, unless a combining mark follows (NFKC would compose it; marks start at U+0300).
+    if (c < 0x80 && !(o.nfkc && i + 1 < n && original.charCodeAt(i + 1) >= 0x300)) {
+      const r = ascii[c];
+      if (r === null || r === undefined) out.put(c, i, i + 1, i);
+      else out.putPiece(r, i, i + 1);
+      i++;
+      continue;
+    }
+    let j = i + ((original.codePointAt(i) as number) > 0xffff ? 2 : 1);
+    if (o.nfkc) {
+      while (j < n && original.charCodeAt(j) >= 0x300) {
+        const cp = original.codePointAt(j) as number;
+        if (!MARK.test(String.fromCodePoint(cp))) break;
+        j += cp > 0xffff ? 2 : 1;
+      }
+    }
+    const cluster = original.slice(i, j);
+    const t = transformCluster(cluster, o);
+    if (t === cluster) out.putSame(original, i, j);
+    else out.putPiece(t, i, j);
+    i = j;
   }
-  if (o.leetspeak && /[013457@$]/.test(stage.text)) {
-    stage = rewrite(stage, CODE_POINTS, (p) => foldLeet(p.codePointAt(0) as number));
-  }
-  if (o.collapseWhitespace && /\s/.test(stage.text)) {
-    stage = rewrite(stage, WHITESPACE_RUNS, (p) => (/^\s/.test(p) && p !== " " ? " " : undefined));
-  }
-  if (o.squash && NON_ALNUM.test(stage.text)) {
-    stage = rewrite(stage, CODE_POINTS, (p) => (NON_ALNUM.test(p) ? "" : undefined));
-  }
-  return {
-    text: stage.text,
-    starts: Int32Array.from(stage.starts),
-    ends: Int32Array.from(stage.ends),
-    originalLength: n,
-  };
+  const text = out.text();
+  return { text, starts: out.starts.slice(0, out.n), ends: out.ends.slice(0, out.n), originalLength: n };
 }
 
 /**

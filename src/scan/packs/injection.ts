@@ -40,8 +40,12 @@ const rules: PackRule[] = [
   },
   {
     id: "ignore-above",
-    pattern: phrase(OVERRIDE_VERBS, fillers(3, "all", "of", "everything", "the", "what", "is", "was", "written", "said"),
-      oneOf("above", "before this", "prior to this", "said before", "stated above", "you were told", "you have been told", "you were given", "you learned", "you have learned", "you've learned", "you were taught", "you know", "you think you know")),
+    // Two branches so that each has a rare required word (common words such as "you" or "said" would make
+    // the scanner's prefilter fire on most English text).
+    pattern: `(?:${phrase(OVERRIDE_VERBS, fillers(3, "all", "of", "everything", "the", "what", "is", "was", "written"),
+      oneOf("above", "before this", "prior to this", "stated above"))})`
+      + `|${phrase(oneOf("forget", "disregard", "ignore", "erase", "discard"), oneOf("everything", "all", "whatever", "anything"),
+        oneOf("you were told", "you have been told", "you've been told", "you were given", "you learned", "you have learned", "you've learned", "you were taught", "you know", "you think you know", "you've been taught"))}`,
     severity: "medium",
     description: "tells the model to ignore everything before the current text",
     normalization: N,

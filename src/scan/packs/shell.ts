@@ -36,7 +36,7 @@ const rules: PackRule[] = [
     id: "pipe-to-shell",
     pattern: "(?:curl|wget|fetch|iwr)[ \\t][^|;&\\n]*\\|[ \\t]*(?:sudo[ \\t]+(?:-[A-Za-z]+[ \\t]+)*)?(?:/usr)?(?:/bin/)?(?:ba|z|da|k|c|tc|fi)?sh(?:[ \\t;&|)]|$)"
       + "|(?:curl|wget)[ \\t][^|;&\\n]*\\|[ \\t]*(?:sudo[ \\t]+)?(?:python[0-9.]*|perl|ruby|node|php)(?:[ \\t;&|)]|$)"
-      + "|(?:ba|z)?sh[ \\t]+(?:-c[ \\t]+)?[\"']?(?:<\\(|\\$\\()[ \\t]*(?:curl|wget)",
+      + "|(?:ba|z)?sh[ \\t]+(?:-c[ \\t]+)?[\"']?(?:<\\(|\\$\\() ?(?:curl|wget)",
     severity: "high",
     description: "downloads a script and runs it unseen (curl … | sh, bash <(curl …))",
     normalization: N,
@@ -145,7 +145,7 @@ const rules: PackRule[] = [
   },
   {
     id: "credential-file-access",
-    pattern: "(?:cat|less|more|head|tail|cp|scp|rsync|base64|xxd|curl[^\\n]*(?:-d|--data[a-z-]*|-F|-T|--upload-file) ?@?)[ \\t][^;&|\\n]*(?:/etc/shadow|/etc/gshadow|\\.ssh/id_(?:rsa|dsa|ecdsa|ed25519)(?:[^.]|$)|\\.aws/credentials|\\.docker/config\\.json|\\.kube/config|\\.git-credentials|\\.netrc|\\.pgpass)",
+    pattern: "(?:cat|less|more|head|tail|cp|scp|rsync|base64|xxd|curl[^\\n]*(?:-d|--data[a-z-]*|-F|-T|--upload-file) ?@?)[ \\t][^;&|\\n]*(?:/etc/shadow|/etc/gshadow|\\.ssh/id_(?:rsa|dsa|ecdsa|ed25519)|\\.aws/credentials|\\.docker/config\\.json|\\.kube/config|\\.git-credentials|\\.netrc|\\.pgpass)(?:[^.]|\\.(?:[^p]|$)|$)",
     severity: "high",
     description: "reads or ships private keys, password hashes or cloud credentials",
     normalization: N,
