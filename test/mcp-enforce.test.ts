@@ -1,0 +1,147 @@
+// Every verdict through the governed MCP server, in process: a real SDK McpServer upstream, a real Client
+// downstream, linked by the SDK's in-memory transports. Also fail-closed edges (audit down, no approvals).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { z } from "zod";
+import { compilePolicy } from "../src/compile/compile.js";
+import { Governor } from "../src/gateway/governor.js";
+import { MemorySink } from "../src/gateway/sink.js";
+import { createGovernedServer, type McpProxyOptions } from "../src/mcp/proxy.js";
+import { ApprovalStore } from "../src/approvals/store.js";
+
+const POLICY = `
+id: enforce-test
+version: "1"
+default: BLOCK
+tools: { echo: read, search: read, shell: exec, send: write, secret_tool: write }
+rules:
+  - { id: declared, match: { class: [read, exec, write] }, verdict: ALLOW }
+  - id: redact-token
+    match: { tool: echo }
+    when: { field: args.token, exists: true }
+    verdict: MODIFY
+    code: TOKEN_REDACTED
+    modify: [ { redact: args.token, with: "[REDACTED]" } ]
+  - id: search-budget
+    match: { tool: search }
+    verdict: THROTTLE
+    code: SEARCH_BUDGET
+    message: "search budget of {limit} per {window} used"
+    throttle: { limit: 2, per: 1h, key: [agent.id] }
+  - id: shell-sandbox
+    match: { tool: shell }
+    verdict: SANDBOX
+    code: SHELL_SANDBOXED
+    sandbox: { filesystem: { allow: [/tmp] }, network: { deny: ["*"] } }
+  - id: send-approval
+    match: { tool: send }
+    verdict: ESCALATE
+    code: SEND_NEEDS_APPROVAL
+    approval: { group: ops, timeout: 200ms }
+  - { id: never-secret, match: { tool: secret_tool }, verdict: BLOCK, code: NEVER }
+`;
+
+async function setup(extra: Partial<McpProxyOptions> = {}) {
+  const compiled = compilePolicy(POLICY);
+  assert.ok(compiled.ok, JSON.stringify(compiled.diagnostics));
+  const upstreamCalls: Array<{ tool: string; args: unknown }> = [];
+  const real = new McpServer({ name: "test-upstream", version: "1.0.0" });
+  for (const name of ["echo", "search", "shell", "send", "secret_tool", "undeclared"]) {
+    real.registerTool(name, { inputSchema: { token: z.string().optional(), q: z.string().optional() } }, async (args) => {
+      upstreamCalls.push({ tool: name, args });
+      return { content: [{ type: "text", text: JSON.stringify(args) }] };
+    });
+  }
+  const [a, b] = InMemoryTransport.createLinkedPair();
+  await real.connect(a);
+  const upstream = new Client({ name: "proxy", version: "1" });
+  await upstream.connect(b);
+  const sink = new MemorySink();
+  const governed = createGovernedServer(upstream, { governor: new Governor(compiled.policy, { sink }), agent: { id: "agent-1" }, ...extra });
+  const [c, d] = InMemoryTransport.createLinkedPair();
+  await governed.server.connect(c);
+  const client = new Client({ name: "agent", version: "1" });
+  await client.connect(d);
+  const call = async (name: string, args: Record<string, unknown> = {}) => (await client.callTool({ name, arguments: args })) as CallToolResult;
+  return { client, call, upstreamCalls, sink, stats: governed.stats };
+}
+const text = (r: CallToolResult): string => r.content.map((c) => (c.type === "text" ? c.text : "")).join("");
+
+test("tools/list hides tools no rule can allow (undeclared, or unconditionally blocked)", async () => {
+  const { client } = await setup();
+  const names = (await client.listTools()).tools.map((t) => t.name).sort();
+  assert.deepEqual(names, ["echo", "search", "send", "shell"]);
+});
+
+test("ALLOW forwards unchanged; MODIFY forwards the modified arguments", async () => {
+  const { call, upstreamCalls, sink } = await setup();
+  assert.equal(text(await call("echo", { q: "hi" })), '{"q":"hi"}');
+  const r = await call("echo", { q: "hi", token: "sk-123" });
+  assert.notEqual(r.isError, true);
+  assert.deepEqual(upstreamCalls[1]?.args, { q: "hi", token: "[REDACTED]" });
+  assert.doesNotMatch(text(r), /sk-123/);
+  assert.equal(sink.entries.length, 2, "every decision is recorded");
+  assert.equal(sink.entries[1]?.decision.verdict, "MODIFY");
+});
+
+test("THROTTLE is a tool error with the retry delay, and the server is not called", async () => {
+  const { call, upstreamCalls } = await setup();
+  await call("search", { q: "1" });
+  await call("search", { q: "2" });
+  const r = await call("search", { q: "3" });
+  assert.equal(r.isError, true);
+  assert.match(text(r), /Warden throttled `search`.*SEARCH_BUDGET.*Retry after \d+ ms/);
+  assert.equal(upstreamCalls.filter((c) => c.tool === "search").length, 2);
+});
+
+test("SANDBOX is refused when no executor is configured, and says so", async () => {
+  const { call, upstreamCalls } = await setup();
+  const r = await call("shell", { q: "ls" });
+  assert.equal(r.isError, true);
+  assert.match(text(r), /SHELL_SANDBOXED.*No sandbox executor is configured/);
+  assert.equal(upstreamCalls.length, 0);
+});
+
+test("BLOCK (rule or default) is a tool error naming the reason code", async () => {
+  const { call, upstreamCalls, stats } = await setup();
+  assert.match(text(await call("secret_tool")), /Warden blocked `secret_tool`.*NEVER/);
+  assert.match(text(await call("undeclared")), /DEFAULT_BLOCK/);
+  assert.equal(upstreamCalls.length, 0);
+  assert.equal(stats.stopped, 2);
+});
+
+test("ESCALATE without an approval store is refused; with one it times out to deny", async () => {
+  const none = await setup();
+  assert.match(text(await none.call("send")), /no approval store is configured/);
+  const store = new ApprovalStore(mkdtempSync(join(tmpdir(), "warden-apr-")));
+  const withStore = await setup({ approvals: store, approvalPollMs: 10 });
+  const r = await withStore.call("send", { q: "x" });
+  assert.match(text(r), /not approved within 200 ms/);
+  assert.equal(withStore.upstreamCalls.length, 0);
+  assert.equal(store.list("expired").length, 1);
+});
+
+test("fail closed: a decision that cannot be recorded is a BLOCK and the server is not called", async () => {
+  const { call, upstreamCalls, sink } = await setup();
+  sink.failWith = new Error("audit disk unavailable");
+  const r = await call("echo", { q: "hi" });
+  assert.equal(r.isError, true);
+  assert.match(text(r), /AUDIT_UNAVAILABLE.*audit disk unavailable/);
+  assert.equal(upstreamCalls.length, 0);
+});
+
+test("the agent identity comes from the proxy configuration, not the call", async () => {
+  const { call, sink } = await setup();
+  await call("echo", { q: "x" });
+  const action = sink.entries[0]?.action as { agent: { id: string }; kind: string; at: string };
+  assert.deepEqual(action.agent, { id: "agent-1" });
+  assert.equal(action.kind, "tool_call");
+  assert.ok(!Number.isNaN(Date.parse(action.at)));
+});
