@@ -4,7 +4,7 @@
 import { hash as oneShotHash } from "node:crypto";
 import { canonicalize } from "../canonical/jcs.js";
 import type { Keyring } from "../keys/keyring.js";
-import { verifyRecordSignatures } from "../record/record.js";
+import { encodeBody, verifyRecordSignatures } from "../record/record.js";
 import { parseEntry } from "./entry.js";
 import { parseHead, verifyHead } from "./heads.js";
 import { MerkleTree } from "./merkle.js";
@@ -85,9 +85,11 @@ export async function verifyLog(storage: AuditStorage & { problems?: string[] },
     const r = e.signed.record;
     let canonical: string;
     try {
-      canonical = canonicalize(e.signed);
+      // The schema is fixed, so the template encoder re-derives the canonical bytes (extra, missing or
+      // mistyped fields cannot reproduce them); a mismatch means the bytes were not written by Warden.
+      canonical = `{"record":${encodeBody(r)},"sig":${canonicalize(e.signed.sig)}}`;
     } catch (err) {
-      return add({ seq, head: null, reason: `entry holds non-JSON data: ${(err as Error).message}` });
+      return add({ seq, head: null, reason: `entry holds malformed data: ${(err as Error).message}` });
     }
     if (canonical !== e.leaf) return add({ seq, head: null, reason: "record bytes are not canonical JSON (edited?)" });
     if (r.v !== 1) return add({ seq, head: null, reason: `unknown record version \`${String(r.v)}\`` });

@@ -40,6 +40,16 @@ export function canonicalize(value: unknown): string {
   }
 }
 
+/** The JCS form of one string (for writers of fixed schemas that assemble JCS by hand). */
+export function canonicalString(s: string): string {
+  try {
+    return quote(s);
+  } catch (e) {
+    if (e instanceof Fault) throw new CanonicalizationError(e.message, "");
+    throw e;
+  }
+}
+
 /** Same as canonicalize, as UTF-8 bytes (what gets hashed and signed). */
 export function canonicalBytes(value: unknown): Buffer {
   return Buffer.from(canonicalize(value), "utf8");
@@ -53,11 +63,29 @@ function pointer(segments: Array<string | number>): string {
 
 type WellFormed = string & { isWellFormed(): boolean };
 
+/** Characters that need escaping, or a surrogate that needs a pairing check. Most strings have none. */
+const NEEDS_CARE = /[\u0000-\u001f"\\\ud800-\udfff]/;
+
 function quote(s: string): string {
+  if (!NEEDS_CARE.test(s)) return '"' + s + '"';
   // JSON.stringify escapes exactly as RFC 8785 requires for well-formed strings (and is native-fast).
   if (!(s as WellFormed).isWellFormed()) throw new Fault("string holds a lone surrogate");
   return JSON.stringify(s);
 }
+
+/** Quoted object keys, memoized: the same few keys recur in every record (bounded, so input cannot grow it). */
+const quotedKeys = new Map<string, string>();
+function quoteKey(k: string): string {
+  let q = quotedKeys.get(k);
+  if (q === undefined) {
+    q = quote(k);
+    if (quotedKeys.size < 4096 && k.length <= 64) quotedKeys.set(k, q);
+  }
+  return q;
+}
+
+/** UTF-16 code unit order (what RFC 8785 §3.2.3 asks for); a comparator beats the default's ToString. */
+const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 function scalar(v: unknown): string | undefined {
   switch (typeof v) {
@@ -108,14 +136,14 @@ function writeValue(v: unknown, ancestors: object[]): string {
     out += "]";
   } else {
     checkPlainObject(obj);
-    // Keys sort by UTF-16 code units, which is what the default sort of strings does.
-    const keys = Object.keys(obj).sort();
+    const keys = Object.keys(obj);
+    if (keys.length > 1) keys.sort(byCodeUnits);
     out = "{";
     let k = "";
     try {
       for (let i = 0; i < keys.length; i++) {
         k = keys[i] as string;
-        out += (i === 0 ? "" : ",") + quote(k) + ":" + writeValue((obj as Record<string, unknown>)[k], ancestors);
+        out += (i === 0 ? "" : ",") + quoteKey(k) + ":" + writeValue((obj as Record<string, unknown>)[k], ancestors);
       }
     } catch (e) {
       if (e instanceof Fault) e.segments.push(k);
@@ -149,7 +177,7 @@ function writeIterative(root: object, outer: object[]): string {
       out += "[";
     } else {
       checkPlainObject(obj);
-      const keys = Object.keys(obj).sort();
+      const keys = Object.keys(obj).sort(byCodeUnits);
       stack.push({ obj, keys, next: 0, length: keys.length });
       out += "{";
     }
@@ -172,7 +200,7 @@ function writeIterative(root: object, outer: object[]): string {
         if (child === undefined && !(i in top.obj)) throw new Fault("sparse array hole");
       } else {
         const k = top.keys[i] as string;
-        out += quote(k) + ":";
+        out += quoteKey(k) + ":";
         child = (top.obj as Record<string, unknown>)[k];
       }
       const s = scalar(child);

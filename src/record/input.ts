@@ -92,10 +92,13 @@ export function storeInput(action: unknown, sensitive: readonly string[][], mode
   }
   const inputHash = `sha256:${sha256Hex(actionJcs)}`;
   if (sensitive.length === 0) return { inputHash, input: { mode: "inline", hash: inputHash }, attachment: actionJcs };
+  // Look first on the action itself (read-only): most actions carry no sensitive field, and need no copy.
+  const probe: Array<[string, Record<string, unknown> | unknown[], string | number]> = [];
+  for (const segs of sensitive) locate(action, segs, 0, "", probe);
+  if (probe.length === 0) return { inputHash, input: { mode: "inline", hash: inputHash }, attachment: actionJcs };
   const copy = JSON.parse(actionJcs) as unknown;
   const hits: Array<[string, Record<string, unknown> | unknown[], string | number]> = [];
   for (const segs of sensitive) locate(copy, segs, 0, "", hits);
-  if (hits.length === 0) return { inputHash, input: { mode: "inline", hash: inputHash }, attachment: actionJcs };
   if (!keys || !keys.canSign) throw new Error("protecting sensitive fields needs a keyring (hmac and aes keys)");
   const pointers: string[] = [];
   const seen = new Set<string>();

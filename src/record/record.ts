@@ -1,6 +1,6 @@
 // DecisionRecordV1: the signed, replayable record of one decision, its hash and its signatures.
 import { hash as oneShotHash } from "node:crypto";
-import { canonicalize } from "../canonical/jcs.js";
+import { canonicalize, canonicalString } from "../canonical/jcs.js";
 import type { Keyring } from "../keys/keyring.js";
 import type { Decision, DecisionState, Obligations, Reason, Verdict } from "../types.js";
 import { WARDEN_VERSION } from "../version.js";
@@ -119,9 +119,31 @@ export interface EncodedRecord {
   leaf: string;
 }
 
+const str0 = (s: string | null): string => (s === null ? "null" : canonicalString(s));
+const int0 = (n: number, what: string): string => {
+  if (!Number.isSafeInteger(n)) throw new TypeError(`record ${what} \`${n}\` is not a safe integer`);
+  return "" + n;
+};
+
+/**
+ * The JCS of a record body, written field by field in sorted key order (the schema is fixed, so the
+ * top level needs no sorting or generic walk; the decision's parts go through canonicalize). Equal to
+ * canonicalize(body) — a property test holds it so.
+ */
+export function encodeBody(b: DecisionRecordV1): string {
+  return (
+    `{"agent":${str0(b.agent)},"at":${str0(b.at)},"dropped":${int0(b.dropped, "dropped")},"enforced":${b.enforced ? "true" : "false"}` +
+    `,"epoch":${int0(b.epoch, "epoch")},"id":${canonicalString(b.id)},"input":${canonicalize(b.input)},"inputHash":${canonicalString(b.inputHash)}` +
+    `,"kind":${str0(b.kind)},"log":${canonicalString(b.log)},"obligations":${canonicalize(b.obligations)},"policy":${canonicalize(b.policy)}` +
+    `,"reasons":${canonicalize(b.reasons)},"seq":${int0(b.seq, "seq")},"shadow":${canonicalize(b.shadow)},"shadowVerdict":${str0(b.shadowVerdict)}` +
+    `,"state":${canonicalize(b.state)},"time":${canonicalString(b.time)},"tool":${str0(b.tool)},"v":1,"verdict":${canonicalString(b.verdict)}` +
+    `,"wardenVersion":${canonicalString(b.wardenVersion)}}`
+  );
+}
+
 /** Canonicalizes, hashes and signs a body. */
 export function signRecord(body: DecisionRecordV1, keys: Keyring, mode: SignatureMode): EncodedRecord {
-  const bodyJcs = canonicalize(body);
+  const bodyJcs = encodeBody(body);
   const recordHash = `sha256:${sha256Hex(bodyJcs)}`;
   const message = recordSigningMessage(recordHash);
   const sig: RecordSignaturesV1 = {};

@@ -1,0 +1,189 @@
+// Record path benchmark: decide + canonicalize + hash + sign (HMAC; Ed25519 separately) + audit append,
+// p50/p99/p99.9 per stage and end to end; records/s in batched and strict mode; verify and replay
+// throughput. Peers: canonicalize@4 (JCS), JSON.stringify (floor). Anchors from issue 4.
+// Reproduce: npm run bench -- record
+import { createHmac, generateKeyPairSync, hash as oneShotHash, sign as edSign } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import canonicalizePeer from "canonicalize";
+import { summarize, us, ratio, type LatencySummary } from "./lib/stats.js";
+import { machineLine, table, writeSection } from "./lib/report.js";
+import { canonicalize } from "../src/canonical/jcs.js";
+import { decide, MemoryThrottleStore, type Decision } from "../src/index.js";
+import { AuditLog, type Durability } from "../src/audit/log.js";
+import { FileStorage } from "../src/audit/file-storage.js";
+import { verifyLog } from "../src/audit/verify.js";
+import { replayLog } from "../src/record/replay.js";
+import type { SignatureMode } from "../src/record/record.js";
+import { compileFixturePolicy, fixtureKeys, randomActions } from "../test/record-fixtures.js";
+
+const N = 50_000; // records per end-to-end run
+const STAGE_N = 50_000;
+const started = Date.now();
+const say = (m: string): void => console.log(`[record ${((Date.now() - started) / 1000).toFixed(1)}s] ${m}`);
+const gc = (): void => (globalThis as { gc?: () => void }).gc?.();
+const now = (): bigint => process.hrtime.bigint();
+
+const root = mkdtempSync(join(tmpdir(), "warden-bench-record-"));
+const keys = fixtureKeys(root).ring;
+const policy = compileFixturePolicy();
+const actions = randomActions(N, 77);
+const actionBytes = actions.reduce((s, a) => s + Buffer.byteLength(JSON.stringify(a)), 0) / actions.length;
+
+/** Times `fn` on every input, one sample each (ns). */
+function stage<T>(inputs: T[], fn: (x: T) => unknown, warm = 5_000): LatencySummary {
+  for (let i = 0; i < warm; i++) fn(inputs[i % inputs.length] as T);
+  gc();
+  const samples = new Float64Array(inputs.length);
+  let sink = 0;
+  for (let i = 0; i < inputs.length; i++) {
+    const t0 = now();
+    const r = fn(inputs[i] as T);
+    samples[i] = Number(now() - t0);
+    if (r) sink++;
+  }
+  if (sink < 0) console.log(sink);
+  return summarize(samples);
+}
+
+// 1. Stages.
+say("stages");
+const timer = stage(actions.slice(0, STAGE_N), () => 1);
+const store = new MemoryThrottleStore();
+const decisions: Decision[] = [];
+const decideS = stage(actions.slice(0, STAGE_N), (a) => {
+  const d = decide(policy, a, { throttle: store });
+  store.commit(d);
+  decisions.push(d);
+  return d;
+}, 0);
+const jcs = stage(actions.slice(0, STAGE_N), (a) => canonicalize(a));
+const jcsPeer = stage(actions.slice(0, STAGE_N), (a) => canonicalizePeer(a));
+const stringify = stage(actions.slice(0, STAGE_N), (a) => JSON.stringify(a));
+for (const a of actions.slice(0, 1000)) if (canonicalize(a) !== canonicalizePeer(a)) throw new Error("JCS disagrees with canonicalize@4");
+const texts = actions.slice(0, STAGE_N).map((a) => canonicalize(a));
+const sha = stage(texts, (t) => oneShotHash("sha256", t, "hex"));
+const hmacKey = Buffer.alloc(32, 7);
+const hmac = stage(texts, (t) => createHmac("sha256", hmacKey).update(t).digest());
+const { privateKey } = generateKeyPairSync("ed25519");
+const ed = stage(texts.slice(0, 5_000), (t) => edSign(null, Buffer.from(t), privateKey), 500);
+
+// 2. End to end: decide + record (JCS, hashes, signature, leaf, queue) + append, per call.
+interface Run {
+  label: string;
+  latency: LatencySummary;
+  recordsPerSec: number;
+  bytes: number;
+}
+
+async function endToEnd(label: string, durability: Durability, signatures: SignatureMode, count: number, concurrency = 1): Promise<Run> {
+  const dir = join(root, `log-${label.replace(/\W+/g, "-")}`);
+  const log = await AuditLog.open(new FileStorage(dir), { keys, durability, signatures, sensitive: policy.ir.sensitive });
+  const st = new MemoryThrottleStore();
+  const samples = new Float64Array(count);
+  gc();
+  const t0 = now();
+  if (durability === "batched") {
+    // The hot path is synchronous; yield to the writer every 256 calls (the yield is not in the samples).
+    for (let i = 0; i < count; i++) {
+      const a = actions[i % actions.length] as Record<string, unknown>;
+      const s = now();
+      const d = decide(policy, a, { throttle: st });
+      st.commit(d);
+      log.append(a, d);
+      samples[i] = Number(now() - s);
+      if ((i & 255) === 255) await new Promise((r) => setImmediate(r));
+    }
+  } else {
+    // strict: each caller waits for its fsync; `concurrency` callers share group commits.
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      for (;;) {
+        const i = next++;
+        if (i >= count) return;
+        const a = actions[i % actions.length] as Record<string, unknown>;
+        const s = now();
+        const d = decide(policy, a, { throttle: st });
+        st.commit(d);
+        await log.record(a, d);
+        samples[i] = Number(now() - s);
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
+  }
+  await log.close();
+  const seconds = Number(now() - t0) / 1e9;
+  return { label, latency: summarize(samples), recordsPerSec: count / seconds, bytes: 0 };
+}
+
+say("end to end, batched");
+await endToEnd("warm-up", "batched", "hmac", 10_000);
+const batchedHmac = await endToEnd("batched, HMAC per record", "batched", "hmac", N);
+const batchedEd = await endToEnd("batched, Ed25519 per record", "batched", "ed25519", 10_000);
+const batchedBoth = await endToEnd("batched, HMAC + Ed25519 per record", "batched", "both", 10_000);
+say("end to end, strict");
+const strict1 = await endToEnd("strict, 1 caller", "strict", "hmac", 2_000, 1);
+const strict64 = await endToEnd("strict, 64 concurrent callers", "strict", "hmac", 20_000, 64);
+
+// 3. Verify and replay throughput over the 50,000-record batched log.
+say("verify + replay");
+const logDir = join(root, "log-batched-HMAC-per-record");
+gc();
+let t = now();
+const v = await verifyLog(new FileStorage(logDir, { repair: false }), { keys });
+const verifySec = Number(now() - t) / 1e9;
+if (!v.ok || v.records !== N) throw new Error(`verify failed: ${JSON.stringify(v.errors.slice(0, 3))}`);
+gc();
+t = now();
+const r = await replayLog(new FileStorage(logDir, { repair: false }), { policy, keys });
+const replaySec = Number(now() - t) / 1e9;
+if (r.matched !== N) throw new Error(`replay mismatched: ${r.drifted} drifted, ${r.skipped.length} skipped`);
+rmSync(root, { recursive: true, force: true });
+
+// 4. Report.
+const row = (name: string, s: LatencySummary, extra = ""): string[] => [name, us(s.p50), us(s.p99), us(s.p999), extra];
+const e2e = (x: Run): string[] => [x.label, us(x.latency.p50), us(x.latency.p99), us(x.latency.p999), Math.round(x.recordsPerSec).toLocaleString("en-US")];
+const md = `
+## Decision records and the audit log
+
+${machineLine()}. Command: \`npm run bench -- record\` (bench/record.bench.ts). Actions: ${N.toLocaleString("en-US")} random tool calls
+(${Math.round(actionBytes)} bytes of JSON on average) under the 5-rule test policy (allow-list, approval, two throttles,
+\`sensitive: [args.ssn]\` encrypted with AES-256-GCM), one sample per call, timer overhead p50 ${us(timer.p50)} µs included.
+
+### Stages (µs per call)
+
+${table(["stage", "p50", "p99", "p99.9", "vs"], [
+  row("decide() + throttle commit", decideS),
+  row("JCS: Warden canonicalize()", jcs, `${ratio(jcsPeer.p50, jcs.p50)} faster than canonicalize@4 at p50`),
+  row("JCS: canonicalize@4 (peer)", jcsPeer),
+  row("JSON.stringify (floor, not canonical)", stringify),
+  row("SHA-256 of the canonical action", sha),
+  row("HMAC-SHA256 sign", hmac),
+  row("Ed25519 sign", ed, `${ratio(ed.p50, hmac.p50)} HMAC`),
+])}
+
+### End to end: decide + canonicalize + hash + sign + append (µs per call)
+
+${table(["path", "p50", "p99", "p99.9", "records/s (wall, incl. fsync)"], [e2e(batchedHmac), e2e(batchedEd), e2e(batchedBoth), e2e(strict1), e2e(strict64)])}
+
+- Target (issue 4): full path with HMAC and batched append p99 ≤ 25 µs — measured **${us(batchedHmac.latency.p99)} µs**; ≥ 50,000 records/s on one core — measured **${Math.round(batchedHmac.recordsPerSec).toLocaleString("en-US")}/s**.
+- Anchors: Microsoft Agent Governance Toolkit publishes 0.416 ms p99 for its full stack with Merkle audit (${ratio(416_000, batchedHmac.latency.p99)} our batched HMAC p99); the seed's governance gate adds 0.3–0.8 ms.
+- Choice: **HMAC per record + Ed25519 on signed tree heads** (every 1,000 records, every second, and at close) is the default.
+  Ed25519 per record costs ${us(ed.p50)} µs at p50 (${ratio(ed.p50, hmac.p50)} an HMAC) and caps one core near ${Math.round(batchedEd.recordsPerSec).toLocaleString("en-US")} records/s; it is available
+  (\`signatures: "ed25519" | "both"\`) when each record must be verifiable alone without a secret. Auditors without the HMAC key
+  still verify every record through the signed tree heads and inclusion proofs.
+- strict mode waits for fdatasync: its latency is the disk's; concurrent callers share one fsync (group commit).
+
+### Verification and replay
+
+${table(["operation", "records", "seconds", "records/s"], [
+  ["audit verify (HMAC + tree + heads + stored input)", N.toLocaleString("en-US"), verifySec.toFixed(2), Math.round(N / verifySec).toLocaleString("en-US")],
+  ["replay (decrypt, re-decide, rebuild record hash)", N.toLocaleString("en-US"), replaySec.toFixed(2), Math.round(N / replaySec).toLocaleString("en-US")],
+])}
+
+Target: verification ≥ 100,000 records/s — measured **${Math.round(N / verifySec).toLocaleString("en-US")}/s**.
+`;
+writeSection("record", md);
+console.log(md);
+say("done");
