@@ -36,6 +36,8 @@ export interface LoadedRule {
   validator?: ValidatorName;
   boundary?: Boundary;
   mask: "edges" | "full";
+  /** Dropped when a non-fallback finding of the same pack overlaps it (squashed evasion rules). */
+  fallback?: boolean;
   /** Minimum Shannon entropy (bits/char) of the secret part; imported from gitleaks `entropy`. */
   minEntropy?: number;
   allowlists?: RuleAllowlist[];
@@ -77,6 +79,7 @@ export function packRules(pack: Pack): LoadedRule[] {
     if (r.caseInsensitive) rule.caseInsensitive = true;
     if (r.validator) rule.validator = r.validator;
     if (r.boundary) rule.boundary = r.boundary;
+    if (r.fallback) rule.fallback = true;
     return rule;
   });
 }
@@ -201,5 +204,13 @@ export function scanWithPacks(compiled: CompiledPacks, text: string): Finding[] 
     }
   }
   out.sort((a, b) => a.start - b.start || a.end - b.end || (a.patternId < b.patternId ? -1 : a.patternId > b.patternId ? 1 : 0));
-  return out;
+  return dropCoveredFallbacks(compiled, out);
+}
+
+/** Removes fallback findings that overlap a regular finding of the same pack (one report per attack). */
+function dropCoveredFallbacks(compiled: CompiledPacks, findings: Finding[]): Finding[] {
+  const isFallback = (f: Finding): boolean => compiled.rules.get(f.patternId)?.fallback === true;
+  if (!findings.some(isFallback)) return findings;
+  const regular = findings.filter((f) => !isFallback(f));
+  return findings.filter((f) => !isFallback(f) || !regular.some((r) => r.pack === f.pack && r.start < f.end && f.start < r.end));
 }

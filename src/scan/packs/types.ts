@@ -24,6 +24,8 @@ export interface PackRule {
   caseInsensitive?: boolean;
   validator?: ValidatorName;
   boundary?: Boundary;
+  /** A catch-all for evasions: its finding is dropped when a regular rule of the pack covers the same text. */
+  fallback?: boolean;
   /** How findings are shown: `edges` keeps the first 2 and last 2 characters, `full` shows `***`. */
   mask: "edges" | "full";
   /** Texts the rule must find and texts it must not (checked by test/packs-rules.test.ts). */
