@@ -1,0 +1,122 @@
+// guard(tool, options): wrap any async tool function so it only runs when policy says so (in process or via a sidecar).
+import type { ApprovalStore } from "../approvals/store.js";
+import type { CompiledPolicy } from "../compile/build.js";
+import { engineBlock } from "../engine/decide.js";
+import { errorText, Governor } from "../gateway/governor.js";
+import { decidingReason } from "../mcp/enforce.js";
+import type { Action, Decision } from "../types.js";
+import { WardenBlockedError, WardenThrottledError } from "./errors.js";
+import { askSidecar } from "./sidecar-client.js";
+
+export interface GuardOptions {
+  /** Tool name in actions (default: the function's name). */
+  name?: string;
+  /** In process: a compiled policy (its throttle state is shared by every guard of the same policy)… */
+  policy?: CompiledPolicy;
+  /** …or a Governor you own (to share throttles and a recording sink)… */
+  governor?: Governor;
+  /** …or a `warden serve` sidecar. */
+  sidecarUrl?: string;
+  token?: string;
+  /** Sidecar request timeout (default 2000 ms). */
+  timeoutMs?: number;
+  /** What to do when the sidecar cannot be asked: BLOCK (default) or ALLOW, declared up front. */
+  fallback?: "BLOCK" | "ALLOW";
+  agent?: NonNullable<Action["agent"]>;
+  context?: Record<string, unknown>;
+  /** Where ESCALATE'd calls wait for a human; without it they throw. */
+  approvals?: ApprovalStore;
+  approvalPollMs?: number;
+  /** Sees every decision (and the fallback when the sidecar was unreachable). */
+  onDecision?: (decision: Decision | null, action: Action, note?: string) => void;
+  clock?: () => Date;
+  fetch?: typeof fetch;
+}
+
+const governors = new WeakMap<CompiledPolicy, Governor>();
+const NO_POLICY = { id: "", version: "", hash: "" };
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v) && (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null);
+}
+
+/** Wraps `tool`; the wrapper decides first and throws WardenBlockedError instead of running a stopped call. */
+export function guard<A, R, Rest extends unknown[]>(tool: (args: A, ...rest: Rest) => Promise<R>, options: GuardOptions): (args: A, ...rest: Rest) => Promise<R> {
+  const name = options.name ?? tool.name;
+  if (!name) throw new TypeError("guard(): give the tool a name (options.name) so policy can match it");
+  const modes = [options.policy, options.governor, options.sidecarUrl].filter((x) => x !== undefined).length;
+  if (modes !== 1) throw new TypeError("guard(): give exactly one of options.policy, options.governor, options.sidecarUrl");
+  const fallback = options.fallback ?? "BLOCK";
+  if (fallback !== "BLOCK" && fallback !== "ALLOW") throw new TypeError("guard(): fallback is BLOCK or ALLOW");
+  const clock = options.clock ?? (() => new Date());
+  let governor: Governor | null = options.governor ?? null;
+  if (options.policy) {
+    governor = governors.get(options.policy) ?? new Governor(options.policy);
+    governors.set(options.policy, governor);
+  }
+
+  const decideAction = async (action: Action): Promise<{ decision: Decision } | { fallbackAllow: string }> => {
+    if (governor) {
+      try {
+        return { decision: await governor.decide(action) };
+      } catch (e) {
+        return { decision: engineBlock(governor.policy?.info ?? NO_POLICY, "engine", "RUNTIME_ERROR", `internal error while deciding: ${errorText(e)}`) };
+      }
+    }
+    const answer = await askSidecar(action, { url: options.sidecarUrl as string, ...(options.token ? { token: options.token } : {}), timeoutMs: options.timeoutMs ?? 2000, ...(options.fetch ? { fetch: options.fetch } : {}) });
+    if (answer.ok) return { decision: answer.decision };
+    if (!answer.unreachable) throw new WardenBlockedError(name, answer.code, `${name}: blocked: ${answer.message}`, null);
+    if (fallback === "ALLOW") return { fallbackAllow: answer.message };
+    throw new WardenBlockedError(name, "SIDECAR_UNREACHABLE", `${name}: blocked (fallback BLOCK): ${answer.message}`, null);
+  };
+
+  return async (input: A, ...rest: Rest): Promise<R> => {
+    const wrapped = !isPlainObject(input);
+    const args = wrapped ? { input } : (input as Record<string, unknown>);
+    const action: Action = { kind: "tool_call", at: clock().toISOString(), tool: name, args };
+    if (options.agent) action.agent = options.agent;
+    if (options.context) action.context = options.context;
+    let outcome;
+    try {
+      outcome = await decideAction(action);
+    } catch (e) {
+      options.onDecision?.(null, action, e instanceof Error ? e.message : String(e));
+      throw e;
+    }
+    if ("fallbackAllow" in outcome) {
+      options.onDecision?.(null, action, `fallback ALLOW: ${outcome.fallbackAllow}`);
+      return tool(input, ...rest);
+    }
+    const d = outcome.decision;
+    options.onDecision?.(d, action);
+    const r = decidingReason(d);
+    const why = r ? `${r.code}: ${r.message}` : d.verdict;
+    switch (d.verdict) {
+      case "ALLOW":
+        return tool(input, ...rest);
+      case "MODIFY": {
+        const modified = d.obligations.modify?.action.args;
+        if (!modified) throw new WardenBlockedError(name, "MODIFY_UNAVAILABLE", `${name}: blocked: the required changes could not be applied`, d);
+        return tool((wrapped ? modified.input : modified) as A, ...rest);
+      }
+      case "THROTTLE":
+        throw new WardenThrottledError(name, r?.code ?? "THROTTLED", `${name}: throttled (${why}); retry after ${d.obligations.retryAfterMs} ms`, d, d.obligations.retryAfterMs);
+      case "SANDBOX":
+        throw new WardenBlockedError(name, r?.code ?? "SANDBOX_REQUIRED", `${name}: requires a sandbox (${why}) and guard() has no sandbox executor; not run`, d);
+      case "ESCALATE":
+        await waitForApproval(name, args, d, why);
+        return tool(input, ...rest);
+      default:
+        throw new WardenBlockedError(name, r?.code ?? "BLOCKED", `${name}: blocked by policy \`${d.policy.id}\` (${why})`, d);
+    }
+  };
+
+  async function waitForApproval(name: string, args: Record<string, unknown>, d: Decision, why: string): Promise<void> {
+    const store = options.approvals;
+    const r = decidingReason(d);
+    if (!store || !r) throw new WardenBlockedError(name, r?.code ?? "ESCALATE", `${name}: needs approval (${why}) and guard() has no approval store; not run`, d);
+    const req = store.request({ group: d.obligations.approval?.group ?? "default", rule: r.rule, code: r.code, message: r.message, action: { tool: name, args, ...(options.agent ? { agent: options.agent } : {}) }, policy: d.policy.hash }, d.obligations.approval?.timeoutMs ?? 300_000);
+    const rec = await store.waitFor(req.id, { pollMs: options.approvalPollMs ?? 100 });
+    if (rec.status !== "approved") throw new WardenBlockedError(name, r.code, `${name}: approval ${req.id} ${rec.status} (${why}); not run`, d, "ESCALATE");
+  }
+}

@@ -1,0 +1,181 @@
+// guard(): in-process and sidecar decisions enforced around a plain async function, and every fail-closed edge.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { compilePolicy } from "../src/compile/compile.js";
+import { CompiledPolicy } from "../src/compile/build.js";
+import { Governor } from "../src/gateway/governor.js";
+import { buildGateway } from "../src/gateway/server.js";
+import { MemorySink } from "../src/gateway/sink.js";
+import { ApprovalStore } from "../src/approvals/store.js";
+import { guard, WardenBlockedError, WardenThrottledError } from "../src/guard/index.js";
+
+const POLICY = `
+id: guard-test
+version: "1"
+default: BLOCK
+tools: { sendPayment: write, search: read, lookup: read }
+lists: { payees: [acme, globex] }
+rules:
+  - { id: declared, match: { class: [read, write] }, verdict: ALLOW }
+  - id: payee-allowlist
+    match: { tool: sendPayment }
+    when: { field: args.payee, not_in: { list: payees } }
+    verdict: BLOCK
+    code: PAYEE_NOT_ALLOWED
+    message: "payee \`{args.payee}\` is not allowlisted"
+  - id: big-payment
+    match: { tool: sendPayment }
+    when: { field: args.amount, gt: 1000 }
+    verdict: ESCALATE
+    code: NEEDS_APPROVAL
+    approval: { group: finance, timeout: 2s }
+  - id: clamp-search
+    match: { tool: search }
+    when: { field: args.limit, gt: 10 }
+    verdict: MODIFY
+    code: LIMIT_CLAMPED
+    modify: [ { clamp: args.limit, max: 10 } ]
+  - id: lookup-budget
+    match: { tool: lookup }
+    verdict: THROTTLE
+    code: LOOKUP_BUDGET
+    throttle: { limit: 1, per: 1h, key: [agent.id] }
+`;
+const compiled = compilePolicy(POLICY);
+assert.ok(compiled.ok, JSON.stringify(compiled.diagnostics));
+const policy = compiled.policy;
+
+function tools() {
+  const calls: unknown[] = [];
+  return {
+    calls,
+    sendPayment: async (args: { payee: string; amount: number }) => {
+      calls.push(args);
+      return `sent ${args.amount} to ${args.payee}`;
+    },
+    search: async (args: { q: string; limit: number }) => {
+      calls.push(args);
+      return `searched ${args.q} x${args.limit}`;
+    },
+  };
+}
+
+test("in process: ALLOW runs, BLOCK throws with the reason code, MODIFY runs with changed args", async () => {
+  const t = tools();
+  const pay = guard(t.sendPayment, { policy, agent: { id: "a1" } });
+  assert.equal(await pay({ payee: "acme", amount: 5 }), "sent 5 to acme");
+  await assert.rejects(pay({ payee: "mallory", amount: 5 }), (e: unknown) => e instanceof WardenBlockedError && e.code === "PAYEE_NOT_ALLOWED" && /mallory/.test(e.message) && e.decision?.verdict === "BLOCK");
+  const search = guard(t.search, { policy });
+  assert.equal(await search({ q: "x", limit: 500 }), "searched x x10");
+  assert.deepEqual(t.calls, [{ payee: "acme", amount: 5 }, { q: "x", limit: 10 }]);
+});
+
+test("in process: THROTTLE throws WardenThrottledError with the retry delay; budgets are shared per policy", async () => {
+  const lookup = async function lookup(args: { id: string }) {
+    return args.id;
+  };
+  const g1 = guard(lookup, { policy, agent: { id: "t-1" } });
+  const g2 = guard(lookup, { policy, agent: { id: "t-1" } });
+  assert.equal(await g1({ id: "1" }), "1");
+  await assert.rejects(g2({ id: "2" }), (e: unknown) => e instanceof WardenThrottledError && e.retryAfterMs > 0 && e.code === "LOOKUP_BUDGET");
+});
+
+test("in process: ESCALATE throws without an approval store, waits for one with it", async () => {
+  const t = tools();
+  await assert.rejects(guard(t.sendPayment, { policy })({ payee: "acme", amount: 5000 }), (e: unknown) => e instanceof WardenBlockedError && e.verdict === "ESCALATE" && /no approval store/.test(e.message));
+  const store = new ApprovalStore(mkdtempSync(join(tmpdir(), "warden-guard-")));
+  const pay = guard(t.sendPayment, { policy, approvals: store, approvalPollMs: 10 });
+  const pending = pay({ payee: "globex", amount: 5000 });
+  let id: string | undefined;
+  while (id === undefined) {
+    id = store.list("pending")[0]?.request.id;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  store.resolve(id, "approved", "carol");
+  assert.equal(await pending, "sent 5000 to globex");
+});
+
+test("fail closed: an engine error is a BLOCK and the tool never runs", async () => {
+  const t = tools();
+  // A policy object whose internals are broken: decide() must turn the fault into RUNTIME_ERROR.
+  const broken = Object.create(CompiledPolicy.prototype) as CompiledPolicy;
+  Object.defineProperty(broken, "info", { value: { id: "broken", version: "0", hash: "x" } });
+  const pay = guard(t.sendPayment, { policy: broken });
+  await assert.rejects(pay({ payee: "acme", amount: 1 }), (e: unknown) => e instanceof WardenBlockedError && e.code === "RUNTIME_ERROR");
+  const sink = new MemorySink();
+  sink.failWith = new Error("audit down");
+  await assert.rejects(guard(t.sendPayment, { governor: new Governor(policy, { sink }) })({ payee: "acme", amount: 1 }), (e: unknown) => e instanceof WardenBlockedError && e.code === "AUDIT_UNAVAILABLE");
+  assert.equal(t.calls.length, 0);
+});
+
+async function listen(server: Server): Promise<string> {
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+test("sidecar: decisions come from a real `warden serve` gateway over loopback HTTP, with the bearer token", async () => {
+  const token = "guard-test-token-0123456789";
+  const { app } = buildGateway({ governor: new Governor(policy), apiToken: token });
+  const url = await app.listen({ host: "127.0.0.1", port: 0 });
+  try {
+    const t = tools();
+    const pay = guard(t.sendPayment, { sidecarUrl: url, token, agent: { id: "a1" } });
+    assert.equal(await pay({ payee: "acme", amount: 5 }), "sent 5 to acme");
+    await assert.rejects(pay({ payee: "mallory", amount: 5 }), (e: unknown) => e instanceof WardenBlockedError && e.code === "PAYEE_NOT_ALLOWED");
+    const search = guard(t.search, { sidecarUrl: url, token });
+    assert.equal(await search({ q: "y", limit: 99 }), "searched y x10");
+    // a wrong token is a refusal, never the fallback
+    const wrong = guard(t.sendPayment, { sidecarUrl: url, token: "nope", fallback: "ALLOW" });
+    await assert.rejects(wrong({ payee: "acme", amount: 5 }), (e: unknown) => e instanceof WardenBlockedError && e.code === "SIDECAR_UNAUTHORIZED");
+    assert.equal(t.calls.length, 2);
+  } finally {
+    await app.close();
+  }
+});
+
+test("sidecar unreachable: default fallback BLOCK throws; a declared ALLOW fallback runs the tool", async () => {
+  const server = createServer();
+  const url = await listen(server);
+  await new Promise((r) => server.close(r)); // nothing listens there any more
+  const t = tools();
+  await assert.rejects(guard(t.sendPayment, { sidecarUrl: url })({ payee: "acme", amount: 5 }), (e: unknown) => e instanceof WardenBlockedError && e.code === "SIDECAR_UNREACHABLE" && /ECONNREFUSED/.test(e.message));
+  assert.equal(t.calls.length, 0);
+  const notes: string[] = [];
+  const open = guard(t.sendPayment, { sidecarUrl: url, fallback: "ALLOW", onDecision: (_d, _a, note) => notes.push(note ?? "") });
+  assert.equal(await open({ payee: "acme", amount: 5 }), "sent 5 to acme");
+  assert.match(notes[0] ?? "", /fallback ALLOW/);
+});
+
+test("sidecar misbehaving: a 500, a non-decision body, and a hang all fall back to BLOCK", async () => {
+  let mode = "500";
+  const server = createServer((req, res) => {
+    if (mode === "hang") return; // never answers
+    if (mode === "500") return void res.writeHead(500, { "content-type": "application/json" }).end('{"error":{"code":"INTERNAL_ERROR","message":"boom"}}');
+    res.writeHead(200, { "content-type": "application/json" }).end('{"verdict":"ALLOW"}'); // not a Decision
+  });
+  const url = await listen(server);
+  try {
+    const t = tools();
+    const pay = guard(t.sendPayment, { sidecarUrl: url, timeoutMs: 300 });
+    for (const m of ["500", "garbage", "hang"]) {
+      mode = m;
+      await assert.rejects(pay({ payee: "acme", amount: 5 }), (e: unknown) => e instanceof WardenBlockedError && e.code === "SIDECAR_UNREACHABLE", m);
+    }
+    assert.equal(t.calls.length, 0);
+  } finally {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  }
+});
+
+test("guard() refuses ambiguous configuration", () => {
+  const t = tools();
+  assert.throws(() => guard(t.sendPayment, {}), /exactly one/);
+  assert.throws(() => guard(t.sendPayment, { policy, sidecarUrl: "http://x" }), /exactly one/);
+  assert.throws(() => guard(async () => 1, { policy }), /name/);
+});
