@@ -51,3 +51,29 @@ for (const c of loadBenignCorpora()) {
 }
 lines.push("", "Rules that fired on benign text:", "", ...(detail.length > 0 ? detail : ["- none"]));
 console.log(lines.join("\n"));
+
+// Indicative cost of scanWithPacks (all packs: normalization + scanning + checks) on subtitle text; the
+// scanner's own benchmark is `npm run bench`.
+if (process.argv.includes("--timing")) {
+  const { readFileSync } = await import("node:fs");
+  const { join } = await import("node:path");
+  const { CORPORA_DIR } = await import("../test/packs-corpora.js");
+  const hay = readFileSync(join(CORPORA_DIR, "rebar", "benchmarks", "haystacks", "opensubtitles", "en-sampled.txt"), "utf8");
+  const out: string[] = ["", "### Cost of `scanWithPacks` with all packs (subtitle text, this machine)", "", "| input | p50 | p99 | MB/s at p50 |", "|---:|---:|---:|---:|"];
+  for (const size of [1024, 4096, 65536]) {
+    const text = hay.slice(200000, 200000 + size);
+    const n = size > 10000 ? 60 : 600;
+    for (let i = 0; i < 50; i++) scanWithPacks(all.compiled, text);
+    const ts: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const a = process.hrtime.bigint();
+      scanWithPacks(all.compiled, text);
+      ts.push(Number(process.hrtime.bigint() - a) / 1000);
+    }
+    ts.sort((a, b) => a - b);
+    const p50 = ts[Math.floor(n / 2)] as number;
+    const p99 = ts[Math.floor(n * 0.99)] as number;
+    out.push(`| ${size / 1024} KB | ${p50.toFixed(0)} µs | ${p99.toFixed(0)} µs | ${(size / p50).toFixed(1)} |`);
+  }
+  console.log(out.join("\n"));
+}
