@@ -165,3 +165,70 @@ function weight(n: RegexNode): number {
   const f = finite(n);
   return f ? f.count * Math.max(1, f.length) : Infinity;
 }
+
+/** Information content of one unit drawn from a set, measured against printable ASCII (95 symbols). */
+function bitsOf(size: number): number {
+  return Math.log2(95 / Math.min(Math.max(size, 1), 95)) + (size <= 3 ? 0.5 : 0);
+}
+
+/** Shortest counted run kept from a repeated class: enough to be rare, small enough to stay a tiny DFA. */
+const WEAK_RUN = 16;
+/** A weak factor must carry at least this many bits (a 3-letter literal carries ~17, 15 digits ~39). */
+export const MIN_WEAK_BITS = 24;
+
+/**
+ * Fallback when no literal-like factor exists: a required run of one class (`[a-f0-9]{40}` -> `[a-f0-9]{16}`)
+ * or a literal, for each branch. Such factors go to their own small automaton (a counter does not blow up
+ * the literal union). Returns the factor with its rarity in bits as `score`.
+ */
+export function weakFactor(n: RegexNode): Factor | null {
+  switch (n.t) {
+    case "set":
+      return { node: n, score: bitsOf(setSize(n.set)), before: 1, after: 0 };
+    case "rep": {
+      if (n.min < 1) return null;
+      if (n.item.t === "set") {
+        const k = Math.min(n.min, WEAK_RUN);
+        const size = setSize(n.item.set);
+        const rest = n.max < 0 ? -1 : n.max - k;
+        return { node: { t: "rep", item: n.item, min: k, max: k }, score: k * bitsOf(size), before: k, after: rest };
+      }
+      const f = weakFactor(n.item);
+      if (!f) return null;
+      const rest = n.max < 0 ? (maxLen(n.item) === 0 ? 0 : -1) : maxLen(n.item) * (n.max - 1);
+      return { ...f, after: addLen(f.after, rest) };
+    }
+    case "cat": {
+      let best: Factor | null = null;
+      for (let i = 0; i < n.items.length; i++) {
+        const it = n.items[i] as RegexNode;
+        const strong = requiredFactor(it);
+        const weak = weakFactor(it);
+        const f = strong && (!weak || strong.score * 5 >= weak.score) ? { ...strong, score: strong.score * 5 } : weak;
+        if (!f) continue;
+        const cand = { node: f.node, score: f.score, before: addLen(seqLen(n.items.slice(0, i)), f.before), after: addLen(f.after, seqLen(n.items.slice(i + 1))) };
+        if (!best || cand.score > best.score) best = cand;
+      }
+      return best;
+    }
+    case "alt": {
+      const parts: RegexNode[] = [];
+      let score = Infinity;
+      let before = 0;
+      let after = 0;
+      for (const it of n.items) {
+        const strong = requiredFactor(it);
+        const weak = weakFactor(it);
+        const f = strong && (!weak || strong.score * 5 >= weak.score) ? { ...strong, score: strong.score * 5 } : weak;
+        if (!f) return null;
+        parts.push(f.node);
+        score = Math.min(score, f.score);
+        before = maxOf(before, f.before);
+        after = maxOf(after, f.after);
+      }
+      return { node: { t: "alt", items: parts }, score, before, after };
+    }
+    default:
+      return null;
+  }
+}

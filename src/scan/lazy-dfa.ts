@@ -120,13 +120,28 @@ export class LazyDfa {
 
   /** Offset of the start state for a scan whose preceding unit has context kind `ctx`. */
   initial(ctx: number): number {
-    return this.intern(ctx, new Int32Array(0), true) * this.stride;
+    let off = this.initCache[ctx] as number;
+    if (off < 0) this.initCache[ctx] = off = this.intern(ctx, new Int32Array(0), true) * this.stride;
+    return off;
   }
+
+  private readonly initCache = [-1, -1, -1, -1];
+  /** Bumped on every flush, so other DFAs' caches of our state ids can tell they are stale. */
+  generation = 0;
+  private readonly adoptCache = new Map<LazyDfa, { gen: number; map: Map<number, number> }>();
 
   /** The state of `other` at `off` (same NFA and alphabet) as a state of this DFA, with or without a fresh start. */
   adopt(other: LazyDfa, off: number, fresh: boolean): number {
     const sid = (off / other.stride) | 0;
-    return this.intern(other.ctx[sid] as number, other.nodes[sid] as Int32Array, fresh) * this.stride;
+    let c = this.adoptCache.get(other);
+    if (!c || c.gen !== other.generation) this.adoptCache.set(other, (c = { gen: other.generation, map: new Map() }));
+    const key = sid * 2 + (fresh ? 1 : 0);
+    let mine = c.map.get(key);
+    if (mine === undefined) {
+      mine = this.intern(other.ctx[sid] as number, other.nodes[sid] as Int32Array, fresh) * this.stride;
+      c.map.set(key, mine);
+    }
+    return mine;
   }
 
   /** Context kind of the unit before position `i`. */
@@ -158,6 +173,9 @@ export class LazyDfa {
   /** Drops every state (the bounded cache is full); the scan continues from a re-interned state. */
   private flush(): void {
     this.flushes++;
+    this.generation++;
+    this.initCache.fill(-1);
+    this.adoptCache.clear();
     this.keys = new Map();
     this.nodes = [];
     this.ctx = [];

@@ -16,21 +16,32 @@ class Windows {
   readonly touched: number[] = [];
   /** Keywords seen (gates). */
   readonly seen: Uint8Array;
+  private readonly seenList: number[] = [];
+  n = 0;
 
-  constructor(
-    private readonly patterns: PatternInfo[],
-    keywords: number,
-    private readonly n: number,
-  ) {
+  constructor(private readonly patterns: PatternInfo[], keywords: number) {
     this.cur = new Int32Array(patterns.length * 3).fill(-1);
-    this.done = new Array(patterns.length);
+    this.done = patterns.map(() => []);
     this.seen = new Uint8Array(keywords);
+  }
+
+  /** Clears what the last scan touched (the scratch is reused across calls). */
+  reset(n: number): void {
+    for (const p of this.touched) this.cur[p * 3 + 2] = -1;
+    this.touched.length = 0;
+    for (const k of this.seenList) this.seen[k] = 0;
+    this.seenList.length = 0;
+    this.n = n;
   }
 
   /** A detector hit for pattern `p` ending at `j`: a match containing it starts in [j - before, j], ends by j + after. */
   hit(p: number, j: number): void {
     if (p >= this.patterns.length) {
-      this.seen[p - this.patterns.length] = 1;
+      const k = p - this.patterns.length;
+      if (this.seen[k] === 0) {
+        this.seen[k] = 1;
+        this.seenList.push(k);
+      }
       return;
     }
     const info = this.patterns[p] as PatternInfo;
@@ -40,7 +51,7 @@ class Windows {
     const k = p * 3;
     if ((c[k + 2] as number) < 0) {
       this.touched.push(p);
-      this.done[p] = [];
+      (this.done[p] as number[]).length = 0;
     } else if (lo <= (c[k + 1] as number) + 1) {
       c[k + 1] = j;
       if (to > (c[k + 2] as number)) c[k + 2] = to;
@@ -154,7 +165,10 @@ export function matcherFor(set: CompiledPatternSet, p: number): PatternMatcher {
  * non-overlapping and found left to right (see `PatternMatcher.matchWindow` and docs/scan.md).
  */
 export function scanText(set: CompiledPatternSet, text: string): ScanMatch[] {
-  const w = new Windows(set.patterns, set.keywords.length, text.length);
+  // per-set scratch, reused across calls (scanText is synchronous and never re-entered)
+  const scratch = set as { windows?: Windows };
+  const w = (scratch.windows ??= new Windows(set.patterns, set.keywords.length));
+  w.reset(text.length);
   const dets = set.detectors;
   for (let k = 0; k < dets.length; k++) {
     const a = dets[k] as Detector;

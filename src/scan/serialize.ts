@@ -122,6 +122,7 @@ export function loadPatternSet(serialized: string): CompiledPatternSet {
     for (const k of ["tier", "maxLength", "before", "after", "fwdStart", "revStart", "detStart"] as const)
       if (!isInt(p[k])) throw new PatternSetLoadError(`pattern field \`${k}\` is not an integer`);
     if (typeof p.id !== "string") throw new PatternSetLoadError("pattern id is not a string");
+    if (p.detector !== "literal" && p.detector !== "run" && p.detector !== "pattern") throw new PatternSetLoadError("pattern detector kind is unknown");
     return { ...p, keywords: Array.isArray(p.keywords) ? p.keywords.map(String) : [], keywordIds: intArray(p.keywordIds, "keyword ids") };
   });
   const keywords = Array.isArray(doc.keywords) ? doc.keywords.map(String) : [];

@@ -48,6 +48,8 @@ export interface PatternInfo {
   detStart: number;
   /** Detection uses a required literal-like factor (true) or the whole pattern (false). */
   factored: boolean;
+  /** What the detector looks for: a literal-like factor, a required run of one class, or the whole pattern. */
+  detector: "literal" | "run" | "pattern";
 }
 
 /**
