@@ -1,0 +1,437 @@
+// Property tests of the decision core: indexed == linear on random policies and actions, missing or ill-typed
+// data never makes a verdict more permissive, and compilation is deterministic (bytes and hashes).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { stringify as toYaml } from "yaml";
+import { compilePolicy, decide, decideLinear, loadCompiled, MemoryThrottleStore, VERDICT_RANK, type CompiledPolicy, type Decision } from "../src/index.js";
+
+// ---------------------------------------------------------------------------------------------
+// A small grammar of policies. Every field has a type, so "ill-typed" below is well defined.
+
+type FieldType = "num" | "str" | "qty" | "bool" | "list";
+const FIELDS: Record<string, FieldType> = {
+  "args.n": "num",
+  "args.m.x": "num",
+  "args.s": "str",
+  "args.q": "qty",
+  "args.flag": "bool",
+  "args.tags": "list",
+  "agent.role": "str",
+  "agent.labels.env": "str",
+  "context.ip": "str",
+  text: "str",
+};
+const FIELD_NAMES = Object.keys(FIELDS);
+const NUMS = [-1, 0, 1, 5, 10, 10.5, 100, 1000.25];
+const STRS = ["a", "b", "abc", "ABC", "prod", "staging", "x-y", "10"];
+/** Ascending: 0.5 mg/m2 < 0.75 mg/m2 = 750 mcg/m2 < 800 mcg/m2 < 1 mg/m2. */
+const QTYS = ["0.5 mg/m2", "0.75 mg/m2", "750 mcg/m2", "800 mcg/m2", "1 mg/m2"];
+const TOOLS = { pay: "write", read: "read", "exec.sh": "exec", "mail.send": "write" };
+
+interface GrammarOptions {
+  /** Include operators whose meaning changes legitimately when a value is deleted or retyped
+   * (exists/missing; the polymorphic size and length operators). */
+  structural: boolean;
+}
+
+const pick = <T>(xs: readonly T[]) => fc.constantFrom(...xs);
+const ci = fc.option(fc.constant(true), { nil: undefined });
+const withCi = (leaf: Record<string, unknown>, ignore: true | undefined) => (ignore ? { ...leaf, ignore_case: true } : leaf);
+
+function leafArb(field: string, o: GrammarOptions): fc.Arbitrary<Record<string, unknown>> {
+  const t = FIELDS[field] as FieldType;
+  const options: Array<fc.Arbitrary<Record<string, unknown>>> = [];
+  if (t === "num") {
+    options.push(
+      fc.tuple(pick(["eq", "ne"]), pick(NUMS)).map(([op, v]) => ({ field, [op]: v })),
+      fc.tuple(pick(["lt", "lte", "gt", "gte"]), pick([...NUMS, "10.50", "0.1", "99.999999999999999999"])).map(([op, v]) => ({ field, [op]: v })),
+      fc.tuple(pick(NUMS), pick(NUMS)).map(([a, b]) => ({ field, between: [Math.min(a, b), Math.max(a, b)] })),
+      fc.tuple(pick(["in", "not_in"]), fc.subarray(NUMS, { minLength: 1, maxLength: 3 })).map(([op, v]) => ({ field, [op]: v })),
+    );
+  }
+  if (t === "str") {
+    options.push(
+      fc.tuple(pick(["eq", "ne"]), pick(STRS), ci).map(([op, v, i]) => withCi({ field, [op]: v }, i)),
+      fc.tuple(pick(["in", "not_in"]), fc.oneof(fc.subarray(STRS, { minLength: 1, maxLength: 3 }), fc.constant({ list: "envs" })), ci).map(([op, v, i]) => withCi({ field, [op]: v }, i)),
+      fc.tuple(pick(["contains", "starts_with", "ends_with"]), pick([...STRS, "x", "B"]), ci).map(([op, v, i]) => withCi({ field, [op]: v }, i)),
+    );
+  }
+  if (t === "qty") {
+    options.push(
+      fc.tuple(pick(["lt", "lte", "gt", "gte"]), pick(QTYS)).map(([op, v]) => ({ field, [op]: v })),
+      fc.tuple(fc.nat(QTYS.length - 1), fc.nat(QTYS.length - 1)).map(([a, b]) => ({ field, between: [QTYS[Math.min(a, b)], QTYS[Math.max(a, b)]] })),
+    );
+  }
+  if (t === "bool") options.push(fc.tuple(pick(["eq", "ne"]), fc.boolean()).map(([op, v]) => ({ field, [op]: v })));
+  if (t === "list") options.push(fc.tuple(pick(STRS), ci).map(([v, i]) => withCi({ field, contains: v }, i)));
+  if (o.structural) {
+    options.push(pick(["exists", "missing"]).map((op) => ({ field, [op]: true })));
+    if (t === "str" || t === "list") options.push(fc.tuple(pick(["longer_than", "shorter_than"]), fc.nat(5)).map(([op, n]) => ({ field, [op]: n })));
+    options.push(fc.tuple(pick(["larger_than", "smaller_than"]), pick([0, 3, 12, "0.01 kB"])).map(([op, n]) => ({ field, [op]: n })));
+  }
+  return fc.oneof(...options);
+}
+
+function conditionArb(o: GrammarOptions): fc.Arbitrary<Record<string, unknown>> {
+  const leaf = pick(FIELD_NAMES).chain((f) => leafArb(f, o));
+  return fc.letrec<{ node: Record<string, unknown> }>((tie) => ({
+    node: fc.oneof(
+      { maxDepth: 3, depthSize: "small" },
+      leaf,
+      fc.array(tie("node"), { minLength: 1, maxLength: 3 }).map((all) => ({ all })),
+      fc.array(tie("node"), { minLength: 1, maxLength: 3 }).map((any) => ({ any })),
+      tie("node").map((not) => ({ not })),
+    ),
+  })).node;
+}
+
+const matchArb = fc.record(
+  {
+    tool: pick<string | string[]>(["pay", "read", "exec.sh", "mail.*", "*", ["pay", "read"], "undeclared.?"]),
+    class: pick<string | string[]>(["read", "write", "exec", ["read", "write"]]),
+    kind: pick<string | string[]>(["tool_call", "model_call", ["tool_call", "message"]]),
+    role: pick<string | string[]>(["admin", ["viewer", "operator"]]),
+    labels: pick([{ env: "prod" }, { env: "staging" }]),
+  },
+  { requiredKeys: [] },
+);
+
+const SANDBOXES = [
+  { filesystem: { allow: ["/workspace", "/tmp"], deny: ["/etc/secrets"] }, network: { deny: ["*"] } },
+  { filesystem: { allow: ["/workspace"], read_only: ["/usr"] }, network: { allow: ["pypi.org"] }, env: { allow: ["PATH"], set: { LANG: "C" } } },
+  { env: { allow: ["HOME", "PATH"], set: { TZ: "UTC" } } },
+];
+const CHANGES = [{ redact: "args.s" }, { redact: "args.tags", with: "***" }, { replace: "args.m.x", value: 0 }, { clamp: "args.n", min: 0, max: 50 }, { clamp: "args.m.x", max: 10 }];
+
+const verdictArb = fc.oneof(
+  fc.constant({ verdict: "ALLOW" }),
+  fc.constant({ verdict: "BLOCK" }),
+  fc.record({ verdict: fc.constant("ESCALATE"), approval: pick([{ group: "g1" }, { group: "g2", timeout: "5min" }]) }),
+  fc.record({ verdict: fc.constant("SANDBOX"), sandbox: pick(SANDBOXES) }),
+  fc.record({ verdict: fc.constant("MODIFY"), modify: fc.subarray(CHANGES, { minLength: 1, maxLength: 2 }) }),
+  fc.record({
+    verdict: fc.constant("THROTTLE"),
+    throttle: fc.oneof(
+      fc.record({ limit: fc.integer({ min: 1, max: 3 }), per: pick(["1min", "1h"]), window: pick(["sliding", "calendar"]), key: pick([["agent.id"], ["agent.id", "tool"], ["args.s"]]) }),
+      fc.record({ limit: fc.integer({ min: 1, max: 3 }), per: pick(["10s", "1min"]), window: fc.constant("gcra"), burst: fc.integer({ min: 1, max: 3 }) }),
+    ),
+  }),
+);
+
+function ruleArb(o: GrammarOptions) {
+  return fc.record(
+    {
+      match: matchArb,
+      when: conditionArb(o),
+      shadow: fc.boolean(),
+      priority: fc.integer({ min: -1, max: 2 }),
+      message: pick(["value {value} at {field}", "tool {tool} by {agent.id}; retry {retry_after}; {{literal}}", "{args.s} / {args.n}"]),
+      v: verdictArb,
+    },
+    { requiredKeys: ["v"] },
+  );
+}
+
+type PolicySource = Record<string, unknown> & { rules: Array<Record<string, unknown>> };
+
+function policyArb(o: GrammarOptions): fc.Arbitrary<PolicySource> {
+  return fc
+    .record({
+      default: pick(["ALLOW", "BLOCK"]),
+      mode: fc.oneof({ weight: 5, arbitrary: fc.constant("enforce") }, { weight: 1, arbitrary: fc.constant("shadow") }),
+      rules: fc.array(ruleArb(o), { minLength: 1, maxLength: 8 }),
+    })
+    .map(({ default: dflt, mode, rules }) => ({
+      id: "prop",
+      version: "1",
+      default: dflt,
+      mode,
+      lists: { envs: ["prod", "Staging", "dev"] },
+      tools: TOOLS,
+      rules: rules.map(({ v, ...r }, i) => {
+        const rule: Record<string, unknown> = { id: `r${i}`, ...r, ...v, code: `CODE_${i}` };
+        if (r.shadow === false) delete rule["shadow"];
+        return rule;
+      }),
+    }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Well-typed actions (values of each field's type, or absent).
+
+const numV = fc.oneof(pick<number | string>([...NUMS, 0.30000000000000004, "10.50", "100.000000000000000001", -0]), fc.integer({ min: -20, max: 2000 }), fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 }));
+const strV = fc.oneof(pick([...STRS, "PROD", "Abc", "", "Staging"]), fc.string({ maxLength: 6 }));
+const qtyV = fc.oneof(pick<unknown>([...QTYS, "0.7 mg/m2", "751 mcg/m2"]), fc.record({ value: pick<number | string>([0.5, 0.8, "0.75", 760]), unit: pick(["mg/m2", "mcg/m2"]) }));
+const opt = { requiredKeys: [] as never[] };
+
+const actionArb = fc
+  .record(
+    {
+      kind: pick(["tool_call", "tool_call", "tool_call", "model_call", "message", "tool_result"]),
+      tool: pick(["pay", "read", "exec.sh", "mail.send", "mail.x", "undeclared.x", "other"]),
+      at: pick(["2026-03-02T10:00:00Z", "2026-03-02T10:00:30.5Z", "2026-03-02T11:00:00Z"]),
+      agent: fc.record({ id: pick(["a1", "a2"]), role: pick(["admin", "viewer", "operator", "guest"]), labels: fc.record({ env: strV }, opt) }, opt),
+      args: fc.record({ n: numV, m: fc.record({ x: numV }, opt), s: strV, q: qtyV, flag: fc.boolean(), tags: fc.array(strV, { maxLength: 4 }) }, opt),
+      text: strV,
+      context: fc.record({ ip: strV }, opt),
+    },
+    { requiredKeys: ["kind"] },
+  )
+  .map((a) => (a.kind === "tool_call" && a.tool === undefined ? { ...a, tool: "pay" } : a));
+
+// ---------------------------------------------------------------------------------------------
+// Mutations: delete a field, or replace it with a value that is ill-typed for that field.
+
+const NON_SCALAR_ILL = [[5], [], {}, { value: 5 }, NaN, Infinity, -Infinity, [null]];
+const ILL: Record<FieldType, unknown[]> = {
+  num: [null, true, false, "abc", "NaN", "Infinity", "", "1,5", "0x10", " 5", "5 apples", [5], [], {}, { value: 5 }, NaN, Infinity, -Infinity],
+  str: [null, 5, 0, -1.5, NaN, true, false, {}, { a: "x" }, [1], [null]],
+  qty: [null, 5, "0.5", "abc", "0.5 furlongs", "0.5 mg", "1 h", ["0.5 mg/m2"], { value: 1 }, { unit: "mg/m2" }, { value: "x", unit: "mg/m2" }, true],
+  bool: [null, "true", "false", 1, 0, [], {}, [true]],
+  list: [null, 5, {}, true, NaN, [1], [null], [{}]],
+};
+/** Values that are ill-typed for a parent object (args, agent, agent.labels, context, args.m). */
+const ILL_OBJECT = [null, 5, "x", true, [], [{}]];
+
+/** Every path in the action that a mutation may target (never `kind` or `tool`: they choose which rules apply). */
+function mutablePaths(a: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  const walk = (v: unknown, path: string): void => {
+    if (path !== "") out.push(path);
+    if (typeof v === "object" && v !== null) for (const k of Object.keys(v)) walk((v as Record<string, unknown>)[k], path === "" ? k : `${path}.${k}`);
+  };
+  for (const k of Object.keys(a)) if (k !== "kind" && k !== "tool") walk(a[k], k);
+  return out;
+}
+
+/** Leaf operators that read each field, found by walking the policy's conditions and match roles/labels. */
+function operatorsByField(src: PolicySource): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  const add = (f: string, op: string) => (out.get(f) ?? out.set(f, new Set()).get(f)!).add(op);
+  const walk = (c: unknown): void => {
+    if (typeof c !== "object" || c === null) return;
+    const o = c as Record<string, unknown>;
+    if (Array.isArray(o["all"])) o["all"].forEach(walk);
+    else if (Array.isArray(o["any"])) o["any"].forEach(walk);
+    else if (o["not"] !== undefined) walk(o["not"]);
+    else for (const k of Object.keys(o)) if (k !== "field" && k !== "ignore_case") add(o["field"] as string, k);
+  };
+  for (const r of src.rules) {
+    walk(r["when"]);
+    const m = r["match"] as Record<string, unknown> | undefined;
+    if (m?.["role"] !== undefined) add("agent.role", "in");
+    if (m?.["labels"] !== undefined) add("agent.labels.env", "eq");
+  }
+  return out;
+}
+
+const isScalar = (v: unknown) => v === null || typeof v === "string" || typeof v === "boolean" || (typeof v === "number" && Number.isFinite(v));
+
+function illTypedFor(path: string, ops: Set<string> | undefined, strict: boolean): unknown[] {
+  const t = FIELDS[path];
+  if (t === undefined) {
+    if (/^args\.tags\.\d+$/.test(path)) return ILL.str.filter((v) => !isScalar(v) || typeof v !== "string");
+    return ILL_OBJECT;
+  }
+  let pool = ILL[t];
+  if (strict) {
+    // Also what the engine should (but may not yet) treat as ill-typed: scalars of another type for in/not_in,
+    // and strings or lists of strings for a field whose operator is meant for the other shape.
+    if (t === "list") pool = [...pool, "x", "abc", "staging"];
+    if (t === "str") pool = [...pool, ["x"], ["abc", "prod"], []];
+    return pool;
+  }
+  // Known gaps (see the todo tests below): in/not_in treat a scalar of another type as a non-member.
+  if (ops?.has("in") || ops?.has("not_in")) pool = pool.filter((v) => !isScalar(v));
+  return pool.length > 0 ? pool : NON_SCALAR_ILL;
+}
+
+function setPath(root: Record<string, unknown>, path: string, value: unknown, del: boolean): Record<string, unknown> {
+  const copy = structuredClone(root);
+  const segs = path.split(".");
+  let o: Record<string, unknown> = copy;
+  for (const s of segs.slice(0, -1)) o = o[s] as Record<string, unknown>;
+  const last = segs[segs.length - 1] as string;
+  if (del && !Array.isArray(o)) delete o[last];
+  else o[last] = value;
+  return copy;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function compileOk(src: unknown): CompiledPolicy {
+  const r = compilePolicy(JSON.stringify(src), { file: "prop.json" });
+  if (!r.ok) throw new Error(`generated policy does not compile:\n${r.diagnostics.map((d) => `${d.code}: ${d.message}`).join("\n")}\n${JSON.stringify(src)}`);
+  return r.policy;
+}
+
+const rank = (d: Decision) => VERDICT_RANK[d.verdict];
+const wouldBe = (d: Decision) => VERDICT_RANK[d.shadowVerdict ?? d.verdict];
+const RUNS = Number(process.env["WARDEN_PROP_RUNS"] ?? 300);
+
+test("random policies compile without errors (the grammar only produces valid policies)", () => {
+  fc.assert(fc.property(policyArb({ structural: true }), (src) => void compileOk(src)), { numRuns: Math.ceil(RUNS / 3) });
+});
+
+test("indexed decide() equals decideLinear() on random policies and action sequences, throttle state included", () => {
+  const anyAction = fc.oneof(
+    { weight: 6, arbitrary: actionArb },
+    { weight: 2, arbitrary: fc.tuple(actionArb, fc.nat(), fc.nat()).map(([a, i, j]) => {
+      const paths = mutablePaths(a);
+      if (paths.length === 0) return a;
+      const p = paths[i % paths.length] as string;
+      const pool = [...(FIELDS[p] ? ILL[FIELDS[p]] : ILL_OBJECT), ...ILL.str];
+      return setPath(a, p, pool[j % pool.length], j % 5 === 0);
+    }) },
+    { weight: 1, arbitrary: fc.jsonValue() },
+  );
+  fc.assert(
+    fc.property(policyArb({ structural: true }), fc.array(anyAction, { minLength: 1, maxLength: 6 }), (src, actions) => {
+      const p = compileOk(src);
+      const s1 = new MemoryThrottleStore();
+      const s2 = new MemoryThrottleStore();
+      for (const a of actions) {
+        const d1 = decide(p, a, { throttle: s1 });
+        const d2 = decideLinear(p, a, { throttle: s2 });
+        assert.deepEqual(d1, d2);
+        s1.commit(d1);
+        s2.commit(d2);
+      }
+    }),
+    { numRuns: RUNS * 3 },
+  );
+});
+
+function monotoneProperty(strict: boolean) {
+  return fc.property(policyArb({ structural: false }), actionArb, fc.nat(), fc.nat(), (src, action, i, j) => {
+    const p = compileOk(src);
+    const frozen = structuredClone(action);
+    const before = decide(p, action);
+    assert.deepEqual(structuredClone(action), frozen, "decide() must not mutate the action");
+    const paths = mutablePaths(action);
+    fc.pre(paths.length > 0);
+    const path = paths[i % paths.length] as string;
+    const pool = illTypedFor(path, operatorsByField(src).get(path), strict);
+    const del = j % (pool.length + 1) === pool.length;
+    const mutated = setPath(action, path, pool[j % (pool.length + 1)], del);
+    const after = decide(p, mutated);
+    const what = `${del ? "deleting" : `replacing with ${JSON.stringify(pool[j % (pool.length + 1)])}`} \`${path}\``;
+    assert.ok(rank(after) >= rank(before), `${what} loosened ${before.verdict} to ${after.verdict}\nbefore: ${JSON.stringify(before.reasons)}\nafter: ${JSON.stringify(after.reasons)}`);
+    assert.ok(wouldBe(after) >= wouldBe(before), `${what} loosened the shadow verdict ${before.shadowVerdict} to ${after.shadowVerdict}`);
+  });
+}
+
+test("deleting a field or replacing it with an ill-typed value never makes the verdict more permissive", () => {
+  fc.assert(monotoneProperty(false), { numRuns: RUNS * 4 });
+});
+
+test("same, on the finance example: ill-typed or missing payment fields never loosen a decision", async () => {
+  const { readFileSync } = await import("node:fs");
+  const r = compilePolicy(readFileSync("examples/policies/finance.yaml", "utf8"), { file: "finance.yaml" });
+  assert.ok(r.ok);
+  const payment = fc.record({
+    kind: fc.constant("tool_call"),
+    tool: pick(["payments.send", "ledger.update", "ledger.read"]),
+    agent: fc.record({ id: fc.constant("fin-7"), role: pick(["operator", "viewer", "admin"]) }, { requiredKeys: ["id"] }),
+    args: fc.record({ amount: fc.oneof(fc.integer({ min: 0, max: 20000 }), pick(["10000", "10000.0000000000000001", "9999.99"])), currency: pick(["USD", "EUR"]), counterparty: pick(["acme-corp", "globex", "evil-inc"]) }, { requiredKeys: [] }),
+  });
+  fc.assert(
+    fc.property(payment, fc.nat(), fc.nat(), (a, i, j) => {
+      const before = decide(r.policy, a);
+      const paths = mutablePaths(a);
+      const path = paths[i % paths.length] as string;
+      const types: Record<string, FieldType> = { "args.amount": "num", "args.currency": "str", "args.counterparty": "str", "agent.role": "str", "agent.id": "str" };
+      const t = types[path];
+      const pool = t ? ILL[t] : ILL_OBJECT;
+      const del = j % 3 === 0;
+      const after = decide(r.policy, setPath(a, path, pool[j % pool.length], del));
+      assert.ok(rank(after) >= rank(before), `${del ? "deleting" : "retyping"} \`${path}\` loosened ${before.verdict} to ${after.verdict}`);
+    }),
+    { numRuns: RUNS * 2 },
+  );
+});
+
+// Known bugs, kept as failing checks until the engine is fixed (the lead owns src/). See the report.
+test("in / not_in: a scalar of another type is a non-member instead of indeterminate (ALLOW on `not_in` fires)", { todo: "engine bug: leaf.ts in/not_in returns F/T for wrong-typed scalars; eq returns indeterminate" }, () => {
+  const p = compileOk({ id: "t", version: "1", default: "BLOCK", rules: [{ id: "non-prod", match: { tool: "deploy" }, when: { field: "args.env", not_in: ["prod"] }, verdict: "ALLOW" }] });
+  assert.equal(decide(p, { kind: "tool_call", tool: "deploy", args: { env: "prod" } }).verdict, "BLOCK");
+  for (const env of [5, true, null]) {
+    assert.equal(decide(p, { kind: "tool_call", tool: "deploy", args: { env } }).verdict, "BLOCK", `env = ${JSON.stringify(env)} must not be allowed`);
+  }
+});
+
+test("contains: a string where the rule expects a list is matched as a substring (ALLOW on `contains` fires)", { todo: "design gap: contains is polymorphic (substring on strings, membership on lists), so a string can satisfy a list rule" }, () => {
+  const p = compileOk({ id: "t", version: "1", default: "BLOCK", rules: [{ id: "trusted", match: { tool: "run" }, when: { field: "args.tags", contains: "trusted" }, verdict: "ALLOW" }] });
+  assert.equal(decide(p, { kind: "tool_call", tool: "run", args: { tags: ["trusted"] } }).verdict, "ALLOW");
+  assert.equal(decide(p, { kind: "tool_call", tool: "run", args: { tags: ["untrusted"] } }).verdict, "BLOCK");
+  assert.equal(decide(p, { kind: "tool_call", tool: "run", args: { tags: "untrusted" } }).verdict, "BLOCK", "a string is not a list of tags");
+});
+
+test("a THROTTLE fired by indeterminate data carries a positive retryAfterMs and does not claim the budget is used up", { todo: "engine bug: decide.ts fires the throttle rule on E with obs.allowed=true, so retryAfterMs is 0 and the message says the budget is used up" }, () => {
+  const p = compileOk({ id: "t", version: "1", default: "ALLOW", rules: [{ id: "costly", match: { tool: "t" }, when: { field: "args.cost", gt: 10 }, verdict: "THROTTLE", code: "COSTLY", throttle: { limit: 5, per: "1h" } }] });
+  const d = decide(p, { kind: "tool_call", tool: "t", at: "2026-03-02T10:00:00Z", args: {} });
+  assert.equal(d.verdict, "THROTTLE");
+  assert.ok(d.obligations.retryAfterMs > 0, `retryAfterMs is ${d.obligations.retryAfterMs}: a THROTTLE that says "retry now" loops forever`);
+  assert.doesNotMatch(d.reasons[0]!.message, /used up/, "the budget is not used up; the data is missing");
+});
+
+test("monotonicity including wrong-typed scalars for in/not_in and string/list confusion for contains", { todo: "fails until in/not_in treat wrong-typed scalars as indeterminate; contains on str vs list is polymorphic" }, () => {
+  // A fixed seed that reaches a counterexample (`context.ip in ["10"]` with ip = null) so this stays red until fixed.
+  fc.assert(monotoneProperty(true), { numRuns: 1000, seed: 1736359256 });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Determinism of compilation.
+
+function shuffleKeys(v: unknown, seed: { s: number }): unknown {
+  if (Array.isArray(v)) return v.map((x) => shuffleKeys(x, seed));
+  if (typeof v !== "object" || v === null) return v;
+  const keys = Object.keys(v);
+  for (let i = keys.length - 1; i > 0; i--) {
+    seed.s = (seed.s * 1103515245 + 12345) >>> 0;
+    const j = seed.s % (i + 1);
+    [keys[i], keys[j]] = [keys[j] as string, keys[i] as string];
+  }
+  const out: Record<string, unknown> = {};
+  for (const k of keys) out[k] = shuffleKeys((v as Record<string, unknown>)[k], seed);
+  return out;
+}
+
+test("compiling the same policy twice gives byte-identical artifacts and hashes; key order and YAML vs JSON do not matter", () => {
+  fc.assert(
+    fc.property(policyArb({ structural: true }), fc.integer({ min: 1, max: 2 ** 31 }), actionArb, (src, seed, action) => {
+      const a = compileOk(src);
+      const b = compileOk(structuredClone(src));
+      assert.equal(a.artifact, b.artifact);
+      assert.equal(a.hash, b.hash);
+      assert.match(a.hash, /^sha256:[0-9a-f]{64}$/);
+      const shuffled = shuffleKeys(src, { s: seed });
+      const c = compileOk(shuffled);
+      assert.equal(c.hash, a.hash, "reordering mapping keys changed the hash");
+      assert.equal(c.artifact, a.artifact, "reordering mapping keys changed the artifact");
+      const y = compilePolicy(toYaml(shuffled), { file: "prop.yaml" });
+      assert.ok(y.ok, "YAML form compiles");
+      assert.equal(y.policy.hash, a.hash, "YAML and JSON forms hash differently");
+      // The artifact loads back to an equivalent policy.
+      const loaded = loadCompiled(a.artifact);
+      assert.equal(loaded.hash, a.hash);
+      assert.equal(loaded.artifact, a.artifact);
+      assert.deepEqual(decide(loaded, action), decide(a, action));
+    }),
+    { numRuns: Math.ceil(RUNS / 2) },
+  );
+});
+
+test("a change to the policy's meaning changes the hash", () => {
+  fc.assert(
+    fc.property(policyArb({ structural: true }), (src) => {
+      const a = compileOk(src);
+      const flipped = { ...src, default: src["default"] === "ALLOW" ? "BLOCK" : "ALLOW" };
+      assert.notEqual(compileOk(flipped).hash, a.hash);
+      const renamed = { ...src, rules: src.rules.map((r, i) => (i === 0 ? { ...r, id: "renamed" } : r)) };
+      assert.notEqual(compileOk(renamed).hash, a.hash);
+    }),
+    { numRuns: Math.ceil(RUNS / 3) },
+  );
+});
