@@ -19,4 +19,5 @@ export const COMMANDS: Record<string, CommandEntry> = {
   serve: { summary: "run the HTTP decision sidecar (POST /v1/decide, /healthz, /metrics)", load: async () => (await import("./serve.js")).run },
   mcp: { summary: "govern every tools/call of an MCP server (stdio proxy)", load: async () => (await import("./mcp.js")).run },
   approvals: { summary: "list, approve or deny held (ESCALATE) actions", load: async () => (await import("./approvals.js")).run },
+  drill: { summary: "fire a policy's known-bad test actions through the real interception point", load: async () => (await import("./drill.js")).run },
 };

@@ -1,0 +1,70 @@
+// `warden drill --policy P --target mcp|http`: fire the known-bad actions of the policy's own test file through
+// the real interception point and confirm each is stopped; exit 1 if any gets through.
+import { existsSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { drillHttp, type DrillCase, type DrillOutcome } from "../../gateway/drill-http.js";
+import { drillMcp } from "../../mcp/drill.js";
+import { parseCaseFile } from "../../testing/cases.js";
+import type { Action } from "../../types.js";
+import { flag, parseArgs, requireFlag } from "../args.js";
+import { ExitError, type Command } from "../io.js";
+import { requirePolicy } from "../policy-input.js";
+import { readToken } from "./serve.js";
+
+const USAGE = `usage: warden drill --policy <policy.yaml> --target http|mcp [--cases <cases.test.yaml>] [--json]
+       http: [--url http://host:port [--token-file F]]   (default: a sidecar started on loopback)
+       mcp:  -- <server command> [args…]                  (run it against a disposable server: a leak is real)`;
+
+export const run: Command = async (argv, io) => {
+  const args = parseArgs(argv, { values: ["policy", "target", "cases", "url", "token-file"], booleans: ["json"] }, "drill");
+  if (args.positionals.length > 0) throw new ExitError(USAGE);
+  const policyArg = requireFlag(args, "policy", "drill");
+  const target = requireFlag(args, "target", "drill");
+  if (target !== "http" && target !== "mcp") throw new ExitError(`warden drill: --target is http or mcp\n${USAGE}`);
+  if (target === "mcp" && args.rest.length === 0) throw new ExitError(`warden drill: --target mcp needs the server command after \`--\`\n${USAGE}`);
+  if (target === "http" && args.rest.length > 0) throw new ExitError("warden drill: --target http takes no server command");
+  const policy = requirePolicy(policyArg, io, "drill");
+  const casesPath = resolve(io.cwd, flag(args, "cases") ?? policyArg.replace(/\.(ya?ml|json)$/, "") + ".test.yaml");
+  if (!existsSync(casesPath)) throw new ExitError(`warden drill: no test file \`${casesPath}\` (give one with --cases)`, 2);
+  let file;
+  try {
+    file = parseCaseFile(readFileSync(casesPath, "utf8"));
+  } catch (e) {
+    throw new ExitError(`warden drill: ${casesPath}: ${(e as Error).message}`, 2);
+  }
+  const cases: DrillCase[] = [];
+  const skipped: Array<{ name: string; why: string }> = [];
+  for (const c of file.cases) {
+    if (c.expect.verdict !== "BLOCK") continue;
+    const a = c.action as Action;
+    if (c.before && c.before.length > 0) skipped.push({ name: c.name, why: "needs `before` setup steps" });
+    else if (target === "mcp" && (a?.kind !== "tool_call" || typeof a.tool !== "string")) skipped.push({ name: c.name, why: "not a tool_call" });
+    else cases.push({ name: c.name, action: a, expectCodes: c.expect.codes ?? [] });
+  }
+  if (cases.length === 0) throw new ExitError(`warden drill: \`${casesPath}\` has no BLOCK cases to fire${skipped.length ? ` (${skipped.length} skipped)` : ""}`, 2);
+
+  let results: DrillOutcome[];
+  if (target === "http") {
+    const token = readToken(io, flag(args, "token-file"), "WARDEN_API_TOKEN", "API token");
+    const url = flag(args, "url");
+    results = await drillHttp(policy, cases, { ...(url ? { url } : {}), ...(token ? { token } : {}) });
+  } else {
+    const [command, ...rest] = args.rest as [string, ...string[]];
+    try {
+      results = await drillMcp(policy, cases, { command, args: rest, cwd: io.cwd });
+    } catch (e) {
+      throw new ExitError(`warden drill: cannot start \`${command}\`: ${(e as Error).message}`, 1);
+    }
+  }
+  const through = results.filter((r) => !r.stopped);
+  if (args.bools.has("json")) io.out(`${JSON.stringify({ target, policy: policy.info, cases: casesPath, fired: results.length, stopped: results.length - through.length, through: through.length, results, skipped })}\n`);
+  else {
+    for (const r of results) {
+      const note = r.stopped && r.missingCodes.length ? ` (expected ${r.missingCodes.join(", ")})` : "";
+      io.out(`${r.stopped ? "STOPPED" : "THROUGH"}  ${r.verdict.padEnd(8)} ${r.codes.join(",").padEnd(24)} ${r.name}${note}${r.stopped ? "" : `\n         ${r.detail}`}\n`);
+    }
+    for (const s of skipped) io.out(`SKIPPED  ${s.name}: ${s.why}\n`);
+    io.out(`${"-".repeat(40)}\ndrill (${target}) of policy \`${policy.id}\` v${policy.version}: ${results.length} known-bad actions fired, ${results.length - through.length} stopped, ${through.length} got through\n`);
+  }
+  return through.length === 0 ? 0 : 1;
+};

@@ -1,0 +1,56 @@
+// `warden drill`: known-bad cases from a policy's own test file, fired through the real sidecar (HTTP) and the
+// real MCP proxy in front of @modelcontextprotocol/server-filesystem; a weakened policy must fail the drill.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { runCli } from "../src/cli/main.js";
+import type { CliIO } from "../src/cli/io.js";
+
+const tmp = mkdtempSync(join(tmpdir(), "warden-drill-"));
+const FS_BIN = join(process.cwd(), "node_modules/@modelcontextprotocol/server-filesystem/dist/index.js");
+
+function io(): CliIO & { stdout: string; stderr: string } {
+  const o = { stdout: "", stderr: "", out(t: string) { o.stdout += t; }, err(t: string) { o.stderr += t; }, readStdin: async () => "", cwd: process.cwd(), env: {} as Record<string, string> };
+  return o;
+}
+
+test("http drill: every known-bad finance action is stopped by a sidecar on loopback", async () => {
+  const o = io();
+  assert.equal(await runCli(["drill", "--policy", "examples/policies/finance.yaml", "--target", "http", "--json"], o), 0, o.stdout + o.stderr);
+  const r = JSON.parse(o.stdout);
+  assert.equal(r.fired, 6);
+  assert.equal(r.through, 0);
+  assert.ok(r.results.every((x: { verdict: string }) => x.verdict === "BLOCK"));
+});
+
+test("http drill: a weakened policy lets known-bad actions through and the drill exits 1", async () => {
+  const weak = join(tmp, "finance-weak.yaml");
+  writeFileSync(weak, readFileSync("examples/policies/finance.yaml", "utf8").replace("when: { field: args.counterparty, not_in: { list: counterparties } }", "when: { field: args.counterparty, eq: never-matches }"));
+  const o = io();
+  assert.equal(await runCli(["drill", "--policy", weak, "--target", "http", "--cases", resolve("examples/policies/finance.test.yaml")], o), 1);
+  assert.match(o.stdout, /THROUGH\s+ALLOW\s+.*payment to an unknown counterparty is blocked/);
+  assert.match(o.stdout, /got through/);
+});
+
+test("mcp drill: the filesystem policy stops every known-bad tool call before the real server", async () => {
+  const o = io();
+  const code = await runCli(["drill", "--policy", "examples/policies/mcp-filesystem.yaml", "--target", "mcp", "--json", "--", process.execPath, FS_BIN, tmp], o);
+  assert.equal(code, 0, o.stdout + o.stderr);
+  const r = JSON.parse(o.stdout);
+  assert.equal(r.fired, 12);
+  assert.equal(r.through, 0);
+  assert.ok(r.results.some((x: { codes: string[] }) => x.codes.includes("SENSITIVE_PATH")));
+});
+
+test("mcp drill: without the sensitive-path rule, the calls reach the server and the drill fails", async () => {
+  const weak = join(tmp, "fs-weak.yaml");
+  const text = readFileSync("examples/policies/mcp-filesystem.yaml", "utf8");
+  writeFileSync(weak, text.replace(/  - id: no-sensitive-path\n[\s\S]*?(?=\n  - id: no-sensitive-move)/, ""));
+  const o = io();
+  const code = await runCli(["drill", "--policy", weak, "--target", "mcp", "--cases", resolve("examples/policies/mcp-filesystem.test.yaml"), "--", process.execPath, FS_BIN, tmp], o);
+  assert.equal(code, 1, o.stdout + o.stderr);
+  assert.match(o.stdout, /THROUGH\s+ALLOW\s+.*reading a private SSH key is blocked/);
+  assert.match(o.stdout, /STOPPED\s+BLOCK\s+SENSITIVE_PATH\S*\s+.*moving a key out of \.ssh is blocked/);
+});
