@@ -192,7 +192,7 @@ test("bounded buffer, drop mode: drops are counted and written into the next rec
     const receipts = actions.slice(0, 12).map((a) => log.append(a, decide(policy, a)));
     assert.equal(receipts.filter((r) => r.seq === null).length, 7);
     assert.equal(log.stats().dropped, 7);
-    await new Promise((r) => setTimeout(r, 30));
+    for (let i = 0; i < 200 && !events.includes("write-error"); i++) await new Promise((r) => setTimeout(r, 10));
     assert.ok(events.includes("write-error") && events.includes("drop"));
     storage.down = false;
     await log.flush(); // the retry drains the buffer
@@ -215,7 +215,7 @@ test("bounded buffer, block mode: the caller waits while the sink is down and fa
   try {
     const keys = fixtureKeys(t.dir);
     const storage = new SwitchableStorage(new FileStorage(join(t.dir, "log")));
-    const log = await AuditLog.open(storage, { keys: keys.ring, maxPending: 3, onFull: "block", blockTimeoutMs: 50, batchMs: 1 });
+    const log = await AuditLog.open(storage, { keys: keys.ring, maxPending: 3, onFull: "block", blockTimeoutMs: 400, retryMaxMs: 20, batchMs: 1 });
     const actions = randomActions(10, 6);
     storage.down = true;
     for (const a of actions.slice(0, 3)) log.append(a, decide(policy, a));

@@ -143,6 +143,7 @@ test("a stalled PostgreSQL sink: the bounded buffer drops and counts (drop) or h
     for (const a of actions.slice(40, 45)) blocking.append(a, decide(policy, a));
     await assert.rejects(blocking.record(actions[45], decide(policy, actions[45])), /unavailable/);
     await locker.query("COMMIT");
+    await blocking.flush();
     const through = await blocking.record(actions[46], decide(policy, actions[46]));
     assert.equal(through.seq, 16);
     await blocking.close();

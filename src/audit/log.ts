@@ -37,6 +37,8 @@ export interface AuditLogOptions {
   onFull?: "block" | "drop";
   /** block: how long record() waits for space before failing with AuditUnavailableError (default 5000). */
   blockTimeoutMs?: number;
+  /** Failed writes are retried with exponential backoff from 10 ms up to this (default 1000). */
+  retryMaxMs?: number;
   clock?: () => Date;
   /** Drops, write failures and repairs, as they happen. */
   onEvent?: (event: { type: "drop" | "write-error" | "repair" | "recovered"; message: string }) => void;
@@ -114,6 +116,7 @@ export class AuditLog {
       maxPending: options.maxPending ?? 100_000,
       onFull: options.onFull ?? "block",
       blockTimeoutMs: options.blockTimeoutMs ?? 5000,
+      retryMaxMs: options.retryMaxMs ?? 1000,
       clock: options.clock ?? (() => new Date()),
     };
     const parsed = parseFieldPaths(options.sensitive ?? []);
@@ -278,7 +281,7 @@ export class AuditLog {
           this.lastError = (e as Error).message;
           this.onEvent({ type: "write-error", message: `audit write failed (${this.lastError}); retrying in ${backoff} ms` });
           await new Promise((r) => setTimeout(r, backoff));
-          backoff = Math.min(backoff * 2, 1000);
+          backoff = Math.min(backoff * 2, this.o.retryMaxMs);
           continue;
         }
         this.inflight = 0;
