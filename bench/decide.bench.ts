@@ -21,7 +21,7 @@ import { compileOrThrow, generateLargePolicy, wardenEngine, WARDEN_3_FILE, WARDE
 const SEED = 0x5eed_2026;
 const WARM = 10_000; // warm-up requests per engine (a different seeded stream), never measured
 const MEASURED = 20_000; // measured requests per engine, identical for all engines
-const ROUNDS = 4; // the measured stream is cut in ROUNDS chunks, engines take turns per chunk
+const ROUNDS = 10; // the measured stream is cut in ROUNDS chunks, engines take turns per chunk (spreads machine noise)
 const THROUGHPUT_REPEATS = 3;
 const COLD_RUNS = 5;
 const COMPILE_REPEATS = 15;
