@@ -12,3 +12,6 @@ export { explainDecision } from "./engine/explain.js";
 export { loadPolicyFile, loadAnyPolicy } from "./node/load.js";
 export { canonicalize, CanonicalizationError } from "./canonical/jcs.js";
 export { WARDEN_VERSION } from "./version.js";
+export { guard, WardenBlockedError, WardenThrottledError, type GuardOptions } from "./guard/index.js";
+export { Governor, type GovernorOptions } from "./gateway/governor.js";
+export { MemorySink, type DecisionSink, type SinkState } from "./gateway/sink.js";
