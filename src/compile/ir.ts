@@ -61,7 +61,7 @@ export interface RuleIR {
 
 export type Op =
   | "eq" | "ne" | "in" | "not_in" | "lt" | "lte" | "gt" | "gte" | "between"
-  | "exists" | "missing" | "contains" | "starts_with" | "ends_with"
+  | "exists" | "missing" | "contains" | "includes" | "starts_with" | "ends_with"
   | "longer_than" | "shorter_than" | "larger_than" | "smaller_than"
   | "matches" | "scan";
 

@@ -60,6 +60,10 @@ function fold(x: Scalar, ci: boolean): Scalar {
   return ci && typeof x === "string" ? x.toLowerCase() : x;
 }
 
+function typeOf(v: Scalar): string {
+  return v === null ? "null" : typeof v;
+}
+
 function isScalar(v: FieldValue): v is Scalar {
   return v === null || typeof v === "string" || typeof v === "boolean" || (typeof v === "number" && Number.isFinite(v));
 }
@@ -117,9 +121,23 @@ export function evalLeaf(leaf: LeafIR, v: FieldValue, lists: Record<string, Scal
     case "in":
     case "not_in": {
       if (!isScalar(v)) return E;
+      const all = members(arg, lists);
+      // A value of a type no member has is not "not a member": it is ill-typed (indeterminate).
+      const type = typeOf(v);
+      if (all.length > 0 && !all.some((m) => typeOf(m) === type)) return E;
       const x = fold(v, ci);
-      const hit = members(arg, lists).some((m) => fold(m, ci) === x);
+      const hit = all.some((m) => fold(m, ci) === x);
       return (hit === (op === "in")) ? T : F;
+    }
+    case "includes": {
+      if (!Array.isArray(v)) return E;
+      let indeterminate = false;
+      for (const item of v) {
+        const r = equals(arg, item as FieldValue, ci);
+        if (r === T) return T;
+        if (r === E) indeterminate = true;
+      }
+      return indeterminate ? E : F;
     }
     case "lt": case "lte": case "gt": case "gte": {
       const c = compareWith(arg, v);

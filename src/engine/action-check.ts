@@ -14,10 +14,25 @@ export function parseTime(s: string): number | undefined {
   if (s.length > 40) return undefined;
   const m = RFC3339.exec(s);
   if (!m) return undefined;
-  const [mo, d, h, mi, se] = [Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])];
+  const y = Number(m[1]);
+  const mo = Number(m[2]);
+  const d = Number(m[3]);
+  const h = Number(m[4]);
+  const mi = Number(m[5]);
+  const se = Number(m[6]);
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) return undefined;
-  const ms = Date.parse(s.replace(/\.(\d{3})\d+/, ".$1"));
+  // Date.UTC normalizes overflow (Feb 30 -> Mar 2); reject days past the month's end instead.
+  if (d > daysInMonth(y, mo)) return undefined;
+  const frac = m[7] === undefined ? 0 : Math.floor(Number(`0${m[7]}`) * 1000);
+  const zone = m[8] as string;
+  const offset = zone === "Z" || zone === "z" ? 0 : (zone[0] === "-" ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6))) * 60_000;
+  const ms = Date.UTC(y, mo - 1, d, h, mi, Math.min(se, 59), frac) - offset;
   return Number.isFinite(ms) ? ms : undefined;
+}
+
+function daysInMonth(y: number, mo: number): number {
+  if (mo === 2) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
+  return mo === 4 || mo === 6 || mo === 9 || mo === 11 ? 30 : 31;
 }
 
 /** True for `{}`-literal / JSON.parse objects and null-prototype objects. */
@@ -26,48 +41,57 @@ function plainProto(o: object): boolean {
   return p === Object.prototype || p === null;
 }
 
-/** An own property or undefined; inherited values (a polluted Object.prototype) are never read. */
-function own(o: object, k: string): unknown {
-  const v = (o as Record<string, unknown>)[k];
-  return v !== undefined && hasOwn.call(o, k) ? v : undefined;
-}
-
 function isPlainObject(v: unknown): boolean {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
+const KINDS: ReadonlySet<string> = new Set(ACTION_KINDS);
+
+interface ActionShape {
+  kind?: unknown;
+  tool?: unknown;
+  at?: unknown;
+  agent?: { id?: unknown; role?: unknown; labels?: unknown };
+  args?: unknown;
+  context?: unknown;
+  text?: unknown;
+}
+
+const OBJECT_PROTO = Object.prototype as Record<string, unknown>;
+
+/** True when `v` (read from `o[k]`) came from a polluted Object.prototype rather than from `o` itself. */
+function inherited(o: object, k: string, v: unknown): boolean {
+  return v === OBJECT_PROTO[k] && !hasOwn.call(o, k);
+}
+
+// Named reads (monomorphic and fast); a value Object.prototype also has must be an own property, so a
+// polluted prototype can never supply a field.
 export function checkAction(a: unknown): ActionProblem | undefined {
   if (!isPlainObject(a)) return { field: "", message: `an action must be a JSON object, got ${Array.isArray(a) ? "a list" : a === null ? "null" : typeof a}` };
-  const o = a as object;
+  const o = a as ActionShape;
   if (!plainProto(o)) return { field: "", message: "an action must be a plain JSON object (no class instances or custom prototypes)" };
-  const kind = own(o, "kind");
-  if (typeof kind !== "string" || !(ACTION_KINDS as readonly string[]).includes(kind)) {
+  const kind = o.kind;
+  if (typeof kind !== "string" || !KINDS.has(kind) || inherited(o, "kind", kind)) {
     return { field: "kind", message: `\`kind\` must be one of ${ACTION_KINDS.join(", ")}, got ${kind === undefined ? "nothing" : JSON.stringify(kind)?.slice(0, 40)}` };
   }
-  const tool = own(o, "tool");
-  if (tool !== undefined && (typeof tool !== "string" || tool.length === 0 || tool.length > 256)) {
-    return { field: "tool", message: "`tool` must be a non-empty string of at most 256 characters" };
-  }
-  if (kind === "tool_call" && tool === undefined) return { field: "tool", message: "a tool_call action must name its `tool`" };
-  const at = own(o, "at");
-  if (at !== undefined && (typeof at !== "string" || parseTime(at) === undefined)) {
+  const tool = o.tool;
+  if (tool !== undefined) {
+    if (typeof tool !== "string" || tool.length === 0 || tool.length > 256 || inherited(o, "tool", tool)) return { field: "tool", message: "`tool` must be a non-empty string of at most 256 characters" };
+  } else if (kind === "tool_call") return { field: "tool", message: "a tool_call action must name its `tool`" };
+  const at = o.at;
+  if (at !== undefined && (typeof at !== "string" || parseTime(at) === undefined || inherited(o, "at", at))) {
     return { field: "at", message: "`at` must be an RFC 3339 time such as `2026-03-02T10:15:00Z`" };
   }
-  const agent = own(o, "agent");
+  const agent = o.agent;
   if (agent !== undefined) {
-    if (!isPlainObject(agent)) return { field: "agent", message: "`agent` must be an object" };
-    for (const k of ["id", "role"]) {
-      const v = own(agent as object, k);
-      if (v !== undefined && typeof v !== "string") return { field: `agent.${k}`, message: `\`agent.${k}\` must be a string` };
-    }
-    const labels = own(agent as object, "labels");
-    if (labels !== undefined && !isPlainObject(labels)) return { field: "agent.labels", message: "`agent.labels` must be an object of strings" };
+    if (!isPlainObject(agent) || inherited(o, "agent", agent)) return { field: "agent", message: "`agent` must be an object" };
+    const { id, role, labels } = agent;
+    if (id !== undefined && (typeof id !== "string" || inherited(agent, "id", id))) return { field: "agent.id", message: "`agent.id` must be a string" };
+    if (role !== undefined && (typeof role !== "string" || inherited(agent, "role", role))) return { field: "agent.role", message: "`agent.role` must be a string" };
+    if (labels !== undefined && (!isPlainObject(labels) || inherited(agent, "labels", labels))) return { field: "agent.labels", message: "`agent.labels` must be an object of strings" };
   }
-  for (const k of ["args", "context"]) {
-    const v = own(o, k);
-    if (v !== undefined && !isPlainObject(v)) return { field: k, message: `\`${k}\` must be an object` };
-  }
-  const text = own(o, "text");
-  if (text !== undefined && typeof text !== "string") return { field: "text", message: "`text` must be a string" };
+  if (o.args !== undefined && (!isPlainObject(o.args) || inherited(o, "args", o.args))) return { field: "args", message: "`args` must be an object" };
+  if (o.context !== undefined && (!isPlainObject(o.context) || inherited(o, "context", o.context))) return { field: "context", message: "`context` must be an object" };
+  if (o.text !== undefined && (typeof o.text !== "string" || inherited(o, "text", o.text))) return { field: "text", message: "`text` must be a string" };
   return undefined;
 }

@@ -64,29 +64,87 @@ function run(policy: CompiledPolicy | null | undefined, action: unknown, state: 
   }
 }
 
+// Decisions that depend only on which rules fired (static reasons, no throttle, no MODIFY, no indeterminate
+// values) are built once per (candidate list, fired set), frozen, and shared: the common path allocates nothing.
+const decisionCache = new WeakMap<readonly CompiledRule[], Map<number, Decision>>();
+const CACHE_LIMIT = 256;
+
 function evaluate(policy: CompiledPolicy, a: Action, state: EngineState | undefined, linear: boolean): Decision {
-  const ir = policy.ir;
   const rules = linear ? policy.applicable(a.kind, a.tool) : policy.candidates(a.kind, a.tool);
-  let allowFired = false;
-  let rank = -1;
-  // Reasons are built as rules fire; obligations are collected only from rules that carry one.
-  const reasons: Reason[] = [];
-  let shadow: Reason[] | null = null;
-  let withObligations: Fired[] | null = null;
+  const n = rules.length;
+  const small = n <= 31;
+  // Fired rules: bit i of tMask (condition true) or eMask (indeterminate); a byte array past 31 candidates.
+  let tMask = 0;
+  let eMask = 0;
+  const flags = small ? null : new Uint8Array(n);
+  let dynamic = !small || linear;
+  let observations: Array<ThrottleObservation | undefined> | null = null;
   let throttleState: Record<string, ThrottleObservation> | null = null;
 
-  for (let i = 0; i < rules.length; i++) {
+  for (let i = 0; i < n; i++) {
     const r = rules[i] as CompiledRule;
-    const res: Tri = r.test === null ? 1 : linear ? evalCondition(r.ir.when!, a, ir.lists) : r.test(a);
+    const res: Tri = r.test === null ? 1 : linear ? evalCondition(r.ir.when!, a, policy.ir.lists) : r.test(a);
     if (res === F) continue;
     // Indeterminate (missing / ill-typed data) fires restrictive rules and never an ALLOW rule.
     if (res === E && r.rank === 0) continue;
-    let obs: ThrottleObservation | undefined;
     if (r.throttle !== null) {
       const seen = observeThrottle(r, a, state?.throttle ?? EMPTY_THROTTLE);
-      (throttleState ??= {})[seen.key] = obs = seen.observation;
-      if (obs.allowed && res !== E) continue;
+      (throttleState ??= {})[seen.key] = seen.observation;
+      (observations ??= [])[i] = seen.observation;
+      dynamic = true;
+      if (seen.observation.allowed && res !== E) continue;
     }
+    if (res === E || r.ir.modify !== null) dynamic = true;
+    else {
+      if (r.cachedReason === undefined) r.cachedReason = staticReason(r);
+      if (r.cachedReason === null) dynamic = true;
+    }
+    if (flags !== null) flags[i] = res === E ? 2 : 1;
+    else if (res === E) eMask |= 1 << i;
+    else tMask |= 1 << i;
+  }
+
+  if (dynamic) return assemble(policy, rules, a, tMask, eMask, flags, observations, throttleState);
+  let byMask = decisionCache.get(rules);
+  if (byMask === undefined) decisionCache.set(rules, (byMask = new Map()));
+  const hit = byMask.get(tMask);
+  if (hit !== undefined) return hit;
+  const built = deepFreeze(assemble(policy, rules, a, tMask, 0, null, null, null));
+  if (byMask.size < CACHE_LIMIT) byMask.set(tMask, built);
+  return built;
+}
+
+function deepFreeze<T>(v: T): T {
+  if (typeof v === "object" && v !== null && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const k of Object.keys(v)) deepFreeze((v as Record<string, unknown>)[k]);
+  }
+  return v;
+}
+
+/** Builds the Decision from the fired set: reasons in rule order, the default, obligations, shadow mode. */
+function assemble(
+  policy: CompiledPolicy,
+  rules: readonly CompiledRule[],
+  a: Action,
+  tMask: number,
+  eMask: number,
+  flags: Uint8Array | null,
+  observations: Array<ThrottleObservation | undefined> | null,
+  throttleState: Record<string, ThrottleObservation> | null,
+): Decision {
+  const ir = policy.ir;
+  let allowFired = false;
+  let rank = -1;
+  const reasons: Reason[] = [];
+  let shadow: Reason[] | null = null;
+  let withObligations: Fired[] | null = null;
+  for (let i = 0; i < rules.length; i++) {
+    const fired = flags !== null ? flags[i] : (tMask >>> i) & 1 ? 1 : (eMask >>> i) & 1 ? 2 : 0;
+    if (!fired) continue;
+    const r = rules[i] as CompiledRule;
+    const res: Tri = fired === 2 ? E : 1;
+    const obs = observations?.[i];
     const reason = reasonFor(r, policy, a, res, obs);
     if (r.ir.shadow) {
       (shadow ??= []).push(reason);
@@ -182,7 +240,8 @@ function collectObligations(fired: Fired[], a: Action): CollectedObligations {
   for (const [r, , obs] of fired) {
     const ir = r.ir;
     if (obs && !obs.allowed) retryAfterMs = Math.max(retryAfterMs, obs.retryAfterMs);
-    if (ir.throttle && !obs) retryAfterMs = Math.max(retryAfterMs, Math.ceil(ir.throttle.perMs));
+    // Fired on indeterminate data with budget left: waiting will not fix the data, so retry after a full window.
+    else if (ir.throttle) retryAfterMs = Math.max(retryAfterMs, Math.ceil(ir.throttle.perMs));
     if (ir.sandbox) sandboxes.push(ir.sandbox);
     if (ir.modify) for (const c of ir.modify) changes.push({ ...c, rule: ir.id });
     // Rules are in priority order, so the first approval obligation is the highest tier's.

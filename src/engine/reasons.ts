@@ -110,7 +110,7 @@ export function renderReason(rule: CompiledRule, policy: PolicyIR, a: Action, re
     for (const seg of plan.template) {
       message += typeof seg === "string" ? seg : "name" in seg ? variable(seg.name) : showValue(seg.get(a));
     }
-  } else if (throttle) {
+  } else if (throttle && result !== E) {
     message = `budget of ${throttle.limit} per ${throttle.window} used up (${throttle.count} calls); retry in ${throttle.retryAfterMs} ms`;
   } else if (ir.verdict === "ALLOW") {
     message = `allowed by rule \`${ir.id}\``;

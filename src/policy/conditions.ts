@@ -8,12 +8,12 @@ import { joinPath } from "./source.js";
 
 export const OPERATORS: readonly Op[] = [
   "eq", "ne", "in", "not_in", "lt", "lte", "gt", "gte", "between", "exists", "missing",
-  "contains", "starts_with", "ends_with", "longer_than", "shorter_than", "larger_than", "smaller_than",
+  "contains", "includes", "starts_with", "ends_with", "longer_than", "shorter_than", "larger_than", "smaller_than",
   "matches", "scan",
 ];
 const SCAN_OPS: readonly Op[] = ["matches", "scan"];
 const SEVERITIES = ["low", "medium", "high", "critical"] as const;
-const STRING_OPS: readonly Op[] = ["eq", "ne", "in", "not_in", "contains", "starts_with", "ends_with"];
+const STRING_OPS: readonly Op[] = ["eq", "ne", "in", "not_in", "contains", "includes", "starts_with", "ends_with"];
 const LEAF_KEYS = ["field", "ignore_case", ...OPERATORS];
 const COMBINATORS = ["all", "any", "not"];
 
@@ -162,6 +162,7 @@ function readOperand(ctx: ValidationContext, op: Op, raw: unknown, path: string,
     case "eq":
     case "ne":
     case "contains":
+    case "includes":
       return readScalar(ctx, raw, path, op);
     case "starts_with":
     case "ends_with":

@@ -29,6 +29,7 @@ export const POLICY_ERRORS = {
   WEAKENS_PARENT: "a child policy would weaken a parent's BLOCK (override, shadow, default or mode)",
   UNKNOWN_GROUP: "`use` names a rule group that is not defined",
   UNKNOWN_TOOL_CLASS: "a rule matches a tool class no declared tool has (warning)",
+  CONTAINS_IN_ALLOW: "an ALLOW rule uses `contains`, which matches substrings too; use `includes` for list membership (warning)",
   INVALID_REGEX: "a `matches` pattern cannot be compiled to an automaton",
   INTERNAL_ERROR: "the compiler itself failed; nothing is returned (please report it)",
   POLICY_NOT_FOUND: "the policy file given on the command line cannot be read",

@@ -1,5 +1,5 @@
 // Validates one rule (id, match, when, verdict, code, message, obligations) into rule IR.
-import type { CondIR, MatchIR, RuleIR } from "../compile/ir.js";
+import { isLeaf, type CondIR, type LeafIR, type MatchIR, type RuleIR } from "../compile/ir.js";
 import { ACTION_KINDS, VERDICTS, type ActionKind, type Verdict } from "../types.js";
 import { checkFieldPath, fieldPathProblem, readCondition, type ConditionScope } from "./conditions.js";
 import { describeType, isRecord, type ValidationContext } from "./context.js";
@@ -84,6 +84,12 @@ function readMatch(ctx: ValidationContext, raw: unknown, path: string): { match:
   return ok ? { match, conds } : undefined;
 }
 
+function leaves(c: CondIR): LeafIR[] {
+  if (isLeaf(c)) return [c];
+  if ("not" in c) return leaves(c.not);
+  return ("all" in c ? c.all : c.any).flatMap(leaves);
+}
+
 function checkTemplate(ctx: ValidationContext, template: string, path: string): boolean {
   const re = /\{\{|\}\}|\{([^{}]*)\}/g;
   let m: RegExpExecArray | null;
@@ -152,6 +158,9 @@ export function readRule(ctx: ValidationContext, raw: unknown, path: string, sco
   const approval = needed === "approval" ? readApproval(ctx, raw["approval"] ?? { group: "default" }, joinPath(path, "approval")) : null;
   if (!m || when === undefined || throttle === undefined || sandbox === undefined || modify === undefined || approval === undefined) return undefined;
   if (typeof shadow !== "boolean" || typeof tier !== "number") return undefined;
+  if (v === "ALLOW" && when && leaves(when).some((l) => l.op === "contains")) {
+    ctx.warn("CONTAINS_IN_ALLOW", joinPath(path, "when"), `ALLOW rule \`${id}\` uses \`contains\`, which also matches substrings of a string`, "for membership in a list field use `includes` (a string there is then indeterminate and never allows)");
+  }
   const parts = [...m.conds, ...(when ? [when] : [])];
   return {
     id,
