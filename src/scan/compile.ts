@@ -4,8 +4,10 @@ import type { Diagnostic } from "../diagnostics.js";
 import { WARDEN_VERSION } from "../version.js";
 import { lengthRange, reverseNode, type RegexNode } from "./ast.js";
 import { caseClose } from "./unicode.js";
+import { setHas } from "./charset.js";
 import type { ScanErrorCode } from "./errors.js";
-import { MIN_FACTOR_SCORE, MIN_WEAK_BITS, requiredFactor, weakFactor } from "./factor.js";
+import { factorBranches, MIN_FACTOR_SCORE, MIN_WEAK_BITS, requiredFactor, weakFactor } from "./factor.js";
+
 import { LazyDfa } from "./lazy-dfa.js";
 import { type Alphabet, buildAlphabet, type Nfa, NfaBuilder, NfaTooLarge } from "./nfa.js";
 import { parseRegex } from "./parse.js";
@@ -94,19 +96,29 @@ export function compilePatternSet(specs: PatternSpec[], options: CompileOptions 
       const revStart = builder.addFragment(reverseNode(node), label);
       const strong = requiredFactor(node);
       const weak = strong !== null && strong.score >= MIN_FACTOR_SCORE ? null : weakFactor(node);
-      const factor = strong !== null && strong.score >= MIN_FACTOR_SCORE ? strong : weak !== null && weak.score >= MIN_WEAK_BITS ? weak : null;
+      let factor = strong !== null && strong.score >= MIN_FACTOR_SCORE ? strong : weak !== null && weak.score >= MIN_WEAK_BITS ? weak : null;
+      if (builder.size - before > MAX_PATTERN_NODES) throw new NfaTooLarge();
+      let gateImplied = false;
+      if ((spec.keywords ?? []).length > 0) {
+        // a longer literal factor that contains a keyword makes the keyword gate free at scan time
+        const long = requiredFactor(node, 24, (f) => keywordsImplied(f, spec.keywords ?? []));
+        if (long && long.score >= MIN_FACTOR_SCORE && long.before >= 0 && keywordsImplied(long.node, spec.keywords ?? [])) {
+          factor = long;
+          gateImplied = true;
+        } else gateImplied = factor !== null && keywordsImplied(factor.node, spec.keywords ?? []);
+      }
       const factored = factor !== null;
       const detStart = factor ? builder.addFragment(factor.node, label) : fwdStart;
-      if (builder.size - before > MAX_PATTERN_NODES) throw new NfaTooLarge();
       patterns.push({
         id: spec.id,
         tier: spec.tier ?? 0,
-        keywords: (spec.keywords ?? []).map((k) => String(k).toLowerCase()),
+        // a gate that every factor hit already satisfies needs no keyword search at scan time
+        keywords: gateImplied ? [] : (spec.keywords ?? []).map((k) => String(k).toLowerCase()),
         keywordIds: [],
         maxLength: lengthRange(node)[1],
         before: factor ? factor.before : lengthRange(node)[1],
         after: factor ? factor.after : 0,
-        detector: factor === strong && factor ? "literal" : factor ? "run" : "pattern",
+        detector: factor === weak && factor ? "run" : factor ? "literal" : "pattern",
         fwdStart,
         revStart,
         detStart,
@@ -206,3 +218,35 @@ export function buildDetectors(
   }
   return out;
 }
+
+/**
+ * True if every string the factor matches contains one of `keywords` up to case (so a factor hit proves the
+ * gitleaks keyword gate is open): each branch must contain a keyword whose every unit's case variants cover
+ * the branch's set at that position.
+ */
+function keywordsImplied(factor: RegexNode, keywords: string[]): boolean {
+  const branches = factorBranches(factor);
+  if (!branches) return false;
+  const kws = keywords.map((k) => String(k).toLowerCase()).filter((k) => k.length > 0);
+  // keyword matching is up to simple case folding (as the keyword fragments match), so a set is covered
+  // when it lies inside the keyword unit's case orbit
+  const covers = (set: readonly number[], ch: string): boolean => {
+    const orbit = caseClose([ch.charCodeAt(0), ch.charCodeAt(0)]);
+    for (let i = 0; i < set.length; i += 2) {
+      if ((set[i + 1] as number) - (set[i] as number) > 8) return false;
+      for (let u = set[i] as number; u <= (set[i + 1] as number); u++) if (!setHas(orbit, u)) return false;
+    }
+    return true;
+  };
+  return branches.every((b) =>
+    kws.some((k) => {
+      for (let at = 0; at + k.length <= b.length; at++) {
+        let ok = true;
+        for (let j = 0; j < k.length && ok; j++) ok = covers(b[at + j] as readonly number[], k[j] as string);
+        if (ok) return true;
+      }
+      return false;
+    }),
+  );
+}
+

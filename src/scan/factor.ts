@@ -30,7 +30,7 @@ function unitWeight(size: number): number {
 }
 
 /** Finite-language summary of a node, or null when it is not small and finite. */
-function finite(n: RegexNode): Finite | null {
+function finite(n: RegexNode, maxLength = MAX_LENGTH): Finite | null {
   switch (n.t) {
     case "empty":
       return { count: 1, length: 0, score: 0, broad: false };
@@ -44,10 +44,10 @@ function finite(n: RegexNode): Finite | null {
     case "cat": {
       let acc: Finite = { count: 1, length: 0, score: 0, broad: false };
       for (const it of n.items) {
-        const f = finite(it);
+        const f = finite(it, maxLength);
         if (!f) return null;
         acc = { count: acc.count * f.count, length: acc.length + f.length, score: acc.score + f.score, broad: acc.broad || f.broad };
-        if (acc.count > MAX_STRINGS || acc.length > MAX_LENGTH) return null;
+        if (acc.count > MAX_STRINGS || acc.length > maxLength) return null;
       }
       return acc;
     }
@@ -57,7 +57,7 @@ function finite(n: RegexNode): Finite | null {
       let score = Infinity;
       let broad = false;
       for (const it of n.items) {
-        const f = finite(it);
+        const f = finite(it, maxLength);
         if (!f) return null;
         count += f.count;
         length = Math.max(length, f.length);
@@ -68,12 +68,12 @@ function finite(n: RegexNode): Finite | null {
     }
     case "rep": {
       if (n.max < 0 || n.max > 8) return null;
-      const f = finite(n.item);
+      const f = finite(n.item, maxLength);
       if (!f) return null;
       let count = 0;
       for (let k = n.min; k <= n.max; k++) count += f.count ** k;
       const length = f.length * n.max;
-      return count > MAX_STRINGS || length > MAX_LENGTH ? null : { count, length, score: f.score * n.min, broad: f.broad };
+      return count > MAX_STRINGS || length > maxLength ? null : { count, length, score: f.score * n.min, broad: f.broad };
     }
   }
 }
@@ -93,8 +93,8 @@ const maxOf = (a: number, b: number): number => (a < 0 || b < 0 ? -1 : Math.max(
 const seqLen = (items: RegexNode[]): number => items.reduce((acc, it) => addLen(acc, maxLen(it)), 0);
 
 /** The best required factor of `n`, or null if some match need not contain any usable factor. */
-export function requiredFactor(n: RegexNode): Factor | null {
-  const whole = finite(n);
+export function requiredFactor(n: RegexNode, maxLength = MAX_LENGTH, prefer?: (f: RegexNode) => boolean): Factor | null {
+  const whole = finite(n, maxLength);
   if (whole && whole.score > 0 && !whole.broad) return { node: n, score: whole.score, before: maxLen(n), after: 0 };
   switch (n.t) {
     case "cat": {
@@ -102,18 +102,20 @@ export function requiredFactor(n: RegexNode): Factor | null {
       const consider = (f: Factor | null): void => {
         if (!f) return;
         // a factor at a bounded distance from the match start keeps candidate windows small
-        const a = Math.min(f.score, SATURATED) + (f.before >= 0 && f.score >= MIN_FACTOR_SCORE ? 100 : 0);
-        const b = best ? Math.min(best.score, SATURATED) + (best.before >= 0 && best.score >= MIN_FACTOR_SCORE ? 100 : 0) : -1;
+        const rank = (x: Factor): number =>
+          Math.min(x.score, SATURATED) + (x.before >= 0 && x.score >= MIN_FACTOR_SCORE ? 100 : 0) + (prefer && prefer(x.node) ? 1000 : 0);
+        const a = rank(f);
+        const b = best ? rank(best) : -1;
         if (a > b || (a === b && best && weight(f.node) < weight(best.node))) best = f;
       };
       // runs of consecutive small finite items form a literal-like factor
       for (let i = 0; i < n.items.length; i++) {
         let acc: Finite = { count: 1, length: 0, score: 0, broad: false };
         for (let j = i; j < n.items.length; j++) {
-          const f = finite(n.items[j] as RegexNode);
+          const f = finite(n.items[j] as RegexNode, maxLength);
           if (!f || f.broad) break;
           acc = { count: acc.count * f.count, length: acc.length + f.length, score: acc.score + f.score, broad: false };
-          if (acc.count > MAX_STRINGS || acc.length > MAX_LENGTH) break;
+          if (acc.count > MAX_STRINGS || acc.length > maxLength) break;
           if (acc.score > 0)
             consider({
               node: j === i ? (n.items[i] as RegexNode) : { t: "cat", items: n.items.slice(i, j + 1) },
@@ -122,7 +124,7 @@ export function requiredFactor(n: RegexNode): Factor | null {
               after: seqLen(n.items.slice(j + 1)),
             });
         }
-        const inner = requiredFactor(n.items[i] as RegexNode);
+        const inner = requiredFactor(n.items[i] as RegexNode, maxLength, prefer);
         if (inner)
           consider({
             node: inner.node,
@@ -139,7 +141,7 @@ export function requiredFactor(n: RegexNode): Factor | null {
       let before = 0;
       let after = 0;
       for (const it of n.items) {
-        const f = requiredFactor(it);
+        const f = requiredFactor(it, maxLength, prefer);
         if (!f) return null;
         parts.push(f.node);
         score = Math.min(score, f.score);
@@ -150,7 +152,7 @@ export function requiredFactor(n: RegexNode): Factor | null {
     }
     case "rep": {
       // the first copy contains an occurrence; later copies add to what may follow it
-      const f = n.min >= 1 ? requiredFactor(n.item) : null;
+      const f = n.min >= 1 ? requiredFactor(n.item, maxLength, prefer) : null;
       if (!f) return null;
       const rest = n.max < 0 ? (maxLen(n.item) === 0 ? 0 : -1) : maxLen(n.item) * (n.max - 1);
       return { ...f, after: addLen(f.after, rest) };
@@ -230,5 +232,51 @@ export function weakFactor(n: RegexNode): Factor | null {
     }
     default:
       return null;
+  }
+}
+
+/** The strings of a finite factor as sequences of sets (null if there are too many). */
+export function factorBranches(n: RegexNode, limit = 4096): (readonly number[])[][] | null {
+  switch (n.t) {
+    case "empty":
+      return [[]];
+    case "set":
+      return [[n.set]];
+    case "assert":
+      return null;
+    case "alt": {
+      const out: (readonly number[])[][] = [];
+      for (const it of n.items) {
+        const b = factorBranches(it, limit);
+        if (!b || out.length + b.length > limit) return null;
+        out.push(...b);
+      }
+      return out;
+    }
+    case "cat": {
+      let acc: (readonly number[])[][] = [[]];
+      for (const it of n.items) {
+        const b = factorBranches(it, limit);
+        if (!b || acc.length * b.length > limit) return null;
+        acc = acc.flatMap((x) => b.map((y) => [...x, ...y]));
+      }
+      return acc;
+    }
+    case "rep": {
+      if (n.max < 0 || n.max > 32) return null;
+      const b = factorBranches(n.item, limit);
+      if (!b) return null;
+      let out: (readonly number[])[][] = [];
+      let pow: (readonly number[])[][] = [[]];
+      for (let k = 0; k <= n.max; k++) {
+        if (k >= n.min) out = out.concat(pow);
+        if (out.length > limit) return null;
+        if (k < n.max) {
+          pow = pow.flatMap((x) => b.map((y) => [...x, ...y]));
+          if (pow.length > limit) return null;
+        }
+      }
+      return out;
+    }
   }
 }
