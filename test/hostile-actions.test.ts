@@ -1,0 +1,437 @@
+// Hostile actions under default-BLOCK policies: random, huge, deep, non-finite, numeric-string, list-for-scalar and
+// prototype-key inputs never throw, never ALLOW unless valid data legitimately matched an ALLOW rule, and always explain.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import fc from "fast-check";
+import { canonicalize, compilePolicy, decide, decideLinear, MemoryThrottleStore, type CompiledPolicy, type Decision } from "../src/index.js";
+
+function load(name: string): CompiledPolicy {
+  const r = compilePolicy(readFileSync(`examples/policies/${name}.yaml`, "utf8"), { file: `${name}.yaml` });
+  assert.ok(r.ok, `examples/policies/${name}.yaml compiles`);
+  return r.policy;
+}
+const finance = load("finance");
+const ENFORCING = ["finance", "research", "clinical", "shell"].map((n) => [n, load(n)] as const);
+const RUNS = Number(process.env["WARDEN_PROP_RUNS"] ?? 300);
+
+/** Decides with both evaluators; they must agree, and the decision must explain itself and serialize. */
+function check(policy: CompiledPolicy, action: unknown, maxBytes = 20_000): Decision {
+  let d: Decision;
+  let l: Decision;
+  try {
+    d = decide(policy, action);
+    l = decideLinear(policy, action);
+  } catch (e) {
+    assert.fail(`decide() threw: ${e instanceof Error ? e.stack : String(e)}`);
+  }
+  assert.deepEqual(l, d, "indexed and linear evaluators disagree");
+  assert.ok(d.reasons.length > 0 || d.shadow.length > 0, "a decision always has a reason");
+  if (d.verdict !== "ALLOW") {
+    assert.ok(d.reasons.length > 0, `a ${d.verdict} decision has no reason`);
+    for (const r of d.reasons) {
+      assert.ok(typeof r.code === "string" && r.code.length > 0, "reason code is empty");
+      assert.ok(typeof r.message === "string" && r.message.length > 0, "reason message is empty");
+    }
+    assert.ok(d.reasons.some((r) => r.verdict === d.verdict), `no reason carries the decisive verdict ${d.verdict}`);
+  }
+  // Decisions are recorded and sent over the wire: what the engine writes must serialize canonically and stay
+  // small whatever the input size. (A MODIFY obligation's `action` is a copy of the input, so it is left out.)
+  const modify = d.obligations.modify && { ...d.obligations.modify, action: "(copy of the input)" };
+  const json = canonicalize({ ...d, obligations: { ...d.obligations, modify } });
+  assert.ok(json.length < maxBytes, `decision is ${json.length} bytes; reasons must not echo huge inputs`);
+  return d;
+}
+
+// ---------------------------------------------------------------------------------------------
+// An independent oracle for finance.yaml: exactly when should an action be allowed?
+
+const COUNTERPARTIES = new Set(["acme-corp", "globex", "initech", "umbrella", "hooli", "stark-industries", "wayne-enterprises", "wonka"]);
+const KINDS = new Set(["tool_call", "model_call", "tool_result", "message"]);
+const RFC3339 = /^(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[Tt]([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
+/** RFC 3339 date-time with a real calendar date (no February 30th). */
+function validTime(s: string): boolean {
+  const m = RFC3339.exec(s);
+  if (!m) return false;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+  return d <= [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][mo - 1]!;
+}
+
+const plain = (v: unknown): v is Record<string, unknown> => {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
+  const p = Object.getPrototypeOf(v);
+  return p === Object.prototype || p === null;
+};
+const own = (o: Record<string, unknown>, k: string): unknown => (Object.hasOwn(o, k) ? o[k] : undefined);
+
+/** `amount <= 10000` exactly, for a finite number or a strict decimal string; undefined when not a number. */
+function amountWithinLimit(v: unknown): boolean | undefined {
+  if (typeof v === "number") return Number.isFinite(v) ? v <= 10000 : undefined;
+  if (typeof v !== "string" || v.length > 820) return undefined;
+  const m = /^([+-]?)(\d{1,400})(?:\.(\d{1,400}))?(?:[eE]([+-]?\d{1,6}))?$/.exec(v);
+  if (!m) return undefined;
+  const digits = BigInt((m[2] ?? "") + (m[3] ?? ""));
+  if (digits === 0n || m[1] === "-") return true;
+  const exp = Number(m[4] ?? "0") - (m[3] ?? "").length;
+  // digits × 10^exp <= 10^4  <=>  digits <= 10^(4 - exp)
+  if (4 - exp < 0) return false;
+  if (4 - exp > 900) return true;
+  return digits <= 10n ** BigInt(4 - exp);
+}
+
+function wellFormed(a: unknown): a is Record<string, unknown> {
+  if (!plain(a)) return false;
+  const kind = own(a, "kind");
+  if (typeof kind !== "string" || !KINDS.has(kind)) return false;
+  const tool = own(a, "tool");
+  if (tool !== undefined && (typeof tool !== "string" || tool.length === 0 || tool.length > 256)) return false;
+  if (kind === "tool_call" && tool === undefined) return false;
+  const at = own(a, "at");
+  if (at !== undefined && (typeof at !== "string" || !validTime(at))) return false;
+  const agent = own(a, "agent");
+  if (agent !== undefined) {
+    if (typeof agent !== "object" || agent === null || Array.isArray(agent)) return false;
+    for (const k of ["id", "role"]) if (own(agent as Record<string, unknown>, k) !== undefined && typeof own(agent as Record<string, unknown>, k) !== "string") return false;
+    const labels = own(agent as Record<string, unknown>, "labels");
+    if (labels !== undefined && (typeof labels !== "object" || labels === null || Array.isArray(labels))) return false;
+  }
+  for (const k of ["args", "context"]) {
+    const v = own(a, k);
+    if (v !== undefined && (typeof v !== "object" || v === null || Array.isArray(v))) return false;
+  }
+  const text = own(a, "text");
+  return text === undefined || typeof text === "string";
+}
+
+/** finance.yaml matches by tool class and name, not by kind: any well-formed kind naming a declared tool counts. */
+function financeAllows(a: unknown): boolean {
+  if (!wellFormed(a)) return false;
+  const tool = own(a, "tool");
+  if (tool !== "payments.send" && tool !== "ledger.update" && tool !== "ledger.read") return false;
+  if (tool !== "ledger.read") {
+    const agent = own(a, "agent") as Record<string, unknown> | undefined;
+    const role = agent === undefined ? undefined : own(agent, "role");
+    if (typeof role !== "string" || role === "viewer") return false;
+  }
+  if (tool === "payments.send") {
+    const args = own(a, "args") as Record<string, unknown> | undefined;
+    if (args === undefined) return false;
+    const cp = own(args, "counterparty");
+    if (typeof cp !== "string" || !COUNTERPARTIES.has(cp)) return false;
+    if (amountWithinLimit(own(args, "amount")) !== true) return false;
+  }
+  return true;
+}
+
+function show(a: unknown): string {
+  try {
+    return String(JSON.stringify(a)).slice(0, 300);
+  } catch {
+    return String(a).slice(0, 300);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const PROTO_KEYS = ["__proto__", "constructor", "prototype", "toString", "valueOf", "hasOwnProperty", "isPrototypeOf", "__defineGetter__", "__lookupGetter__"];
+const FIELD_KEYS = ["kind", "tool", "agent", "role", "id", "labels", "args", "amount", "counterparty", "currency", "at", "text", "context"];
+const hostileKey = fc.oneof(fc.constantFrom(...PROTO_KEYS, ...FIELD_KEYS), fc.string({ maxLength: 4 }));
+const anythingHostile = fc.anything({
+  key: hostileKey,
+  maxDepth: 4,
+  withNullPrototype: true,
+  withBoxedValues: true,
+  withMap: true,
+  withSet: true,
+  withDate: true,
+  withTypedArray: true,
+  withSparseArray: true,
+  withBigInt: true,
+  withObjectString: true,
+});
+
+test("random values of any shape never throw and never ALLOW under default-BLOCK example policies", () => {
+  fc.assert(
+    fc.property(anythingHostile, (a) => {
+      for (const [name, p] of ENFORCING) {
+        const d = check(p, a);
+        if (d.verdict !== "ALLOW") continue;
+        if (name === "finance") assert.ok(financeAllows(a), `finance allowed ${show(a)}`);
+        else assert.ok(wellFormed(a), `${name} allowed a malformed action ${show(a)}`);
+      }
+    }),
+    { numRuns: RUNS * 2 },
+  );
+});
+
+// Near-valid finance actions: every field drawn from valid values and hostile look-alikes.
+const scalarJunk = fc.constantFrom<unknown>(null, true, 0, -0, 1e400, -1e400, NaN, "", " ", "null", "undefined", "[object Object]", [], {}, [null], [[]]);
+const amountV = fc.oneof(
+  fc.integer({ min: -5, max: 20_000 }),
+  fc.constantFrom<unknown>(10000, 10000.000000000002, 9999.999999999998, "10000", "10000.0000000000000001", "9999.99", "1e4", "1.00000000000000000001e4", "+5000", "-0", "5e3", "1e-400", "1e400",
+    " 5000", "5000 ", "5,000", "0x1388", "5_000", "\uff15\uff10\uff10\uff10", "5000\u0000", "Infinity", "-Infinity", "NaN", "", [5000], { value: 5000 }, "10000.", ".5", "1e1000000", "9".repeat(500)),
+  scalarJunk,
+);
+const counterpartyV = fc.oneof(fc.constantFrom<unknown>(...COUNTERPARTIES, "ACME-CORP", "acme-corp ", " globex", "acme-corp\u0000", "acme\u2010corp", "evil-inc", ["acme-corp"], { toString: "acme-corp" }), scalarJunk);
+const roleV = fc.oneof(fc.constantFrom<unknown>("operator", "admin", "viewer", "Viewer", "viewer ", "", ["operator"], { role: "operator" }), scalarJunk);
+const toolV = fc.constantFrom<unknown>("payments.send", "ledger.update", "ledger.read", "payments.send ", "Payments.send", "payments.*", "ledger", "", "x".repeat(300), ["payments.send"], 5, null);
+const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined, freq: 4 });
+const withProto = (o: Record<string, unknown>, nullProto: boolean, extra: string | undefined, extraValue: unknown): Record<string, unknown> => {
+  const out: Record<string, unknown> = nullProto ? Object.create(null) : {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v;
+  if (extra !== undefined) Object.defineProperty(out, extra, { value: extraValue, enumerable: true, writable: true, configurable: true });
+  return out;
+};
+const hostileObject = (fields: Record<string, fc.Arbitrary<unknown>>) =>
+  fc.tuple(fc.record(fields, { requiredKeys: [] }), fc.boolean(), maybe(fc.constantFrom(...PROTO_KEYS)), fc.oneof(scalarJunk, fc.constant({ role: "admin", counterparty: "acme-corp", amount: 1, kind: "tool_call" })))
+    .map(([o, nullProto, extra, v]) => withProto(o, nullProto, extra, v));
+
+const financeAction = fc.oneof(
+  hostileObject({
+    kind: fc.constantFrom<unknown>("tool_call", "tool_call", "tool_call", "model_call", "Tool_call", ["tool_call"], null),
+    tool: toolV,
+    at: fc.constantFrom<unknown>("2026-03-02T10:00:00Z", "2026-03-02T10:00:00.123456789+02:00", "2026-02-30T10:00:00Z", "2024-02-29t10:00:00z", "2026-02-29T10:00:00Z", "2026-03-02 10:00:00", "", 0),
+    agent: fc.oneof(hostileObject({ id: fc.constantFrom<unknown>("fin-7", 7, ""), role: roleV, labels: fc.constantFrom<unknown>({ env: "prod" }, [], "x") }), scalarJunk),
+    args: fc.oneof(hostileObject({ amount: amountV, counterparty: counterpartyV, currency: fc.constantFrom<unknown>("USD", 840, null) }), scalarJunk),
+    text: fc.constantFrom<unknown>("pay", 5, null),
+    context: fc.constantFrom<unknown>({}, { ip: "10.0.0.1" }, [], "ctx"),
+  }),
+  fc.constant(Object.create(null) as unknown),
+);
+
+test("near-valid finance actions: decide() allows exactly what an independent oracle allows", () => {
+  let allowed = 0;
+  fc.assert(
+    fc.property(financeAction, (a) => {
+      const d = check(finance, a);
+      const want = financeAllows(a);
+      assert.equal(d.verdict === "ALLOW", want, `oracle says ${want ? "ALLOW" : "not ALLOW"}, decide() says ${d.verdict}: ${d.reasons.map((r) => `${r.code}: ${r.message}`).join("; ")}`);
+      if (want) allowed++;
+    }),
+    { numRuns: RUNS * 10 },
+  );
+  assert.ok(allowed > 0, "the generator reaches some legitimately allowed actions");
+});
+
+test("numeric strings and non-finite numbers for an amount: exact decimals decide, anything else is never a permission", () => {
+  const pay = (amount: unknown) => ({ kind: "tool_call", tool: "payments.send", agent: { id: "fin-7", role: "operator" }, args: { amount, currency: "USD", counterparty: "globex" } });
+  const cases: Array<[unknown, string]> = [
+    [5000, "ALLOW"], ["5000", "ALLOW"], ["+5000", "ALLOW"], ["5e3", "ALLOW"], ["1e-400", "ALLOW"], ["-0", "ALLOW"], ["10000.000", "ALLOW"],
+    ["10000.0000000000000001", "ESCALATE"], ["1e400", "ESCALATE"], ["1.00000000000000000001e4", "ESCALATE"], [10000.000000000002, "ESCALATE"],
+    [JSON.parse('{"v":1e400}').v, "ESCALATE"], [JSON.parse('{"v":-1e400}').v, "ESCALATE"], [NaN, "ESCALATE"],
+    [" 5000", "ESCALATE"], ["5000 ", "ESCALATE"], ["5,000", "ESCALATE"], ["0x1388", "ESCALATE"], ["5_000", "ESCALATE"], ["\uff15\uff10\uff10\uff10", "ESCALATE"],
+    ["5000\u0000", "ESCALATE"], ["Infinity", "ESCALATE"], ["NaN", "ESCALATE"], ["", "ESCALATE"], ["10000.", "ESCALATE"], [".5", "ESCALATE"],
+    ["1e1000000", "ESCALATE"], ["9".repeat(1000), "ESCALATE"], [[5000], "ESCALATE"], [{ value: 5000 }, "ESCALATE"], [null, "ESCALATE"], [true, "ESCALATE"], [5000n, "ESCALATE"],
+  ];
+  for (const [amount, verdict] of cases) {
+    const d = check(finance, pay(amount));
+    assert.equal(d.verdict, verdict, `amount ${typeof amount === "string" ? JSON.stringify(amount).slice(0, 40) : String(amount)}: ${d.reasons.map((r) => r.message).join("; ")}`);
+    if (verdict === "ESCALATE") assert.ok(d.reasons.some((r) => r.code === "AMOUNT_NEEDS_APPROVAL" && r.field === "args.amount"));
+  }
+});
+
+test("lists and objects where scalars belong are never a permission", () => {
+  const base = { kind: "tool_call", tool: "payments.send", agent: { id: "fin-7", role: "operator" }, args: { amount: 10, currency: "USD", counterparty: "globex" } };
+  const variants: Array<[string, unknown]> = [
+    ["kind", { ...base, kind: ["tool_call"] }],
+    ["tool", { ...base, tool: ["payments.send"] }],
+    ["agent.role", { ...base, agent: { id: "fin-7", role: ["operator"] } }],
+    ["agent", { ...base, agent: [{ role: "operator" }] }],
+    ["args", { ...base, args: [{ amount: 10, counterparty: "globex" }] }],
+    ["args.counterparty", { ...base, args: { amount: 10, counterparty: ["globex"] } }],
+    ["args.counterparty", { ...base, args: { amount: 10, counterparty: { name: "globex" } } }],
+    ["args.amount", { ...base, args: { amount: [10], counterparty: "globex" } }],
+    ["args.amount", { ...base, args: { amount: { value: 10 }, counterparty: "globex" } }],
+  ];
+  assert.equal(check(finance, base).verdict, "ALLOW");
+  for (const [field, a] of variants) {
+    const d = check(finance, a);
+    assert.notEqual(d.verdict, "ALLOW", `a list or object for \`${field}\` was allowed`);
+  }
+});
+
+test("prototype keys are plain data: JSON.parse'd __proto__/constructor/toString never grant anything", () => {
+  const texts = [
+    // A role, counterparty or amount hidden behind __proto__ is not the action's own data.
+    '{"kind":"tool_call","tool":"ledger.update","agent":{"id":"x","__proto__":{"role":"operator"}}}',
+    '{"kind":"tool_call","tool":"payments.send","agent":{"role":"operator"},"args":{"__proto__":{"counterparty":"globex","amount":1}}}',
+    '{"kind":"tool_call","tool":"payments.send","agent":{"role":"operator"},"args":{"amount":1,"__proto__":{"counterparty":"globex"}}}',
+    '{"__proto__":{"kind":"tool_call","tool":"ledger.read"}}',
+    '{"kind":"tool_call","__proto__":{"tool":"ledger.read"}}',
+    '{"kind":"tool_call","tool":"payments.send","agent":{"role":"operator"},"args":{"constructor":{"prototype":{"counterparty":"globex"}},"amount":1}}',
+    '{"kind":"tool_call","tool":"payments.send","agent":{"role":"operator"},"args":{"toString":"globex","valueOf":1,"amount":1}}',
+    '{"kind":"tool_call","tool":"payments.send","agent":{"role":"operator"},"args":{"hasOwnProperty":"x","counterparty":"hasOwnProperty","amount":1}}',
+    '{"kind":"tool_call","tool":"toString"}',
+    '{"kind":"tool_call","tool":"__proto__"}',
+    '{"kind":"tool_call","tool":"constructor","agent":{"role":"constructor"}}',
+    '{"kind":"constructor","tool":"ledger.read"}',
+    '{"kind":"tool_call","tool":"hasOwnProperty","args":{"__proto__":null}}',
+  ];
+  for (const text of texts) {
+    const a = JSON.parse(text) as unknown;
+    const d = check(finance, a);
+    assert.notEqual(d.verdict, "ALLOW", `${text} was allowed`);
+    assert.equal(financeAllows(a), false);
+  }
+  // Own data next to a __proto__ key still counts: prototype keys do not break legitimate decisions either.
+  const ok = JSON.parse('{"kind":"tool_call","tool":"payments.send","agent":{"role":"operator","__proto__":{"role":"viewer"}},"args":{"__proto__":{"amount":99999},"amount":1,"counterparty":"globex","constructor":"x"}}') as unknown;
+  assert.equal(check(finance, ok).verdict, "ALLOW");
+});
+
+test("null-prototype objects are read like plain objects; class instances, boxed values and exotic objects are rejected", () => {
+  const nullProto = (o: Record<string, unknown>): Record<string, unknown> => Object.assign(Object.create(null) as Record<string, unknown>, o);
+  const a = nullProto({ kind: "tool_call", tool: "payments.send", agent: nullProto({ role: "operator" }), args: nullProto({ amount: 1, counterparty: "globex" }) });
+  assert.equal(check(finance, a).verdict, "ALLOW");
+  const b = nullProto({ kind: "tool_call", tool: "payments.send", agent: nullProto({ role: "operator" }), args: nullProto({ amount: 1 }) });
+  assert.equal(check(finance, b).verdict, "BLOCK");
+  class Action { kind = "tool_call"; tool = "ledger.read"; }
+  const exotic: unknown[] = [new Action(), new Map([["kind", "tool_call"]]), new Date(0), Object("tool_call"), new Uint8Array(4), Object.create({ kind: "tool_call", tool: "ledger.read" }), () => ({}), Symbol("a"), 1n, undefined];
+  for (const x of exotic) {
+    const d = check(finance, x);
+    assert.equal(d.verdict, "BLOCK");
+    assert.equal(d.reasons[0]?.code, "INVALID_ACTION");
+  }
+});
+
+test("a polluted Object.prototype is never read as action data", () => {
+  const proto = Object.prototype as Record<string, unknown>;
+  const keys = ["role", "counterparty", "amount", "kind", "tool", "args", "agent"];
+  try {
+    Object.assign(proto, { role: "operator", counterparty: "globex", amount: 1, kind: "tool_call", tool: "ledger.read", args: { counterparty: "globex", amount: 1 }, agent: { role: "operator" } });
+    const cases: unknown[] = [
+      {},
+      { kind: "tool_call", tool: "payments.send" },
+      { kind: "tool_call", tool: "payments.send", agent: {}, args: {} },
+      { kind: "tool_call", tool: "ledger.update", agent: { id: "x" } },
+    ];
+    for (const a of cases) assert.notEqual(check(finance, a).verdict, "ALLOW", `${JSON.stringify(a)} was allowed through a polluted prototype`);
+  } finally {
+    for (const k of keys) delete proto[k];
+  }
+  assert.equal(({} as Record<string, unknown>)["role"], undefined, "prototype restored");
+});
+
+test("accessors and proxies that throw become BLOCK RUNTIME_ERROR, never an exception or an ALLOW", () => {
+  const throwing = { kind: "tool_call", tool: "payments.send", agent: { role: "operator" } } as Record<string, unknown>;
+  Object.defineProperty(throwing, "args", { enumerable: true, get() { throw new Error("boom from a getter"); } });
+  const proxy = new Proxy({ kind: "tool_call", tool: "ledger.read" }, { get() { throw new Error("boom from a proxy"); }, getOwnPropertyDescriptor() { throw new Error("boom"); }, has() { throw new Error("boom"); } });
+  const revoked = Proxy.revocable({ kind: "tool_call", tool: "ledger.read" }, {});
+  revoked.revoke();
+  for (const a of [throwing, proxy, revoked.proxy]) {
+    const d = check(finance, a);
+    assert.equal(d.verdict, "BLOCK");
+    assert.ok(["RUNTIME_ERROR", "INVALID_ACTION"].includes(d.reasons[0]?.code ?? ""), `got ${d.reasons[0]?.code}`);
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
+// Size and depth.
+
+function deepObject(depth: number, leaf: unknown): unknown {
+  let v: unknown = leaf;
+  for (let i = 0; i < depth; i++) v = { a: v };
+  return v;
+}
+function deepArray(depth: number): unknown {
+  let v: unknown = [];
+  for (let i = 0; i < depth; i++) v = [v];
+  return v;
+}
+
+test("a 10 MB action is decided without crashing; huge values never reach the reasons", { timeout: 120_000 }, () => {
+  const big = "x".repeat(10 * 1024 * 1024);
+  const op = { kind: "tool_call", tool: "payments.send", agent: { id: "fin-7", role: "operator" } };
+  // Valid data plus a 10 MB memo: legitimately allowed.
+  assert.equal(check(finance, { ...op, args: { amount: 1, counterparty: "globex", memo: big } }).verdict, "ALLOW");
+  // 10 MB in every field a rule reads.
+  assert.equal(check(finance, { ...op, args: { amount: 1, counterparty: big } }).verdict, "BLOCK");
+  assert.equal(check(finance, { ...op, args: { amount: "1".repeat(10 * 1024 * 1024), counterparty: "globex" } }).verdict, "ESCALATE");
+  assert.equal(check(finance, { ...op, agent: { id: big, role: big } }).verdict, "BLOCK");
+  assert.equal(check(finance, { kind: "tool_call", tool: big }).reasons[0]?.code, "INVALID_ACTION");
+  // 10 MB of JSON spread over many keys and list items, parsed like an interception point would.
+  const items = Array.from({ length: 100_000 }, (_, i) => ({ id: i, note: "y".repeat(80) }));
+  const text = JSON.stringify({ ...op, args: { amount: 1, counterparty: "globex", items } });
+  assert.ok(text.length > 10_000_000, `test input is ${text.length} bytes`);
+  assert.equal(check(finance, JSON.parse(text)).verdict, "ALLOW");
+  const wide = Object.fromEntries(Array.from({ length: 200_000 }, (_, i) => [`k${i}`, i]));
+  assert.notEqual(check(finance, { ...op, args: wide }).verdict, "ALLOW");
+  // Every enforcing example, fed 10 MB strings in its fields.
+  for (const [, p] of ENFORCING) {
+    const d = check(p, { kind: "tool_call", tool: big.slice(0, 200), text: big, agent: { id: big }, args: { q: big, path: big, dose: big, drug: big, amount: big } });
+    assert.equal(d.verdict, "BLOCK");
+  }
+});
+
+test("a 10,000-level deep action never overflows the stack and is never allowed where a rule reads it", { timeout: 60_000 }, () => {
+  const op = { kind: "tool_call", tool: "payments.send", agent: { id: "fin-7", role: "operator" } };
+  assert.equal(check(finance, { ...op, args: { amount: deepObject(10_000, 1), counterparty: "globex" } }).verdict, "ESCALATE");
+  assert.equal(check(finance, { ...op, args: { amount: 1, counterparty: deepArray(10_000) } }).verdict, "BLOCK");
+  assert.equal(check(finance, { ...op, agent: deepObject(10_000, "operator") }).verdict, "BLOCK");
+  // Deep data no rule reads does not change a legitimate decision.
+  assert.equal(check(finance, { ...op, args: { amount: 1, counterparty: "globex", extra: deepObject(10_000, "z") } }).verdict, "ALLOW");
+  // Parsed from 10,000-level JSON text, as it would arrive on the wire.
+  const text = `{"kind":"tool_call","tool":"payments.send","agent":{"role":"operator"},"args":{"counterparty":"globex","amount":${"[".repeat(10_000)}1${"]".repeat(10_000)}}}`;
+  assert.equal(check(finance, JSON.parse(text)).verdict, "ESCALATE");
+  // Operators that measure whole values (sizes, lengths, scans) and throttle keys over deep values.
+  const r = compilePolicy(JSON.stringify({
+    id: "deep", version: "1", default: "BLOCK",
+    rules: [
+      { id: "ok", verdict: "ALLOW" },
+      { id: "size", match: { tool: "size" }, when: { field: "args.body", larger_than: "1 MB" }, verdict: "BLOCK", code: "TOO_BIG" },
+      { id: "len", match: { tool: "len" }, when: { field: "args.body", shorter_than: 5 }, verdict: "BLOCK", code: "TOO_SHORT" },
+      { id: "has", match: { tool: "has" }, when: { field: "args.body", contains: "x" }, verdict: "BLOCK", code: "HAS_X" },
+      { id: "scan", match: { tool: "scan" }, when: { field: "args.*", scan: "secrets" }, verdict: "BLOCK", code: "SECRET" },
+      { id: "budget", match: { tool: "budget" }, verdict: "THROTTLE", code: "BUDGET", throttle: { limit: 1, per: "1h", key: ["args.body"] } },
+      { id: "clamp", match: { tool: "clamp" }, verdict: "MODIFY", code: "CLAMP", modify: [{ clamp: "args.body", max: 1 }] },
+    ],
+  }), { file: "deep.json" });
+  assert.ok(r.ok, JSON.stringify(!r.ok && r.diagnostics));
+  for (const depth of [10_000, 100_000]) {
+    for (const body of [deepObject(depth, "x"), deepArray(depth)]) {
+      for (const tool of ["size", "len", "has", "scan", "budget", "clamp"]) {
+        const a = { kind: "tool_call", tool, at: "2026-03-02T10:00:00Z", args: { body } };
+        const d = check(r.policy, a);
+        // A first call within its budget, and a scan that finds no secret, are legitimately allowed.
+        if (tool === "budget" || tool === "scan") continue;
+        assert.notEqual(d.verdict, "ALLOW", `${tool} allowed a ${depth}-level ${Array.isArray(body) ? "list" : "object"}`);
+      }
+    }
+  }
+  // A secret at the bottom of a 100,000-level value is still found.
+  const secret = "ghp_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8";
+  for (const body of [deepObject(100_000, secret), [deepArray(50_000), deepObject(50_000, secret)]]) {
+    // Size not bounded here: scan reasons echo the full concrete path (see the todo test below).
+    const d = check(r.policy, { kind: "tool_call", tool: "scan", args: { body } }, Infinity);
+    assert.equal(d.verdict, "BLOCK");
+    assert.equal(d.reasons[0]?.code, "SECRET");
+  }
+  const store = new MemoryThrottleStore();
+  const a = { kind: "tool_call", tool: "budget", at: "2026-03-02T10:00:00Z", args: { body: deepObject(100_000, "k") } };
+  store.commit(check(r.policy, a));
+  assert.notEqual(decide(r.policy, a, { throttle: store }).verdict, "ALLOW", "a call over budget under a deep throttle key is never allowed");
+});
+
+test("a 10,000-level value in a throttle key is counted like any other key, not an internal error", { todo: "engine gap: build.ts makeThrottleKey JSON.stringify()s the whole key value, which overflows the stack at ~10,000 levels (BLOCK RUNTIME_ERROR `Maximum call stack size exceeded`)" }, () => {
+  const r = compilePolicy(JSON.stringify({ id: "k", version: "1", default: "BLOCK", rules: [{ id: "ok", verdict: "ALLOW" }, { id: "budget", verdict: "THROTTLE", code: "BUDGET", throttle: { limit: 1, per: "1h", key: ["args.body"] } }] }), { file: "k.json" });
+  assert.ok(r.ok);
+  const store = new MemoryThrottleStore();
+  const a = { kind: "tool_call", tool: "t", at: "2026-03-02T10:00:00Z", args: { body: deepObject(10_000, "k") } };
+  const first = check(r.policy, a);
+  assert.equal(first.verdict, "ALLOW", first.reasons.map((x) => x.message).join("; "));
+  store.commit(first);
+  assert.equal(decide(r.policy, a, { throttle: store }).verdict, "THROTTLE");
+});
+
+test("scan reasons stay small when the finding sits under a huge or very deep key path", { todo: "engine gap: scan reasons put the full concrete field path (unbounded, attacker-controlled) into field, message and detail" }, () => {
+  const r = compilePolicy(JSON.stringify({ id: "s", version: "1", default: "BLOCK", rules: [{ id: "ok", verdict: "ALLOW" }, { id: "scan", when: { field: "args.*", scan: "secrets" }, verdict: "BLOCK", code: "SECRET" }] }), { file: "s.json" });
+  assert.ok(r.ok);
+  const secret = "ghp_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8";
+  const longKey: Record<string, unknown> = { ["k".repeat(100_000)]: secret };
+  for (const args of [{ body: deepObject(100_000, secret) }, longKey]) {
+    const d = check(r.policy, { kind: "tool_call", tool: "x", args }, Infinity);
+    assert.equal(d.verdict, "BLOCK");
+    const bytes = canonicalize(d.reasons).length;
+    assert.ok(bytes < 20_000, `reasons are ${bytes} bytes for one finding`);
+  }
+});
