@@ -151,7 +151,13 @@ function makeThrottleKey(ruleId: string, fields: string[]): (a: Action) => strin
   const getters = fields.map(makeGetter);
   const enc = (v: unknown): string => {
     if (v === MISSING) return "%00";
-    const s = typeof v === "string" ? v : JSON.stringify(v) ?? "%00";
+    let s: string;
+    try {
+      s = typeof v === "string" ? v : (JSON.stringify(v) ?? "%00");
+    } catch {
+      // Too deep (or otherwise unserializable) to name: all such values share one, stricter, bucket.
+      s = "%unserializable";
+    }
     const bounded = s.length > 256 ? s.slice(0, 256) : s;
     return bounded.replace(/%/g, "%25").replace(/:/g, "%3A");
   };

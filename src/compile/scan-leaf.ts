@@ -74,7 +74,9 @@ export function scanValue(packs: CompiledPacks, value: FieldValue, field: string
   while (stack.length > 0 && out.length < limit) {
     const [v, path] = stack.pop() as [unknown, string];
     if (typeof v === "string") {
-      for (const f of scanWithPacks(packs, v)) out.push({ pack: f.pack, patternId: f.patternId, field: path, start: f.start, end: f.end, masked: f.masked });
+      // Paths come from the action's keys: bound them so a hostile key cannot bloat reasons and records.
+      const shown = path.length > 256 ? `${path.slice(0, 240)}...(${path.length} chars)` : path;
+      for (const f of scanWithPacks(packs, v)) out.push({ pack: f.pack, patternId: f.patternId, field: shown, start: f.start, end: f.end, masked: f.masked });
     } else if (Array.isArray(v)) {
       for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], `${path}.${i}`]);
     } else if (typeof v === "object" && v !== null) {
