@@ -1,0 +1,191 @@
+// Interception-point benchmark: the HTTP sidecar (`warden serve`, with and without the audit log) at fixed
+// request rates with latency corrected for coordinated omission, side by side with Cerbos's PDP and a bare
+// Node HTTP server (the floor: same client, same loopback, no decision); then the MCP proxy's added latency
+// per tools/call against a direct stdio connection to the same server-filesystem.
+// Reproduce: npm run bench -- gateway   (needs dist/: `npm run bench` builds it)
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { summarize, us, ratio, type LatencySummary } from "./lib/stats.js";
+import { machineLine, table, writeSection } from "./lib/report.js";
+import { openLoop, type Target } from "./gateway/load.js";
+import { cerbosBinary, cerbosBody, startCerbos } from "./gateway/cerbos.js";
+
+const RATES = [1000, 5000, 10000];
+const MEASURE_MS = Number(process.env.BENCH_GATEWAY_MS ?? 8000);
+const WARMUP_MS = 2000;
+const MCP_CALLS = 2000;
+const started = Date.now();
+const loadAtStart = loadavg()[0] ?? 0;
+const say = (m: string): void => console.log(`[gateway ${((Date.now() - started) / 1000).toFixed(1)}s] ${m}`);
+const root = mkdtempSync(join(tmpdir(), "warden-bench-gateway-"));
+const children: ChildProcess[] = [];
+process.on("exit", () => children.forEach((c) => c.kill()));
+
+const POLICY = `id: bench-payments
+version: "1"
+default: BLOCK
+lists:
+  counterparties: [acme-corp, globex, initech, umbrella, hooli, stark-industries, wayne-enterprises, wonka]
+tools: { payments.send: write }
+rules:
+  - { id: operators-may-send, match: { tool: payments.send, role: operator }, verdict: ALLOW }
+  - id: counterparty-allowlist
+    match: { tool: payments.send }
+    when: { field: args.counterparty, not_in: { list: counterparties } }
+    verdict: BLOCK
+    code: COUNTERPARTY_NOT_ALLOWLISTED
+  - id: large-payment
+    match: { tool: payments.send }
+    when: { field: args.amount, gt: 10000 }
+    verdict: BLOCK
+    code: AMOUNT_TOO_LARGE
+`;
+writeFileSync(join(root, "policy.yaml"), POLICY);
+
+// The same mix for every system: 70% allowed, 20% unknown counterparty, 10% too large.
+const mix = Array.from({ length: 1000 }, (_, i) => (i % 10 < 7 ? { amount: 100 + i, counterparty: "globex" } : i % 10 < 9 ? { amount: 100, counterparty: `unknown-${i}` } : { amount: 50_000, counterparty: "acme-corp" }));
+const wardenBodies = mix.map((m) => Buffer.from(JSON.stringify({ kind: "tool_call", tool: "payments.send", agent: { id: "fin-agent-7", role: "operator" }, args: { ...m, currency: "USD" } })));
+
+async function startWarden(extra: string[]): Promise<string> {
+  const child = spawn(process.execPath, ["bin/warden.js", "serve", "--policy", join(root, "policy.yaml"), "--port", "0", "--json", "--log-level", "error", ...extra], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, WARDEN_API_TOKEN: "" } });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    let out = "";
+    child.stdout!.on("data", (c: Buffer) => {
+      out += c.toString();
+      const line = out.split("\n")[0];
+      if (out.includes("\n") && line) resolve((JSON.parse(line) as { listening: string }).listening);
+    });
+    child.once("exit", (code) => reject(new Error(`warden serve exited ${code}`)));
+  });
+}
+
+async function startFloor(): Promise<string> {
+  const reply = JSON.stringify({ verdict: "ALLOW", enforced: true, reasons: [{ rule: "operators-may-send", code: "ALLOWED", verdict: "ALLOW", shadow: false, message: "allowed" }], shadow: [], obligations: { retryAfterMs: 0, sandbox: null, modify: null, approval: null }, state: { throttle: {} }, policy: { id: "bench", version: "1", hash: "sha256:x" } });
+  const code = `const http=require("node:http");const body=${JSON.stringify(reply)};const s=http.createServer((q,r)=>{let n=0;q.on("data",c=>n+=c.length);q.on("end",()=>{JSON.parse('{"n":'+n+'}');r.writeHead(200,{"content-type":"application/json"});r.end(body);});});s.keepAliveTimeout=5000;s.listen(0,"127.0.0.1",()=>console.log("http://127.0.0.1:"+s.address().port));`;
+  const child = spawn(process.execPath, ["-e", code], { stdio: ["ignore", "pipe", "inherit"] });
+  children.push(child);
+  return new Promise((resolve) => child.stdout!.once("data", (c: Buffer) => resolve(c.toString().trim())));
+}
+
+interface Row {
+  system: string;
+  rate: number;
+  s: LatencySummary;
+  achieved: number;
+  errors: number;
+  lagMs: number;
+}
+const rows: Row[] = [];
+
+async function drive(system: string, target: Target): Promise<void> {
+  for (const rate of RATES) {
+    (globalThis as { gc?: () => void }).gc?.();
+    const r = await openLoop(target, rate, MEASURE_MS, WARMUP_MS);
+    const s = summarize(r.latNs);
+    rows.push({ system, rate, s, achieved: r.achieved, errors: r.errors, lagMs: r.maxLagNs / 1e6 });
+    say(`${system} @ ${rate}/s: p50 ${us(s.p50)} µs, p99 ${us(s.p99)} µs, p99.9 ${us(s.p999)} µs, achieved ${r.achieved.toFixed(0)}/s, errors ${r.errors}`);
+  }
+}
+
+const expectDecision = (status: number, body: string): void => {
+  if (status !== 200 || !/"verdict":"(ALLOW|BLOCK)"/.test(body)) throw new Error(`unexpected answer ${status}: ${body.slice(0, 200)}`);
+};
+
+say("floor (bare node http)");
+await drive("floor: bare Node HTTP, no decision", { url: `${await startFloor()}/`, bodies: wardenBodies });
+say("warden serve (no audit)");
+await drive("warden serve", { url: `${await startWarden([])}/v1/decide`, bodies: wardenBodies, check: expectDecision });
+say("warden serve (audit, batched)");
+const keysDir = join(root, "keys");
+mkdirSync(keysDir);
+await new Promise<void>((r) => spawn(process.execPath, ["bin/warden.js", "keys", "gen", "--out", keysDir], { stdio: "ignore" }).once("exit", () => r()));
+await drive("warden serve + signed audit log (batched)", { url: `${await startWarden(["--audit", join(root, "audit"), "--keys", join(keysDir, "warden-keys.json")])}/v1/decide`, bodies: wardenBodies, check: expectDecision });
+let cerbosNote = "";
+if (cerbosBinary()) {
+  say("cerbos");
+  const c = await startCerbos(join(root, "cerbos"), 35920);
+  children.push(c.child);
+  const bodies = mix.map((m, i) => cerbosBody(m.amount, m.counterparty, i));
+  await drive("Cerbos PDP 0.55.0 (HTTP)", { url: `${c.url}/api/check/resources`, bodies, check: (st, b) => { if (st !== 200 || !/EFFECT_(ALLOW|DENY)/.test(b)) throw new Error(`cerbos: ${st} ${b.slice(0, 200)}`); } });
+} else cerbosNote = "Cerbos was not measured: `@cerbos/cerbos-linux-x64` is not installed.";
+for (const c of children) c.kill();
+
+// MCP proxy overhead: the same sequential tools/call stream, direct and through `warden mcp`.
+const fsRoot = join(root, "files");
+mkdirSync(fsRoot);
+writeFileSync(join(fsRoot, "a.txt"), "hello\n".repeat(20));
+const FS = join(process.cwd(), "node_modules/@modelcontextprotocol/server-filesystem/dist/index.js");
+async function mcpRun(label: string, command: string, args: string[]): Promise<LatencySummary> {
+  const client = new Client({ name: "bench", version: "1" });
+  await client.connect(new StdioClientTransport({ command, args, stderr: "ignore" }));
+  const call = () => client.callTool({ name: "read_text_file", arguments: { path: join(fsRoot, "a.txt") } });
+  for (let i = 0; i < 200; i++) await call();
+  const lat = new Float64Array(MCP_CALLS);
+  for (let i = 0; i < MCP_CALLS; i++) {
+    const t0 = process.hrtime.bigint();
+    const r = await call();
+    lat[i] = Number(process.hrtime.bigint() - t0);
+    if (r.isError) throw new Error(`${label}: call failed`);
+  }
+  await client.close();
+  const s = summarize(lat);
+  say(`mcp ${label}: p50 ${us(s.p50)} µs p99 ${us(s.p99)} µs`);
+  return s;
+}
+const direct = await mcpRun("direct", process.execPath, [FS, fsRoot]);
+const proxied = await mcpRun("warden mcp", process.execPath, ["bin/warden.js", "mcp", "--policy", "examples/policies/mcp-filesystem.yaml", "--agent-id", "bench", "--log-level", "error", "--", process.execPath, FS, fsRoot]);
+const proxiedNoScan = await mcpRun("warden mcp --scan-results off", process.execPath, ["bin/warden.js", "mcp", "--policy", "examples/policies/mcp-filesystem.yaml", "--agent-id", "bench", "--scan-results", "off", "--log-level", "error", "--", process.execPath, FS, fsRoot]);
+
+const at = (system: string, rate: number): Row | undefined => rows.find((r) => r.system === system && r.rate === rate);
+const cerbos = (rate: number): Row | undefined => rows.find((r) => r.system.startsWith("Cerbos") && r.rate === rate);
+const ms = (ns: number): string => (ns / 1e6).toFixed(ns < 1e7 ? 2 : 1);
+const md = `## Interception points (sidecar, MCP proxy)
+
+${machineLine()}; 1-min load average ${loadAtStart.toFixed(1)} at the start and ${(loadavg()[0] ?? 0).toFixed(1)} at the end. Command: \`npm run bench -- gateway\`. Shared 2-core machine: the load generator, the server
+and everything else running compete for the same cores, so absolute numbers are pessimistic and noisy.
+
+**Sidecar, open loop at fixed rates.** A Node client (32 keep-alive connections) sends \`POST /v1/decide\`
+at exactly the given rate for ${MEASURE_MS / 1000} s after ${WARMUP_MS / 1000} s of warm-up; latency runs from each request's
+*scheduled* send time to the end of its response (corrected for coordinated omission). Same 3-rule payments
+policy for Warden and Cerbos (allow operators, deny unknown counterparties, deny amounts > 10,000; 70/20/10
+allowed/unknown/large). The floor is a bare Node HTTP server answering a fixed decision-sized JSON: what the
+client, loopback and HTTP parsing cost before any decision.
+
+${table(
+  ["system", "rate/s", "achieved/s", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "errors"],
+  rows.map((r) => [r.system, String(r.rate), r.achieved.toFixed(0), ms(r.s.p50), ms(r.s.p99), ms(r.s.p999), ms(r.s.max), String(r.errors)]),
+)}
+
+${RATES.map((rate) => {
+  const w = at("warden serve", rate);
+  const c = cerbos(rate);
+  const f = at("floor: bare Node HTTP, no decision", rate);
+  return w && f ? `- ${rate}/s: warden serve p99 is ${ratio(w.s.p99, f.s.p99)} the floor's${c ? `, ${ratio(w.s.p99, c.s.p99)} Cerbos's (p50 ${ratio(w.s.p50, c.s.p50)})` : ""}.` : "";
+}).join("\n")}
+- Target from issue 5: p99 ≤ 1 ms at 5,000 decisions/s — ${(() => { const w = at("warden serve", 5000); return w ? (w.s.p99 <= 1e6 ? `met (${ms(w.s.p99)} ms)` : `**not met** on this run (${ms(w.s.p99)} ms; floor ${ms(at("floor: bare Node HTTP, no decision", 5000)?.s.p99 ?? NaN)} ms)`) : "n/a"; })()}.
+${cerbosNote}
+
+**MCP proxy overhead.** ${MCP_CALLS} sequential \`tools/call read_text_file\` (120-byte file) after 200 warm-up
+calls, by the SDK's \`Client\` over stdio, straight to \`server-filesystem\` and through \`warden mcp\`
+(mcp-filesystem policy; result scanning with the injection pack on, and off).
+
+${table(
+  ["path", "p50 µs", "p99 µs", "p99.9 µs", "added p50 µs", "added p99 µs"],
+  [
+    ["direct to server-filesystem", us(direct.p50), us(direct.p99), us(direct.p999), "—", "—"],
+    ["through warden mcp (scan on)", us(proxied.p50), us(proxied.p99), us(proxied.p999), us(proxied.p50 - direct.p50), us(proxied.p99 - direct.p99)],
+    ["through warden mcp (scan off)", us(proxiedNoScan.p50), us(proxiedNoScan.p99), us(proxiedNoScan.p999), us(proxiedNoScan.p50 - direct.p50), us(proxiedNoScan.p99 - direct.p99)],
+  ],
+)}
+
+Target from issue 5: the proxy adds ≤ 1 ms at p99 — ${proxied.p99 - direct.p99 <= 1e6 ? "met" : "**not met**"} on this run (${ms(proxied.p99 - direct.p99)} ms added at p99 with scanning). The added
+latency is mostly one more stdio hop (JSON-RPC parse and serialize, twice) in a second Node process.
+`;
+writeSection("gateway", md);
+say("wrote docs/performance.md section `gateway`");
+process.exit(0);
