@@ -41,7 +41,7 @@ test("exact spans equal the oracle for gitleaks patterns on corpus strings", { s
     assert.ok(c.ok);
     for (const t of sampleTexts) {
       const want = oracleMatches(src, t, 256);
-      const got = scanText(c.set, t).map((m) => [m.start, m.end]);
+      const got: number[][] = scanText(c.set, t).map((m) => [m.start, m.end]);
       assert.deepEqual(got, want, `${r.id} on ${JSON.stringify(t)}`);
       compared++;
       if (want.length > 0) withMatches++;
