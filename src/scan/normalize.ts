@@ -22,13 +22,79 @@ export interface NormalizationOptions {
 
 /**
  * Normalized text plus, for each UTF-16 unit `i` of `text`, the original range it came from:
- * `[starts[i], ends[i])`. Both arrays are non-decreasing.
+ * `[starts[i], ends[i])`. Both arrays are non-decreasing. They are materialized on first access; `mapSpan`
+ * works on the compact segment list instead.
  */
 export interface NormalizedText {
-  text: string;
-  starts: Int32Array;
-  ends: Int32Array;
-  originalLength: number;
+  readonly text: string;
+  readonly starts: Int32Array;
+  readonly ends: Int32Array;
+  readonly originalLength: number;
+}
+
+/**
+ * The offset map as segments: segment k covers normalized units [segNorm[k], segNorm[k+1]). An identity
+ * segment maps unit i to [segOrig[k] + (i - segNorm[k]), +1); a piece segment maps all its units to
+ * [segOrig[k], segEnd[k]).
+ */
+class SegmentedText implements NormalizedText {
+  private materialized: { starts: Int32Array; ends: Int32Array } | null = null;
+
+  constructor(
+    readonly text: string,
+    readonly originalLength: number,
+    readonly segNorm: Int32Array,
+    readonly segOrig: Int32Array,
+    readonly segEnd: Int32Array,
+    readonly segIdentity: Uint8Array,
+  ) {}
+
+  /** Index of the segment holding normalized unit i (0 <= i < text.length). */
+  segmentOf(i: number): number {
+    let lo = 0;
+    let hi = this.segNorm.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((this.segNorm[mid] as number) <= i) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  startOf(i: number): number {
+    const k = this.segmentOf(i);
+    return this.segIdentity[k] === 1 ? (this.segOrig[k] as number) + (i - (this.segNorm[k] as number)) : (this.segOrig[k] as number);
+  }
+
+  endOf(i: number): number {
+    const k = this.segmentOf(i);
+    return this.segIdentity[k] === 1 ? (this.segOrig[k] as number) + (i - (this.segNorm[k] as number)) + 1 : (this.segEnd[k] as number);
+  }
+
+  private materialize(): { starts: Int32Array; ends: Int32Array } {
+    if (this.materialized) return this.materialized;
+    const n = this.text.length;
+    const starts = new Int32Array(n);
+    const ends = new Int32Array(n);
+    for (let k = 0; k < this.segNorm.length; k++) {
+      const from = this.segNorm[k] as number;
+      const to = k + 1 < this.segNorm.length ? (this.segNorm[k + 1] as number) : n;
+      for (let i = from; i < to; i++) {
+        starts[i] = this.segIdentity[k] === 1 ? (this.segOrig[k] as number) + (i - from) : (this.segOrig[k] as number);
+        ends[i] = this.segIdentity[k] === 1 ? (starts[i] as number) + 1 : (this.segEnd[k] as number);
+      }
+    }
+    this.materialized = { starts, ends };
+    return this.materialized;
+  }
+
+  get starts(): Int32Array {
+    return this.materialize().starts;
+  }
+
+  get ends(): Int32Array {
+    return this.materialize().ends;
+  }
 }
 
 const OPTION_ORDER = ["stripInvisible", "nfkc", "homoglyphs", "caseFold", "leetspeak", "collapseWhitespace", "squash"] as const;
@@ -39,67 +105,127 @@ export function normalizationKey(options: NormalizationOptions | undefined): str
   return on.length === 0 ? "none" : on.join("+");
 }
 
-/** Output buffer: UTF-16 units with the original range of each, growing as needed. */
+/** Output builder: text parts plus the segment list of the offset map. */
 class Emitter {
-  units: Uint16Array;
-  starts: Int32Array;
-  ends: Int32Array;
+  private readonly parts: string[] = [];
+  private readonly segNorm: number[] = [];
+  private readonly segOrig: number[] = [];
+  private readonly segEnd: number[] = [];
+  private readonly segIdentity: number[] = [];
+  /** Normalized length so far. */
   n = 0;
+  /** End (in the original) of the identity-offset segment being extended, or -1. */
+  private runTo = -1;
+  /** Original text [pendFrom, pendTo) still to be copied into `parts`. */
+  private pendFrom = -1;
+  private pendTo = -1;
   /** The last unit written is a collapsed white-space run (so more white space extends it). */
   inSpace = false;
+  /** When that space was written with identity offsets: its original offset, else -1. */
+  private spaceAt = -1;
 
   constructor(
-    capacity: number,
+    private readonly original: string,
     private readonly collapse: boolean,
     private readonly squash: boolean,
-  ) {
-    this.units = new Uint16Array(capacity);
-    this.starts = new Int32Array(capacity);
-    this.ends = new Int32Array(capacity);
+  ) {}
+
+  private flushText(): void {
+    if (this.pendFrom >= 0) this.parts.push(this.original.slice(this.pendFrom, this.pendTo));
+    this.pendFrom = -1;
+    this.pendTo = -1;
   }
 
-  private grow(): void {
-    const cap = this.units.length * 2 + 16;
-    const u = new Uint16Array(cap);
-    u.set(this.units);
-    const s = new Int32Array(cap);
-    s.set(this.starts);
-    const e = new Int32Array(cap);
-    e.set(this.ends);
-    this.units = u;
-    this.starts = s;
-    this.ends = e;
+  /** Identity offsets for original units [from, to): extend the current identity segment or open one. */
+  private offsetsIdentity(from: number, to: number): void {
+    if (this.runTo !== from) {
+      this.segNorm.push(this.n);
+      this.segOrig.push(from);
+      this.segEnd.push(-1);
+      this.segIdentity.push(1);
+    }
+    this.runTo = to;
+    this.n += to - from;
   }
 
-  /** One code point (1 or 2 units) with its original range; white-space collapsing and squashing apply here. */
+  /** Original units [from, to) kept as they are. */
+  private identity(from: number, to: number): void {
+    this.offsetsIdentity(from, to);
+    if (this.pendTo === from) this.pendTo = to;
+    else {
+      this.flushText();
+      this.pendFrom = from;
+      this.pendTo = to;
+    }
+  }
+
+  /** One original unit replaced by one unit (ASCII case folding, leetspeak): offsets stay the identity. */
+  oneToOne(ch: string, at: number): void {
+    this.inSpace = false;
+    this.offsetsIdentity(at, at + 1);
+    this.flushText();
+    this.parts.push(ch);
+  }
+
+  /** Replacement units, all mapping to the original range [start, end). */
+  private piece(text: string, start: number, end: number): void {
+    this.flushText();
+    this.runTo = -1;
+    this.parts.push(text);
+    this.segNorm.push(this.n);
+    this.segOrig.push(start);
+    this.segEnd.push(end);
+    this.segIdentity.push(0);
+    this.n += text.length;
+  }
+
+  /**
+   * One code point with its original range; `unitStart` >= 0 when it is the original's own code point at
+   * that offset (then it keeps identity offsets). White-space collapsing and squashing apply here.
+   */
   put(cp: number, start: number, end: number, unitStart: number): void {
     if (this.squash && !isAlnum(cp)) return;
     if (this.collapse && isSpace(cp)) {
       if (this.inSpace) {
-        this.ends[this.n - 1] = end;
+        if (this.spaceAt >= 0) {
+          // The space was written with identity offsets (one unit for one unit); now that it covers a run,
+          // give its unit a piece segment of its own (a later segment start wins in `segmentOf`).
+          this.segNorm.push(this.n - 1);
+          this.segOrig.push(this.spaceAt);
+          this.segEnd.push(end);
+          this.segIdentity.push(0);
+          this.runTo = -1;
+          this.spaceAt = -1;
+        } else this.segEnd[this.segEnd.length - 1] = end;
         return;
       }
+      if (end - start === 1) {
+        this.oneToOne(" ", start);
+        this.spaceAt = start;
+      } else {
+        this.piece(" ", start, end);
+        this.spaceAt = -1;
+      }
       this.inSpace = true;
-      cp = 32;
-    } else this.inSpace = false;
-    if (this.n + 2 > this.units.length) this.grow();
-    if (cp > 0xffff) {
-      const v = cp - 0x10000;
-      this.units[this.n] = 0xd800 + (v >> 10);
-      this.starts[this.n] = start;
-      this.ends[this.n++] = unitStart < 0 ? end : unitStart + 1;
-      this.units[this.n] = 0xdc00 + (v & 0x3ff);
-      this.starts[this.n] = unitStart < 0 ? start : unitStart + 1;
-      this.ends[this.n++] = end;
       return;
     }
-    this.units[this.n] = cp;
-    this.starts[this.n] = start;
-    this.ends[this.n++] = end;
+    this.inSpace = false;
+    if (unitStart >= 0) this.identity(unitStart, unitStart + (cp > 0xffff ? 2 : 1));
+    else this.piece(String.fromCodePoint(cp), start, end);
+  }
+
+  /** A run of ASCII units that no option touches (lone spaces included when collapsing). */
+  putRun(from: number, to: number): void {
+    this.identity(from, to);
+    this.inSpace = false;
   }
 
   /** A replacement piece: every unit maps to the whole original range [start, end). */
   putPiece(piece: string, start: number, end: number): void {
+    if (!this.squash && !this.collapse) {
+      if (piece.length > 0) this.piece(piece, start, end);
+      return;
+    }
     for (let k = 0; k < piece.length; ) {
       const cp = piece.codePointAt(k) as number;
       this.put(cp, start, end, -1);
@@ -108,19 +234,19 @@ class Emitter {
   }
 
   /** An unchanged stretch of the original: units keep their own ranges. */
-  putSame(original: string, from: number, to: number): void {
+  putSame(from: number, to: number): void {
     for (let k = from; k < to; ) {
-      const cp = original.codePointAt(k) as number;
+      const cp = this.original.codePointAt(k) as number;
       const len = cp > 0xffff ? 2 : 1;
       this.put(cp, k, k + len, k);
       k += len;
     }
   }
 
-  text(): string {
-    const parts: string[] = [];
-    for (let i = 0; i < this.n; i += 8192) parts.push(String.fromCharCode.apply(null, this.units.subarray(i, Math.min(this.n, i + 8192)) as unknown as number[]));
-    return parts.join("");
+  finish(): SegmentedText {
+    this.flushText();
+    const text = this.parts.length === 1 && this.parts[0] === this.original ? this.original : this.parts.join("");
+    return new SegmentedText(text, this.original.length, Int32Array.from(this.segNorm), Int32Array.from(this.segOrig), Int32Array.from(this.segEnd), Uint8Array.from(this.segIdentity));
   }
 }
 
@@ -136,6 +262,21 @@ function isAlnum(cp: number): boolean {
 function isSpace(cp: number): boolean {
   if (cp < 0x80) return cp === 32 || (cp >= 9 && cp <= 13);
   return SPACE.test(String.fromCodePoint(cp));
+}
+
+/** Per ASCII unit: 1 when no option changes or drops it (it can be copied in bulk). */
+const PLAIN_TABLES = new Map<string, Uint8Array>();
+function plainTable(o: NormalizationOptions, ascii: Array<string | null>): Uint8Array {
+  const key = `${o.caseFold === true}${o.leetspeak === true}${o.collapseWhitespace === true}${o.squash === true}`;
+  let t = PLAIN_TABLES.get(key);
+  if (t) return t;
+  t = new Uint8Array(128);
+  for (let c = 0; c < 128; c++) {
+    const plain = ascii[c] === null && !(o.collapseWhitespace && isSpace(c)) && !(o.squash && !isAlnum(c));
+    t[c] = plain ? 1 : 0;
+  }
+  PLAIN_TABLES.set(key, t);
+  return t;
 }
 
 /** Per ASCII unit: its replacement under case folding and leetspeak, or null when unchanged. */
@@ -186,24 +327,45 @@ export function normalizeText(original: string, options: NormalizationOptions | 
   const o = options ?? {};
   const n = original.length;
   const anyOn = OPTION_ORDER.some((k) => o[k] === true);
-  if (!anyOn) {
-    const starts = new Int32Array(n);
-    const ends = new Int32Array(n);
-    for (let i = 0; i < n; i++) {
-      starts[i] = i;
-      ends[i] = i + 1;
-    }
-    return { text: original, starts, ends, originalLength: n };
-  }
+  if (!anyOn) return new SegmentedText(original, n, Int32Array.of(0), Int32Array.of(0), Int32Array.of(-1), Uint8Array.of(1));
   const ascii = asciiTable(o);
-  const out = new Emitter(n + 16, o.collapseWhitespace === true, o.squash === true);
+  const out = new Emitter(original, o.collapseWhitespace === true, o.squash === true);
   let i = 0;
+  const plain = plainTable(o, ascii);
+  const collapseOnly = o.collapseWhitespace === true && o.squash !== true && ascii[32] === null;
   while (i < n) {
     const c = original.charCodeAt(i);
+    // Runs of untouched ASCII are copied in bulk (the last one stays out if a combining mark follows it).
+    if (c < 0x80 && (plain[c] === 1 || c === 32)) {
+      let j = i;
+      while (j < n) {
+        const d = original.charCodeAt(j);
+        if (d >= 0x80) break;
+        if (plain[d] === 1) {
+          j++;
+          continue;
+        }
+        // Under collapseWhitespace a lone space is unchanged too (its neighbours are in the run, so only the
+        // first position can follow white space already written).
+        if (d === 32 && collapseOnly && !(j === i && out.inSpace) && !(j + 1 < n && isSpace(original.codePointAt(j + 1) as number))) {
+          j++;
+          continue;
+        }
+        break;
+      }
+      if (j === i) j = -1;
+      if (j > i && o.nfkc && j < n && original.charCodeAt(j) >= 0x300) j--;
+      if (j > i) {
+        out.putRun(i, j);
+        i = j;
+        continue;
+      }
+    }
     // ASCII fast path, unless a combining mark follows (NFKC would compose it; marks start at U+0300).
     if (c < 0x80 && !(o.nfkc && i + 1 < n && original.charCodeAt(i + 1) >= 0x300)) {
       const r = ascii[c];
       if (r === null || r === undefined) out.put(c, i, i + 1, i);
+      else if (r.length === 1 && !(o.squash && !isAlnum(r.charCodeAt(0)))) out.oneToOne(r, i);
       else out.putPiece(r, i, i + 1);
       i++;
       continue;
@@ -218,12 +380,11 @@ export function normalizeText(original: string, options: NormalizationOptions | 
     }
     const cluster = original.slice(i, j);
     const t = transformCluster(cluster, o);
-    if (t === cluster) out.putSame(original, i, j);
+    if (t === cluster) out.putSame(i, j);
     else out.putPiece(t, i, j);
     i = j;
   }
-  const text = out.text();
-  return { text, starts: out.starts.slice(0, out.n), ends: out.ends.slice(0, out.n), originalLength: n };
+  return out.finish();
 }
 
 /**
@@ -234,7 +395,10 @@ export function mapSpan(nt: NormalizedText, start: number, end: number): { start
   const len = nt.text.length;
   const s = Math.max(0, Math.min(start, len));
   const e = Math.max(s, Math.min(end, len));
-  if (e > s) return { start: nt.starts[s] as number, end: nt.ends[e - 1] as number };
-  const at = s < len ? (nt.starts[s] as number) : nt.originalLength;
+  const seg = nt instanceof SegmentedText ? nt : null;
+  const startOf = (i: number): number => (seg ? seg.startOf(i) : (nt.starts[i] as number));
+  const endOf = (i: number): number => (seg ? seg.endOf(i) : (nt.ends[i] as number));
+  if (e > s) return { start: startOf(s), end: endOf(e - 1) };
+  const at = s < len ? startOf(s) : nt.originalLength;
   return { start: at, end: at };
 }

@@ -73,7 +73,7 @@ export function isPackName(name: string): name is PackName {
 export function packRules(pack: Pack): LoadedRule[] {
   return pack.rules.map((r) => {
     const rule: LoadedRule = {
-      pack: pack.name, id: `${pack.name}.${r.id}`, pattern: r.pattern, tier: tierOf(r.severity), severity: r.severity,
+      pack: pack.name, id: `${pack.name}.${r.id}`, pattern: r.pattern, tier: 0, severity: r.severity,
       description: r.description, normalization: r.normalization, mask: r.mask,
     };
     if (r.caseInsensitive) rule.caseInsensitive = true;

@@ -3,8 +3,9 @@
 // data in ordinary requests by design (see docs/scanner-packs.md for the measured rates).
 import type { Pack, PackRule } from "./types.js";
 
-// Fullwidth digits and letters fold to ASCII; invisible characters cannot split a number.
-const N = { nfkc: true, stripInvisible: true };
+// Fullwidth digits and letters fold to ASCII; invisible characters cannot split a number. The same options
+// as the shell pack, so both share one normalized copy of the text.
+const N = { stripInvisible: true, nfkc: true, collapseWhitespace: true };
 
 const SEP = "[ -]?";
 const rules: PackRule[] = [

@@ -1,11 +1,13 @@
 // Shell pack: destructive or compromising commands in tool arguments (rm -rf /, curl|sh, chmod 777, fork
 // bombs, reverse shells, mkfs, dd to devices, history tampering, security tooling switched off).
+import { MARKUP_NORMALIZATION } from "./phrases.js";
 import type { Pack, PackRule } from "./types.js";
 
-// Runs of white space become one space so patterns can say " "; commands stay case-sensitive.
-const N = { stripInvisible: true, collapseWhitespace: true };
-// PowerShell and cmd are case-insensitive.
-const W = { stripInvisible: true, collapseWhitespace: true, caseFold: true };
+// Runs of white space become one space so patterns can say " "; commands stay case-sensitive. (Same options
+// as the PII pack, so both share one normalized copy of the text.)
+const N = { stripInvisible: true, nfkc: true, collapseWhitespace: true };
+// PowerShell and cmd are case-insensitive: the injection pack's markup normalization (case-folded) serves.
+const W = MARKUP_NORMALIZATION;
 
 const END = "(?:[ ;&|)'\"`]|$)";
 const SYSTEM_DIRS = "(?:bin|boot|dev|etc|home|lib|lib64|opt|root|sbin|srv|usr|var|sys|proc)";
