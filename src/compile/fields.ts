@@ -61,5 +61,11 @@ export function showValue(v: FieldValue): string {
   if (typeof v === "string") return v.length > 64 ? `${v.slice(0, 61)}...` : v;
   if (typeof v === "number" || typeof v === "boolean" || v === null) return String(v);
   if (Array.isArray(v)) return `a list of ${v.length}`;
-  return typeof v === "object" ? "an object" : typeof v;
+  if (typeof v !== "object") return typeof v;
+  const o = v as Record<string, unknown>;
+  // A quantity reads as one: `900 mcg/m2`.
+  if (hasOwn.call(o, "value") && hasOwn.call(o, "unit") && typeof o["unit"] === "string" && (typeof o["value"] === "number" || typeof o["value"] === "string")) {
+    return showValue(`${String(o["value"])} ${o["unit"]}`);
+  }
+  return `an object with ${Object.keys(o).length} keys`;
 }
