@@ -38,7 +38,7 @@ test("signatures cover the record hash; any change to the body is caught", () =>
     const body = recordBody({ log: "l", seq: 0, time: "2026-01-01T00:00:00.000Z", epoch: 0, dropped: 0 }, a, s.inputHash, s.input, decide(policy, a));
     const enc = signRecord(body, keys, "both");
     assert.equal(enc.recordHash, hashRecord(body));
-    const sig = (JSON.parse(enc.leaf) as { sig: Parameters<typeof verifyRecordSignatures>[1] }).sig;
+    const sig = (JSON.parse(enc.signed) as { sig: Parameters<typeof verifyRecordSignatures>[1] }).sig;
     assert.deepEqual(verifyRecordSignatures(enc.recordHash, sig, keys), { errors: [], unchecked: [] });
     const other = hashRecord({ ...body, verdict: body.verdict === "ALLOW" ? "BLOCK" : "ALLOW" });
     assert.equal(verifyRecordSignatures(other, sig, keys).errors.length, 2);
@@ -50,4 +50,11 @@ test("signatures cover the record hash; any change to the body is caught", () =>
   } finally {
     t.cleanup();
   }
+});
+
+test("encodeSignatures == canonicalize for every signature combination", async () => {
+  const { encodeSignatures } = await import("../src/record/record.js");
+  const a = { kid: "hmac-x", sig: "abc_-" };
+  const b = { kid: "ed25519-y", sig: "Zz09" };
+  for (const s of [{}, { hmac: a }, { ed25519: b }, { hmac: a, ed25519: b }]) assert.equal(encodeSignatures(s), canonicalize(s));
 });

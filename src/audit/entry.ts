@@ -1,39 +1,73 @@
-// One log entry: `<signed record JCS>\t<stored input JCS>\n`. The part before the tab is the Merkle leaf
-// (JCS escapes tabs inside strings, so the first raw tab is the separator).
+// One log entry: `<signed record JCS>\t<stored input JCS>\n` (JCS escapes tabs inside strings, so the first
+// raw tab is the separator), and the Merkle leaf derived from it.
+import { hash as oneShotHash } from "node:crypto";
 import type { SignedRecordV1 } from "../record/record.js";
 
 export const MANIFEST_FORMAT = "warden-audit-v1";
 
-export function encodeEntry(leaf: string, attachment: string): string {
-  return `${leaf}\t${attachment}\n`;
+export function encodeEntry(signed: string, attachment: string): string {
+  return `${signed}\t${attachment}\n`;
 }
 
-export interface ParsedEntry {
-  leaf: string;
-  attachment: string;
-  signed: SignedRecordV1;
-  /** The JCS bytes of the record body, as stored (what the record hash covers). */
+/**
+ * The Merkle leaf of an entry: the JCS of `{"record": <recordHash>, "sig": <signatures>}`. It commits to the
+ * record through its SHA-256 (so the ~1 KB body is hashed once, not twice) and to the signatures directly.
+ */
+export function merkleLeaf(recordHash: string, sigText: string): string {
+  return `{"record":"${recordHash}","sig":${sigText}}`;
+}
+
+export function merkleLeafHash(recordHash: string, sigText: string): Buffer {
+  return oneShotHash("sha256", `\0{"record":"${recordHash}","sig":${sigText}}`, "buffer") as unknown as Buffer;
+}
+
+export function bodyHash(bodyText: string): string {
+  return `sha256:${oneShotHash("sha256", bodyText, "hex")}`;
+}
+
+export interface SplitEntry {
+  /** `{"record":…,"sig":…}` as stored. */
+  signedText: string;
   bodyText: string;
+  sigText: string;
+  attachment: string;
+}
+
+/** Splits a line into its parts without parsing JSON; an error string when it has not the entry shape. */
+export function splitEntry(line: string): SplitEntry | string {
+  const tab = line.indexOf("\t");
+  if (tab < 0 || line.indexOf("\t", tab + 1) >= 0) return "entry is not `<record>\\t<input>`";
+  const signedText = line.slice(0, tab);
+  if (!signedText.startsWith('{"record":{') || !signedText.endsWith("}}")) return "entry does not start with a signed record";
+  const sigAt = signedText.lastIndexOf(',"sig":{');
+  if (sigAt < 0) return "entry has no signatures";
+  return { signedText, bodyText: signedText.slice(10, sigAt), sigText: signedText.slice(sigAt + 7, -1), attachment: line.slice(tab + 1) };
+}
+
+/** The Merkle leaf hash of a stored line; a malformed line hashes as itself (it can only mismatch). */
+export function leafHashOfLine(line: string): Buffer {
+  const e = splitEntry(line);
+  if (typeof e === "string") return oneShotHash("sha256", `\0${line}`, "buffer") as unknown as Buffer;
+  return merkleLeafHash(bodyHash(e.bodyText), e.sigText);
+}
+
+export interface ParsedEntry extends SplitEntry {
+  signed: SignedRecordV1;
 }
 
 /** Splits and parses one entry line (without its newline); an error string when malformed. */
 export function parseEntry(line: string): ParsedEntry | string {
-  const tab = line.indexOf("\t");
-  if (tab < 0 || line.indexOf("\t", tab + 1) >= 0) return "entry is not `<record>\\t<input>`";
-  const leaf = line.slice(0, tab);
-  const attachment = line.slice(tab + 1);
-  if (!leaf.startsWith('{"record":{') || !leaf.endsWith("}}")) return "entry does not start with a signed record";
-  const sigAt = leaf.lastIndexOf(',"sig":{');
-  if (sigAt < 0) return "entry has no signatures";
+  const split = splitEntry(line);
+  if (typeof split === "string") return split;
   let signed: SignedRecordV1;
   try {
-    signed = JSON.parse(leaf) as SignedRecordV1;
-    JSON.parse(attachment);
+    signed = JSON.parse(split.signedText) as SignedRecordV1;
+    JSON.parse(split.attachment);
   } catch {
     return "entry is not valid JSON";
   }
   if (signed === null || typeof signed !== "object" || Object.keys(signed).length !== 2 || typeof signed.record !== "object" || signed.record === null || typeof signed.sig !== "object" || signed.sig === null) {
     return "entry is not `{record, sig}`";
   }
-  return { leaf, attachment, signed, bodyText: leaf.slice(10, sigAt) };
+  return { ...split, signed };
 }

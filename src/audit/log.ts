@@ -1,12 +1,12 @@
 // The audit log writer: turns decisions into signed records, keeps the Merkle tree, batches writes to a
 // storage backend (group commit), seals the tree with signed heads, and bounds its buffer without ever
 // losing a record silently.
-import { hash as oneShotHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import type { Keyring } from "../keys/keyring.js";
 import { parseFieldPaths, storeInput, type SensitiveMode } from "../record/input.js";
 import { recordBody, signRecord, type SignatureMode } from "../record/record.js";
 import type { Decision } from "../types.js";
-import { encodeEntry, parseEntry } from "./entry.js";
+import { encodeEntry, leafHashOfLine, merkleLeafHash, parseEntry } from "./entry.js";
 import { encodeHead, parseHead, signHead, type TreeHeadV1 } from "./heads.js";
 import { MerkleTree } from "./merkle.js";
 import { AuditLogError, type AuditStorage } from "./storage.js";
@@ -68,9 +68,11 @@ export interface AuditLogStats {
   lastError: string | null;
 }
 
+/** One per pending batch (not per record): resolved once every seq up to `seq` is durable. */
 interface Waiter {
   seq: number;
   resolve: () => void;
+  promise: Promise<void>;
 }
 
 export class AuditLog {
@@ -88,6 +90,8 @@ export class AuditLog {
   private timer: NodeJS.Timeout | null = null;
   private headTimer: NodeJS.Timeout | null = null;
   private waiters: Waiter[] = [];
+  /** The waiter of the batch being filled; records appended until the next flush share it. */
+  private batchWaiter: Waiter | null = null;
   private spaceWaiters: Array<() => void> = [];
   private droppedSinceLast = 0;
   private droppedTotal = 0;
@@ -147,9 +151,8 @@ export class AuditLog {
     }
     let lastLine: string | null = null;
     const n = await storage.scanEntries((line) => {
-      const tab = line.indexOf("\t");
-      if (tab < 0) throw new AuditLogError(`entry ${log.tree.size} in ${storage.describe} is malformed; run \`warden audit verify\``);
-      log.tree.appendHash(oneShotHash("sha256", "\0" + line.slice(0, tab), "buffer") as unknown as Buffer);
+      if (line.indexOf("\t") < 0) throw new AuditLogError(`entry ${log.tree.size} in ${storage.describe} is malformed; run \`warden audit verify\``);
+      log.tree.appendHash(leafHashOfLine(line));
       lastLine = line;
     });
     if (lastLine !== null) {
@@ -213,12 +216,19 @@ export class AuditLog {
     const stored = storeInput(action, this.sensitive, this.o.sensitiveMode, this.keys, invalid);
     const env = { log: this.log, seq, time: this.o.clock().toISOString(), epoch: this.o.epoch, dropped: this.droppedSinceLast };
     const enc = signRecord(recordBody(env, action, stored.inputHash, stored.input, decision), this.keys, this.o.signatures);
-    this.tree.appendHash(oneShotHash("sha256", "\0" + enc.leaf, "buffer") as unknown as Buffer);
+    this.tree.appendHash(merkleLeafHash(enc.recordHash, enc.sigText));
     this.droppedSinceLast = 0;
-    this.pending.push(encodeEntry(enc.leaf, stored.attachment));
-    const durable = new Promise<void>((resolve) => this.waiters.push({ seq, resolve }));
+    this.pending.push(encodeEntry(enc.signed, stored.attachment));
+    let w = this.batchWaiter;
+    if (w === null) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      w = this.batchWaiter = { seq, resolve, promise };
+      this.waiters.push(w);
+    }
+    w.seq = seq;
     this.schedule();
-    return { seq, recordHash: enc.recordHash, inputHash: stored.inputHash, durable };
+    return { seq, recordHash: enc.recordHash, inputHash: stored.inputHash, durable: w.promise };
   }
 
   /** Appends and, in strict mode, waits until the record is durable. Waits for buffer space when blocking. */
@@ -268,6 +278,7 @@ export class AuditLog {
         const batch = this.pending;
         const first = this.pendingFirst;
         this.pending = [];
+        this.batchWaiter = null;
         this.pendingFirst = first + batch.length;
         this.inflight = batch.length;
         try {

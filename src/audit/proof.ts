@@ -1,8 +1,7 @@
 // Self-contained proofs a third party checks with the public key alone: a record's inclusion under a
 // signed tree head, and the consistency of two signed tree heads (the later log extends the earlier).
-import { hash as oneShotHash } from "node:crypto";
 import type { Keyring } from "../keys/keyring.js";
-import { parseEntry } from "./entry.js";
+import { bodyHash, leafHashOfLine, merkleLeafHash, parseEntry, splitEntry } from "./entry.js";
 import { parseHead, verifyHead, type TreeHeadV1 } from "./heads.js";
 import { MerkleTree, verifyConsistency, verifyInclusion } from "./merkle.js";
 import type { AuditStorage } from "./storage.js";
@@ -12,7 +11,7 @@ export interface InclusionBundleV1 {
   type: "inclusion";
   log: string;
   seq: number;
-  /** The Merkle leaf: the signed record's JCS, exactly as logged. */
+  /** The signed record's JCS, exactly as logged; its Merkle leaf is `{"record":sha256(body),"sig":…}`. */
   entry: string;
   leafHash: string;
   proof: string[];
@@ -38,9 +37,8 @@ async function loadTree(storage: AuditStorage): Promise<{ log: string; tree: Mer
   const leaves = new Map<number, string>();
   await storage.scanEntries((line, seq) => {
     const tab = line.indexOf("\t");
-    const leaf = tab >= 0 ? line.slice(0, tab) : line;
-    tree.appendHash(oneShotHash("sha256", "\0" + leaf, "buffer") as unknown as Buffer);
-    leaves.set(seq, leaf);
+    tree.appendHash(leafHashOfLine(line));
+    leaves.set(seq, tab >= 0 ? line.slice(0, tab) : line);
   });
   const heads: TreeHeadV1[] = [];
   for (const line of await storage.readHeads()) {
@@ -115,7 +113,9 @@ export function verifyProofBundle(bundle: unknown, keys: Keyring): BundleCheck {
     const proof = hashes(b.proof);
     if (!head || !proof || typeof b.entry !== "string" || typeof b.seq !== "number") return { ok: false, errors: errors.length ? errors : ["malformed inclusion bundle"] };
     if (head.log !== b.log) errors.push("tree head belongs to another log");
-    const leafHash = oneShotHash("sha256", "\0" + b.entry, "buffer") as unknown as Buffer;
+    const split = splitEntry(`${b.entry}\t{}`);
+    if (typeof split === "string") return { ok: false, errors: [`entry: ${split}`] };
+    const leafHash = merkleLeafHash(bodyHash(split.bodyText), split.sigText);
     if (b64(leafHash) !== b.leafHash) errors.push("leafHash is not the hash of entry");
     const r = verifyInclusion(b.seq, head.size, leafHash, proof, Buffer.from(head.root, "base64"));
     if (!r.ok) errors.push(`inclusion proof fails: ${r.error}`);

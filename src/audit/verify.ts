@@ -5,7 +5,7 @@ import { hash as oneShotHash } from "node:crypto";
 import { canonicalize } from "../canonical/jcs.js";
 import type { Keyring } from "../keys/keyring.js";
 import { encodeBody, verifyRecordSignatures } from "../record/record.js";
-import { parseEntry } from "./entry.js";
+import { bodyHash, leafHashOfLine, merkleLeafHash, parseEntry } from "./entry.js";
 import { parseHead, verifyHead } from "./heads.js";
 import { MerkleTree } from "./merkle.js";
 import type { AuditStorage } from "./storage.js";
@@ -79,9 +79,13 @@ export async function verifyLog(storage: AuditStorage & { problems?: string[] },
   const tree = new MerkleTree();
   const hmacRequired = keys !== null && keys.canSign;
   await storage.scanEntries((line, seq) => {
-    tree.appendHash(oneShotHash("sha256", "\0" + (line.indexOf("\t") >= 0 ? line.slice(0, line.indexOf("\t")) : line), "buffer") as unknown as Buffer);
     const e = parseEntry(line);
-    if (typeof e === "string") return add({ seq, head: null, reason: e });
+    if (typeof e === "string") {
+      tree.appendHash(leafHashOfLine(line));
+      return add({ seq, head: null, reason: e });
+    }
+    const recordHash = bodyHash(e.bodyText);
+    tree.appendHash(merkleLeafHash(recordHash, e.sigText));
     const r = e.signed.record;
     let canonical: string;
     try {
@@ -91,12 +95,11 @@ export async function verifyLog(storage: AuditStorage & { problems?: string[] },
     } catch (err) {
       return add({ seq, head: null, reason: `entry holds malformed data: ${(err as Error).message}` });
     }
-    if (canonical !== e.leaf) return add({ seq, head: null, reason: "record bytes are not canonical JSON (edited?)" });
+    if (canonical !== e.signedText) return add({ seq, head: null, reason: "record bytes are not canonical JSON (edited?)" });
     if (r.v !== 1) return add({ seq, head: null, reason: `unknown record version \`${String(r.v)}\`` });
     if (r.log !== log) return add({ seq, head: null, reason: `record belongs to log \`${String(r.log)}\`, not \`${log}\`` });
     if (r.seq !== seq) return add({ seq, head: null, reason: `record claims seq ${String(r.seq)} at position ${seq} (deleted, reordered or duplicated records)` });
     if (r.id !== `${log}:${seq}`) return add({ seq, head: null, reason: `record id \`${String(r.id)}\` does not match its position` });
-    const recordHash = `sha256:${oneShotHash("sha256", e.bodyText, "hex")}`;
     const sigs = verifyRecordSignatures(recordHash, e.signed.sig, keys);
     for (const err of sigs.errors) add({ seq, head: null, reason: err });
     if (sigs.errors.length > 0) return;

@@ -51,7 +51,7 @@ export interface RecordSignaturesV1 {
   ed25519?: SignatureV1;
 }
 
-/** The Merkle leaf: `{"record":…,"sig":…}` in JCS. */
+/** A stored signed record: `{"record":…,"sig":…}` in JCS (its Merkle leaf is derived: see audit/entry.ts). */
 export interface SignedRecordV1 {
   record: DecisionRecordV1;
   sig: RecordSignaturesV1;
@@ -115,8 +115,10 @@ export interface EncodedRecord {
   body: DecisionRecordV1;
   /** `sha256:<hex>` of the body's JCS: what replay reproduces and what the signatures cover. */
   recordHash: string;
-  /** The JCS of SignedRecordV1: the Merkle leaf and the first half of a log entry. */
-  leaf: string;
+  /** The JCS of SignedRecordV1: the first half of a log entry. */
+  signed: string;
+  /** The JCS of the signatures (part of the Merkle leaf). */
+  sigText: string;
 }
 
 const str0 = (s: string | null): string => (s === null ? "null" : canonicalString(s));
@@ -150,7 +152,18 @@ export function signRecord(body: DecisionRecordV1, keys: Keyring, mode: Signatur
   if (mode !== "ed25519") sig.hmac = keys.hmacSign(message);
   if (mode !== "hmac") sig.ed25519 = keys.edSign(message);
   // JCS of {record, sig}: "record" sorts before "sig", so concatenation is canonical.
-  return { body, recordHash, leaf: `{"record":${bodyJcs},"sig":${canonicalize(sig)}}` };
+  const sigText = encodeSignatures(sig);
+  return { body, recordHash, signed: `{"record":${bodyJcs},"sig":${sigText}}`, sigText };
+}
+
+const encodeSig = (x: SignatureV1): string => `{"kid":${canonicalString(x.kid)},"sig":${canonicalString(x.sig)}}`;
+
+/** JCS of the signatures object ("ed25519" sorts before "hmac"). */
+export function encodeSignatures(sig: RecordSignaturesV1): string {
+  const parts: string[] = [];
+  if (sig.ed25519) parts.push(`"ed25519":${encodeSig(sig.ed25519)}`);
+  if (sig.hmac) parts.push(`"hmac":${encodeSig(sig.hmac)}`);
+  return `{${parts.join(",")}}`;
 }
 
 /** Recomputes the hash of a record body (e.g. one parsed from a log). */
