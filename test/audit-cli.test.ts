@@ -124,3 +124,29 @@ test("usage errors are clear", async () => {
   assert.equal(missing.code, 1);
   assert.match(missing.out, /not a warden audit log/);
 });
+
+test("check --action --audit records the single decision (strict) before printing it", async () => {
+  const t = tempDir("cli-one");
+  try {
+    const keyDir = join(t.dir, "keys");
+    assert.equal((await cli(["keys", "gen", "--out", keyDir])).code, 0);
+    const policy = join(t.dir, "policy.yaml");
+    writeFileSync(policy, POLICY_YAML);
+    const action = join(t.dir, "a.json");
+    writeFileSync(action, JSON.stringify(randomActions(1, 2)[0]));
+    const log = join(t.dir, "log");
+    const key = join(keyDir, "warden-keys.json");
+    await cli(["check", "--policy", policy, "--action", action, "--audit", log, "--key", key, "--durability", "strict"]);
+    writeFileSync(action, "{ not json");
+    assert.equal((await cli(["check", "--policy", policy, "--action", action, "--audit", log, "--key", key])).code, 1);
+    const v = await cli(["audit", "verify", log, "--key", key, "--json"]);
+    assert.equal(v.code, 0, v.out);
+    assert.equal((JSON.parse(v.out) as { records: number }).records, 2);
+    const rep = await cli(["replay", log, "--policy", policy, "--key", key, "--json"]);
+    const r = JSON.parse(rep.out) as { replayed: number; invalid: number; ok: boolean };
+    assert.deepEqual([r.replayed, r.invalid, r.ok], [1, 1, true]);
+    assert.match((await cli(["check", "--policy", policy, "--action", action, "--audit", log, "--key", key, "--durability", "sometimes"])).err, /--durability takes/);
+  } finally {
+    t.cleanup();
+  }
+});
