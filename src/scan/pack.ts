@@ -8,7 +8,7 @@ import { injectionPack } from "./packs/injection.js";
 import { piiPack } from "./packs/pii.js";
 import { secretsPack } from "./packs/secrets.js";
 import { shellPack } from "./packs/shell.js";
-import { PACK_NAMES, tierOf, type Boundary, type Pack, type PackName, type Severity } from "./packs/types.js";
+import { PACK_NAMES, type Boundary, type Pack, type PackName, type Severity } from "./packs/types.js";
 import type { ValidatorName } from "./validators.js";
 
 /** Gitleaks-style allowlist carried by imported rules: a match is dropped when any entry applies. */
@@ -73,6 +73,8 @@ export function isPackName(name: string): name is PackName {
 export function packRules(pack: Pack): LoadedRule[] {
   return pack.rules.map((r) => {
     const rule: LoadedRule = {
+      // One tier for all pack rules: every finding is reported anyway, and each extra tier costs the scanner
+      // one more automaton pass over the text. Severity is carried on the finding instead.
       pack: pack.name, id: `${pack.name}.${r.id}`, pattern: r.pattern, tier: 0, severity: r.severity,
       description: r.description, normalization: r.normalization, mask: r.mask,
     };

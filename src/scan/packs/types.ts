@@ -41,7 +41,7 @@ export interface Pack {
 export const PACK_NAMES = ["injection", "secrets", "pii", "shell"] as const;
 export type PackName = (typeof PACK_NAMES)[number];
 
-/** Priority tier by severity: the engine scans higher tiers first. */
+/** Priority tier by severity, for callers that want the scanner to stratify by it (packs use one tier). */
 export function tierOf(severity: Severity): number {
   return severity === "critical" ? 3 : severity === "high" ? 2 : severity === "medium" ? 1 : 0;
 }
