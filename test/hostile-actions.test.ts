@@ -198,6 +198,16 @@ const financeAction = fc.oneof(
     context: fc.constantFrom<unknown>({}, { ip: "10.0.0.1" }, [], "ctx"),
   }),
   fc.constant(Object.create(null) as unknown),
+  // A valid payment with exactly one field swapped for a hostile look-alike (so both outcomes are common).
+  fc.tuple(fc.constantFrom("amount", "counterparty", "role", "tool", "at"), amountV, counterpartyV, roleV, toolV).map(([which, amount, counterparty, role, tool]) => {
+    const a: Record<string, unknown> = { kind: "tool_call", tool: "payments.send", at: "2026-03-02T10:00:00Z", agent: { id: "fin-7", role: "operator" }, args: { amount: 100, currency: "USD", counterparty: "globex" } };
+    if (which === "amount") a["args"] = { amount, currency: "USD", counterparty: "globex" };
+    if (which === "counterparty") a["args"] = { amount: 100, currency: "USD", counterparty };
+    if (which === "role") a["agent"] = { id: "fin-7", role };
+    if (which === "tool") a["tool"] = tool;
+    if (which === "at") a["at"] = amount;
+    return a;
+  }),
 );
 
 test("near-valid finance actions: decide() allows exactly what an independent oracle allows", () => {
@@ -401,8 +411,7 @@ test("a 10,000-level deep action never overflows the stack and is never allowed 
   // A secret at the bottom of a 100,000-level value is still found.
   const secret = "ghp_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8";
   for (const body of [deepObject(100_000, secret), [deepArray(50_000), deepObject(50_000, secret)]]) {
-    // Size not bounded here: scan reasons echo the full concrete path (see the todo test below).
-    const d = check(r.policy, { kind: "tool_call", tool: "scan", args: { body } }, Infinity);
+    const d = check(r.policy, { kind: "tool_call", tool: "scan", args: { body } });
     assert.equal(d.verdict, "BLOCK");
     assert.equal(d.reasons[0]?.code, "SECRET");
   }
@@ -412,7 +421,8 @@ test("a 10,000-level deep action never overflows the stack and is never allowed 
   assert.notEqual(decide(r.policy, a, { throttle: store }).verdict, "ALLOW", "a call over budget under a deep throttle key is never allowed");
 });
 
-test("a 10,000-level value in a throttle key is counted like any other key, not an internal error", { todo: "engine gap: build.ts makeThrottleKey JSON.stringify()s the whole key value, which overflows the stack at ~10,000 levels (BLOCK RUNTIME_ERROR `Maximum call stack size exceeded`)" }, () => {
+// Regression: throttle keys used to JSON.stringify the whole value and overflow the stack (BLOCK RUNTIME_ERROR).
+test("a 10,000-level value in a throttle key is counted like any other key, not an internal error", () => {
   const r = compilePolicy(JSON.stringify({ id: "k", version: "1", default: "BLOCK", rules: [{ id: "ok", verdict: "ALLOW" }, { id: "budget", verdict: "THROTTLE", code: "BUDGET", throttle: { limit: 1, per: "1h", key: ["args.body"] } }] }), { file: "k.json" });
   assert.ok(r.ok);
   const store = new MemoryThrottleStore();
@@ -423,7 +433,8 @@ test("a 10,000-level value in a throttle key is counted like any other key, not 
   assert.equal(decide(r.policy, a, { throttle: store }).verdict, "THROTTLE");
 });
 
-test("scan reasons stay small when the finding sits under a huge or very deep key path", { todo: "engine gap: scan reasons put the full concrete field path (unbounded, attacker-controlled) into field, message and detail" }, () => {
+// Regression: scan reasons used to carry the full concrete path (600 KB for one finding 100,000 levels down).
+test("scan reasons stay small when the finding sits under a huge or very deep key path", () => {
   const r = compilePolicy(JSON.stringify({ id: "s", version: "1", default: "BLOCK", rules: [{ id: "ok", verdict: "ALLOW" }, { id: "scan", when: { field: "args.*", scan: "secrets" }, verdict: "BLOCK", code: "SECRET" }] }), { file: "s.json" });
   assert.ok(r.ok);
   const secret = "ghp_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8";

@@ -64,7 +64,7 @@ function leafArb(field: string, o: GrammarOptions): fc.Arbitrary<Record<string, 
     );
   }
   if (t === "bool") options.push(fc.tuple(pick(["eq", "ne"]), fc.boolean()).map(([op, v]) => ({ field, [op]: v })));
-  if (t === "list") options.push(fc.tuple(pick(STRS), ci).map(([v, i]) => withCi({ field, contains: v }, i)));
+  if (t === "list") options.push(fc.tuple(pick(["includes", "includes", "contains"]), pick(STRS), ci).map(([op, v, i]) => withCi({ field, [op]: v }, i)));
   if (o.structural) {
     options.push(pick(["exists", "missing"]).map((op) => ({ field, [op]: true })));
     if (t === "str" || t === "list") options.push(fc.tuple(pick(["longer_than", "shorter_than"]), fc.nat(5)).map(([op, n]) => ({ field, [op]: n })));
@@ -183,7 +183,6 @@ const actionArb = fc
 // ---------------------------------------------------------------------------------------------
 // Mutations: delete a field, or replace it with a value that is ill-typed for that field.
 
-const NON_SCALAR_ILL = [[5], [], {}, { value: 5 }, NaN, Infinity, -Infinity, [null]];
 const ILL: Record<FieldType, unknown[]> = {
   num: [null, true, false, "abc", "NaN", "Infinity", "", "1,5", "0x10", " 5", "5 apples", [5], [], {}, { value: 5 }, NaN, Infinity, -Infinity],
   str: [null, 5, 0, -1.5, NaN, true, false, {}, { a: "x" }, [1], [null]],
@@ -226,25 +225,21 @@ function operatorsByField(src: PolicySource): Map<string, Set<string>> {
   return out;
 }
 
-const isScalar = (v: unknown) => v === null || typeof v === "string" || typeof v === "boolean" || (typeof v === "number" && Number.isFinite(v));
 
-function illTypedFor(path: string, ops: Set<string> | undefined, strict: boolean): unknown[] {
+function illTypedFor(path: string, ops: Set<string> | undefined): unknown[] {
   const t = FIELDS[path];
   if (t === undefined) {
-    if (/^args\.tags\.\d+$/.test(path)) return ILL.str.filter((v) => !isScalar(v) || typeof v !== "string");
+    if (/^args\.tags\.\d+$/.test(path)) return ILL.str.filter((v) => typeof v !== "string");
     return ILL_OBJECT;
   }
-  let pool = ILL[t];
-  if (strict) {
-    // Also what the engine should (but may not yet) treat as ill-typed: scalars of another type for in/not_in,
-    // and strings or lists of strings for a field whose operator is meant for the other shape.
-    if (t === "list") pool = [...pool, "x", "abc", "staging"];
-    if (t === "str") pool = [...pool, ["x"], ["abc", "prod"], []];
-    return pool;
-  }
-  // Known gaps (see the todo tests below): in/not_in treat a scalar of another type as a non-member.
-  if (ops?.has("in") || ops?.has("not_in")) pool = pool.filter((v) => !isScalar(v));
-  return pool.length > 0 ? pool : NON_SCALAR_ILL;
+  const pool = ILL[t];
+  // `contains` is polymorphic by design (substring of a string, element of a list; an ALLOW rule using it gets
+  // the CONTAINS_IN_ALLOW warning): a string for a list field, or a list of strings for a string field, is a
+  // value it reads, not an ill-typed one. Every other operator must treat those shapes as indeterminate.
+  if (ops?.has("contains")) return pool;
+  if (t === "list") return [...pool, "x", "abc", "staging", ""];
+  if (t === "str") return [...pool, ["x"], ["abc", "prod"], []];
+  return pool;
 }
 
 function setPath(root: Record<string, unknown>, path: string, value: unknown, del: boolean): Record<string, unknown> {
@@ -303,7 +298,35 @@ test("indexed decide() equals decideLinear() on random policies and action seque
   );
 });
 
-function monotoneProperty(strict: boolean) {
+test("indexed == linear with more than 31 applicable rules and long action streams (decision cache, wide fired sets)", () => {
+  const wide = fc.array(ruleArb({ structural: true }), { minLength: 33, maxLength: 40 }).map((rules) =>
+    rules.map(({ v, match, ...r }, i) => {
+      // Keep only role/labels (conditions): every rule applies to every action, so the candidate list is wide.
+      const m: Record<string, unknown> = {};
+      if (match?.role !== undefined) m["role"] = match.role;
+      if (match?.labels !== undefined) m["labels"] = match.labels;
+      return { id: `w${i}`, ...r, ...(Object.keys(m).length ? { match: m } : {}), ...v, code: `W_${i}` };
+    }),
+  );
+  fc.assert(
+    fc.property(wide, pick(["ALLOW", "BLOCK"]), fc.array(actionArb, { minLength: 20, maxLength: 60 }), (rules, dflt, actions) => {
+      const p = compileOk({ id: "wide", version: "1", default: dflt, lists: { envs: ["prod"] }, tools: TOOLS, rules });
+      const s1 = new MemoryThrottleStore();
+      const s2 = new MemoryThrottleStore();
+      // Twice through the stream: the second pass hits the indexed evaluator's cached decisions.
+      for (const a of [...actions, ...actions]) {
+        const d1 = decide(p, a, { throttle: s1 });
+        const d2 = decideLinear(p, a, { throttle: s2 });
+        assert.deepEqual(d1, d2);
+        s1.commit(d1);
+        s2.commit(d2);
+      }
+    }),
+    { numRuns: Math.ceil(RUNS / 6) },
+  );
+});
+
+function monotoneProperty() {
   return fc.property(policyArb({ structural: false }), actionArb, fc.nat(), fc.nat(), (src, action, i, j) => {
     const p = compileOk(src);
     const frozen = structuredClone(action);
@@ -312,7 +335,7 @@ function monotoneProperty(strict: boolean) {
     const paths = mutablePaths(action);
     fc.pre(paths.length > 0);
     const path = paths[i % paths.length] as string;
-    const pool = illTypedFor(path, operatorsByField(src).get(path), strict);
+    const pool = illTypedFor(path, operatorsByField(src).get(path));
     const del = j % (pool.length + 1) === pool.length;
     const mutated = setPath(action, path, pool[j % (pool.length + 1)], del);
     const after = decide(p, mutated);
@@ -323,7 +346,7 @@ function monotoneProperty(strict: boolean) {
 }
 
 test("deleting a field or replacing it with an ill-typed value never makes the verdict more permissive", () => {
-  fc.assert(monotoneProperty(false), { numRuns: RUNS * 4 });
+  fc.assert(monotoneProperty(), { numRuns: RUNS * 4 });
 });
 
 test("same, on the finance example: ill-typed or missing payment fields never loosen a decision", async () => {
@@ -352,8 +375,8 @@ test("same, on the finance example: ill-typed or missing payment fields never lo
   );
 });
 
-// Known bugs, kept as failing checks until the engine is fixed (the lead owns src/). See the report.
-test("in / not_in: a scalar of another type is a non-member instead of indeterminate (ALLOW on `not_in` fires)", { todo: "engine bug: leaf.ts in/not_in returns F/T for wrong-typed scalars; eq returns indeterminate" }, () => {
+// Regressions for bugs these properties found (fixed in the engine).
+test("in / not_in are typed: a scalar of another type is indeterminate, so an ALLOW on `not_in` does not fire", () => {
   const p = compileOk({ id: "t", version: "1", default: "BLOCK", rules: [{ id: "non-prod", match: { tool: "deploy" }, when: { field: "args.env", not_in: ["prod"] }, verdict: "ALLOW" }] });
   assert.equal(decide(p, { kind: "tool_call", tool: "deploy", args: { env: "prod" } }).verdict, "BLOCK");
   for (const env of [5, true, null]) {
@@ -361,24 +384,27 @@ test("in / not_in: a scalar of another type is a non-member instead of indetermi
   }
 });
 
-test("contains: a string where the rule expects a list is matched as a substring (ALLOW on `contains` fires)", { todo: "design gap: contains is polymorphic (substring on strings, membership on lists), so a string can satisfy a list rule" }, () => {
-  const p = compileOk({ id: "t", version: "1", default: "BLOCK", rules: [{ id: "trusted", match: { tool: "run" }, when: { field: "args.tags", contains: "trusted" }, verdict: "ALLOW" }] });
+test("list membership: `includes` is never satisfied by a string; `contains` in an ALLOW rule is flagged", () => {
+  const rule = (op: string) => ({ id: "t", version: "1", default: "BLOCK", rules: [{ id: "trusted", match: { tool: "run" }, when: { field: "args.tags", [op]: "trusted" }, verdict: "ALLOW" }] });
+  const p = compileOk(rule("includes"));
   assert.equal(decide(p, { kind: "tool_call", tool: "run", args: { tags: ["trusted"] } }).verdict, "ALLOW");
   assert.equal(decide(p, { kind: "tool_call", tool: "run", args: { tags: ["untrusted"] } }).verdict, "BLOCK");
-  assert.equal(decide(p, { kind: "tool_call", tool: "run", args: { tags: "untrusted" } }).verdict, "BLOCK", "a string is not a list of tags");
+  for (const tags of ["untrusted", "trusted", { trusted: true }, 1, null]) {
+    assert.equal(decide(p, { kind: "tool_call", tool: "run", args: { tags } }).verdict, "BLOCK", `tags = ${JSON.stringify(tags)} is not a list`);
+  }
+  const c = compilePolicy(JSON.stringify(rule("contains")), { file: "c.json" });
+  assert.ok(c.ok);
+  assert.ok(c.diagnostics.some((d) => d.code === "CONTAINS_IN_ALLOW" && d.severity === "warning"), "contains in an ALLOW rule is warned about");
+  // The documented polymorphism: a string satisfies `contains` by substring.
+  assert.equal(decide(c.policy, { kind: "tool_call", tool: "run", args: { tags: "untrusted" } }).verdict, "ALLOW");
 });
 
-test("a THROTTLE fired by indeterminate data carries a positive retryAfterMs and does not claim the budget is used up", { todo: "engine bug: decide.ts fires the throttle rule on E with obs.allowed=true, so retryAfterMs is 0 and the message says the budget is used up" }, () => {
+test("a THROTTLE fired by indeterminate data carries a positive retryAfterMs and does not claim the budget is used up", () => {
   const p = compileOk({ id: "t", version: "1", default: "ALLOW", rules: [{ id: "costly", match: { tool: "t" }, when: { field: "args.cost", gt: 10 }, verdict: "THROTTLE", code: "COSTLY", throttle: { limit: 5, per: "1h" } }] });
   const d = decide(p, { kind: "tool_call", tool: "t", at: "2026-03-02T10:00:00Z", args: {} });
   assert.equal(d.verdict, "THROTTLE");
   assert.ok(d.obligations.retryAfterMs > 0, `retryAfterMs is ${d.obligations.retryAfterMs}: a THROTTLE that says "retry now" loops forever`);
   assert.doesNotMatch(d.reasons[0]!.message, /used up/, "the budget is not used up; the data is missing");
-});
-
-test("monotonicity including wrong-typed scalars for in/not_in and string/list confusion for contains", { todo: "fails until in/not_in treat wrong-typed scalars as indeterminate; contains on str vs list is polymorphic" }, () => {
-  // A fixed seed that reaches a counterexample (`context.ip in ["10"]` with ip = null) so this stays red until fixed.
-  fc.assert(monotoneProperty(true), { numRuns: 1000, seed: 1736359256 });
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -434,4 +460,210 @@ test("a change to the policy's meaning changes the hash", () => {
     }),
     { numRuns: Math.ceil(RUNS / 3) },
   );
+});
+
+// ---------------------------------------------------------------------------------------------
+// Throttle budgets against a reference model: "N per window" means exactly what users mean.
+
+interface ModelState { allowed: number[]; windowStart: number; count: number; tat: number | null }
+
+/** The reference: sliding (at most N allowed in any window (t-W, t]), calendar (per aligned UTC window), gcra (virtual scheduling). */
+function modelDecide(mode: string, limit: number, perMs: number, burst: number, s: ModelState, t: number): { allowed: boolean; retry: number } {
+  if (mode === "sliding") {
+    const inWindow = s.allowed.filter((x) => x > t - perMs && x <= t);
+    if (inWindow.length < limit) {
+      s.allowed.push(t);
+      return { allowed: true, retry: 0 };
+    }
+    const oldest = inWindow[inWindow.length - limit] as number;
+    return { allowed: false, retry: Math.max(1, Math.ceil(oldest + perMs - t)) };
+  }
+  if (mode === "calendar") {
+    const ws = Math.floor(t / perMs) * perMs;
+    if (ws !== s.windowStart) {
+      s.windowStart = ws;
+      s.count = 0;
+    }
+    if (s.count < limit) {
+      s.count++;
+      return { allowed: true, retry: 0 };
+    }
+    return { allowed: false, retry: Math.max(1, ws + perMs - t) };
+  }
+  const interval = perMs / limit;
+  const tau = (burst - 1) * interval;
+  const tat = Math.max(s.tat ?? t, t);
+  if (tat - t <= tau) {
+    s.tat = tat + interval;
+    return { allowed: true, retry: 0 };
+  }
+  return { allowed: false, retry: Math.max(1, Math.ceil(tat - tau - t)) };
+}
+
+const PERS: Record<string, number> = { "1s": 1000, "10s": 10_000, "1min": 60_000, "1h": 3_600_000 };
+
+test("throttle budgets match a reference model call by call (verdict, retryAfterMs, count), per key", () => {
+  fc.assert(
+    fc.property(
+      pick(["sliding", "calendar", "gcra"]),
+      fc.integer({ min: 1, max: 5 }),
+      pick(Object.keys(PERS)),
+      fc.integer({ min: 1, max: 4 }),
+      fc.array(fc.tuple(pick(["a1", "a2"]), fc.double({ min: 0, max: 0.8, noNaN: true })), { minLength: 1, maxLength: 40 }),
+      (mode, limit, per, burst, calls) => {
+        const perMs = PERS[per] as number;
+        const throttle: Record<string, unknown> = { limit, per, window: mode, key: ["agent.id"] };
+        if (mode === "gcra") throttle["burst"] = burst;
+        const p = compileOk({ id: "t", version: "1", default: "ALLOW", rules: [{ id: "budget", verdict: "THROTTLE", code: "BUDGET", throttle }] });
+        const store = new MemoryThrottleStore();
+        const models = new Map<string, ModelState>();
+        let t = Date.UTC(2026, 2, 2, 9, 59, 30);
+        for (const [agent, gap] of calls) {
+          t += Math.floor(gap * perMs * (mode === "gcra" ? 1 / limit : 1));
+          const d = decide(p, { kind: "tool_call", tool: "x", at: new Date(t).toISOString(), agent: { id: agent } }, { throttle: store });
+          store.commit(d);
+          const m = models.get(agent) ?? { allowed: [], windowStart: -1, count: 0, tat: null };
+          models.set(agent, m);
+          const want = modelDecide(mode, limit, perMs, mode === "gcra" ? burst : 0, m, t);
+          const where = `${mode} ${limit}/${per} burst ${burst}, ${agent} at +${t - Date.UTC(2026, 2, 2, 9, 59, 30)} ms`;
+          assert.equal(d.verdict, want.allowed ? "ALLOW" : "THROTTLE", where);
+          assert.equal(d.obligations.retryAfterMs, want.retry, `retryAfterMs, ${where}`);
+          const obs = d.state.throttle[`budget:${agent}`];
+          assert.ok(obs, "the observation is keyed by rule and agent");
+          assert.equal(obs.allowed, want.allowed);
+        }
+      },
+    ),
+    { numRuns: RUNS },
+  );
+});
+
+test("a sliding budget holds in every window even when calls arrive with out-of-order times", { todo: "engine gap: a call stamped earlier than calls already counted only looks back (t-W, t], so backdated `at` values evade the budget; the HTTP sidecar keeps a caller-supplied `at`" }, () => {
+  const p = compileOk({ id: "t", version: "1", default: "ALLOW", rules: [{ id: "budget", verdict: "THROTTLE", code: "BUDGET", throttle: { limit: 1, per: "1h" } }] });
+  const store = new MemoryThrottleStore();
+  const call = (at: string) => {
+    const d = decide(p, { kind: "tool_call", tool: "x", at, agent: { id: "a" } }, { throttle: store });
+    store.commit(d);
+    return d.verdict;
+  };
+  assert.equal(call("2026-03-02T10:30:00Z"), "ALLOW");
+  // Each call is stamped earlier than the last: every one-hour window around them already holds an allowed call.
+  assert.equal(call("2026-03-02T10:00:00Z"), "THROTTLE", "10:00 and 10:30 would both be allowed inside one hour");
+  assert.equal(call("2026-03-02T09:45:00Z"), "THROTTLE");
+});
+
+// ---------------------------------------------------------------------------------------------
+// Shadow mode, shadow rules and rule order.
+
+const strip = (d: Decision) => ({ verdict: d.verdict, reasons: d.reasons.map((r) => `${r.rule}/${r.code}/${r.verdict}`).sort() });
+
+test("shadow mode reports exactly what enforce mode would decide, and enforces nothing", () => {
+  fc.assert(
+    fc.property(policyArb({ structural: true }), actionArb, (src, action) => {
+      const enforce = decide(compileOk({ ...src, mode: "enforce" }), action);
+      const shadow = decide(compileOk({ ...src, mode: "shadow" }), action);
+      if (enforce.reasons[0]?.rule === "engine") {
+        assert.deepEqual(shadow.verdict, "BLOCK", "a malformed action is blocked in both modes");
+        return;
+      }
+      assert.equal(shadow.verdict, "ALLOW");
+      assert.equal(shadow.enforced, false);
+      assert.equal(shadow.shadowVerdict, enforce.verdict);
+      assert.deepEqual(shadow.reasons, []);
+      assert.deepEqual(shadow.obligations, { retryAfterMs: 0, sandbox: null, modify: null, approval: null });
+      assert.deepEqual(shadow.shadow.map((r) => r.rule).sort(), [...enforce.reasons, ...enforce.shadow].map((r) => r.rule).sort());
+      assert.ok(shadow.shadow.every((r) => r.shadow));
+    }),
+    { numRuns: RUNS },
+  );
+});
+
+test("marking a rule `shadow: true` enforces exactly what removing it would", () => {
+  fc.assert(
+    fc.property(policyArb({ structural: true }), actionArb, fc.nat(), (src, action, k) => {
+      const i = k % src.rules.length;
+      const shadowed = { ...src, mode: "enforce", rules: src.rules.map((r, j) => (j === i ? { ...r, shadow: true } : r)) };
+      const removed = { ...src, mode: "enforce", rules: src.rules.filter((_, j) => j !== i) };
+      const a = decide(compileOk(shadowed), action);
+      const b = decide(compileOk(removed), action);
+      assert.deepEqual(strip(a), strip(b));
+      assert.deepEqual(a.obligations, b.obligations);
+      assert.ok(!a.reasons.some((r) => r.rule === `r${i}`), "a shadow rule is never among the enforced reasons");
+    }),
+    { numRuns: RUNS },
+  );
+});
+
+test("the verdict does not depend on the order rules are declared in", () => {
+  fc.assert(
+    fc.property(policyArb({ structural: true }), actionArb, fc.integer({ min: 1, max: 2 ** 31 }), (src, action, seed) => {
+      const rules = [...src.rules];
+      let s = seed;
+      for (let i = rules.length - 1; i > 0; i--) {
+        s = (s * 1103515245 + 12345) >>> 0;
+        const j = s % (i + 1);
+        [rules[i], rules[j]] = [rules[j]!, rules[i]!];
+      }
+      const a = decide(compileOk(src), action);
+      const b = decide(compileOk({ ...src, rules }), action);
+      assert.deepEqual(strip(b), strip(a));
+      assert.equal(b.shadowVerdict, a.shadowVerdict);
+    }),
+    { numRuns: RUNS },
+  );
+});
+
+// ---------------------------------------------------------------------------------------------
+// Composition: a child policy keeps every restrictive rule of its parent.
+
+test("a child policy (extends) still fires every restrictive rule its parent fires, and never loses a parent's BLOCK", () => {
+  const anyAction = fc.oneof(actionArb, fc.tuple(actionArb, fc.nat(), fc.nat()).map(([a, i, j]) => {
+    const paths = mutablePaths(a);
+    if (paths.length === 0) return a;
+    const p = paths[i % paths.length] as string;
+    const pool = FIELDS[p] ? ILL[FIELDS[p]] : ILL_OBJECT;
+    return setPath(a, p, pool[j % pool.length], j % 4 === 0);
+  }));
+  fc.assert(
+    fc.property(policyArb({ structural: true }), fc.array(ruleArb({ structural: true }), { minLength: 1, maxLength: 5 }), fc.option(pick(["ALLOW", "BLOCK"]), { nil: undefined }), anyAction, (parentSrc, childRules, childDefault, action) => {
+      const parent = { ...parentSrc, mode: "enforce" };
+      const child: Record<string, unknown> = {
+        id: "child",
+        version: "2",
+        extends: "parent.json",
+        rules: childRules.map(({ v, ...r }, i) => ({ id: `c${i}`, ...r, ...v, code: `CHILD_${i}` })),
+      };
+      if (childDefault !== undefined) child["default"] = childDefault;
+      const r = compilePolicy(JSON.stringify(child), { file: "child.json", readFile: () => JSON.stringify(parent) });
+      if (!r.ok) {
+        // The only refusal allowed here is a child trying to loosen the parent's default.
+        assert.ok(r.diagnostics.filter((d) => d.severity === "error").every((d) => d.code === "WEAKENS_PARENT"), JSON.stringify(r.diagnostics));
+        assert.equal(childDefault, "ALLOW");
+        return;
+      }
+      const p = decide(compileOk(parent), action);
+      const c = decide(r.policy, action);
+      for (const reason of p.reasons) {
+        if (reason.verdict === "ALLOW" || reason.rule === "default" || reason.rule === "engine" || reason.code === "MODIFY_FAILED") continue;
+        assert.ok(c.reasons.some((x) => x.rule === reason.rule && x.verdict === reason.verdict), `parent rule \`${reason.rule}\` (${reason.verdict}) did not fire in the child`);
+      }
+      if (p.reasons.some((x) => x.verdict === "BLOCK" && x.rule !== "default")) assert.equal(c.verdict, "BLOCK");
+      if (p.verdict === "BLOCK" && p.reasons[0]?.rule === "default") assert.ok(c.verdict !== "ALLOW" || c.reasons.some((x) => x.rule.startsWith("c")), "only a child ALLOW rule can allow what the parent's default blocked");
+    }),
+    { numRuns: RUNS },
+  );
+});
+
+test("a child cannot weaken a parent's non-BLOCK restriction by overriding the rule with a narrower condition or laxer obligation", { todo: "design gap: compose.ts only compares verdict ranks when a child overrides a parent rule id; an ESCALATE/THROTTLE/SANDBOX rule can be replaced by the same verdict with a `when` that never matches or a budget of 1e6/ms" }, () => {
+  const parent = { id: "parent", version: "1", default: "BLOCK", tools: { pay: "write" }, rules: [
+    { id: "allow-pay", match: { tool: "pay" }, verdict: "ALLOW" },
+    { id: "big", match: { tool: "pay" }, when: { field: "args.amount", gt: 10000 }, verdict: "ESCALATE", code: "BIG", approval: { group: "cfo" } },
+  ] };
+  const child = { id: "child", version: "2", extends: "parent.json", rules: [
+    { id: "big", match: { tool: "pay" }, when: { field: "args.amount", gt: 1e12 }, verdict: "ESCALATE", code: "BIG", approval: { group: "nobody" } },
+  ] };
+  const r = compilePolicy(JSON.stringify(child), { file: "child.json", readFile: () => JSON.stringify(parent) });
+  if (!r.ok) return; // refusing the override is one acceptable fix
+  const d = decide(r.policy, { kind: "tool_call", tool: "pay", args: { amount: 50_000 } });
+  assert.equal(d.verdict, "ESCALATE", "the parent escalates a 50,000 payment; the child allows it");
 });
