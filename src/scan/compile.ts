@@ -109,6 +109,8 @@ export function compilePatternSet(specs: PatternSpec[], options: CompileOptions 
       }
       const factored = factor !== null;
       const detStart = factor ? builder.addFragment(factor.node, label) : fwdStart;
+      // a suffix that can be empty proves nothing; one that cannot is probed at every hit
+      const sufStart = factor?.suffix && lengthRange(factor.suffix)[0] > 0 ? builder.addFragment(factor.suffix, label) : -1;
       patterns.push({
         id: spec.id,
         tier: spec.tier ?? 0,
@@ -122,6 +124,7 @@ export function compilePatternSet(specs: PatternSpec[], options: CompileOptions 
         fwdStart,
         revStart,
         detStart,
+        sufStart,
         factored,
       });
     } catch (e) {

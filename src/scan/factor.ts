@@ -1,7 +1,7 @@
 // Required-factor extraction: a small sub-expression that every match of a pattern must contain, so the
 // shared detection automaton stays small (literal keywords instead of `[\w.-]{0,50}?...{10,150}` tails).
 
-import { lengthRange, type RegexNode } from "./ast.js";
+import { EMPTY, lengthRange, type RegexNode } from "./ast.js";
 import { setSize } from "./charset.js";
 
 /** Below this many "rare units" a factor is too common to be worth it; the whole pattern is used. */
@@ -85,6 +85,19 @@ export interface Factor {
   before: number;
   /** Most units from the end of the factor occurrence to the end of the match (-1: unbounded). */
   after: number;
+  /**
+   * What must match right after the factor occurrence, up to the end of the match (undefined: not known).
+   * A cheap anchored check of it at each hit discards most hits before any window is opened.
+   */
+  suffix?: RegexNode;
+}
+
+const catOf = (items: RegexNode[]): RegexNode => (items.length === 0 ? EMPTY : items.length === 1 ? (items[0] as RegexNode) : { t: "cat", items });
+const thenRest = (suffix: RegexNode | undefined, rest: RegexNode[]): RegexNode | undefined => (suffix === undefined ? undefined : catOf([suffix, ...rest]));
+const repRest = (suffix: RegexNode | undefined, n: { item: RegexNode; min: number; max: number }): RegexNode | undefined =>
+  suffix === undefined ? undefined : catOf([suffix, { t: "rep", item: n.item, min: Math.max(0, n.min - 1), max: n.max < 0 ? -1 : n.max - 1 }]);
+function altSuffix(parts: (RegexNode | undefined)[]): RegexNode | undefined {
+  return parts.every((x) => x !== undefined) ? { t: "alt", items: parts as RegexNode[] } : undefined;
 }
 
 const maxLen = (n: RegexNode): number => lengthRange(n)[1];
@@ -95,7 +108,7 @@ const seqLen = (items: RegexNode[]): number => items.reduce((acc, it) => addLen(
 /** The best required factor of `n`, or null if some match need not contain any usable factor. */
 export function requiredFactor(n: RegexNode, maxLength = MAX_LENGTH, prefer?: (f: RegexNode) => boolean): Factor | null {
   const whole = finite(n, maxLength);
-  if (whole && whole.score > 0 && !whole.broad) return { node: n, score: whole.score, before: maxLen(n), after: 0 };
+  if (whole && whole.score > 0 && !whole.broad) return { node: n, score: whole.score, before: maxLen(n), after: 0, suffix: EMPTY };
   switch (n.t) {
     case "cat": {
       let best: Factor | null = null;
@@ -122,6 +135,7 @@ export function requiredFactor(n: RegexNode, maxLength = MAX_LENGTH, prefer?: (f
               score: acc.score,
               before: seqLen(n.items.slice(0, j + 1)),
               after: seqLen(n.items.slice(j + 1)),
+              suffix: catOf(n.items.slice(j + 1)),
             });
         }
         const inner = requiredFactor(n.items[i] as RegexNode, maxLength, prefer);
@@ -131,12 +145,14 @@ export function requiredFactor(n: RegexNode, maxLength = MAX_LENGTH, prefer?: (f
             score: inner.score,
             before: addLen(seqLen(n.items.slice(0, i)), inner.before),
             after: addLen(inner.after, seqLen(n.items.slice(i + 1))),
+            ...(inner.suffix ? { suffix: catOf([inner.suffix, ...n.items.slice(i + 1)]) } : {}),
           });
       }
       return best;
     }
     case "alt": {
       const parts: RegexNode[] = [];
+      const suffixes: (RegexNode | undefined)[] = [];
       let score = Infinity;
       let before = 0;
       let after = 0;
@@ -144,18 +160,22 @@ export function requiredFactor(n: RegexNode, maxLength = MAX_LENGTH, prefer?: (f
         const f = requiredFactor(it, maxLength, prefer);
         if (!f) return null;
         parts.push(f.node);
+        suffixes.push(f.suffix);
         score = Math.min(score, f.score);
         before = maxOf(before, f.before);
         after = maxOf(after, f.after);
       }
-      return { node: { t: "alt", items: parts }, score, before, after };
+      const suffix = altSuffix(suffixes);
+      return { node: { t: "alt", items: parts }, score, before, after, ...(suffix ? { suffix } : {}) };
     }
     case "rep": {
       // the first copy contains an occurrence; later copies add to what may follow it
       const f = n.min >= 1 ? requiredFactor(n.item, maxLength, prefer) : null;
       if (!f) return null;
       const rest = n.max < 0 ? (maxLen(n.item) === 0 ? 0 : -1) : maxLen(n.item) * (n.max - 1);
-      return { ...f, after: addLen(f.after, rest) };
+      const { suffix: _omit, ...g } = f;
+      const suffix = repRest(f.suffix, n);
+      return { ...g, after: addLen(f.after, rest), ...(suffix ? { suffix } : {}) };
     }
     default:
       return null;
@@ -186,19 +206,22 @@ export const MIN_WEAK_BITS = 24;
 export function weakFactor(n: RegexNode): Factor | null {
   switch (n.t) {
     case "set":
-      return { node: n, score: bitsOf(setSize(n.set)), before: 1, after: 0 };
+      return { node: n, score: bitsOf(setSize(n.set)), before: 1, after: 0, suffix: EMPTY };
     case "rep": {
       if (n.min < 1) return null;
       if (n.item.t === "set") {
         const k = Math.min(n.min, WEAK_RUN);
         const size = setSize(n.item.set);
         const rest = n.max < 0 ? -1 : n.max - k;
-        return { node: { t: "rep", item: n.item, min: k, max: k }, score: k * bitsOf(size), before: k, after: rest };
+        const suffix: RegexNode = { t: "rep", item: n.item, min: n.min - k, max: n.max < 0 ? -1 : n.max - k };
+        return { node: { t: "rep", item: n.item, min: k, max: k }, score: k * bitsOf(size), before: k, after: rest, suffix };
       }
       const f = weakFactor(n.item);
       if (!f) return null;
       const rest = n.max < 0 ? (maxLen(n.item) === 0 ? 0 : -1) : maxLen(n.item) * (n.max - 1);
-      return { ...f, after: addLen(f.after, rest) };
+      const { suffix: _omit, ...g } = f;
+      const suffix = repRest(f.suffix, n);
+      return { ...g, after: addLen(f.after, rest), ...(suffix ? { suffix } : {}) };
     }
     case "cat": {
       let best: Factor | null = null;
@@ -208,13 +231,15 @@ export function weakFactor(n: RegexNode): Factor | null {
         const weak = weakFactor(it);
         const f = strong && (!weak || strong.score * 5 >= weak.score) ? { ...strong, score: strong.score * 5 } : weak;
         if (!f) continue;
-        const cand = { node: f.node, score: f.score, before: addLen(seqLen(n.items.slice(0, i)), f.before), after: addLen(f.after, seqLen(n.items.slice(i + 1))) };
+        const suffix = thenRest(f.suffix, n.items.slice(i + 1));
+        const cand: Factor = { node: f.node, score: f.score, before: addLen(seqLen(n.items.slice(0, i)), f.before), after: addLen(f.after, seqLen(n.items.slice(i + 1))), ...(suffix ? { suffix } : {}) };
         if (!best || cand.score > best.score) best = cand;
       }
       return best;
     }
     case "alt": {
       const parts: RegexNode[] = [];
+      const suffixes: (RegexNode | undefined)[] = [];
       let score = Infinity;
       let before = 0;
       let after = 0;
@@ -224,11 +249,13 @@ export function weakFactor(n: RegexNode): Factor | null {
         const f = strong && (!weak || strong.score * 5 >= weak.score) ? { ...strong, score: strong.score * 5 } : weak;
         if (!f) return null;
         parts.push(f.node);
+        suffixes.push(f.suffix);
         score = Math.min(score, f.score);
         before = maxOf(before, f.before);
         after = maxOf(after, f.after);
       }
-      return { node: { t: "alt", items: parts }, score, before, after };
+      const suffix = altSuffix(suffixes);
+      return { node: { t: "alt", items: parts }, score, before, after, ...(suffix ? { suffix } : {}) };
     }
     default:
       return null;

@@ -12,7 +12,10 @@ export class PatternMatcher {
   /** DFA transitions taken (for the linearity tests and reports). */
   steps = 0;
 
-  constructor(nfa: Nfa, private readonly alphabet: Alphabet, fwdStart: number, revStart: number, cacheLimit: number) {
+  private readonly suffix: LazyDfa | null;
+
+  constructor(nfa: Nfa, private readonly alphabet: Alphabet, fwdStart: number, revStart: number, sufStart: number, cacheLimit: number) {
+    this.suffix = sufStart >= 0 ? new LazyDfa(nfa, alphabet, [sufStart], true, cacheLimit) : null;
     this.fwd = new LazyDfa(nfa, alphabet, [fwdStart], false, cacheLimit);
     this.rev = new LazyDfa(nfa, alphabet, [revStart], true, cacheLimit);
     this.ext = new LazyDfa(nfa, alphabet, [fwdStart], true, cacheLimit);
@@ -113,6 +116,29 @@ export class PatternMatcher {
     }
     this.range = r;
     return -1;
+  }
+
+  /**
+   * Can the part of the pattern after its factor match starting at `j`? Reads at most `limit` units; an
+   * undecided probe answers yes (the hit is then verified in full), so this only ever discards hits.
+   */
+  suffixMatches(text: string, j: number, limit: number): boolean {
+    const d = this.suffix;
+    if (!d) return true;
+    let off = d.initial(LazyDfa.ctxBefore(text, j));
+    const end = Math.min(text.length, j + limit);
+    for (let i = j; i < end; i++) {
+      this.steps++;
+      const t = d.step(off, this.cls(d, text, i));
+      if (t < -1) {
+        if (d.hitLabel) return true;
+        off = -t - 2;
+        if (d.isDead(off)) return false;
+      } else off = t;
+    }
+    if (end < text.length) return true;
+    const t = d.step(off, d.nClasses);
+    return t < -1 && d.hitLabel !== null;
   }
 
   /** Smallest start >= `lo` of a match ending at `e` (reverse DFA read right to left), or -1. */

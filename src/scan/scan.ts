@@ -6,6 +6,9 @@ import { PatternMatcher } from "./matcher.js";
 import type { StaticDfa } from "./static-dfa.js";
 import type { CompiledPatternSet, Detector, PatternInfo, ScanMatch } from "./types.js";
 
+/** Most units read when probing a hit's suffix (bounded so that many hits stay linear). */
+const SUFFIX_PROBE = 64;
+
 /**
  * Candidate start ranges per pattern as triples (lo, hi, to): a match containing a detector hit starts in
  * [lo, hi] and ends by `to`. Hits arrive in increasing order; overlapping or touching ranges are merged.
@@ -18,15 +21,22 @@ class Windows {
   readonly seen: Uint8Array;
   private readonly seenList: number[] = [];
   n = 0;
+  text = "";
 
-  constructor(private readonly patterns: PatternInfo[], keywords: number) {
+  constructor(
+    private readonly set: CompiledPatternSet,
+    private readonly patterns: PatternInfo[],
+    keywords: number,
+  ) {
     this.cur = new Int32Array(patterns.length * 3).fill(-1);
     this.done = patterns.map(() => []);
     this.seen = new Uint8Array(keywords);
   }
 
   /** Clears what the last scan touched (the scratch is reused across calls). */
-  reset(n: number): void {
+  reset(text: string): void {
+    const n = text.length;
+    this.text = text;
     for (const p of this.touched) this.cur[p * 3 + 2] = -1;
     this.touched.length = 0;
     for (const k of this.seenList) this.seen[k] = 0;
@@ -45,6 +55,7 @@ class Windows {
       return;
     }
     const info = this.patterns[p] as PatternInfo;
+    if (info.sufStart >= 0 && !matcherFor(this.set, p).suffixMatches(this.text, j, SUFFIX_PROBE)) return;
     const lo = info.before < 0 ? 0 : Math.max(0, j - info.before);
     const to = info.after < 0 ? this.n : Math.min(this.n, j + info.after);
     const c = this.cur;
@@ -154,7 +165,7 @@ export function matcherFor(set: CompiledPatternSet, p: number): PatternMatcher {
   let m = set.matchers[p];
   if (!m) {
     const info = set.patterns[p] as PatternInfo;
-    m = new PatternMatcher(set.nfa, set.alphabet, info.fwdStart, info.revStart, set.cacheLimit);
+    m = new PatternMatcher(set.nfa, set.alphabet, info.fwdStart, info.revStart, info.sufStart, set.cacheLimit);
     set.matchers[p] = m;
   }
   return m;
@@ -167,8 +178,8 @@ export function matcherFor(set: CompiledPatternSet, p: number): PatternMatcher {
 export function scanText(set: CompiledPatternSet, text: string): ScanMatch[] {
   // per-set scratch, reused across calls (scanText is synchronous and never re-entered)
   const scratch = set as { windows?: Windows };
-  const w = (scratch.windows ??= new Windows(set.patterns, set.keywords.length));
-  w.reset(text.length);
+  const w = (scratch.windows ??= new Windows(set, set.patterns, set.keywords.length));
+  w.reset(text);
   const dets = set.detectors;
   for (let k = 0; k < dets.length; k++) {
     const a = dets[k] as Detector;

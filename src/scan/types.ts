@@ -46,6 +46,8 @@ export interface PatternInfo {
   revStart: number;
   /** Start of the detection fragment (the factor, or the pattern itself). */
   detStart: number;
+  /** Start of what must follow a factor hit (checked anchored at each hit), or -1. */
+  sufStart: number;
   /** Detection uses a required literal-like factor (true) or the whole pattern (false). */
   factored: boolean;
   /** What the detector looks for: a literal-like factor, a required run of one class, or the whole pattern. */
