@@ -94,3 +94,16 @@ for (const file of files) {
 test("the conformance suite is large enough", () => {
   assert.ok(total >= 80, `expected at least 80 conformance cases, found ${total}`);
 });
+
+test("an inline policy in a case file is compiled from its own YAML text, like the same policy in a file", { todo: "testing/cases.ts compiles inline policies from JSON.stringify(parsed YAML): number text is lost, so an unquoted `gt: 10000.0000000000000001` silently becomes `gt: 10000` (a policy file reports LOSSY_NUMBER), and diagnostics point into generated JSON instead of the case file" }, () => {
+  const file = parseCaseFile([
+    "policy:",
+    "  id: p",
+    "  version: \"1\"",
+    "  default: ALLOW",
+    "  rules:",
+    "    - { id: big, when: { field: args.amount, gt: 10000.0000000000000001 }, verdict: BLOCK, code: BIG }",
+    "cases: []",
+  ].join("\n"));
+  assert.throws(() => compileCasePolicy(file, { readFile: () => "", file: "inline.test.yaml" }), /LOSSY_NUMBER/);
+});
