@@ -50,9 +50,8 @@ export function warmUp(loops: Loops, fn: Decide, actions: readonly BenchAction[]
   return raws;
 }
 
-/** Decisions per second over the whole array, best of `repeats` passes (the least disturbed one). */
-export function measureThroughput(loops: Loops, fn: Decide, actions: readonly BenchAction[], repeats: number): { perSec: number; meanNs: number } {
-  const raws: unknown[] = new Array(actions.length);
+/** Decisions per second over the whole array, best of `repeats` passes; `raws` receives the last pass's answers. */
+export function measureThroughput(loops: Loops, fn: Decide, actions: readonly BenchAction[], repeats: number, raws: unknown[]): { perSec: number; meanNs: number } {
   let best = Infinity;
   for (let r = 0; r < repeats; r++) {
     const t0 = process.hrtime.bigint();
