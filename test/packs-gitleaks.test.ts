@@ -91,3 +91,11 @@ test("gitleaks' own config: imported, compiled by the scanner, count printed", {
   assert.ok(found.some((f) => f.patternId === "gitleaks.aws-access-token"), JSON.stringify(found));
   assert.deepEqual(scanWithPacks(r.compiled, "aws_access_key_id = AKIA" + "IOSFODNN7EXAMPLE\n").filter((f) => f.patternId === "gitleaks.aws-access-token"), [], "gitleaks' own allowlist (EXAMPLE) applies");
 });
+
+test("every gitleaks diagnostic code is in the registry and in docs/errors.md", async () => {
+  const { GITLEAKS_ERRORS } = await import("../src/scan/gitleaks-errors.js");
+  const doc = readFileSync("docs/errors.md", "utf8");
+  for (const code of Object.keys(GITLEAKS_ERRORS)) assert.ok(doc.includes(`\`${code}\``), `docs/errors.md lacks ${code}`);
+  const src = readFileSync("src/scan/gitleaks.ts", "utf8");
+  for (const m of src.matchAll(/"(GITLEAKS_[A-Z_]+)"/g)) assert.ok((m[1] as string) in GITLEAKS_ERRORS, `${m[1]} is registered`);
+});

@@ -2,6 +2,7 @@
 // (path conditions, capture groups, line targets) is reported as diagnostics, never silently dropped.
 import { parse, TomlError } from "smol-toml";
 import type { Diagnostic } from "../diagnostics.js";
+import type { GitleaksCode } from "./gitleaks-errors.js";
 import { parseRegex } from "./parse.js";
 import type { LoadedRule, RuleAllowlist } from "./pack.js";
 
@@ -34,7 +35,7 @@ function allowlistTables(t: Table): Table[] {
 }
 
 function convertAllowlist(a: Table, where: string, file: string, line: number, diags: Diagnostic[]): RuleAllowlist | null {
-  const warn = (code: string, message: string, help?: string): void => {
+  const warn = (code: GitleaksCode, message: string, help?: string): void => {
     const d: Diagnostic = { code, severity: "warning", message: `${where}: ${message}`, span: { file, line, col: 1 } };
     if (help) d.help = help;
     diags.push(d);
@@ -76,16 +77,16 @@ export function importGitleaks(source: string, options: { file?: string } = {}):
     const line = e instanceof TomlError ? e.line : 1;
     const col = e instanceof TomlError ? e.column : 1;
     const msg = (e instanceof Error ? e.message : String(e)).split("\n")[0] ?? "";
-    diagnostics.push({ code: "GITLEAKS_TOML_INVALID", severity: "error", message: `invalid TOML: ${msg.toLowerCase()}`, span: { file, line, col } });
+    diagnostics.push({ code: "GITLEAKS_TOML_INVALID" satisfies GitleaksCode, severity: "error", message: `invalid TOML: ${msg.toLowerCase()}`, span: { file, line, col } });
     return { rules: [], total: 0, skipped: [], diagnostics };
   }
   const rulesIn = Array.isArray(doc.rules) ? doc.rules.filter(isTable) : [];
   if (rulesIn.length === 0) {
-    diagnostics.push({ code: "GITLEAKS_NO_RULES", severity: "error", message: "no `[[rules]]` found", span: { file, line: 1, col: 1 }, help: "a gitleaks config lists rules as `[[rules]]` tables with `id` and `regex`" });
+    diagnostics.push({ code: "GITLEAKS_NO_RULES" satisfies GitleaksCode, severity: "error", message: "no `[[rules]]` found", span: { file, line: 1, col: 1 }, help: "a gitleaks config lists rules as `[[rules]]` tables with `id` and `regex`" });
     return { rules: [], total: 0, skipped: [], diagnostics };
   }
   if (doc.extend !== undefined) {
-    diagnostics.push({ code: "GITLEAKS_EXTEND_IGNORED", severity: "warning", message: "`[extend]` is not followed: only the rules in this file are imported", span: { file, line: 1, col: 1 } });
+    diagnostics.push({ code: "GITLEAKS_EXTEND_IGNORED" satisfies GitleaksCode, severity: "warning", message: "`[extend]` is not followed: only the rules in this file are imported", span: { file, line: 1, col: 1 } });
   }
   const global: RuleAllowlist[] = [];
   for (const a of allowlistTables(doc)) {
@@ -101,20 +102,20 @@ export function importGitleaks(source: string, options: { file?: string } = {}):
     const where = `rule \`${id}\``;
     const span = { file, line, col: 1 };
     if (seen.has(id)) {
-      diagnostics.push({ code: "GITLEAKS_DUPLICATE_ID", severity: "warning", message: `${where}: id used twice; the later rule is skipped`, span });
+      diagnostics.push({ code: "GITLEAKS_DUPLICATE_ID" satisfies GitleaksCode, severity: "warning", message: `${where}: id used twice; the later rule is skipped`, span });
       return;
     }
     seen.add(id);
     if (typeof r.regex !== "string" || r.regex === "") {
-      diagnostics.push({ code: "GITLEAKS_PATH_ONLY_RULE", severity: "warning", message: `${where}: has no \`regex\` (path-only rule); not carried over`, span, help: "path-only rules match file names, and scanned text has none" });
+      diagnostics.push({ code: "GITLEAKS_PATH_ONLY_RULE" satisfies GitleaksCode, severity: "warning", message: `${where}: has no \`regex\` (path-only rule); not carried over`, span, help: "path-only rules match file names, and scanned text has none" });
       return;
     }
     if (typeof r.path === "string") {
-      diagnostics.push({ code: "GITLEAKS_PATH_RULE_SKIPPED", severity: "warning", message: `${where}: restricted to paths \`${r.path}\`; not carried over`, span, help: "the rule only applies to some files; applying it to all text would change its precision" });
+      diagnostics.push({ code: "GITLEAKS_PATH_RULE_SKIPPED" satisfies GitleaksCode, severity: "warning", message: `${where}: restricted to paths \`${r.path}\`; not carried over`, span, help: "the rule only applies to some files; applying it to all text would change its precision" });
       return;
     }
     if (r.secretGroup !== undefined) {
-      diagnostics.push({ code: "GITLEAKS_SECRET_GROUP", severity: "warning", message: `${where}: \`secretGroup\` is not supported; entropy and allowlists use the value part of the match`, span });
+      diagnostics.push({ code: "GITLEAKS_SECRET_GROUP" satisfies GitleaksCode, severity: "warning", message: `${where}: \`secretGroup\` is not supported; entropy and allowlists use the value part of the match`, span });
     }
     const allowlists = [...global];
     for (const a of allowlistTables(r)) {
@@ -166,7 +167,7 @@ function keepCompilable(rules: LoadedRule[], file: string, diagnostics: Diagnost
     const res = parseRegex(re);
     if (res.ok) continue;
     rejected.add(re);
-    diagnostics.push({ code: "GITLEAKS_ALLOWLIST_REGEX_SKIPPED", severity: "warning", message: `allowlist regex \`${re}\` is not supported: ${res.error.message} at column ${res.error.offset + 1}`, span: { file, line: 1, col: 1 } });
+    diagnostics.push({ code: "GITLEAKS_ALLOWLIST_REGEX_SKIPPED" satisfies GitleaksCode, severity: "warning", message: `allowlist regex \`${re}\` is not supported: ${res.error.message} at column ${res.error.offset + 1}`, span: { file, line: 1, col: 1 } });
   }
   if (rejected.size > 0) {
     for (const r of kept) {
