@@ -66,6 +66,17 @@ test("bad specs and duplicate ids are diagnostics, not crashes", () => {
   assert.deepEqual(r.diagnostics.map((d) => d.code), ["SCAN_DUPLICATE_ID", "SCAN_BAD_SPEC", "SCAN_BAD_SPEC"]);
 });
 
+test("wrongly typed fields are diagnostics", () => {
+  const bad = [{ id: "t", pattern: "a", tier: 1.5 }, { id: "c", pattern: "a", caseInsensitive: "yes" }, { id: "k", pattern: "a", keywords: [1] }];
+  for (const spec of bad) {
+    const r = compilePatternSet([spec as never]);
+    assert.equal(r.ok, false);
+    assert.equal(r.diagnostics[0]?.code, "SCAN_BAD_SPEC");
+  }
+  const notArray = compilePatternSet("x" as never);
+  assert.equal(notArray.ok, false);
+});
+
 test("empty-matching patterns compile with a warning", () => {
   const r = compilePatternSet([{ id: "e", pattern: "a*" }]);
   assert.ok(r.ok);

@@ -64,8 +64,24 @@ export function compilePatternSet(specs: PatternSpec[], options: CompileOptions 
   const diagnostics: Diagnostic[] = [];
   const parsed: { spec: PatternSpec; node: RegexNode; index: number }[] = [];
   const seen = new Set<string>();
+  if (!Array.isArray(specs)) {
+    diagnostics.push({ code: "SCAN_BAD_SPEC", severity: "error", message: "patterns must be an array of `{ id, pattern }`", span: { file, line: 1, col: 1 } });
+    return { ok: false, diagnostics };
+  }
   specs.forEach((spec, index) => {
     const id = typeof spec?.id === "string" ? spec.id : `#${index}`;
+    const badField =
+      spec && spec.tier !== undefined && !(typeof spec.tier === "number" && Number.isInteger(spec.tier))
+        ? "`tier` must be an integer"
+        : spec && spec.caseInsensitive !== undefined && typeof spec.caseInsensitive !== "boolean"
+          ? "`caseInsensitive` must be a boolean"
+          : spec && spec.keywords !== undefined && !(Array.isArray(spec.keywords) && spec.keywords.every((k) => typeof k === "string"))
+            ? "`keywords` must be an array of strings"
+            : null;
+    if (badField !== null) {
+      diagnostics.push({ code: "SCAN_BAD_SPEC", severity: "error", message: `pattern \`${id}\`: ${badField}`, span: { file, line: 1, col: 1, path: `patterns.${index}` } });
+      return;
+    }
     if (typeof spec?.id !== "string" || spec.id === "" || typeof spec.pattern !== "string") {
       diagnostics.push({ code: "SCAN_BAD_SPEC", severity: "error", message: `pattern \`${id}\`: needs a non-empty string \`id\` and a string \`pattern\``, span: { file, line: 1, col: 1, path: `patterns.${index}` } });
       return;
