@@ -2,6 +2,7 @@
 import { resolve } from "node:path";
 import { AuditLog, type Durability } from "../audit/log.js";
 import { FileStorage } from "../audit/file-storage.js";
+import type { AuditStorage } from "../audit/storage.js";
 import { loadKeys } from "../keys/keyfile.js";
 import type { Decision } from "../types.js";
 import type { DecisionSink, SinkState } from "./sink.js";
@@ -14,7 +15,13 @@ export interface AuditSinkOptions {
   durability?: Durability;
   /** When the log's buffer is full: block callers (then BLOCK the action) or drop and count. */
   onFull?: "block" | "drop";
+  /** Bounded buffer of records accepted but not yet written (default 100,000). */
+  maxPending?: number;
+  /** onFull=block: how long a decision waits for buffer space before it becomes a BLOCK (default 5000 ms). */
+  blockTimeoutMs?: number;
   sensitive?: readonly string[];
+  /** A storage backend other than the segment files in `dir` (e.g. PostgreSQL). */
+  storage?: AuditStorage;
   onEvent?: (event: { type: string; message: string }) => void;
 }
 
@@ -24,10 +31,12 @@ export class AuditSink implements DecisionSink {
   static async open(options: AuditSinkOptions, warnings: string[] = []): Promise<AuditSink> {
     const keys = loadKeys(resolve(options.keys), warnings);
     const dir = resolve(options.dir);
-    const log = await AuditLog.open(new FileStorage(dir), {
+    const log = await AuditLog.open(options.storage ?? new FileStorage(dir), {
       keys,
       durability: options.durability ?? "batched",
       onFull: options.onFull ?? "block",
+      ...(options.maxPending !== undefined ? { maxPending: options.maxPending } : {}),
+      ...(options.blockTimeoutMs !== undefined ? { blockTimeoutMs: options.blockTimeoutMs } : {}),
       ...(options.sensitive ? { sensitive: options.sensitive } : {}),
       ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     });

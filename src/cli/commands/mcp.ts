@@ -14,7 +14,7 @@ import { approvalsDir } from "./approvals.js";
 import { openSink } from "./serve.js";
 
 const USAGE = `usage: warden mcp --policy <policy.yaml> [--agent-id ID] [--agent-role ROLE] [--agent-label k=v…]
-       [--approvals-dir D] [--audit DIR --keys KEYRING] [--scan-results injection|off] [--log-level L]
+       [--approvals-dir D] [--audit DIR --keys KEYRING [--audit-on-full block|drop]] [--scan-results injection|off] [--log-level L]
        -- <server command> [args…]
 stdin/stdout speak MCP to the agent; logs go to stderr.`;
 
@@ -34,7 +34,7 @@ export function agentFrom(args: ParsedArgs, io: CliIO): NonNullable<Action["agen
 
 export const run: Command = async (argv, io) => {
   const args = parseArgs(argv, {
-    values: ["policy", "agent-id", "agent-role", "approvals-dir", "audit", "keys", "durability", "scan-results", "log-level", "approval-poll-ms"],
+    values: ["policy", "agent-id", "agent-role", "approvals-dir", "audit", "keys", "durability", "audit-on-full", "scan-results", "log-level", "approval-poll-ms"],
     repeatable: ["agent-label"],
     booleans: ["json"],
   }, "mcp");
@@ -56,7 +56,7 @@ export const run: Command = async (argv, io) => {
       throw new ExitError(`warden mcp: ${(e as Error).message} (use --scan-results off to run without it)`, 1);
     }
   }
-  const sink = await openSink(io, flag(args, "audit"), flag(args, "keys"), flag(args, "durability"), "mcp");
+  const sink = await openSink(io, flag(args, "audit"), flag(args, "keys"), flag(args, "durability"), "mcp", flag(args, "audit-on-full"));
   const governor = new Governor(policy, { sink });
   const watcher = watchPolicy(policyPath, governor, (o) => {
     if (o.ok) {

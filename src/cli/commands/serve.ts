@@ -12,7 +12,7 @@ import { ExitError, type CliIO, type Command } from "../io.js";
 import { requirePolicy } from "../policy-input.js";
 
 const USAGE = `usage: warden serve --policy <policy.yaml> [--host H] [--port N] [--token-file F] [--admin-token-file F]
-       [--audit DIR --keys KEYRING [--durability strict|batched]] [--reload-ms N] [--log-level L] [--json]`;
+       [--audit DIR --keys KEYRING [--durability strict|batched] [--audit-on-full block|drop]] [--reload-ms N] [--log-level L] [--json]`;
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
 
 /** Reads a secret from a file (first line, trimmed) or an environment variable. */
@@ -37,16 +37,17 @@ export function readToken(io: CliIO, file: string | undefined, envName: string, 
 }
 
 /** Opens the audit sink when --audit is given (it needs --keys). */
-export async function openSink(io: CliIO, audit: string | undefined, keys: string | undefined, durability: string | undefined, command: string): Promise<DecisionSink | null> {
+export async function openSink(io: CliIO, audit: string | undefined, keys: string | undefined, durability: string | undefined, command: string, onFull?: string): Promise<DecisionSink | null> {
   if (audit === undefined) {
     if (keys !== undefined) throw new ExitError(`warden ${command}: --keys only makes sense with --audit DIR`);
     return null;
   }
   if (keys === undefined) throw new ExitError(`warden ${command}: --audit needs --keys <keyring> (create one with \`warden keys init\`)`);
   if (durability !== undefined && durability !== "strict" && durability !== "batched") throw new ExitError(`warden ${command}: --durability is strict or batched`);
+  if (onFull !== undefined && onFull !== "block" && onFull !== "drop") throw new ExitError(`warden ${command}: --audit-on-full is block (decisions wait, then BLOCK) or drop (counted)`);
   const warnings: string[] = [];
   try {
-    const sink = await AuditSink.open({ dir: resolve(io.cwd, audit), keys: resolve(io.cwd, keys), ...(durability ? { durability: durability as "strict" | "batched" } : {}) }, warnings);
+    const sink = await AuditSink.open({ dir: resolve(io.cwd, audit), keys: resolve(io.cwd, keys), ...(durability ? { durability: durability as "strict" | "batched" } : {}), ...(onFull ? { onFull: onFull as "block" | "drop" } : {}) }, warnings);
     for (const w of warnings) io.err(`warning: ${w}\n`);
     return sink;
   } catch (e) {
@@ -55,7 +56,7 @@ export async function openSink(io: CliIO, audit: string | undefined, keys: strin
 }
 
 export const run: Command = async (argv, io) => {
-  const args = parseArgs(argv, { values: ["policy", "host", "port", "token-file", "admin-token-file", "audit", "keys", "durability", "reload-ms", "log-level"], booleans: ["json"] }, "serve");
+  const args = parseArgs(argv, { values: ["policy", "host", "port", "token-file", "admin-token-file", "audit", "keys", "durability", "audit-on-full", "reload-ms", "log-level"], booleans: ["json"] }, "serve");
   if (args.positionals.length > 0) throw new ExitError(USAGE);
   const policyPath = resolve(io.cwd, requireFlag(args, "policy", "serve"));
   const port = Number(flag(args, "port") ?? "8787");
@@ -73,7 +74,7 @@ export const run: Command = async (argv, io) => {
 
   const policy = requirePolicy(policyPath, io, "serve");
   const logger = pino({ level: flag(args, "log-level") ?? "info", base: { svc: "warden-serve" } }, pino.destination({ fd: 2, sync: false }));
-  const sink = await openSink(io, flag(args, "audit"), flag(args, "keys"), flag(args, "durability"), "serve");
+  const sink = await openSink(io, flag(args, "audit"), flag(args, "keys"), flag(args, "durability"), "serve", flag(args, "audit-on-full"));
   const governor = new Governor(policy, { sink });
   let gateway: Gateway | null = null;
   const watcher = watchPolicy(policyPath, governor, (o) => {
