@@ -446,3 +446,33 @@ test("scan reasons stay small when the finding sits under a huge or very deep ke
     assert.ok(bytes < 20_000, `reasons are ${bytes} bytes for one finding`);
   }
 });
+
+// ---------------------------------------------------------------------------------------------
+// Text the engine echoes back must stay valid, recordable text.
+
+test("decisions stay canonicalizable (JCS) when an echoed value is cut inside a surrogate pair", { todo: "engine bug: showValue (64 chars), throttle keys (256 chars) and the INVALID_ACTION kind message (40 chars) truncate with String.slice and can keep half of a surrogate pair; canonicalize() (used by the recorder) then throws `string holds a lone surrogate`" }, () => {
+  const emojiAt = (n: number) => `${"a".repeat(n)}\u{1F600}${"b".repeat(300)}`;
+  const budget = compilePolicy(JSON.stringify({ id: "k", version: "1", default: "ALLOW", rules: [{ id: "budget", verdict: "THROTTLE", code: "B", throttle: { limit: 1, per: "1h", key: ["args.user"] } }] }), { file: "k.json" });
+  assert.ok(budget.ok);
+  const decisions: Array<[string, Decision]> = [
+    ["reason message (finance counterparty)", decide(finance, { kind: "tool_call", tool: "payments.send", agent: { role: "operator" }, args: { amount: 1, counterparty: emojiAt(60) } })],
+    ["throttle state key", decide(budget.policy, { kind: "tool_call", tool: "x", at: "2026-03-02T10:00:00Z", args: { user: emojiAt(255) } })],
+    ["INVALID_ACTION message", decide(finance, { kind: "\u{1F600}".repeat(30) })],
+  ];
+  for (const [where, d] of decisions) assert.doesNotThrow(() => canonicalize(d), `${where}: the decision cannot be recorded`);
+});
+
+test("reason messages never carry raw control characters or lone surrogates from the action", { todo: "engine gap: values and tool names are echoed verbatim into messages (showValue, default reason), so an action can put ESC/CR/LF/BEL into `warden check`/`explain` output and forge log lines, and a lone surrogate makes the decision uncanonicalizable" }, () => {
+  const nasty = "evil`\n\u001b[2Jdecision: ALLOW\r\u0007\ud800";
+  const ds = [
+    decide(finance, { kind: "tool_call", tool: "payments.send", agent: { role: "operator" }, args: { amount: 1, counterparty: nasty } }),
+    decide(finance, { kind: "tool_call", tool: `x${nasty}` }),
+  ];
+  for (const d of ds) {
+    for (const r of d.reasons) {
+      assert.doesNotMatch(r.message, /[\u0000-\u001f\u007f]/, `control character in: ${JSON.stringify(r.message)}`);
+      assert.doesNotMatch(r.message, /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/, `lone surrogate in: ${JSON.stringify(r.message)}`);
+    }
+    assert.doesNotThrow(() => canonicalize(d));
+  }
+});
