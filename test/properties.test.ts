@@ -667,3 +667,73 @@ test("a child cannot weaken a parent's non-BLOCK restriction by overriding the r
   const d = decide(r.policy, { kind: "tool_call", tool: "pay", args: { amount: 50_000 } });
   assert.equal(d.verdict, "ESCALATE", "the parent escalates a 50,000 payment; the child allows it");
 });
+
+// ---------------------------------------------------------------------------------------------
+// The compiler fails closed: broken policies give diagnostics (code, message, file:line:col), never exceptions.
+
+function paths(v: unknown, at: string[] = [], out: string[][] = []): string[][] {
+  out.push(at);
+  if (typeof v === "object" && v !== null) for (const k of Object.keys(v)) paths((v as Record<string, unknown>)[k], [...at, k], out);
+  return out;
+}
+
+function mutateSource(src: unknown, path: string[], value: unknown, del: boolean): unknown {
+  if (path.length === 0) return value;
+  const copy = structuredClone(src) as Record<string, unknown>;
+  let o: Record<string, unknown> = copy;
+  for (const k of path.slice(0, -1)) o = o[k] as Record<string, unknown>;
+  const last = path[path.length - 1] as string;
+  if (del) {
+    if (Array.isArray(o)) o.splice(Number(last), 1);
+    else delete o[last];
+  } else o[last] = value;
+  return copy;
+}
+
+test("mutated policies never make the compiler throw; every error has a code, a message and a position", () => {
+  const junk = fc.oneof(
+    fc.jsonValue({ maxDepth: 2 }),
+    pick<unknown>(["", "1h", "10 kB", "0.75 mg/m2", "furlongs", "*", "a.b..c", "args.__proto__", "__proto__", "(", "BLOCK", "ALLOW", -1, 1e21, 0.1, 2 ** 53 + 1, "10000.0000000000000001", [], {}, null, true]),
+  );
+  fc.assert(
+    fc.property(policyArb({ structural: true }), fc.nat(), junk, fc.boolean(), fc.boolean(), (src, i, value, del, yaml) => {
+      const all = paths(src);
+      const path = all[i % all.length] as string[];
+      const mutated = mutateSource(src, path, value, del);
+      const text = yaml ? toYaml(mutated) : JSON.stringify(mutated);
+      let r: ReturnType<typeof compilePolicy>;
+      try {
+        r = compilePolicy(text, { file: yaml ? "m.yaml" : "m.json" });
+      } catch (e) {
+        assert.fail(`compilePolicy threw on ${text.slice(0, 300)}: ${e instanceof Error ? e.stack : String(e)}`);
+      }
+      for (const d of r.diagnostics) {
+        assert.ok(/^[A-Z][A-Z0-9_]+$/.test(d.code), `diagnostic code \`${d.code}\``);
+        assert.ok(d.message.length > 0);
+        if (d.severity === "error") assert.ok(d.span && d.span.line >= 1 && d.span.col >= 1 && d.span.file === (yaml ? "m.yaml" : "m.json"), `error without a position: ${JSON.stringify(d)}`);
+      }
+      if (!r.ok) assert.ok(r.diagnostics.some((d) => d.severity === "error"), "a refused policy says why");
+      else {
+        // Whatever compiled must decide without throwing.
+        decide(r.policy, { kind: "tool_call", tool: "pay", args: { n: 1 } });
+      }
+    }),
+    { numRuns: RUNS * 2 },
+  );
+});
+
+test("random text never makes the compiler throw", () => {
+  fc.assert(
+    fc.property(fc.oneof(fc.string({ maxLength: 200 }), fc.string({ unit: "binary", maxLength: 100 }), fc.jsonValue().map((v) => JSON.stringify(v)), fc.jsonValue().map((v) => toYaml(v))), (text) => {
+      let r: ReturnType<typeof compilePolicy>;
+      try {
+        r = compilePolicy(text, { file: "t.yaml" });
+      } catch (e) {
+        assert.fail(`compilePolicy threw on ${JSON.stringify(text).slice(0, 200)}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      assert.equal(r.ok, false);
+      assert.ok(r.diagnostics.some((d) => d.severity === "error" && d.code.length > 0));
+    }),
+    { numRuns: RUNS * 2 },
+  );
+});
