@@ -1,22 +1,25 @@
-// `warden mcp --policy P [--agent-id ID] [--approvals-dir D] -- <command> [args…]`: a governed stdio MCP proxy.
+// `warden mcp --policy P … -- <command> [args…]` (stdio) or `--upstream-url URL` (streamable HTTP): a governed MCP proxy.
 import { resolve } from "node:path";
-import { pino } from "pino";
+import { pino, type Logger } from "pino";
 import { ApprovalStore } from "../../approvals/store.js";
 import { Governor } from "../../gateway/governor.js";
 import { watchPolicy } from "../../gateway/reload.js";
 import { packScanner } from "../../mcp/scan-results.js";
 import { runStdioProxy } from "../../mcp/stdio.js";
+import { runHttpProxy } from "../../mcp/http.js";
+import type { McpProxyOptions } from "../../mcp/proxy.js";
 import type { Action } from "../../types.js";
 import { flag, parseArgs, requireFlag, type ParsedArgs } from "../args.js";
 import { ExitError, type CliIO, type Command } from "../io.js";
 import { requirePolicy } from "../policy-input.js";
 import { approvalsDir } from "./approvals.js";
-import { openSink } from "./serve.js";
+import { openSink, readToken } from "./serve.js";
 
 const USAGE = `usage: warden mcp --policy <policy.yaml> [--agent-id ID] [--agent-role ROLE] [--agent-label k=v…]
        [--approvals-dir D] [--audit DIR --keys KEYRING [--audit-on-full block|drop]] [--scan-results injection|off] [--log-level L]
-       -- <server command> [args…]
-stdin/stdout speak MCP to the agent; logs go to stderr.`;
+       ( -- <server command> [args…]                                     stdio: stdin/stdout speak MCP, logs go to stderr
+       | --upstream-url URL [--listen HOST:PORT] [--token-file F] [--json] )  streamable HTTP in front of a streamable-HTTP server`;
+const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
 
 /** The agent identity comes from flags or the environment of whoever starts the proxy, never from the agent. */
 export function agentFrom(args: ParsedArgs, io: CliIO): NonNullable<Action["agent"]> | undefined {
@@ -34,11 +37,13 @@ export function agentFrom(args: ParsedArgs, io: CliIO): NonNullable<Action["agen
 
 export const run: Command = async (argv, io) => {
   const args = parseArgs(argv, {
-    values: ["policy", "agent-id", "agent-role", "approvals-dir", "audit", "keys", "durability", "audit-on-full", "scan-results", "log-level", "approval-poll-ms"],
+    values: ["policy", "agent-id", "agent-role", "approvals-dir", "audit", "keys", "durability", "audit-on-full", "scan-results", "log-level", "approval-poll-ms", "upstream-url", "listen", "token-file"],
     repeatable: ["agent-label"],
     booleans: ["json"],
   }, "mcp");
-  if (args.positionals.length > 0 || args.rest.length === 0) throw new ExitError(`${USAGE}\n(put the server command after \`--\`)`);
+  const upstreamUrl = flag(args, "upstream-url");
+  if (args.positionals.length > 0 || (args.rest.length === 0) === (upstreamUrl === undefined)) throw new ExitError(`${USAGE}\n(give either the server command after \`--\` or --upstream-url)`);
+  if (upstreamUrl === undefined && (flag(args, "listen") !== undefined || flag(args, "token-file") !== undefined)) throw new ExitError("warden mcp: --listen and --token-file belong to the HTTP mode (--upstream-url)");
   const policyPath = resolve(io.cwd, requireFlag(args, "policy", "mcp"));
   const policy = requirePolicy(policyPath, io, "mcp");
   const agent = agentFrom(args, io);
@@ -63,17 +68,24 @@ export const run: Command = async (argv, io) => {
       if (o.changed) logger.info({ hash: o.hash }, "policy reloaded");
     } else logger.error({ errors: o.errors, kept: o.keptHash }, "policy reload rejected; the running policy stays in force");
   });
+  const proxyOptions = {
+    governor,
+    ...(agent ? { agent } : {}),
+    approvals: new ApprovalStore(approvalsDir(io, flag(args, "approvals-dir"))),
+    approvalPollMs: pollMs,
+    scanner,
+    log: (e: Record<string, unknown>) => logger.info(e),
+  };
+  if (upstreamUrl !== undefined) {
+    const code = await serveHttp(io, args, upstreamUrl, proxyOptions, logger);
+    watcher.close();
+    await sink?.close();
+    return code;
+  }
   const [command, ...rest] = args.rest as [string, ...string[]];
   let proxy;
   try {
-    proxy = await runStdioProxy({ command, args: rest, cwd: io.cwd }, {
-      governor,
-      ...(agent ? { agent } : {}),
-      approvals: new ApprovalStore(approvalsDir(io, flag(args, "approvals-dir"))),
-      approvalPollMs: pollMs,
-      scanner,
-      log: (e) => logger.info(e),
-    });
+    proxy = await runStdioProxy({ command, args: rest, cwd: io.cwd }, proxyOptions);
   } catch (e) {
     watcher.close();
     await sink?.close();
@@ -91,3 +103,41 @@ export const run: Command = async (argv, io) => {
   logger.info({ stats: proxy.stats }, "proxy stopped");
   return 0;
 };
+
+async function serveHttp(io: CliIO, args: ParsedArgs, upstreamUrl: string, options: McpProxyOptions, logger: Logger): Promise<number> {
+  try {
+    new URL(upstreamUrl);
+  } catch {
+    throw new ExitError(`warden mcp: --upstream-url \`${upstreamUrl}\` is not a URL`);
+  }
+  const listen = flag(args, "listen") ?? "127.0.0.1:8788";
+  const colon = listen.lastIndexOf(":");
+  let host = listen.slice(0, colon).replace(/^\[|\]$/g, "");
+  const port = Number(listen.slice(colon + 1));
+  if (colon < 0 || !Number.isInteger(port) || port < 0 || port > 65535) throw new ExitError(`warden mcp: --listen takes HOST:PORT, got \`${listen}\``);
+  const token = readToken(io, flag(args, "token-file"), "WARDEN_MCP_TOKEN", "proxy token");
+  if (token === null && !LOOPBACK.has(host)) {
+    io.err(`WARNING: no proxy token (--token-file or WARDEN_MCP_TOKEN): refusing to bind \`${host}\`; binding 127.0.0.1 only\n`);
+    host = "127.0.0.1";
+  }
+  let proxy;
+  try {
+    proxy = await runHttpProxy({ ...options, upstreamUrl, host, port, token });
+  } catch (e) {
+    throw new ExitError(`warden mcp: cannot listen on ${host}:${port}: ${(e as Error).message}`, 1);
+  }
+  if (token === null) io.err("WARNING: warden mcp (HTTP) is UNAUTHENTICATED; listening on loopback only\n");
+  io.out(args.bools.has("json") ? `${JSON.stringify({ listening: proxy.url, upstream: upstreamUrl })}\n` : `warden mcp: governing ${upstreamUrl} at ${proxy.url}\n`);
+  await new Promise<void>((done) => {
+    const stop = (): void => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      done();
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+  await proxy.close();
+  logger.info({ stats: proxy.stats() }, "proxy stopped");
+  return 0;
+}

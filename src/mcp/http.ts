@@ -1,0 +1,142 @@
+// Streamable-HTTP mode of the proxy: agents connect over MCP's streamable HTTP; each agent session gets its
+// own governed Server and its own upstream session to the real streamable-HTTP server. One Governor (one set
+// of throttle budgets, one audit sink) serves every session.
+import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
+import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
+import { BodyError, parseBody } from "../gateway/json-body.js";
+import { WARDEN_VERSION } from "../version.js";
+import { createGovernedServer, type McpProxyOptions, type ProxyStats } from "./proxy.js";
+
+export interface HttpProxyOptions extends McpProxyOptions {
+  upstreamUrl: string;
+  host?: string;
+  port?: number;
+  /** Path agents post to (default /mcp). */
+  path?: string;
+  /** Bearer token agents must present; null: none (bind loopback only). */
+  token?: string | null;
+  /** Headers sent to the upstream server (e.g. its own Authorization). */
+  upstreamHeaders?: Record<string, string>;
+  bodyLimit?: number;
+}
+
+export interface RunningHttpProxy {
+  url: string;
+  server: HttpServer;
+  /** Totals over every session, including closed ones. */
+  stats: () => ProxyStats;
+  sessions: () => number;
+  close(): Promise<void>;
+}
+
+interface Session {
+  transport: StreamableHTTPServerTransport;
+  upstream: Client;
+  stats: ProxyStats;
+}
+
+const digest = (s: string): Buffer => createHash("sha256").update(s).digest();
+
+function send(res: ServerResponse, status: number, code: string, message: string): void {
+  if (res.headersSent) return;
+  res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify({ jsonrpc: "2.0", error: { code: -32000, message: `${code}: ${message}` }, id: null }));
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req) {
+    size += (c as Buffer).length;
+    if (size > limit) throw new BodyError("BODY_TOO_LARGE", `request body exceeds ${limit} bytes`);
+    chunks.push(c as Buffer);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+export async function runHttpProxy(options: HttpProxyOptions): Promise<RunningHttpProxy> {
+  const path = options.path ?? "/mcp";
+  const token = options.token ?? null;
+  const sessions = new Map<string, Session>();
+  const closed: ProxyStats = { calls: 0, forwarded: 0, stopped: 0, held: 0, withheld: 0, hidden: 0 };
+  const addStats = (into: ProxyStats, s: ProxyStats): void => {
+    for (const k of Object.keys(into) as Array<keyof ProxyStats>) into[k] += s[k];
+  };
+
+  const openSession = async (): Promise<Session> => {
+    const upstream = new Client({ name: "warden-mcp-proxy", version: WARDEN_VERSION }, { capabilities: {} });
+    await upstream.connect(new StreamableHTTPClientTransport(new URL(options.upstreamUrl), options.upstreamHeaders ? { requestInit: { headers: options.upstreamHeaders } } : undefined));
+    const governed = createGovernedServer(upstream, options);
+    const session: Session = { upstream, stats: governed.stats, transport: undefined as unknown as StreamableHTTPServerTransport };
+    session.transport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (id) => void sessions.set(id, session),
+    });
+    session.transport.onclose = () => {
+      const id = session.transport.sessionId;
+      if (id && sessions.delete(id)) addStats(closed, session.stats);
+      void upstream.close().catch(() => {});
+    };
+    await governed.server.connect(session.transport);
+    return session;
+  };
+
+  const server = createServer((req, res) => {
+    void (async () => {
+      const url = new URL(req.url ?? "/", "http://x");
+      if (url.pathname !== path) return send(res, 404, "NOT_FOUND", `the MCP endpoint is ${path}`);
+      if (token !== null) {
+        const h = req.headers.authorization;
+        if (typeof h !== "string" || !h.startsWith("Bearer ") || !timingSafeEqual(digest(h.slice(7).trim()), digest(token))) {
+          return send(res, 401, "UNAUTHORIZED", "this proxy needs `Authorization: Bearer <token>`");
+        }
+      }
+      const sid = req.headers["mcp-session-id"];
+      const existing = typeof sid === "string" ? sessions.get(sid) : undefined;
+      let body: unknown;
+      if (req.method === "POST") {
+        try {
+          body = parseBody(await readBody(req, options.bodyLimit ?? 4 * 1024 * 1024), 64);
+        } catch (e) {
+          return send(res, e instanceof BodyError && e.code === "BODY_TOO_LARGE" ? 413 : 400, e instanceof BodyError ? e.code : "BAD_REQUEST", (e as Error).message);
+        }
+      }
+      if (existing) return existing.transport.handleRequest(req, res, body);
+      if (typeof sid === "string") return send(res, 404, "UNKNOWN_SESSION", `no session \`${sid}\` (it may have ended); initialize again`);
+      if (req.method !== "POST" || !isInitializeRequest(body)) return send(res, 400, "NO_SESSION", "start with an initialize request and no mcp-session-id header");
+      let session: Session;
+      try {
+        session = await openSession();
+      } catch (e) {
+        return send(res, 502, "UPSTREAM_UNAVAILABLE", `cannot reach the MCP server at ${options.upstreamUrl}: ${(e as Error).message}`);
+      }
+      await session.transport.handleRequest(req, res, body);
+    })().catch((e: unknown) => send(res, 500, "INTERNAL_ERROR", (e as Error).message));
+  });
+  server.requestTimeout = 0; // SSE streams and held approvals stay open; sessions end on DELETE or close
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", resolve);
+  });
+  const addr = server.address() as AddressInfo;
+  const host = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
+  return {
+    url: `http://${host}:${addr.port}${path}`,
+    server,
+    sessions: () => sessions.size,
+    stats: () => {
+      const total = { ...closed };
+      for (const s of sessions.values()) addStats(total, s.stats);
+      return total;
+    },
+    close: async () => {
+      for (const s of [...sessions.values()]) await s.transport.close().catch(() => {});
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}

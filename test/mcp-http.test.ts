@@ -1,0 +1,167 @@
+// Streamable-HTTP mode: the SDK's real Client over HTTP → the governed proxy → a real SDK McpServer served
+// over streamable HTTP. Sessions are separate, budgets are shared, auth is enforced, and `warden mcp
+// --upstream-url` runs as a process.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { createServer, type Server as HttpServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { z } from "zod";
+import { compilePolicy } from "../src/compile/compile.js";
+import { Governor } from "../src/gateway/governor.js";
+import { runHttpProxy, type RunningHttpProxy } from "../src/mcp/http.js";
+
+const POLICY = `
+id: http-test
+version: "1"
+default: BLOCK
+tools: { echo: read, lookup: read, wipe: write }
+rules:
+  - { id: reads, match: { class: read }, verdict: ALLOW }
+  - id: lookup-budget
+    match: { tool: lookup }
+    verdict: THROTTLE
+    code: LOOKUP_BUDGET
+    throttle: { limit: 2, per: 1h, key: [agent.id] }
+  - { id: no-wipe, match: { tool: wipe }, verdict: BLOCK, code: NO_WIPE, message: "wiping is never allowed" }
+`;
+
+const upstreamCalls: string[] = [];
+let upstream: HttpServer;
+let upstreamUrl: string;
+
+before(async () => {
+  const sessions = new Map<string, StreamableHTTPServerTransport>();
+  upstream = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString("utf8")) : undefined;
+    const sid = req.headers["mcp-session-id"];
+    let transport = typeof sid === "string" ? sessions.get(sid) : undefined;
+    if (!transport) {
+      const mcp = new McpServer({ name: "http-upstream", version: "2.0.0" });
+      for (const name of ["echo", "lookup", "wipe"]) {
+        mcp.registerTool(name, { inputSchema: { q: z.string().optional() } }, async (args) => {
+          upstreamCalls.push(name);
+          return { content: [{ type: "text", text: `${name}:${args.q ?? ""}` }] };
+        });
+      }
+      const t: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({ sessionIdGenerator: () => randomUUID(), onsessioninitialized: (id) => void sessions.set(id, t) });
+      await mcp.connect(t);
+      transport = t;
+    }
+    await transport.handleRequest(req, res, body);
+  });
+  await new Promise<void>((r) => upstream.listen(0, "127.0.0.1", r));
+  upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/mcp`;
+});
+
+after(async () => {
+  upstream.closeAllConnections();
+  await new Promise((r) => upstream.close(r));
+});
+
+async function proxy(token: string | null = null): Promise<RunningHttpProxy> {
+  const c = compilePolicy(POLICY);
+  assert.ok(c.ok);
+  return runHttpProxy({ upstreamUrl, governor: new Governor(c.policy), agent: { id: "http-agent" }, token });
+}
+
+async function connect(url: string, token?: string): Promise<Client> {
+  const client = new Client({ name: "agent", version: "1" });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url), token ? { requestInit: { headers: { authorization: `Bearer ${token}` } } } : undefined));
+  return client;
+}
+const text = (r: unknown): string => (r as CallToolResult).content.map((c) => (c.type === "text" ? c.text : "")).join("");
+
+test("over streamable HTTP: allowed calls reach the server, blocked ones do not, tools are filtered", async () => {
+  const p = await proxy();
+  const client = await connect(p.url);
+  try {
+    assert.equal(client.getServerVersion()?.name, "http-upstream");
+    assert.deepEqual((await client.listTools()).tools.map((t) => t.name).sort(), ["echo", "lookup"]);
+    assert.equal(text(await client.callTool({ name: "echo", arguments: { q: "hi" } })), "echo:hi");
+    const blocked = (await client.callTool({ name: "wipe", arguments: {} })) as CallToolResult;
+    assert.equal(blocked.isError, true);
+    assert.match(text(blocked), /NO_WIPE: wiping is never allowed/);
+    assert.ok(!upstreamCalls.includes("wipe"));
+    assert.equal(p.sessions(), 1);
+  } finally {
+    await client.close();
+    await p.close();
+  }
+});
+
+test("two agent sessions share one set of budgets", async () => {
+  const p = await proxy();
+  const a = await connect(p.url);
+  const b = await connect(p.url);
+  try {
+    assert.equal(p.sessions(), 2);
+    assert.equal(text(await a.callTool({ name: "lookup", arguments: { q: "1" } })), "lookup:1");
+    assert.equal(text(await b.callTool({ name: "lookup", arguments: { q: "2" } })), "lookup:2");
+    const third = (await a.callTool({ name: "lookup", arguments: { q: "3" } })) as CallToolResult;
+    assert.equal(third.isError, true);
+    assert.match(text(third), /LOOKUP_BUDGET.*Retry after \d+ ms/);
+    assert.equal(p.stats().forwarded, 2);
+  } finally {
+    await a.close();
+    await b.close();
+    await p.close();
+  }
+});
+
+test("the bearer token is required when configured; requests without a session must initialize", async () => {
+  const token = "mcp-proxy-token-0123456789";
+  const p = await proxy(token);
+  try {
+    await assert.rejects(connect(p.url), /401|UNAUTHORIZED/);
+    const ok = await connect(p.url, token);
+    assert.equal(text(await ok.callTool({ name: "echo", arguments: { q: "t" } })), "echo:t");
+    await ok.close();
+    const stray = await fetch(p.url, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json", accept: "application/json, text/event-stream" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }) });
+    assert.equal(stray.status, 400);
+    assert.match(await stray.text(), /NO_SESSION/);
+    const broken = await fetch(p.url, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: "{not json" });
+    assert.equal(broken.status, 400);
+    assert.match(await broken.text(), /INVALID_JSON/);
+  } finally {
+    await p.close();
+  }
+});
+
+test("`warden mcp --upstream-url` runs as a process and governs calls", async () => {
+  const main = pathToFileURL(join(process.cwd(), "src/cli/main.ts")).href;
+  const policyFile = join(mkdtempSync(join(tmpdir(), "warden-mcp-http-")), "policy.yaml");
+  writeFileSync(policyFile, POLICY);
+  const args = ["mcp", "--policy", policyFile, "--upstream-url", upstreamUrl, "--listen", "127.0.0.1:0", "--agent-id", "cli-agent", "--json", "--log-level", "warn"];
+  const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", `const { runCli } = await import(${JSON.stringify(main)}); process.exitCode = await runCli(${JSON.stringify(args)});`], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, WARDEN_MCP_TOKEN: "" } });
+  let out = "";
+  let err = "";
+  child.stdout.on("data", (c) => (out += c));
+  child.stderr.on("data", (c) => (err += c));
+  try {
+    const end = Date.now() + 20_000;
+    while (!out.includes("\n") && Date.now() < end && child.exitCode === null) await new Promise((r) => setTimeout(r, 20));
+    const info = JSON.parse(out.split("\n")[0] as string) as { listening: string };
+    assert.match(err, /UNAUTHENTICATED/);
+    const client = await connect(info.listening);
+    assert.match(text(await client.callTool({ name: "wipe", arguments: {} })), /NO_WIPE/);
+    assert.equal(text(await client.callTool({ name: "echo", arguments: { q: "cli" } })), "echo:cli");
+    await client.close();
+  } finally {
+    child.kill("SIGTERM");
+    await new Promise((r) => child.once("exit", r));
+  }
+  assert.equal(child.exitCode, 0, err);
+});
