@@ -737,3 +737,28 @@ test("random text never makes the compiler throw", () => {
     { numRuns: RUNS * 2 },
   );
 });
+
+// ---------------------------------------------------------------------------------------------
+// Action times: `at` drives every throttle window, so it must parse exactly.
+
+test("RFC 3339 times parse to the same instant as an independent reading, for every year and offset", { todo: "engine bug: action-check.ts parseTime uses Date.UTC, which maps years 0000-0099 to 1900-1999 (`0026-03-02T10:00:00Z` == `1926-03-02T10:00:00Z`), and accepts offsets such as `+99:99` and `+24:00`" }, async () => {
+  const { parseTime } = await import("../src/engine/action-check.js");
+  const two = (n: number) => String(n).padStart(2, "0");
+  fc.assert(
+    fc.property(
+      fc.date({ min: new Date("0000-01-01T00:00:00.000Z"), max: new Date("9999-12-31T23:59:59.999Z"), noInvalidDate: true }),
+      fc.integer({ min: -23 * 60 - 59, max: 23 * 60 + 59 }),
+      (date, offsetMin) => {
+        const t = date.getTime();
+        const local = new Date(t + offsetMin * 60_000);
+        if (local.getUTCFullYear() < 0 || local.getUTCFullYear() > 9999) return;
+        const sign = offsetMin < 0 ? "-" : "+";
+        const abs = Math.abs(offsetMin);
+        const text = `${String(local.getUTCFullYear()).padStart(4, "0")}-${two(local.getUTCMonth() + 1)}-${two(local.getUTCDate())}T${two(local.getUTCHours())}:${two(local.getUTCMinutes())}:${two(local.getUTCSeconds())}.${String(local.getUTCMilliseconds()).padStart(3, "0")}${offsetMin === 0 ? "Z" : `${sign}${two(Math.floor(abs / 60))}:${two(abs % 60)}`}`;
+        assert.equal(parseTime(text), t, text);
+      },
+    ),
+    { numRuns: RUNS * 3 },
+  );
+  for (const bad of ["2026-03-02T10:00:00+99:99", "2026-03-02T10:00:00+24:00", "2026-03-02T10:00:00+05:60"]) assert.equal(parseTime(bad), undefined, bad);
+});
