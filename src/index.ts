@@ -12,7 +12,7 @@ export { explainDecision } from "./engine/explain.js";
 export { loadPolicyFile, loadAnyPolicy } from "./node/load.js";
 export { canonicalize, CanonicalizationError } from "./canonical/jcs.js";
 export { WARDEN_VERSION } from "./version.js";
-export { guard, WardenBlockedError, WardenThrottledError, type GuardOptions } from "./guard/index.js";
+export { guard, guardAiSdkTools, guardLangChainTool, guardAgentsExecute, WardenBlockedError, WardenThrottledError, type GuardOptions } from "./guard/index.js";
 export { Governor, type GovernorOptions } from "./gateway/governor.js";
 export { MemorySink, type DecisionSink, type SinkState } from "./gateway/sink.js";
 export { AuditLog, AuditUnavailableError, type AuditLogOptions, type AppendReceipt, type Durability } from "./audit/log.js";
