@@ -3,7 +3,8 @@
 //   entries-000000000000.jsonl    one entry per line, segment named by its first seq
 //   heads.jsonl                   one signed tree head per line
 //   LOCK                          pid of the writer (stale locks of dead processes are taken over)
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, truncateSync, unlinkSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, truncateSync, unlinkSync, writeFileSync } from "node:fs";
+import { StringDecoder } from "node:string_decoder";
 import { open as openFile, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { canonicalize } from "../canonical/jcs.js";
@@ -101,11 +102,9 @@ export class FileStorage implements AuditStorage {
 
   private cutTornTail(path: string, repairs: string[]): void {
     if (!existsSync(path)) return;
-    const buf = readFileSync(path);
-    const end = buf.lastIndexOf(0x0a);
-    const keep = end + 1;
-    if (keep === buf.length) return;
-    const what = `${path}: torn tail of ${buf.length - keep} bytes after the last complete line`;
+    const { size, keep } = lastLineEnd(path);
+    if (keep === size) return;
+    const what = `${path}: torn tail of ${size - keep} bytes after the last complete line`;
     if (this.repair) {
       truncateSync(path, keep);
       repairs.push(`${what} (cut)`);
@@ -118,8 +117,7 @@ export class FileStorage implements AuditStorage {
     let seq = 0;
     for (const s of this.segments) {
       if (s.first !== seq) this.problems.push(`segment \`${s.name}\` starts at seq ${s.first} but ${seq} entries precede it`);
-      const { lines } = splitLines(readFileSync(join(this.dir, s.name), "utf8"));
-      for (const line of lines) fn(line, seq++);
+      seq = scanLines(join(this.dir, s.name), fn, seq);
     }
     const last = this.segments[this.segments.length - 1];
     this.currentFirst = last?.first ?? 0;
@@ -184,6 +182,54 @@ export class FileStorage implements AuditStorage {
       }
       this.locked = false;
     }
+  }
+}
+
+/**
+ * Calls `fn` for every complete line of a file, reading it in 4 MiB chunks (segments can be large); a
+ * trailing fragment without a newline is not a line. Returns `seq` advanced by the number of lines.
+ */
+function scanLines(path: string, fn: (line: string, seq: number) => void, seq: number): number {
+  const fd = openSync(path, "r");
+  const buf = Buffer.allocUnsafe(4 << 20);
+  const decoder = new StringDecoder("utf8");
+  let carry = "";
+  try {
+    for (;;) {
+      const n = readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) break;
+      const text = carry + decoder.write(buf.subarray(0, n));
+      let start = 0;
+      let nl: number;
+      while ((nl = text.indexOf("\n", start)) >= 0) {
+        fn(text.slice(start, nl), seq++);
+        start = nl + 1;
+      }
+      carry = text.slice(start);
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return seq;
+}
+
+/** The file size and the offset just past its last newline (0 if none), reading backwards in chunks. */
+function lastLineEnd(path: string): { size: number; keep: number } {
+  const fd = openSync(path, "r");
+  try {
+    const size = fstatSync(fd).size;
+    const buf = Buffer.allocUnsafe(64 << 10);
+    let end = size;
+    while (end > 0) {
+      const start = Math.max(0, end - buf.length);
+      const n = readSync(fd, buf, 0, end - start, start);
+      const i = buf.subarray(0, n).lastIndexOf(0x0a);
+      if (i >= 0) return { size, keep: start + i + 1 };
+      end = start;
+    }
+    return { size, keep: 0 };
+  } finally {
+    closeSync(fd);
   }
 }
 
