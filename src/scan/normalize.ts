@@ -43,10 +43,10 @@ class SegmentedText implements NormalizedText {
   constructor(
     readonly text: string,
     readonly originalLength: number,
-    readonly segNorm: Int32Array,
-    readonly segOrig: Int32Array,
-    readonly segEnd: Int32Array,
-    readonly segIdentity: Uint8Array,
+    readonly segNorm: ArrayLike<number>,
+    readonly segOrig: ArrayLike<number>,
+    readonly segEnd: ArrayLike<number>,
+    readonly segIdentity: ArrayLike<number>,
   ) {}
 
   /** Index of the segment holding normalized unit i (0 <= i < text.length). */
@@ -246,7 +246,7 @@ class Emitter {
   finish(): SegmentedText {
     this.flushText();
     const text = this.parts.length === 1 && this.parts[0] === this.original ? this.original : this.parts.join("");
-    return new SegmentedText(text, this.original.length, Int32Array.from(this.segNorm), Int32Array.from(this.segOrig), Int32Array.from(this.segEnd), Uint8Array.from(this.segIdentity));
+    return new SegmentedText(text, this.original.length, this.segNorm, this.segOrig, this.segEnd, this.segIdentity);
   }
 }
 
@@ -316,6 +316,51 @@ function transformCluster(cluster: string, o: NormalizationOptions): string {
   return t;
 }
 
+interface Prepared {
+  anyOn: boolean;
+  ascii: Array<string | null>;
+  plain: Uint8Array;
+  collapseOnly: boolean;
+}
+
+const PREPARED = new WeakMap<NormalizationOptions, Prepared>();
+
+/** Per-options tables, computed once per options object (packs reuse theirs for every call). */
+function prepare(o: NormalizationOptions): Prepared {
+  let p = PREPARED.get(o);
+  if (p) return p;
+  const ascii = asciiTable(o);
+  p = {
+    anyOn: OPTION_ORDER.some((k) => o[k] === true),
+    ascii,
+    plain: plainTable(o, ascii),
+    collapseOnly: o.collapseWhitespace === true && o.squash !== true && ascii[32] === null,
+  };
+  PREPARED.set(o, p);
+  return p;
+}
+
+/** True when no option changes the text: all ASCII, every unit plain (lone spaces allowed when collapsing). */
+function isUntouched(text: string, p: Prepared): boolean {
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x80) return false;
+    if (p.plain[c] === 1) continue;
+    if (c === 32 && p.collapseOnly && (i === 0 || text.charCodeAt(i - 1) !== 32) && !(i + 1 < n && isSpace(text.charCodeAt(i + 1)))) continue;
+    return false;
+  }
+  return true;
+}
+
+const ZERO: readonly number[] = Object.freeze([0]);
+const NONE: readonly number[] = Object.freeze([-1]);
+const ONE: readonly number[] = Object.freeze([1]);
+
+function identityText(original: string): SegmentedText {
+  return new SegmentedText(original, original.length, ZERO, ZERO, NONE, ONE);
+}
+
 /**
  * Applies `options` in one pass, per code point (per cluster with `nfkc`), in a fixed order:
  * stripInvisible, homoglyphs, nfkc (then homoglyphs again), caseFold, leetspeak, then collapseWhitespace
@@ -326,13 +371,11 @@ function transformCluster(cluster: string, o: NormalizationOptions): string {
 export function normalizeText(original: string, options: NormalizationOptions | undefined): NormalizedText {
   const o = options ?? {};
   const n = original.length;
-  const anyOn = OPTION_ORDER.some((k) => o[k] === true);
-  if (!anyOn) return new SegmentedText(original, n, Int32Array.of(0), Int32Array.of(0), Int32Array.of(-1), Uint8Array.of(1));
-  const ascii = asciiTable(o);
+  const prep = prepare(o);
+  if (!prep.anyOn || isUntouched(original, prep)) return identityText(original);
+  const { ascii, plain, collapseOnly } = prep;
   const out = new Emitter(original, o.collapseWhitespace === true, o.squash === true);
   let i = 0;
-  const plain = plainTable(o, ascii);
-  const collapseOnly = o.collapseWhitespace === true && o.squash !== true && ascii[32] === null;
   while (i < n) {
     const c = original.charCodeAt(i);
     // Runs of untouched ASCII are copied in bulk (the last one stays out if a combining mark follows it).

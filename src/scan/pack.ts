@@ -178,12 +178,16 @@ function allowlisted(compiled: CompiledPacks, rule: LoadedRule, match: string, s
   return false;
 }
 
+/** normalizationKey per options object (groups keep theirs for every call). */
+const KEYS = new WeakMap<NormalizationOptions, string>();
+
 /** Every finding of every compiled rule in `text`, sorted by start, end and pattern id. */
 export function scanWithPacks(compiled: CompiledPacks, text: string): Finding[] {
   const out: Finding[] = [];
   const normalized = new Map<string, ReturnType<typeof normalizeText>>();
   for (const g of compiled.groups) {
-    const nkey = normalizationKey(g.normalization);
+    let nkey = KEYS.get(g.normalization);
+    if (nkey === undefined) KEYS.set(g.normalization, (nkey = normalizationKey(g.normalization)));
     let nt = normalized.get(nkey);
     if (!nt) normalized.set(nkey, (nt = normalizeText(text, g.normalization)));
     const shift = g.boundary ? BOUNDARY_SENTINEL.length : 0;
