@@ -476,3 +476,42 @@ test("reason messages never carry raw control characters or lone surrogates from
     assert.doesNotThrow(() => canonicalize(d));
   }
 });
+
+// A default-BLOCK policy reading hostile-looking fields with presence, membership, order and scan operators.
+const probe = (() => {
+  const r = compilePolicy(JSON.stringify({
+    id: "probe", version: "1", default: "BLOCK", lists: { names: ["a", "b"] },
+    rules: [
+      { id: "allow-a", when: { field: "args.amount", lte: 10 }, verdict: "ALLOW" },
+      { id: "has-x", when: { field: "args.x", exists: true }, verdict: "ESCALATE", code: "HAS_X" },
+      { id: "no-role", when: { field: "agent.role", missing: true }, verdict: "MODIFY", code: "NO_ROLE", modify: [{ replace: "args.tagged", value: true }] },
+      { id: "proto", when: { any: [{ field: "args.__proto__", exists: true }, { field: "args.constructor", eq: "x" }] }, verdict: "SANDBOX", code: "PROTO", sandbox: { network: { deny: ["*"] } } },
+      { id: "names", when: { field: "args.counterparty", not_in: { list: "names" } }, verdict: "BLOCK", code: "NAME" },
+      { id: "tags", when: { field: "args.tags", includes: "a" }, verdict: "BLOCK", code: "TAG" },
+    ],
+  }), { file: "probe.json" });
+  assert.ok(r.ok);
+  return r.policy;
+})();
+
+test("own properties holding `undefined` read the same in both evaluators", { todo: "engine bug: the generated getters (fields.ts makeGetter) treat an own `undefined` as missing, readField/step (the linear interpreter, explain, templates) as present: `{ args: { x: undefined } }` with `exists: true` decides differently" }, () => {
+  const a = { kind: "tool_call", tool: "t", agent: { role: undefined }, args: { x: undefined, amount: 1, counterparty: "a" } };
+  assert.deepEqual(decide(probe, a), decideLinear(probe, a));
+});
+
+/** Drops own properties holding `undefined` (the evaluators disagree on them: see the todo test above). */
+function dropUndefined(v: unknown, depth = 0): unknown {
+  if (typeof v !== "object" || v === null || depth > 50 || ArrayBuffer.isView(v)) return v;
+  if (Array.isArray(v)) return v;
+  for (const k of Object.keys(v)) {
+    const x = (v as Record<string, unknown>)[k];
+    if (x === undefined) delete (v as Record<string, unknown>)[k];
+    else dropUndefined(x, depth + 1);
+  }
+  return v;
+}
+
+test("random values of any shape decide the same in both evaluators on a policy reading every kind of field", () => {
+  const action = fc.record({ kind: fc.constantFrom("tool_call", "message"), tool: fc.constant("t"), agent: anythingHostile, args: fc.dictionary(fc.constantFrom("amount", "x", "counterparty", "tags", "__proto__", "constructor", "toString"), anythingHostile) }, { requiredKeys: ["kind", "tool"] });
+  fc.assert(fc.property(fc.oneof(action, anythingHostile), (a) => void check(probe, dropUndefined(a))), { numRuns: RUNS * 3 });
+});
