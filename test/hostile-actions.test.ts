@@ -515,3 +515,22 @@ test("random values of any shape decide the same in both evaluators on a policy 
   const action = fc.record({ kind: fc.constantFrom("tool_call", "message"), tool: fc.constant("t"), agent: anythingHostile, args: fc.dictionary(fc.constantFrom("amount", "x", "counterparty", "tags", "__proto__", "constructor", "toString"), anythingHostile) }, { requiredKeys: ["kind", "tool"] });
   fc.assert(fc.property(fc.oneof(action, anythingHostile), (a) => void check(probe, dropUndefined(a))), { numRuns: RUNS * 3 });
 });
+
+test("inherited data on nested objects (custom prototypes, class getters) is never read as action data", { todo: "engine bug: generated getters (fields.ts makeGetter) only require own properties when the value equals Object.prototype's or is a function, so `args: Object.create({ counterparty: \"globex\", amount: 1 })` or a class instance with a `counterparty` getter is ALLOWed by decide() while decideLinear() BLOCKs; checkAction only rejects custom prototypes at the top level" }, () => {
+  class Args {
+    amount = 1;
+    get counterparty(): string {
+      return "globex";
+    }
+  }
+  const actions: unknown[] = [
+    { kind: "tool_call", tool: "payments.send", agent: { role: "operator" }, args: Object.create({ counterparty: "globex", amount: 1 }) },
+    { kind: "tool_call", tool: "ledger.update", agent: Object.create({ role: "operator" }), args: {} },
+    { kind: "tool_call", tool: "payments.send", agent: { role: "operator" }, args: new Args() },
+  ];
+  for (const a of actions) {
+    const d = decide(finance, a);
+    assert.deepEqual(d, decideLinear(finance, a), "the evaluators disagree");
+    assert.notEqual(d.verdict, "ALLOW", "data only reachable through a prototype was used to allow");
+  }
+});
