@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { mapSpan, normalizationKey, normalizeText, type NormalizationOptions } from "./normalize.js";
+import { mapSpan, normalizationKey, normalizeFurther, normalizeText, type NormalizationOptions } from "./normalize.js";
 
 const ALL: NormalizationOptions = {
   nfkc: true, caseFold: true, stripInvisible: true, homoglyphs: true, leetspeak: true, collapseWhitespace: true, squash: false,
@@ -128,5 +128,24 @@ test("property: identity map when normalization does not change the text", () =>
       assert.deepEqual(Array.from(nt.starts), [...Array(s.length).keys()]);
     }),
     { numRuns: 200 },
+  );
+});
+
+test("property: squashing a normalized text equals normalizing with squash, and the composed map is sound", () => {
+  fc.assert(
+    fc.property(textArb, optionsArb, (s, opts) => {
+      const base = normalizeText(s, { ...opts, squash: false });
+      const composed = normalizeFurther(base, { squash: true });
+      assert.equal(composed.text, normalizeText(s, { ...opts, squash: true }).text);
+      for (let i = 0; i < composed.text.length; i++) {
+        const a = composed.starts[i] as number;
+        const b = composed.ends[i] as number;
+        assert.ok(a >= 0 && a < b && b <= s.length);
+        if (i > 0) assert.ok((composed.starts[i - 1] as number) <= a && (composed.ends[i - 1] as number) <= b);
+        const span = mapSpan(composed, i, i + 1);
+        assert.deepEqual([span.start, span.end], [a, b]);
+      }
+    }),
+    { numRuns: 500 },
   );
 });

@@ -438,10 +438,71 @@ export function mapSpan(nt: NormalizedText, start: number, end: number): { start
   const len = nt.text.length;
   const s = Math.max(0, Math.min(start, len));
   const e = Math.max(s, Math.min(end, len));
-  const seg = nt instanceof SegmentedText ? nt : null;
+  const seg = nt instanceof SegmentedText || nt instanceof ComposedText ? nt : null;
   const startOf = (i: number): number => (seg ? seg.startOf(i) : (nt.starts[i] as number));
   const endOf = (i: number): number => (seg ? seg.endOf(i) : (nt.ends[i] as number));
   if (e > s) return { start: startOf(s), end: endOf(e - 1) };
   const at = s < len ? startOf(s) : nt.originalLength;
   return { start: at, end: at };
 }
+
+/** A normalization of a normalization: offsets go through both maps. */
+class ComposedText implements NormalizedText {
+  private materialized: { starts: Int32Array; ends: Int32Array } | null = null;
+
+  constructor(
+    private readonly outer: SegmentedText,
+    private readonly base: SegmentedText | ComposedText,
+  ) {}
+
+  get text(): string {
+    return this.outer.text;
+  }
+
+  get originalLength(): number {
+    return this.base.originalLength;
+  }
+
+  startOf(i: number): number {
+    return this.base.startOf(this.outer.startOf(i));
+  }
+
+  endOf(i: number): number {
+    return this.base.endOf(this.outer.endOf(i) - 1);
+  }
+
+  private materialize(): { starts: Int32Array; ends: Int32Array } {
+    if (!this.materialized) {
+      const n = this.text.length;
+      const starts = new Int32Array(n);
+      const ends = new Int32Array(n);
+      for (let i = 0; i < n; i++) {
+        starts[i] = this.startOf(i);
+        ends[i] = this.endOf(i);
+      }
+      this.materialized = { starts, ends };
+    }
+    return this.materialized;
+  }
+
+  get starts(): Int32Array {
+    return this.materialize().starts;
+  }
+
+  get ends(): Int32Array {
+    return this.materialize().ends;
+  }
+}
+
+/**
+ * Normalizes an already normalized text with more options and composes the offset maps, so that (for
+ * example) `squash` reuses the work of the options it extends. `further` should only add options that come
+ * after all of `base`'s in the fixed order (squash after anything), or the result differs from normalizing
+ * the original with the union of both.
+ */
+export function normalizeFurther(base: NormalizedText, further: NormalizationOptions): NormalizedText {
+  const outer = normalizeText(base.text, further) as SegmentedText;
+  if (!(base instanceof SegmentedText || base instanceof ComposedText)) throw new TypeError("normalizeFurther needs a text from normalizeText");
+  return new ComposedText(outer, base);
+}
+

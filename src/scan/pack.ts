@@ -2,7 +2,7 @@
 // and boundary, scan text, and report findings with offsets into the ORIGINAL text and masked matches.
 import type { Diagnostic } from "../diagnostics.js";
 import { compilePatternSet, scanText, type CompiledPatternSet, type PatternSpec } from "./index.js";
-import { normalizationKey, normalizeText, mapSpan, type NormalizationOptions } from "./normalize.js";
+import { normalizationKey, normalizeFurther, normalizeText, mapSpan, type NormalizationOptions, type NormalizedText } from "./normalize.js";
 import { BOUNDARY_SENTINEL, maskMatch, passesValidator, rightBoundaryOk, secretPart, shannonEntropy, withLeadingBoundary } from "./pack-findings.js";
 import { injectionPack } from "./packs/injection.js";
 import { piiPack } from "./packs/pii.js";
@@ -178,6 +178,22 @@ function allowlisted(compiled: CompiledPacks, rule: LoadedRule, match: string, s
   return false;
 }
 
+const SQUASH_ONLY: NormalizationOptions = Object.freeze({ squash: true });
+const WITHOUT_SQUASH = new WeakMap<NormalizationOptions, { options: NormalizationOptions; key: string }>();
+
+/** Normalizes `text`; `squash` variants are derived from the unsquashed text (computed once, shared). */
+function normalizeFor(text: string, o: NormalizationOptions, cache: Map<string, NormalizedText>): NormalizedText {
+  if (o.squash !== true) return normalizeText(text, o);
+  let base = WITHOUT_SQUASH.get(o);
+  if (!base) {
+    const options = { ...o, squash: false };
+    WITHOUT_SQUASH.set(o, (base = { options, key: normalizationKey(options) }));
+  }
+  let nt = cache.get(base.key);
+  if (!nt) cache.set(base.key, (nt = normalizeText(text, base.options)));
+  return normalizeFurther(nt, SQUASH_ONLY);
+}
+
 /** normalizationKey per options object (groups keep theirs for every call). */
 const KEYS = new WeakMap<NormalizationOptions, string>();
 
@@ -189,7 +205,7 @@ export function scanWithPacks(compiled: CompiledPacks, text: string): Finding[] 
     let nkey = KEYS.get(g.normalization);
     if (nkey === undefined) KEYS.set(g.normalization, (nkey = normalizationKey(g.normalization)));
     let nt = normalized.get(nkey);
-    if (!nt) normalized.set(nkey, (nt = normalizeText(text, g.normalization)));
+    if (!nt) normalized.set(nkey, (nt = normalizeFor(text, g.normalization, normalized)));
     const shift = g.boundary ? BOUNDARY_SENTINEL.length : 0;
     const matches = scanText(g.set, g.boundary ? BOUNDARY_SENTINEL + nt.text : nt.text);
     for (const m of matches) {
