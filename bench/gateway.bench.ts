@@ -4,7 +4,7 @@
 // per tools/call against a direct stdio connection to the same server-filesystem.
 // Reproduce: npm run bench -- gateway   (needs dist/: `npm run bench` builds it)
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -50,6 +50,8 @@ writeFileSync(join(root, "policy.yaml"), POLICY);
 const mix = Array.from({ length: 1000 }, (_, i) => (i % 10 < 7 ? { amount: 100 + i, counterparty: "globex" } : i % 10 < 9 ? { amount: 100, counterparty: `unknown-${i}` } : { amount: 50_000, counterparty: "acme-corp" }));
 const wardenBodies = mix.map((m) => Buffer.from(JSON.stringify({ kind: "tool_call", tool: "payments.send", agent: { id: "fin-agent-7", role: "operator" }, args: { ...m, currency: "USD" } })));
 
+const last = (): number | undefined => children[children.length - 1]?.pid;
+
 async function startWarden(extra: string[]): Promise<string> {
   const child = spawn(process.execPath, ["bin/warden.js", "serve", "--policy", join(root, "policy.yaml"), "--port", "0", "--json", "--log-level", "error", ...extra], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, WARDEN_API_TOKEN: "" } });
   children.push(child);
@@ -72,8 +74,20 @@ async function startFloor(): Promise<string> {
   return new Promise((resolve) => child.stdout!.once("data", (c: Buffer) => resolve(c.toString().trim())));
 }
 
+/** CPU time (user + system) a process has used, in µs, from /proc (Linux). */
+function cpuUs(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    return ((Number(f[11]) + Number(f[12])) * 1e6) / 100; // clock ticks (USER_HZ = 100)
+  } catch {
+    return NaN;
+  }
+}
+
 interface Row {
   system: string;
+  cpuPerReqUs: number;
   rate: number;
   s: LatencySummary;
   achieved: number;
@@ -82,12 +96,14 @@ interface Row {
 }
 const rows: Row[] = [];
 
-async function drive(system: string, target: Target): Promise<void> {
+async function drive(system: string, target: Target, pid?: number): Promise<void> {
   for (const rate of RATES) {
     (globalThis as { gc?: () => void }).gc?.();
+    const cpu0 = cpuUs(pid);
     const r = await openLoop(target, rate, MEASURE_MS, WARMUP_MS);
+    const cpuPerReqUs = (cpuUs(pid) - cpu0) / r.sent;
     const s = summarize(r.latNs);
-    rows.push({ system, rate, s, achieved: r.achieved, errors: r.errors, lagMs: r.maxLagNs / 1e6 });
+    rows.push({ system, rate, s, achieved: r.achieved, errors: r.errors, lagMs: r.maxLagNs / 1e6, cpuPerReqUs });
     say(`${system} @ ${rate}/s: p50 ${us(s.p50)} µs, p99 ${us(s.p99)} µs, p99.9 ${us(s.p999)} µs, achieved ${r.achieved.toFixed(0)}/s, errors ${r.errors}`);
   }
 }
@@ -97,21 +113,21 @@ const expectDecision = (status: number, body: string): void => {
 };
 
 say("floor (bare node http)");
-await drive("floor: bare Node HTTP, no decision", { url: `${await startFloor()}/`, bodies: wardenBodies });
+await drive("floor: bare Node HTTP, no decision", { url: `${await startFloor()}/`, bodies: wardenBodies }, last());
 say("warden serve (no audit)");
-await drive("warden serve", { url: `${await startWarden([])}/v1/decide`, bodies: wardenBodies, check: expectDecision });
+await drive("warden serve", { url: `${await startWarden([])}/v1/decide`, bodies: wardenBodies, check: expectDecision }, last());
 say("warden serve (audit, batched)");
 const keysDir = join(root, "keys");
 mkdirSync(keysDir);
 await new Promise<void>((r) => spawn(process.execPath, ["bin/warden.js", "keys", "gen", "--out", keysDir], { stdio: "ignore" }).once("exit", () => r()));
-await drive("warden serve + signed audit log (batched)", { url: `${await startWarden(["--audit", join(root, "audit"), "--keys", join(keysDir, "warden-keys.json")])}/v1/decide`, bodies: wardenBodies, check: expectDecision });
+await drive("warden serve + signed audit log (batched)", { url: `${await startWarden(["--audit", join(root, "audit"), "--keys", join(keysDir, "warden-keys.json")])}/v1/decide`, bodies: wardenBodies, check: expectDecision }, last());
 let cerbosNote = "";
 if (cerbosBinary()) {
   say("cerbos");
   const c = await startCerbos(join(root, "cerbos"), 35920);
   children.push(c.child);
   const bodies = mix.map((m, i) => cerbosBody(m.amount, m.counterparty, i));
-  await drive("Cerbos PDP 0.55.0 (HTTP)", { url: `${c.url}/api/check/resources`, bodies, check: (st, b) => { if (st !== 200 || !/EFFECT_(ALLOW|DENY)/.test(b)) throw new Error(`cerbos: ${st} ${b.slice(0, 200)}`); } });
+  await drive("Cerbos PDP 0.55.0 (HTTP)", { url: `${c.url}/api/check/resources`, bodies, check: (st, b) => { if (st !== 200 || !/EFFECT_(ALLOW|DENY)/.test(b)) throw new Error(`cerbos: ${st} ${b.slice(0, 200)}`); } }, c.child.pid);
 } else cerbosNote = "Cerbos was not measured: `@cerbos/cerbos-linux-x64` is not installed.";
 for (const c of children) c.kill();
 
@@ -154,11 +170,13 @@ at exactly the given rate for ${MEASURE_MS / 1000} s after ${WARMUP_MS / 1000} s
 *scheduled* send time to the end of its response (corrected for coordinated omission). Same 3-rule payments
 policy for Warden and Cerbos (allow operators, deny unknown counterparties, deny amounts > 10,000; 70/20/10
 allowed/unknown/large). The floor is a bare Node HTTP server answering a fixed decision-sized JSON: what the
-client, loopback and HTTP parsing cost before any decision.
+client, loopback and HTTP parsing cost before any decision. "Server CPU µs/req" is the server process's
+user + system CPU time over the run divided by the requests sent: unlike latency it hardly depends on what
+else the machine is doing, so it is the fairer number to compare here.
 
 ${table(
-  ["system", "rate/s", "achieved/s", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "errors"],
-  rows.map((r) => [r.system, String(r.rate), r.achieved.toFixed(0), ms(r.s.p50), ms(r.s.p99), ms(r.s.p999), ms(r.s.max), String(r.errors)]),
+  ["system", "rate/s", "achieved/s", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "errors", "server CPU µs/req"],
+  rows.map((r) => [r.system, String(r.rate), r.achieved.toFixed(0), ms(r.s.p50), ms(r.s.p99), ms(r.s.p999), ms(r.s.max), String(r.errors), r.cpuPerReqUs.toFixed(0)]),
 )}
 
 ${RATES.map((rate) => {
