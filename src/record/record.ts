@@ -127,6 +127,19 @@ const int0 = (n: number, what: string): string => {
   return "" + n;
 };
 
+const orNull = (v: unknown): string => (v === null ? "null" : canonicalize(v));
+
+/** Obligations have a fixed schema (four keys); anything else falls back to the generic encoder. */
+function encodeObligations(o: Obligations): string {
+  const keys = Object.keys(o);
+  if (keys.length !== 4 || !("approval" in o) || !("modify" in o) || !("sandbox" in o) || !Number.isSafeInteger(o.retryAfterMs)) return canonicalize(o);
+  return `{"approval":${orNull(o.approval)},"modify":${orNull(o.modify)},"retryAfterMs":${o.retryAfterMs},"sandbox":${orNull(o.sandbox)}}`;
+}
+
+function encodePolicy(p: DecisionRecordV1["policy"]): string {
+  return `{"hash":${canonicalString(p.hash)},"id":${canonicalString(p.id)},"version":${canonicalString(p.version)}}`;
+}
+
 /**
  * The JCS of a record body, written field by field in sorted key order (the schema is fixed, so the
  * top level needs no sorting or generic walk; the decision's parts go through canonicalize). Equal to
@@ -135,10 +148,10 @@ const int0 = (n: number, what: string): string => {
 export function encodeBody(b: DecisionRecordV1): string {
   return (
     `{"agent":${str0(b.agent)},"at":${str0(b.at)},"dropped":${int0(b.dropped, "dropped")},"enforced":${b.enforced ? "true" : "false"}` +
-    `,"epoch":${int0(b.epoch, "epoch")},"id":${canonicalString(b.id)},"input":${canonicalize(b.input)},"inputHash":${canonicalString(b.inputHash)}` +
-    `,"kind":${str0(b.kind)},"log":${canonicalString(b.log)},"obligations":${canonicalize(b.obligations)},"policy":${canonicalize(b.policy)}` +
+    `,"epoch":${int0(b.epoch, "epoch")},"id":${canonicalString(b.id)},"input":{"hash":${canonicalString(b.input.hash)},"mode":${canonicalString(b.input.mode)}}` +
+    `,"inputHash":${canonicalString(b.inputHash)},"kind":${str0(b.kind)},"log":${canonicalString(b.log)},"obligations":${encodeObligations(b.obligations)},"policy":${encodePolicy(b.policy)}` +
     `,"reasons":${canonicalize(b.reasons)},"seq":${int0(b.seq, "seq")},"shadow":${canonicalize(b.shadow)},"shadowVerdict":${str0(b.shadowVerdict)}` +
-    `,"state":${canonicalize(b.state)},"time":${canonicalString(b.time)},"tool":${str0(b.tool)},"v":1,"verdict":${canonicalString(b.verdict)}` +
+    `,"state":${Object.keys(b.state).length === 1 ? `{"throttle":${canonicalize(b.state.throttle)}}` : canonicalize(b.state)},"time":${canonicalString(b.time)},"tool":${str0(b.tool)},"v":1,"verdict":${canonicalString(b.verdict)}` +
     `,"wardenVersion":${canonicalString(b.wardenVersion)}}`
   );
 }
