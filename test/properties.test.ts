@@ -762,3 +762,37 @@ test("RFC 3339 times parse to the same instant as an independent reading, for ev
   );
   for (const bad of ["2026-03-02T10:00:00+99:99", "2026-03-02T10:00:00+24:00", "2026-03-02T10:00:00+05:60"]) assert.equal(parseTime(bad), undefined, bad);
 });
+
+// ---------------------------------------------------------------------------------------------
+// Obligations merge restrictively.
+
+test("merged sandbox profiles allow no more than any fired profile (an empty allow list allows nothing)", { todo: "engine gap: obligations.ts mergeSandboxes skips empty allow lists when intersecting (\"unspecified\"), so a profile that allows no paths/hosts/env merged with one that allows /workspace ends up allowing /workspace; docs/semantics.md says allow lists intersect, and the IR cannot tell an empty list from an absent one" }, () => {
+  const p = compileOk({ id: "sb", version: "1", default: "ALLOW", rules: [
+    { id: "workspace", verdict: "SANDBOX", code: "WS", sandbox: { filesystem: { allow: ["/workspace"] }, network: { allow: ["pypi.org"] }, env: { allow: ["PATH"] } } },
+    { id: "lockdown", when: { field: "args.untrusted", eq: true }, verdict: "SANDBOX", code: "LOCKDOWN", sandbox: { filesystem: { allow: [] }, network: { allow: [], deny: ["*"] }, env: { allow: [] } } },
+  ] });
+  const sb = decide(p, { kind: "tool_call", tool: "x", args: { untrusted: true } }).obligations.sandbox;
+  assert.ok(sb);
+  assert.deepEqual(sb.filesystem.allow, [], "lockdown allows no filesystem path");
+  assert.deepEqual(sb.network.allow, [], "lockdown allows no host");
+  assert.deepEqual(sb.env.allow, [], "lockdown passes no environment variable");
+});
+
+test("merged sandbox profiles: allows are within every profile's allows, denies and read-only paths are the union", () => {
+  const list = fc.subarray(["/workspace", "/tmp", "/usr", "/etc", "/home"], { minLength: 1 });
+  const profile = fc.record({ filesystem: fc.record({ allow: list, read_only: fc.subarray(["/usr", "/opt"]), deny: fc.subarray(["/etc/secrets", "/root"]) }), network: fc.record({ allow: fc.subarray(["a.example", "b.example", "pypi.org"], { minLength: 1 }), deny: fc.subarray(["*", "evil.example"]) }) });
+  fc.assert(
+    fc.property(fc.array(profile, { minLength: 1, maxLength: 4 }), (profiles) => {
+      const p = compileOk({ id: "sb", version: "1", default: "ALLOW", rules: profiles.map((sandbox, i) => ({ id: `s${i}`, verdict: "SANDBOX", code: `S_${i}`, sandbox })) });
+      const sb = decide(p, { kind: "tool_call", tool: "x" }).obligations.sandbox;
+      assert.ok(sb);
+      for (const x of sb.filesystem.allow) assert.ok(profiles.every((q) => q.filesystem.allow.includes(x)), `${x} is allowed by the merge but not by every profile`);
+      for (const x of sb.network.allow) assert.ok(profiles.every((q) => q.network.allow.includes(x)));
+      const union = (f: (q: (typeof profiles)[number]) => string[]) => [...new Set(profiles.flatMap(f))].sort();
+      assert.deepEqual([...sb.filesystem.deny].sort(), union((q) => q.filesystem.deny));
+      assert.deepEqual([...sb.filesystem.readOnly].sort(), union((q) => q.filesystem.read_only));
+      assert.deepEqual([...sb.network.deny].sort(), union((q) => q.network.deny));
+    }),
+    { numRuns: RUNS },
+  );
+});
