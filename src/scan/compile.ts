@@ -16,7 +16,8 @@ import type { CompileOptions, CompiledPatternSet, Detector, PatternInfo, Pattern
 
 export const DEFAULT_STATE_BUDGET = 8192;
 export const DEFAULT_MAX_EXTENSION = 256;
-export const DEFAULT_CACHE_LIMIT = 4096;
+/** Lazy DFAs (verifiers, over-budget detectors) flush their cache past this many states: bounds memory per DFA. */
+export const DEFAULT_CACHE_LIMIT = 1024;
 const MAX_NFA_NODES = 2_000_000;
 const MAX_PATTERN_NODES = 200_000;
 

@@ -189,7 +189,10 @@ export function scanText(set: CompiledPatternSet, text: string): ScanMatch[] {
       k++;
     } else runDetector(set, a, text, w);
   }
-  if (w.touched.length === 0) return [];
+  if (w.touched.length === 0) {
+    w.text = "";
+    return [];
+  }
   const out: { m: ScanMatch; p: number }[] = [];
   const spans: number[] = [];
   for (const p of w.touched) {
@@ -200,6 +203,7 @@ export function scanText(set: CompiledPatternSet, text: string): ScanMatch[] {
     m.matchRanges(text, w.list(p), set.maxExtension, spans);
     for (let k = 0; k < spans.length; k += 2) out.push({ m: { patternId: info.id, start: spans[k] as number, end: spans[k + 1] as number }, p });
   }
+  w.text = ""; // do not keep the caller's text alive in the per-set scratch
   out.sort((a, b) => a.m.start - b.m.start || a.m.end - b.m.end || a.p - b.p);
   return out.map((x) => x.m);
 }
