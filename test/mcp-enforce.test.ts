@@ -20,7 +20,7 @@ const POLICY = `
 id: enforce-test
 version: "1"
 default: BLOCK
-tools: { echo: read, search: read, shell: exec, send: write, secret_tool: write }
+tools: { echo: read, search: read, shell: exec, send: write, deploy: write, secret_tool: write }
 rules:
   - { id: declared, match: { class: [read, exec, write] }, verdict: ALLOW }
   - id: redact-token
@@ -46,6 +46,17 @@ rules:
     code: SEND_NEEDS_APPROVAL
     approval: { group: ops, timeout: 200ms }
   - { id: never-secret, match: { tool: secret_tool }, verdict: BLOCK, code: NEVER }
+  - id: deploy-approval
+    match: { tool: deploy }
+    verdict: ESCALATE
+    code: DEPLOY_NEEDS_APPROVAL
+    approval: { group: ops, timeout: 60s }
+  - id: redact-deploy-token
+    match: { tool: deploy }
+    when: { field: args.token, exists: true }
+    verdict: MODIFY
+    code: DEPLOY_TOKEN_REDACTED
+    modify: [ { redact: args.token, with: "[REDACTED]" } ]
 `;
 
 async function setup(extra: Partial<McpProxyOptions> = {}) {
@@ -53,7 +64,7 @@ async function setup(extra: Partial<McpProxyOptions> = {}) {
   assert.ok(compiled.ok, JSON.stringify(compiled.diagnostics));
   const upstreamCalls: Array<{ tool: string; args: unknown }> = [];
   const real = new McpServer({ name: "test-upstream", version: "1.0.0" });
-  for (const name of ["echo", "search", "shell", "send", "secret_tool", "undeclared"]) {
+  for (const name of ["echo", "search", "shell", "send", "deploy", "secret_tool", "undeclared"]) {
     real.registerTool(name, { inputSchema: { token: z.string().optional(), q: z.string().optional() } }, async (args) => {
       upstreamCalls.push({ tool: name, args });
       return { content: [{ type: "text", text: JSON.stringify(args) }] };
@@ -77,7 +88,7 @@ const text = (r: CallToolResult): string => r.content.map((c) => (c.type === "te
 test("tools/list hides tools no rule can allow (undeclared, or unconditionally blocked)", async () => {
   const { client } = await setup();
   const names = (await client.listTools()).tools.map((t) => t.name).sort();
-  assert.deepEqual(names, ["echo", "search", "send", "shell"]);
+  assert.deepEqual(names, ["deploy", "echo", "search", "send", "shell"]);
 });
 
 test("ALLOW forwards unchanged; MODIFY forwards the modified arguments", async () => {
@@ -126,6 +137,23 @@ test("ESCALATE without an approval store is refused; with one it times out to de
   assert.match(text(r), /not approved within 200 ms/);
   assert.equal(withStore.upstreamCalls.length, 0);
   assert.equal(store.list("expired").length, 1);
+});
+
+test("ESCALATE approved: the held call runs with the arguments MODIFY rules require, and the approver saw them", async () => {
+  const store = new ApprovalStore(mkdtempSync(join(tmpdir(), "warden-apr-")));
+  const { call, upstreamCalls, stats } = await setup({ approvals: store, approvalPollMs: 10 });
+  const pending = call("deploy", { q: "x", token: "sk-live" });
+  let id: string | undefined;
+  while (id === undefined) {
+    id = store.list("pending")[0]?.request.id;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.deepEqual(store.get(id)?.request.action.args, { q: "x", token: "[REDACTED]" });
+  store.resolve(id, "approved", "dana");
+  const r = await pending;
+  assert.notEqual(r.isError, true, text(r));
+  assert.deepEqual(upstreamCalls, [{ tool: "deploy", args: { q: "x", token: "[REDACTED]" } }]);
+  assert.equal(stats.held, 1);
 });
 
 test("fail closed: a decision that cannot be recorded is a BLOCK and the server is not called", async () => {

@@ -103,9 +103,12 @@ export function guard<A, R, Rest extends unknown[]>(tool: (args: A, ...rest: Res
         throw new WardenThrottledError(name, r?.code ?? "THROTTLED", `${name}: throttled (${why}); retry after ${d.obligations.retryAfterMs} ms`, d, d.obligations.retryAfterMs);
       case "SANDBOX":
         throw new WardenBlockedError(name, r?.code ?? "SANDBOX_REQUIRED", `${name}: requires a sandbox (${why}) and guard() has no sandbox executor; not run`, d);
-      case "ESCALATE":
-        await waitForApproval(name, args, d, why);
-        return tool(input, ...rest);
+      case "ESCALATE": {
+        // MODIFY obligations still apply to a held call: the approver sees, and the tool gets, the modified arguments.
+        const modified = d.obligations.modify?.action.args;
+        await waitForApproval(name, modified ?? args, d, why);
+        return modified ? tool((wrapped ? modified.input : modified) as A, ...rest) : tool(input, ...rest);
+      }
       default:
         throw new WardenBlockedError(name, r?.code ?? "BLOCKED", `${name}: blocked by policy \`${d.policy.id}\` (${why})`, d);
     }

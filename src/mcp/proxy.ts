@@ -117,9 +117,11 @@ export function createGovernedServer(upstream: Client, options: McpProxyOptions)
       }
       let forwardArgs = args;
       if (plan.kind === "hold") {
+        // Changes required by MODIFY rules still apply to a held call: the approver sees, and the server gets, the modified arguments.
+        forwardArgs = d.obligations.modify?.action.args ?? args;
         const token = extra._meta?.progressToken;
         const keepAlive = token === undefined ? null : (message: string, n: number) => extra.sendNotification({ method: "notifications/progress", params: { progressToken: token, progress: n, message } });
-        const outcome = await hold(tool, args, d, plan.reason, extra.signal, keepAlive);
+        const outcome = await hold(tool, forwardArgs, d, plan.reason, extra.signal, keepAlive);
         if (outcome !== null) {
           stats.stopped++;
           return outcome;
@@ -156,6 +158,7 @@ export function createGovernedServer(upstream: Client, options: McpProxyOptions)
     } catch (e) {
       return stopResult(`Warden could not store the approval request for \`${tool}\` (${errorText(e)}), so the call is refused. The tool was not called.`, d);
     }
+    stats.held++;
     log({ msg: "held for approval", tool, approval: id, group: approval?.group, timeoutMs });
     const waiting = `Waiting for approval ${id} (${reason.code}); approve with: warden approvals approve ${id}`;
     // Agents that asked for progress get a heartbeat, so their request timeout can be reset while a human decides.
