@@ -114,7 +114,7 @@ test("a write escalates, is approved with `warden approvals approve`, and then r
   const pending = call("write_file", { path: target, content: "approved content" });
   const store = new ApprovalStore(approvals);
   let id: string | undefined;
-  for (let i = 0; i < 100 && id === undefined; i++) {
+  for (let i = 0; i < 250 && id === undefined; i++) {
     id = store.list("pending").find((x) => x.request.action.args?.path === target)?.request.id;
     if (id === undefined) await new Promise((r) => setTimeout(r, 20));
   }
@@ -137,7 +137,7 @@ test("a write that is denied by a human is refused and says who denied it", asyn
   const pending = call("edit_file", { path: join(root, "readme.txt"), edits: [{ oldText: "hello", newText: "pwned" }] });
   const store = new ApprovalStore(approvals);
   let id: string | undefined;
-  for (let i = 0; i < 100 && id === undefined; i++) {
+  for (let i = 0; i < 250 && id === undefined; i++) {
     id = store.list("pending")[0]?.request.id;
     if (id === undefined) await new Promise((r) => setTimeout(r, 20));
   }
