@@ -69,3 +69,17 @@ test("malformed artifacts are refused with PatternSetLoadError", () => {
   ];
   for (const b of bad) assert.throws(() => loadPatternSet(b), PatternSetLoadError);
 });
+
+test("minTier scans only the higher tiers", () => {
+  const r = compilePatternSet([
+    { id: "low", pattern: "alpha", tier: 0 },
+    { id: "high", pattern: "beta", tier: 5 },
+    { id: "mid", pattern: "gamma", tier: 2 },
+  ]);
+  assert.ok(r.ok);
+  assert.deepEqual(r.set.detectors.map((d) => d.tier), [5, 2, 0]);
+  const text = "alpha beta gamma";
+  assert.deepEqual(scanText(r.set, text).map((m) => m.patternId), ["low", "high", "mid"]);
+  assert.deepEqual(scanText(r.set, text, { minTier: 2 }).map((m) => m.patternId), ["high", "mid"]);
+  assert.deepEqual(scanText(r.set, text, { minTier: 6 }), []);
+});

@@ -4,4 +4,4 @@ export { compilePatternSet, DEFAULT_STATE_BUDGET, DEFAULT_MAX_EXTENSION, type Co
 export { scanText } from "./scan.js";
 export { serializePatternSet, loadPatternSet, patternSetHash, automatonSizes, PatternSetLoadError } from "./serialize.js";
 export { SCAN_ERRORS, type ScanErrorCode } from "./errors.js";
-export type { PatternSpec, CompileOptions, CompiledPatternSet, ScanMatch, AutomatonSizes } from "./types.js";
+export type { PatternSpec, CompileOptions, CompiledPatternSet, ScanMatch, ScanOptions, AutomatonSizes } from "./types.js";

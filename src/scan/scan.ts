@@ -4,7 +4,7 @@
 import { LazyDfa } from "./lazy-dfa.js";
 import { PatternMatcher } from "./matcher.js";
 import type { StaticDfa } from "./static-dfa.js";
-import type { CompiledPatternSet, Detector, PatternInfo, ScanMatch } from "./types.js";
+import type { CompiledPatternSet, Detector, PatternInfo, ScanMatch, ScanOptions } from "./types.js";
 
 /** Most units read when probing a hit's suffix (bounded so that many hits stay linear). */
 const SUFFIX_PROBE = 64;
@@ -175,12 +175,14 @@ export function matcherFor(set: CompiledPatternSet, p: number): PatternMatcher {
  * All matches of every pattern, sorted by start, then end, then pattern order. Per pattern the matches are
  * non-overlapping and found left to right (see `PatternMatcher.matchWindow` and docs/scan.md).
  */
-export function scanText(set: CompiledPatternSet, text: string): ScanMatch[] {
+export function scanText(set: CompiledPatternSet, text: string, options: ScanOptions = {}): ScanMatch[] {
+  const minTier = options.minTier ?? -Infinity;
   // per-set scratch, reused across calls (scanText is synchronous and never re-entered)
   const scratch = set as { windows?: Windows };
   const w = (scratch.windows ??= new Windows(set, set.patterns, set.keywords.length));
   w.reset(text);
-  const dets = set.detectors;
+  // detectors are ordered by tier, highest first: lower tiers can be skipped wholesale
+  const dets = minTier === -Infinity ? set.detectors : set.detectors.filter((d) => d.tier >= minTier);
   for (let k = 0; k < dets.length; k++) {
     const a = dets[k] as Detector;
     const b = dets[k + 1];
@@ -197,6 +199,7 @@ export function scanText(set: CompiledPatternSet, text: string): ScanMatch[] {
   const spans: number[] = [];
   for (const p of w.touched) {
     const info = set.patterns[p] as PatternInfo;
+    if (info.tier < minTier) continue;
     if (info.keywordIds.length > 0 && !info.keywordIds.some((k) => w.seen[k] === 1)) continue;
     const m = matcherFor(set, p);
     spans.length = 0;

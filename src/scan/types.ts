@@ -24,6 +24,11 @@ export interface CompileOptions {
   maxExtension?: number;
 }
 
+export interface ScanOptions {
+  /** Only patterns of this tier or higher are scanned (their automata come first; the rest are skipped). */
+  minTier?: number;
+}
+
 export interface ScanMatch {
   patternId: string;
   /** UTF-16 offsets into the scanned text, end exclusive. */
