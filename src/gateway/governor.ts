@@ -41,11 +41,6 @@ export class Governor {
     return this.sink;
   }
 
-  /** Decides synchronously without recording (for checks that never enforce, such as tools/list). */
-  peek(action: unknown): Decision {
-    return decide(this.current, action, { throttle: this.throttle });
-  }
-
   /** Decides, counts the call against its budgets, and records; an unrecordable decision becomes a BLOCK. */
   async decide(action: unknown): Promise<Decision> {
     let d: Decision;

@@ -62,6 +62,7 @@ export const run: Command = async (argv, io) => {
     }
   }
   const sink = await openSink(io, flag(args, "audit"), flag(args, "keys"), flag(args, "durability"), "mcp", flag(args, "audit-on-full"));
+  if (sink === null) logger.warn("no --audit DIR: decisions are enforced but not recorded");
   const governor = new Governor(policy, { sink });
   const watcher = watchPolicy(policyPath, governor, (o) => {
     if (o.ok) {

@@ -92,6 +92,7 @@ export const run: Command = async (argv, io) => {
     await sink?.close();
     throw new ExitError(`warden serve: cannot listen on ${host}:${port}: ${(e as Error).message}`, 1);
   }
+  if (sink === null) io.err("note: no --audit DIR: decisions are enforced but not recorded\n");
   if (apiToken === null) io.err(`WARNING: warden serve is UNAUTHENTICATED (no --token-file or WARDEN_API_TOKEN); listening on loopback only\n`);
   const info = { listening: address, policy: policy.info, audit: sink ? sink.state() : null, authenticated: apiToken !== null, admin: adminToken !== null };
   io.out(args.bools.has("json") ? `${JSON.stringify(info)}\n` : `warden serve: policy \`${policy.id}\` v${policy.version} (${policy.info.hash}) on ${address}\n`);
