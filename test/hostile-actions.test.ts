@@ -534,3 +534,29 @@ test("inherited data on nested objects (custom prototypes, class getters) is nev
     assert.notEqual(d.verdict, "ALLOW", "data only reachable through a prototype was used to allow");
   }
 });
+
+// ---------------------------------------------------------------------------------------------
+// The throttle reader is the caller's (memory, Redis, replay): a failing or corrupt one must not break decide().
+
+test("a throttle reader that throws or returns nothing blocks (RUNTIME_ERROR), never allows", () => {
+  const research = ENFORCING.find(([n]) => n === "research")![1];
+  const a = { kind: "tool_call", tool: "search", at: "2026-03-02T10:00:00Z", agent: { id: "r1" }, args: { q: "x" } };
+  for (const reader of [{ read() { throw new Error("store unavailable"); } }, { read: () => undefined }, { read: () => null }]) {
+    const d = check(research, { ...a });
+    assert.equal(d.verdict, "ALLOW", "baseline without a reader");
+    const e = decide(research, a, { throttle: reader as never });
+    assert.equal(e.verdict, "BLOCK");
+    assert.equal(e.reasons[0]?.code, "RUNTIME_ERROR");
+  }
+});
+
+test("a corrupt throttle counter gives a finite, positive retryAfterMs", { todo: "engine gap: throttle.ts trusts the reader's view; `{ mode: sliding, count: 600, oldest: NaN }` yields THROTTLE with retryAfterMs NaN (not JSON, not canonicalizable)" }, () => {
+  const research = ENFORCING.find(([n]) => n === "research")![1];
+  const a = { kind: "tool_call", tool: "search", at: "2026-03-02T10:00:00Z", agent: { id: "r1" }, args: { q: "x" } };
+  for (const view of [{ mode: "sliding", count: 600, oldest: NaN }, { mode: "sliding", count: 600, oldest: "x" }, { mode: "calendar", windowStart: NaN, count: 5 }, { mode: "gcra", tat: NaN }]) {
+    const d = decide(research, a, { throttle: { read: () => view as never } });
+    assert.ok(Number.isFinite(d.obligations.retryAfterMs) && d.obligations.retryAfterMs >= 0, `${JSON.stringify(view)}: retryAfterMs ${d.obligations.retryAfterMs}`);
+    if (d.verdict === "THROTTLE") assert.ok(d.obligations.retryAfterMs > 0);
+    assert.doesNotThrow(() => canonicalize(d.obligations));
+  }
+});
