@@ -7,9 +7,9 @@ import { setSize } from "./charset.js";
 /** Below this many "rare units" a factor is too common to be worth it; the whole pattern is used. */
 export const MIN_FACTOR_SCORE = 2;
 const MAX_STRINGS = 1024;
-const MAX_LENGTH = 6;
+const MAX_LENGTH = 12;
 /** Rarity beyond this buys nothing more: among saturated factors the smaller automaton wins. */
-const SATURATED = 4;
+const SATURATED = 6;
 
 interface Finite {
   /** Number of branches (sequences of sets) and longest length: the size of the factor's automaton. */
