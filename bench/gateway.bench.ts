@@ -24,6 +24,7 @@ const say = (m: string): void => console.log(`[gateway ${((Date.now() - started)
 const root = mkdtempSync(join(tmpdir(), "warden-bench-gateway-"));
 const children: ChildProcess[] = [];
 process.on("exit", () => children.forEach((c) => c.kill()));
+for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => process.exit(130)); // runs the exit hook: no orphaned servers
 
 const POLICY = `id: bench-payments
 version: "1"
