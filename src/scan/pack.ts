@@ -106,7 +106,11 @@ export function loadPack(name: PackName | "all"): LoadedPack {
   return assemble(names.flatMap((n) => packRules(PACKS[n])));
 }
 
-/** Rules sharing one normalization and one boundary mode scan together in one pattern set. */
+/**
+ * Rules sharing one normalization scan together in one pattern set; rules with a boundary (digit or word
+ * alike) form a second set per normalization, scanned over the sentinel-prefixed text. `boundary` is set on
+ * such a group (to its first rule's mode; each rule's own mode decides its right-hand check).
+ */
 interface Group {
   key: string;
   normalization: NormalizationOptions;
@@ -129,7 +133,7 @@ export function compilePacks(loaded: LoadedPack, options: { stateBudget?: number
   const rules = new Map<string, LoadedRule>();
   for (const r of loaded.rules) {
     rules.set(r.id, r);
-    const key = `${normalizationKey(r.normalization)}|${r.boundary ?? "-"}`;
+    const key = `${normalizationKey(r.normalization)}|${r.boundary ? "boundary" : "-"}`;
     let g = byKey.get(key);
     if (!g) byKey.set(key, (g = { normalization: r.normalization, boundary: r.boundary, specs: [] }));
     const spec: PatternSpec = { id: r.id, pattern: r.boundary ? withLeadingBoundary(r.pattern, r.boundary) : r.pattern, tier: r.tier };
@@ -215,7 +219,7 @@ export function scanWithPacks(compiled: CompiledPacks, text: string): Finding[] 
       const start = m.start - shift + (g.boundary ? 1 : 0);
       const end = m.end - shift;
       if (end <= start) continue;
-      if (g.boundary && !rightBoundaryOk(nt.text, end, g.boundary)) continue;
+      if (rule.boundary && !rightBoundaryOk(nt.text, end, rule.boundary)) continue;
       const matched = nt.text.slice(start, end);
       if (!passesValidator(matched, rule.validator)) continue;
       const secret = secretPart(matched);

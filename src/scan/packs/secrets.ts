@@ -2,8 +2,10 @@
 // guarded `password=` assignment rule. Values are never shown: findings keep the first 2 and last 2 chars.
 import type { Pack, PackRule } from "./types.js";
 
-// No normalization: secrets are case-sensitive and a secret broken by invisible characters is not usable.
-const N = {};
+// Case-sensitive. The same options as the PII and shell packs, so the three share one normalized copy of
+// the text (NFKC and white-space collapsing leave ASCII tokens alone; invisible characters are removed, so a
+// token split by zero-width spaces is still found).
+const N = { stripInvisible: true, nfkc: true, collapseWhitespace: true };
 
 // Fake but well-formed values for the examples, assembled so that this file itself holds no literal token
 // that other scanners would flag.

@@ -165,7 +165,7 @@ const rules: PackRule[] = [
   },
   {
     id: "kill-everything",
-    pattern: "kill -(?:9|KILL|SIGKILL) -1(?: |$)|killall5|pkill -9 -u root|(?:^|[;&|] ?)(?:sudo )?(?:shutdown (?:-[hrP] )?now|halt -f|poweroff -f|reboot -f|init 0)(?: |$|;)|echo [cbo] > /proc/sysrq-trigger",
+    pattern: "kill -(?:9|KILL|SIGKILL) -1(?: |$)|killall5|pkill -9 -u root|(?:^|[\\n;&|] ?)(?:sudo )?(?:shutdown (?:-[hrP] )?now|halt -f|poweroff -f|reboot -f|init 0)(?: |$|;)|echo [cbo] > /proc/sysrq-trigger",
     severity: "high",
     description: "kills every process or halts the machine",
     normalization: N,
