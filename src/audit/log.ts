@@ -214,7 +214,7 @@ export class AuditLog {
     }
     const seq = this.tree.size;
     const stored = storeInput(action, this.sensitive, this.o.sensitiveMode, this.keys, invalid);
-    const env = { log: this.log, seq, time: this.o.clock().toISOString(), epoch: this.o.epoch, dropped: this.droppedSinceLast };
+    const env = { log: this.log, seq, time: this.now(), epoch: this.o.epoch, dropped: this.droppedSinceLast };
     const enc = signRecord(recordBody(env, action, stored.inputHash, stored.input, decision), this.keys, this.o.signatures);
     this.tree.appendHash(merkleLeafHash(enc.recordHash, enc.sigText));
     this.droppedSinceLast = 0;
@@ -239,6 +239,20 @@ export class AuditLog {
     // batched: a caller that never yields would starve the writer; past one batch, wait for the write.
     else if (this.pending.length >= this.o.batchRecords && this.flushing) await this.flushing;
     return receipt;
+  }
+
+  private lastMs = NaN;
+  private lastIso = "";
+
+  /** The record time as RFC 3339; formatted once per millisecond (toISOString costs more than the rest of the clock). */
+  private now(): string {
+    const d = this.o.clock();
+    const ms = d.getTime();
+    if (ms !== this.lastMs) {
+      this.lastMs = ms;
+      this.lastIso = d.toISOString();
+    }
+    return this.lastIso;
   }
 
   private waitForSpace(): Promise<void> {

@@ -6,7 +6,7 @@ import { canonicalize } from "../canonical/jcs.js";
 import type { Keyring } from "../keys/keyring.js";
 import { encodeBody, verifyRecordSignatures } from "../record/record.js";
 import { bodyHash, leafHashOfLine, merkleLeafHash, parseEntry } from "./entry.js";
-import { parseHead, verifyHead } from "./heads.js";
+import { parseHead, verifyHead, type TreeHeadV1 } from "./heads.js";
 import { MerkleTree } from "./merkle.js";
 import type { AuditStorage } from "./storage.js";
 
@@ -17,6 +17,11 @@ export interface VerifyOptions {
   allowUnsealed?: boolean;
   /** Stop collecting errors after this many (default 100); the first bad record is always exact. */
   maxErrors?: number;
+  /**
+   * Tree heads saved earlier outside the log (an auditor's copy): the log must still contain and extend
+   * each of them. This is what catches a log truncated together with its heads file.
+   */
+  expectHeads?: TreeHeadV1[];
 }
 
 export interface VerifyProblem {
@@ -158,6 +163,13 @@ export async function verifyLog(storage: AuditStorage & { problems?: string[] },
     prevSize = h.size;
     prevTime = h.time;
     report.sealed = h.size;
+  }
+  for (const [i, h] of (options.expectHeads ?? []).entries()) {
+    const what = `expected tree head ${i} (size ${h.size})`;
+    if (h.log !== log) add({ seq: null, head: null, reason: `${what} belongs to log \`${h.log}\`` });
+    else if (verifyHead(h, keys) !== true) add({ seq: null, head: null, reason: `${what}: signature not valid with the keys given` });
+    else if (h.size > tree.size) add({ seq: tree.size, head: null, reason: `${what}: the log has only ${tree.size} records (truncated since that head was seen)` });
+    else if (!tree.root(h.size).equals(Buffer.from(h.root, "base64"))) add({ seq: 0, head: null, until: h.size, reason: `${what}: the log's first ${h.size} records no longer match it (rewritten)` });
   }
   // A head that failed already explains why later records are unsealed; only report a clean gap.
   if (report.sealed < tree.size && problems.slice(before).every((p) => p.head === null)) {

@@ -6,6 +6,7 @@ import { buildConsistencyProof, buildInclusionProof, verifyProofBundle } from ".
 import { AuditLogError } from "../../audit/storage.js";
 import { storageFor } from "../../audit/target.js";
 import { verifyLog, type VerifyReport } from "../../audit/verify.js";
+import { parseHead, type TreeHeadV1 } from "../../audit/heads.js";
 import { exportLog } from "../../audit/export.js";
 import { loadKeys } from "../../keys/keyfile.js";
 import { KeyError, type Keyring } from "../../keys/keyring.js";
@@ -14,7 +15,7 @@ import { ExitError, type CliIO, type Command } from "../io.js";
 import { parseJson, readInput } from "../policy-input.js";
 
 const USAGE = `usage:
-  warden audit verify <log> [--key KEYRING|JWKS] [--allow-unsealed] [--json]
+  warden audit verify <log> [--key KEYRING|JWKS] [--expect-head HEAD.json]… [--allow-unsealed] [--json]
   warden audit proof <log> --record N [--out FILE] [--json]
   warden audit proof <log> --consistency SIZE [--out FILE]
   warden audit verify-proof <proof.json|-> --key JWKS [--json]
@@ -46,14 +47,16 @@ function target(args: ParsedArgs): string {
 
 export const run: Command = async (argv, io) => {
   const [sub, ...rest] = argv;
-  const args = parseArgs(rest, { values: ["key", "record", "out", "consistency"], booleans: ["json", "allow-unsealed"] }, `audit ${sub ?? ""}`.trim());
+  const args = parseArgs(rest, { values: ["key", "record", "out", "consistency"], repeatable: ["expect-head"], booleans: ["json", "allow-unsealed"] }, `audit ${sub ?? ""}`.trim());
   const json = args.bools.has("json");
   try {
     switch (sub) {
       case "verify": {
         const keys = keysFrom(args, io, false);
+        const expectHeads = await readExpectedHeads(args.flags.get("expect-head") ?? [], io);
+        if (expectHeads.length > 0 && keys === null) throw new ExitError("warden audit verify: --expect-head needs --key (the saved head's signature is checked)");
         const storage = await storageFor(target(args), io.cwd, "read");
-        const report = await verifyLog(storage, { keys, allowUnsealed: args.bools.has("allow-unsealed") }).finally(() => storage.close());
+        const report = await verifyLog(storage, { keys, expectHeads, allowUnsealed: args.bools.has("allow-unsealed") }).finally(() => storage.close());
         io.out(json ? `${JSON.stringify(report)}\n` : describeVerify(report));
         return report.ok ? 0 : 1;
       }
@@ -109,6 +112,24 @@ export const run: Command = async (argv, io) => {
     throw e;
   }
 };
+
+/** Saved tree heads: a TreeHeadV1 JSON file, or a proof bundle (its head, or both heads of a consistency proof). */
+async function readExpectedHeads(paths: string[], io: CliIO): Promise<TreeHeadV1[]> {
+  const heads: TreeHeadV1[] = [];
+  for (const p of paths) {
+    const parsed = parseJson(await readInput(p, io, "tree head"), p);
+    if (!parsed.ok) throw new ExitError(`warden audit verify: ${parsed.message}`);
+    const v = parsed.value as { head?: unknown; from?: unknown; to?: unknown; sig?: unknown };
+    const found = (v.sig ? [v] : v.head ? [v.head] : [v.from, v.to].filter(Boolean)) as TreeHeadV1[];
+    for (const h of found) {
+      const ok = parseHead(JSON.stringify({ log: h.log, root: h.root, sig: h.sig, size: h.size, time: h.time, v: h.v }));
+      if (typeof ok === "string") throw new ExitError(`warden audit verify: \`${p}\` holds no valid tree head (${ok})`);
+      heads.push(ok);
+    }
+    if (found.length === 0) throw new ExitError(`warden audit verify: \`${p}\` holds no tree head`);
+  }
+  return heads;
+}
 
 function describeVerify(r: VerifyReport): string {
   const lines: string[] = [];
