@@ -796,3 +796,33 @@ test("merged sandbox profiles: allows are within every profile's allows, denies 
     { numRuns: RUNS },
   );
 });
+
+test("example policies compile to the same artifact bytes in another process and in any compile order", async () => {
+  const { readdirSync, readFileSync } = await import("node:fs");
+  const { spawnSync } = await import("node:child_process");
+  const { createHash } = await import("node:crypto");
+  // Policies with scan conditions are left out: building their automata costs seconds per process, and the
+  // scanner's own tests cover artifact determinism for them.
+  const files = readdirSync("examples/policies")
+    .filter((f) => f.endsWith(".yaml") && !f.endsWith(".test.yaml"))
+    .filter((f) => !/\b(scan|matches):/.test(readFileSync(`examples/policies/${f}`, "utf8")))
+    .sort();
+  assert.ok(files.length >= 5, `compared ${files.length} example policies`);
+  const digest = (order: string[]) => {
+    const out: Record<string, string> = {};
+    for (const f of order) {
+      const r = compilePolicy(readFileSync(`examples/policies/${f}`, "utf8"), { file: `examples/policies/${f}`, readFile: (p) => readFileSync(p, "utf8") });
+      assert.ok(r.ok, f);
+      out[f] = `${r.policy.hash} ${createHash("sha256").update(r.policy.artifact).digest("hex")}`;
+    }
+    return out;
+  };
+  const forward = digest(files);
+  assert.deepEqual(digest([...files].reverse()), forward, "compile order changed an artifact");
+  const script = `import { readFileSync } from "node:fs"; import { createHash } from "node:crypto"; import { compilePolicy } from "./src/index.ts";
+    const out = {}; for (const f of ${JSON.stringify([...files].reverse())}) { const r = compilePolicy(readFileSync("examples/policies/" + f, "utf8"), { file: "examples/policies/" + f, readFile: (p) => readFileSync(p, "utf8") }); out[f] = r.policy.hash + " " + createHash("sha256").update(r.policy.artifact).digest("hex"); }
+    process.stdout.write(JSON.stringify(out));`;
+  const child = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { encoding: "utf8", timeout: 60_000 });
+  assert.equal(child.status, 0, child.stderr);
+  assert.deepEqual(JSON.parse(child.stdout), forward, "another process compiled different bytes");
+});
