@@ -94,7 +94,7 @@ export function renderDecideSection(s: SectionInput): string {
       [
         `${s.compile.largeRules}-rule compile < 200 ms`,
         `${fmtMs(compileCold)} ms first compile in a fresh process, ${fmtMs(compileWarm)} ms warm median`,
-        yes(compileCold < 200 && compileWarm < 200),
+        `warm: ${yes(compileWarm < 200)}; fresh process: ${yes(compileCold < 200)}`,
       ],
     ],
   );
@@ -178,7 +178,9 @@ ${targets}
 **Latency per decision** (process.hrtime.bigint() around each call, ${s.passes} passes over the ${s.measured.toLocaleString("en-US")} requests, each
 percentile the median of the passes' values; the two timer calls cost ${us(s.timer.p50)} µs at
 p50 and ${us(s.timer.p99)} µs at p99, included in the µs columns and subtracted (at p50) before every ratio. "mean (no
-timer)" and decisions/s come from a separate loop with no timer inside, best of 3 passes. The floor returns a
+timer)" and decisions/s come from a separate loop with no timer inside: the median over 60 chunks of 1,000 decisions
+(3 repeats × 20 chunks, engines taking turns): a preempted chunk does not move it, but neither does the occasional
+chunk with a long GC pause, so the p99.9 column is where GC shows. The floor returns a
 verdict only; "hand-written JS, full Decision" does the same checks without short-circuiting and builds the Decision
 V1 shape Warden returns (every rule that fired, rendered messages, approval obligation): it shows how much of the gap
 is the Decision contract itself. The targets are measured against the verdict-only floor, as the issue states.)
