@@ -1,7 +1,7 @@
 // Durable local approval store: an append-only JSON-lines file shared by the proxy (which waits) and
 // `warden approvals` (which approves or denies). The first resolution in file order wins, across processes.
 import { randomBytes } from "node:crypto";
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, writeSync } from "node:fs";
 import { join, resolve } from "node:path";
 
 export type ApprovalStatus = "pending" | "approved" | "denied" | "expired";
@@ -47,6 +47,23 @@ export class ApprovalError extends Error {
 
 export const APPROVALS_FILE = "approvals.jsonl";
 
+/**
+ * A writer that crashed mid-line leaves a fragment without its newline; appending after it would glue the
+ * next event onto it. Cut the fragment first (it was never acknowledged to anyone).
+ */
+function cutTornTail(fd: number): void {
+  const size = fstatSync(fd).size;
+  if (size === 0) return;
+  const last = Buffer.alloc(1);
+  readSync(fd, last, 0, 1, size - 1);
+  if (last[0] === 0x0a) return;
+  const span = Math.min(size, 1 << 20);
+  const tail = Buffer.alloc(span);
+  readSync(fd, tail, 0, span, size - span);
+  const nl = tail.lastIndexOf(0x0a);
+  ftruncateSync(fd, nl < 0 ? size - span : size - span + nl + 1);
+}
+
 export class ApprovalStore {
   readonly file: string;
 
@@ -61,8 +78,9 @@ export class ApprovalStore {
 
   /** Appends one event and fsyncs it: a request the proxy holds is never lost on restart. */
   private append(event: ApprovalRequestV1 | ApprovalResolutionV1): void {
-    const fd = openSync(this.file, "a", 0o600);
+    const fd = openSync(this.file, "a+", 0o600);
     try {
+      cutTornTail(fd);
       writeSync(fd, `${JSON.stringify(event)}\n`);
       fsyncSync(fd);
     } finally {
