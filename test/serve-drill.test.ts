@@ -1,0 +1,40 @@
+// `warden drill --target http --url`: drills a sidecar that is already running (with its bearer token).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runCli } from "../src/cli/main.js";
+import type { CliIO } from "../src/cli/io.js";
+import { Governor } from "../src/gateway/governor.js";
+import { buildGateway } from "../src/gateway/server.js";
+import { loadPolicyFile } from "../src/node/load.js";
+
+function io(): CliIO & { stdout: string; stderr: string } {
+  const o = { stdout: "", stderr: "", out(t: string) { o.stdout += t; }, err(t: string) { o.stderr += t; }, readStdin: async () => "", cwd: process.cwd(), env: {} as Record<string, string> };
+  return o;
+}
+
+test("drilling a running, authenticated sidecar: every known-bad action is stopped; a wrong token confirms nothing", async () => {
+  const loaded = loadPolicyFile("examples/policies/clinical.yaml");
+  assert.ok(loaded.ok);
+  const token = "drill-token-0123456789abcdef";
+  const { app } = buildGateway({ governor: new Governor(loaded.policy), apiToken: token });
+  const url = await app.listen({ host: "127.0.0.1", port: 0 });
+  const dir = mkdtempSync(join(tmpdir(), "warden-drill-http-"));
+  writeFileSync(join(dir, "good.token"), `${token}\n`);
+  writeFileSync(join(dir, "bad.token"), "not-the-token-0123456789\n");
+  try {
+    const ok = io();
+    assert.equal(await runCli(["drill", "--policy", "examples/policies/clinical.yaml", "--target", "http", "--url", url, "--token-file", join(dir, "good.token"), "--json"], ok), 0, ok.stdout + ok.stderr);
+    const r = JSON.parse(ok.stdout);
+    assert.equal(r.fired, 6);
+    assert.equal(r.through, 0);
+    assert.ok(r.results.every((x: { codes: string[]; missingCodes: string[] }) => x.codes.includes("DOSE_ABOVE_LIMIT") && x.missingCodes.length === 0));
+    const bad = io();
+    assert.equal(await runCli(["drill", "--policy", "examples/policies/clinical.yaml", "--target", "http", "--url", url, "--token-file", join(dir, "bad.token")], bad), 1);
+    assert.match(bad.stdout, /THROUGH\s+HTTP 401/);
+  } finally {
+    await app.close();
+  }
+});
