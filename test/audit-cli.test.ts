@@ -133,6 +133,9 @@ test("usage errors are clear", async () => {
   assert.equal((await cli(["audit"])).code, 2);
   assert.match((await cli(["check", "--policy", "examples/policies/finance.yaml", "--trace", "t", "--audit", "/tmp/x"])).err, /--audit needs --key/);
   assert.match((await cli(["audit", "verify-proof", "p.json"])).err, /--key is required/);
+  const noServer = await cli(["audit", "verify", "postgres://postgres@127.0.0.1:1/test#x"]);
+  assert.equal(noServer.code, 1);
+  assert.match(noServer.out, /cannot connect to postgres:/);
   const missing = await cli(["audit", "verify", "/nonexistent/log"]);
   assert.equal(missing.code, 1);
   assert.match(missing.out, /not a warden audit log/);

@@ -48,7 +48,13 @@ export class PgStorage implements AuditStorage {
   }
 
   async open(create: { log: string } | null): Promise<OpenedStorage> {
-    const client = await this.pool.connect();
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (e) {
+      await this.endPool();
+      throw new AuditLogError(`cannot connect to ${this.describe}: ${(e as Error).message || String(e)}`);
+    }
     try {
       await client.query("BEGIN");
       await client.query("SELECT pg_advisory_xact_lock(hashtext('warden_audit_schema'))");
@@ -115,7 +121,15 @@ export class PgStorage implements AuditStorage {
       this.lockClient.release();
       this.lockClient = null;
     }
-    await this.pool.end();
+    await this.endPool();
+  }
+
+  private ended = false;
+
+  private async endPool(): Promise<void> {
+    if (this.ended) return;
+    this.ended = true;
+    await this.pool.end().catch(() => {});
   }
 
   /** Deletes a log and its rows (tests and retention tooling). */

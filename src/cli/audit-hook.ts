@@ -2,6 +2,7 @@
 import type { CompiledPolicy } from "../compile/build.js";
 import { openRecorder, type Recorder } from "../audit/recorder.js";
 import { AuditLogError } from "../audit/storage.js";
+import { AuditUnavailableError } from "../audit/log.js";
 import { KeyError } from "../keys/keyring.js";
 import { flag, type ParsedArgs } from "./args.js";
 import { ExitError, type CliIO } from "./io.js";
@@ -20,10 +21,24 @@ export async function openAuditHook(args: ParsedArgs, policy: CompiledPolicy, io
   }
   if (key === undefined) throw new ExitError(`warden ${command}: --audit needs --key <keyring> (create one with \`warden keys gen --out DIR\`)`);
   if (durability !== "strict" && durability !== "batched") throw new ExitError(`warden ${command}: --durability takes \`strict\` or \`batched\`, got \`${durability}\``);
+  let recorder: Recorder;
   try {
-    return await openRecorder({ audit, key, cwd: io.cwd, durability, policy, warn: (m) => io.err(`warning: ${m}\n`) });
+    recorder = await openRecorder({ audit, key, cwd: io.cwd, durability, policy, warn: (m) => io.err(`warning: ${m}\n`) });
   } catch (e) {
     if (e instanceof KeyError || e instanceof AuditLogError) throw new ExitError(`warden ${command}: ${e.message}`, 2);
     throw e;
   }
+  // Fail closed: a decision that cannot be recorded stops the run (nothing proceeds without its record).
+  return {
+    log: recorder.log,
+    close: () => recorder.close(),
+    record: async (action, decision, invalid) => {
+      try {
+        return await recorder.record(action, decision, invalid);
+      } catch (e) {
+        if (e instanceof AuditUnavailableError) throw new ExitError(`warden ${command}: audit log unavailable, stopping (no decision goes unrecorded): ${e.message}`, 1);
+        throw e;
+      }
+    },
+  };
 }
