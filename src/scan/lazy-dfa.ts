@@ -60,7 +60,7 @@ export class LazyDfa {
   /** Patterns matching at a state given the next unit's kind: index state * 4 + kind; undefined = not yet known. */
   labels: (Int32Array | null | undefined)[] = [];
   dead: boolean[] = [];
-  private keys = new Map<string, number>();
+  private keys = new Map<number, number[]>();
   private freshCache: (Int32Array | null)[] = [null, null, null, null];
   private readonly freshSeedCache = new Map<number, Int32Array>();
   /** False when no assertion is reachable: the context kind then never matters and is not part of a state. */
@@ -151,11 +151,22 @@ export class LazyDfa {
 
   private intern(ctx: number, nodes: Int32Array, fresh: boolean): number {
     if (!this.usesContext) ctx = K_EDGE;
-    const key = `${ctx}${fresh ? "f" : ""}|${nodes.join(",")}`;
-    const hit = this.keys.get(key);
-    if (hit !== undefined) return hit;
+    // states are looked up by a numeric hash of (context, fresh, nodes) with exact comparison in the bucket
+    let h = (ctx * 2 + (fresh ? 1 : 0)) ^ 0x811c9dc5;
+    for (let i = 0; i < nodes.length; i++) h = Math.imul(h ^ (nodes[i] as number), 0x01000193);
+    const bucket = this.keys.get(h);
+    if (bucket)
+      for (const id of bucket) {
+        if (this.ctx[id] !== ctx || this.fresh[id] !== fresh) continue;
+        const other = this.nodes[id] as Int32Array;
+        if (other.length !== nodes.length) continue;
+        let same = true;
+        for (let i = 0; i < nodes.length && same; i++) same = other[i] === nodes[i];
+        if (same) return id;
+      }
     const id = this.nodes.length;
-    this.keys.set(key, id);
+    if (bucket) bucket.push(id);
+    else this.keys.set(h, [id]);
     this.nodes.push(nodes);
     this.ctx.push(ctx);
     this.fresh.push(fresh);

@@ -80,9 +80,13 @@ interface Minimized {
   init: Int32Array;
 }
 
-/** Moore's algorithm: split blocks by (labels, successor blocks) until stable. */
+/**
+ * Moore's algorithm: split blocks by (labels, successor blocks) until stable. Each round sorts the states
+ * by their signature rows (no strings), so a round costs O(n log n · columns).
+ */
 function minimize(rows: Int32Array[], labelByKind: number[], init: Int32Array): Minimized {
   const n = rows.length;
+  const C = n > 0 ? (rows[0] as Int32Array).length : 0;
   let block = new Int32Array(n);
   let count = 0;
   {
@@ -95,20 +99,36 @@ function minimize(rows: Int32Array[], labelByKind: number[], init: Int32Array): 
     }
     count = ids.size;
   }
+  const W = C + 1;
+  const sig = new Int32Array(n * W);
+  const order: number[] = Array.from({ length: n }, (_, i) => i);
   for (;;) {
-    const ids = new Map<string, number>();
-    const next = new Int32Array(n);
     for (let s = 0; s < n; s++) {
       const row = rows[s] as Int32Array;
-      let k = String(block[s]);
-      for (let c = 0; c < row.length; c++) k += `,${block[row[c] as number]}`;
-      let b = ids.get(k);
-      if (b === undefined) ids.set(k, (b = ids.size));
-      next[s] = b;
+      sig[s * W] = block[s] as number;
+      for (let c = 0; c < C; c++) sig[s * W + 1 + c] = block[row[c] as number] as number;
     }
+    const cmp = (a: number, b: number): number => {
+      const x = a * W;
+      const y = b * W;
+      for (let k = 0; k < W; k++) {
+        const d = (sig[x + k] as number) - (sig[y + k] as number);
+        if (d !== 0) return d;
+      }
+      return 0;
+    };
+    order.sort((a, b) => cmp(a, b) || a - b);
+    const next = new Int32Array(n);
+    let ids = 0;
+    for (let k = 0; k < n; k++) {
+      const s = order[k] as number;
+      if (k > 0 && cmp(order[k - 1] as number, s) !== 0) ids++;
+      next[s] = ids;
+    }
+    const size = n > 0 ? ids + 1 : 0;
     block = next;
-    if (ids.size === count) break;
-    count = ids.size;
+    if (size === count) break;
+    count = size;
   }
   // renumber blocks in order of first appearance (deterministic)
   const renum = new Int32Array(count).fill(-1);
