@@ -71,7 +71,9 @@ function slices(hay: string, size: number, count: number): string[] {
   while (h.length < size * 2) h += `\n${hay}`;
   const out: string[] = [];
   const step = Math.max(1, Math.floor((h.length - size) / count));
-  for (let k = 0; k < count; k++) out.push(h.slice(k * step, k * step + size));
+  // copies, not slices: real inputs (JSON.parse output, request bodies) are flat strings, and V8 reads a
+  // slice of a big string through an indirection (measured ~25% slower for Warden's loop)
+  for (let k = 0; k < count; k++) out.push(Buffer.from(h.slice(k * step, k * step + size), "utf8").toString("utf8"));
   return out;
 }
 
