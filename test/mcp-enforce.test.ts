@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { ToolListChangedNotificationSchema, type CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import { compilePolicy } from "../src/compile/compile.js";
 import { Governor } from "../src/gateway/governor.js";
@@ -75,13 +75,14 @@ async function setup(extra: Partial<McpProxyOptions> = {}) {
   const upstream = new Client({ name: "proxy", version: "1" });
   await upstream.connect(b);
   const sink = new MemorySink();
-  const governed = createGovernedServer(upstream, { governor: new Governor(compiled.policy, { sink }), agent: { id: "agent-1" }, ...extra });
+  const governorOf = new Governor(compiled.policy, { sink });
+  const governed = createGovernedServer(upstream, { governor: governorOf, agent: { id: "agent-1" }, ...extra });
   const [c, d] = InMemoryTransport.createLinkedPair();
   await governed.server.connect(c);
   const client = new Client({ name: "agent", version: "1" });
   await client.connect(d);
   const call = async (name: string, args: Record<string, unknown> = {}) => (await client.callTool({ name, arguments: args })) as CallToolResult;
-  return { client, call, upstreamCalls, sink, stats: governed.stats };
+  return { client, call, upstreamCalls, sink, stats: governed.stats, governed, governor: governorOf };
 }
 const text = (r: CallToolResult): string => r.content.map((c) => (c.type === "text" ? c.text : "")).join("");
 
@@ -172,4 +173,20 @@ test("the agent identity comes from the proxy configuration, not the call", asyn
   assert.deepEqual(action.agent, { id: "agent-1" });
   assert.equal(action.kind, "tool_call");
   assert.ok(!Number.isNaN(Date.parse(action.at)));
+});
+
+test("a policy reload tells the agent to list tools again, and the list follows the new policy", async () => {
+  const { client, governed, governor } = await setup();
+  let notified = 0;
+  client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
+    notified++;
+  });
+  assert.ok((await client.listTools()).tools.some((t) => t.name === "shell"));
+  const tighter = compilePolicy(POLICY.replace("shell: exec, ", ""));
+  assert.ok(tighter.ok);
+  governor.setPolicy(tighter.policy);
+  await governed.policyChanged();
+  for (let i = 0; i < 100 && notified === 0; i++) await new Promise((r) => setTimeout(r, 5));
+  assert.equal(notified, 1);
+  assert.ok(!(await client.listTools()).tools.some((t) => t.name === "shell"));
 });

@@ -31,6 +31,8 @@ export interface RunningHttpProxy {
   /** Totals over every session, including closed ones. */
   stats: () => ProxyStats;
   sessions: () => number;
+  /** Tells every connected agent to list tools again (after a policy reload). */
+  policyChanged(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -38,6 +40,7 @@ interface Session {
   transport: StreamableHTTPServerTransport;
   upstream: Client;
   stats: ProxyStats;
+  policyChanged: () => Promise<void>;
 }
 
 const digest = (s: string): Buffer => createHash("sha256").update(s).digest();
@@ -71,7 +74,7 @@ export async function runHttpProxy(options: HttpProxyOptions): Promise<RunningHt
     const upstream = new Client({ name: "warden-mcp-proxy", version: WARDEN_VERSION }, { capabilities: {} });
     await upstream.connect(new StreamableHTTPClientTransport(new URL(options.upstreamUrl), options.upstreamHeaders ? { requestInit: { headers: options.upstreamHeaders } } : undefined));
     const governed = createGovernedServer(upstream, options);
-    const session: Session = { upstream, stats: governed.stats, transport: undefined as unknown as StreamableHTTPServerTransport };
+    const session: Session = { upstream, stats: governed.stats, policyChanged: governed.policyChanged, transport: undefined as unknown as StreamableHTTPServerTransport };
     session.transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => void sessions.set(id, session),
@@ -128,6 +131,9 @@ export async function runHttpProxy(options: HttpProxyOptions): Promise<RunningHt
     url: `http://${host}:${addr.port}${path}`,
     server,
     sessions: () => sessions.size,
+    policyChanged: async () => {
+      await Promise.all([...sessions.values()].map((x) => x.policyChanged()));
+    },
     stats: () => {
       const total = { ...closed };
       for (const s of sessions.values()) addStats(total, s.stats);

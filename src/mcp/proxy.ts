@@ -49,6 +49,8 @@ export interface ProxyStats {
 export interface GovernedServer {
   server: Server;
   stats: ProxyStats;
+  /** Tells the agent to list tools again (call after a policy reload: hidden tools may have changed). */
+  policyChanged(): Promise<void>;
 }
 
 const DECISION_META = "warden/decision";
@@ -74,6 +76,8 @@ function stopResult(text: string, d: Decision | null, extra: Record<string, unkn
 function mirrorCapabilities(caps: ServerCapabilities | undefined): ServerCapabilities {
   const out: ServerCapabilities = { ...(caps ?? {}) };
   delete (out as Record<string, unknown>).tasks;
+  // The visible tool list also changes when the policy is reloaded, so the proxy always announces changes.
+  if (out.tools) out.tools = { ...out.tools, listChanged: true };
   return out;
 }
 
@@ -206,5 +210,8 @@ export function createGovernedServer(upstream: Client, options: McpProxyOptions)
   upstream.fallbackNotificationHandler = async (n) => {
     await server.notification(n as Parameters<Server["notification"]>[0]).catch(() => {});
   };
-  return { server, stats };
+  const policyChanged = async (): Promise<void> => {
+    if (upstream.getServerCapabilities()?.tools) await server.sendToolListChanged().catch(() => {});
+  };
+  return { server, stats, policyChanged };
 }

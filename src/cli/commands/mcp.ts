@@ -64,9 +64,13 @@ export const run: Command = async (argv, io) => {
   const sink = await openSink(io, flag(args, "audit"), flag(args, "keys"), flag(args, "durability"), "mcp", flag(args, "audit-on-full"));
   if (sink === null) logger.warn("no --audit DIR: decisions are enforced but not recorded");
   const governor = new Governor(policy, { sink });
+  let announce: (() => Promise<void>) | null = null;
   const watcher = watchPolicy(policyPath, governor, (o) => {
     if (o.ok) {
-      if (o.changed) logger.info({ hash: o.hash }, "policy reloaded");
+      if (o.changed) {
+        logger.info({ hash: o.hash }, "policy reloaded");
+        void announce?.();
+      }
     } else logger.error({ errors: o.errors, kept: o.keptHash }, "policy reload rejected; the running policy stays in force");
   });
   const proxyOptions = {
@@ -78,7 +82,7 @@ export const run: Command = async (argv, io) => {
     log: (e: Record<string, unknown>) => logger.info(e),
   };
   if (upstreamUrl !== undefined) {
-    const code = await serveHttp(io, args, upstreamUrl, proxyOptions, logger);
+    const code = await serveHttp(io, args, upstreamUrl, proxyOptions, logger, (f) => (announce = f));
     watcher.close();
     await sink?.close();
     return code;
@@ -87,6 +91,7 @@ export const run: Command = async (argv, io) => {
   let proxy;
   try {
     proxy = await runStdioProxy({ command, args: rest, cwd: io.cwd }, proxyOptions);
+    announce = proxy.policyChanged;
   } catch (e) {
     watcher.close();
     await sink?.close();
@@ -105,7 +110,7 @@ export const run: Command = async (argv, io) => {
   return 0;
 };
 
-async function serveHttp(io: CliIO, args: ParsedArgs, upstreamUrl: string, options: McpProxyOptions, logger: Logger): Promise<number> {
+async function serveHttp(io: CliIO, args: ParsedArgs, upstreamUrl: string, options: McpProxyOptions, logger: Logger, onAnnounce: (f: () => Promise<void>) => void): Promise<number> {
   try {
     new URL(upstreamUrl);
   } catch {
@@ -127,6 +132,7 @@ async function serveHttp(io: CliIO, args: ParsedArgs, upstreamUrl: string, optio
   } catch (e) {
     throw new ExitError(`warden mcp: cannot listen on ${host}:${port}: ${(e as Error).message}`, 1);
   }
+  onAnnounce(() => proxy.policyChanged());
   if (token === null) io.err("WARNING: warden mcp (HTTP) is UNAUTHENTICATED; listening on loopback only\n");
   io.out(args.bools.has("json") ? `${JSON.stringify({ listening: proxy.url, upstream: upstreamUrl })}\n` : `warden mcp: governing ${upstreamUrl} at ${proxy.url}\n`);
   await new Promise<void>((done) => {
