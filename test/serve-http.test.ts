@@ -73,6 +73,24 @@ test("body size limit is a 413", async () => {
   await app.close();
 });
 
+test("a client trickling a request in is cut off near the request timeout (slowloris)", async () => {
+  const { app } = buildGateway({ governor: new Governor(policy()), requestTimeoutMs: 300 });
+  const url = new URL(await app.listen({ host: "127.0.0.1", port: 0 }));
+  const { connect } = await import("node:net");
+  const t0 = Date.now();
+  const answer = await new Promise<string>((resolve) => {
+    let got = "";
+    const sock = connect(Number(url.port), "127.0.0.1", () => sock.write("POST /v1/decide HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n{\"kind\":"));
+    sock.on("data", (c) => (got += c.toString()));
+    sock.on("close", () => resolve(got));
+    setTimeout(() => sock.destroy(), 5000);
+  });
+  const took = Date.now() - t0;
+  assert.ok(took < 3000, `cut off after ${took} ms`);
+  assert.match(answer, /^HTTP\/1\.1 408|^$/, "a 408 or a closed connection, never a decision");
+  await app.close();
+});
+
 test("batch: decides in order; one malformed action rejects the whole batch with its index", async () => {
   const sink = new MemorySink();
   const { app } = buildGateway({ governor: new Governor(policy(), { sink }) });

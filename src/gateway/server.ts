@@ -1,5 +1,6 @@
 // The HTTP sidecar: POST /v1/decide (+ batch), /healthz, /metrics, /admin/reload; auth, limits, logs.
 import { createHash, timingSafeEqual } from "node:crypto";
+import { createServer } from "node:http";
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { Logger } from "pino";
 import { checkAction } from "../engine/action-check.js";
@@ -60,12 +61,16 @@ export function buildGateway(options: GatewayOptions): Gateway {
   const maxBatch = options.maxBatch ?? 1000;
   const clock = options.clock ?? (() => new Date());
   const log = options.logger ?? null;
+  const requestTimeout = options.requestTimeoutMs ?? 10_000;
   const app: FastifyInstance = Fastify({
+    // Node checks request timeouts only every `connectionsCheckingInterval` (30 s by default): check often
+    // enough that a client trickling a request in (slowloris) is cut off close to the timeout.
+    serverFactory: (handler) => createServer({ requestTimeout, headersTimeout: requestTimeout, connectionsCheckingInterval: Math.max(50, Math.min(1000, requestTimeout / 4)) }, handler),
     ...(log ? { loggerInstance: log } : { logger: false }),
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
-    requestTimeout: options.requestTimeoutMs ?? 10_000,
-    connectionTimeout: options.requestTimeoutMs ?? 10_000,
+    requestTimeout,
+    connectionTimeout: requestTimeout,
     keepAliveTimeout: 5_000,
     return503OnClosing: true,
   }) as unknown as FastifyInstance;
