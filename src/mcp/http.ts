@@ -88,7 +88,8 @@ export async function runHttpProxy(options: HttpProxyOptions): Promise<RunningHt
     return session;
   };
 
-  const server = createServer((req, res) => {
+  // requestTimeout bounds receiving a request (not the response), so SSE streams and held approvals are unaffected.
+  const server = createServer({ requestTimeout: 30_000, headersTimeout: 30_000, connectionsCheckingInterval: 1000 }, (req, res) => {
     void (async () => {
       const url = new URL(req.url ?? "/", "http://x");
       if (url.pathname !== path) return send(res, 404, "NOT_FOUND", `the MCP endpoint is ${path}`);
@@ -120,7 +121,6 @@ export async function runHttpProxy(options: HttpProxyOptions): Promise<RunningHt
       await session.transport.handleRequest(req, res, body);
     })().catch((e: unknown) => send(res, 500, "INTERNAL_ERROR", (e as Error).message));
   });
-  server.requestTimeout = 0; // SSE streams and held approvals stay open; sessions end on DELETE or close
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 0, options.host ?? "127.0.0.1", resolve);
