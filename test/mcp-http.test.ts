@@ -165,3 +165,22 @@ test("`warden mcp --upstream-url` runs as a process and governs calls", async ()
   }
   assert.equal(child.exitCode, 0, err);
 });
+
+test("`warden drill --target mcp --upstream-url` fires known-bad calls at a streamable-HTTP server through the proxy", async () => {
+  const { runCli } = await import("../src/cli/main.js");
+  const dir = mkdtempSync(join(tmpdir(), "warden-mcp-http-drill-"));
+  writeFileSync(join(dir, "p.yaml"), POLICY);
+  writeFileSync(join(dir, "p.test.yaml"), `policy: p.yaml
+cases:
+  - { name: wipe is blocked, action: { kind: tool_call, tool: wipe, agent: { id: d }, args: {} }, expect: { verdict: BLOCK, codes: [NO_WIPE] } }
+  - { name: undeclared is blocked, action: { kind: tool_call, tool: echo2, agent: { id: d }, args: {} }, expect: { verdict: BLOCK, codes: [DEFAULT_BLOCK] } }
+  - { name: echo is fine, action: { kind: tool_call, tool: echo, agent: { id: d }, args: {} }, expect: { verdict: ALLOW } }
+`);
+  const before = upstreamCalls.length;
+  const o = { stdout: "", stderr: "", out(t: string) { o.stdout += t; }, err(t: string) { o.stderr += t; }, readStdin: async () => "", cwd: process.cwd(), env: {} as Record<string, string> };
+  assert.equal(await runCli(["drill", "--policy", join(dir, "p.yaml"), "--target", "mcp", "--upstream-url", upstreamUrl, "--json"], o), 0, o.stdout + o.stderr);
+  const r = JSON.parse(o.stdout);
+  assert.equal(r.fired, 2);
+  assert.equal(r.through, 0);
+  assert.equal(upstreamCalls.length, before, "no known-bad call reached the server");
+});

@@ -1,6 +1,7 @@
 // Drill target `mcp`: fires known-bad tool calls through the governed proxy at a real MCP server and checks
 // that each one was refused and never forwarded.
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { CompiledPolicy } from "../compile/build.js";
@@ -11,8 +12,18 @@ import type { Decision } from "../types.js";
 import { createGovernedServer } from "./proxy.js";
 import { connectUpstream, type UpstreamCommand } from "./stdio.js";
 
-export async function drillMcp(policy: CompiledPolicy, cases: DrillCase[], upstreamCmd: UpstreamCommand): Promise<DrillOutcome[]> {
-  const upstream = await connectUpstream(upstreamCmd);
+/** The real server: a stdio command, or the URL of a streamable-HTTP server. */
+export type DrillUpstream = UpstreamCommand | { url: string };
+
+async function connect(target: DrillUpstream): Promise<Client> {
+  if ("command" in target) return connectUpstream(target);
+  const client = new Client({ name: "warden-drill", version: "1" }, { capabilities: {} });
+  await client.connect(new StreamableHTTPClientTransport(new URL(target.url)));
+  return client;
+}
+
+export async function drillMcp(policy: CompiledPolicy, cases: DrillCase[], target: DrillUpstream): Promise<DrillOutcome[]> {
+  const upstream = await connect(target);
   const out: DrillOutcome[] = [];
   try {
     for (const c of cases) {

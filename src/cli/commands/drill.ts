@@ -13,16 +13,17 @@ import { readToken } from "./serve.js";
 
 const USAGE = `usage: warden drill --policy <policy.yaml> --target http|mcp [--cases <cases.test.yaml>] [--json]
        http: [--url http://host:port [--token-file F]]   (default: a sidecar started on loopback)
-       mcp:  -- <server command> [args…]                  (run it against a disposable server: a leak is real)`;
+       mcp:  -- <server command> [args…]  or  --upstream-url URL   (use a disposable server: a leak is real)`;
 
 export const run: Command = async (argv, io) => {
-  const args = parseArgs(argv, { values: ["policy", "target", "cases", "url", "token-file"], booleans: ["json"] }, "drill");
+  const args = parseArgs(argv, { values: ["policy", "target", "cases", "url", "token-file", "upstream-url"], booleans: ["json"] }, "drill");
   if (args.positionals.length > 0) throw new ExitError(USAGE);
   const policyArg = requireFlag(args, "policy", "drill");
   const target = requireFlag(args, "target", "drill");
   if (target !== "http" && target !== "mcp") throw new ExitError(`warden drill: --target is http or mcp\n${USAGE}`);
-  if (target === "mcp" && args.rest.length === 0) throw new ExitError(`warden drill: --target mcp needs the server command after \`--\`\n${USAGE}`);
-  if (target === "http" && args.rest.length > 0) throw new ExitError("warden drill: --target http takes no server command");
+  const upstreamUrl = flag(args, "upstream-url");
+  if (target === "mcp" && (args.rest.length === 0) === (upstreamUrl === undefined)) throw new ExitError(`warden drill: --target mcp needs the server command after \`--\` or --upstream-url\n${USAGE}`);
+  if (target === "http" && (args.rest.length > 0 || upstreamUrl !== undefined)) throw new ExitError("warden drill: --target http takes no server command (use --url for a running sidecar)");
   const policy = requirePolicy(policyArg, io, "drill");
   const casesPath = resolve(io.cwd, flag(args, "cases") ?? policyArg.replace(/\.(ya?ml|json)$/, "") + ".test.yaml");
   if (!existsSync(casesPath)) throw new ExitError(`warden drill: no test file \`${casesPath}\` (give one with --cases)`, 2);
@@ -51,9 +52,9 @@ export const run: Command = async (argv, io) => {
   } else {
     const [command, ...rest] = args.rest as [string, ...string[]];
     try {
-      results = await drillMcp(policy, cases, { command, args: rest, cwd: io.cwd });
+      results = await drillMcp(policy, cases, upstreamUrl !== undefined ? { url: upstreamUrl } : { command, args: rest, cwd: io.cwd });
     } catch (e) {
-      throw new ExitError(`warden drill: cannot start \`${command}\`: ${(e as Error).message}`, 1);
+      throw new ExitError(`warden drill: cannot reach the MCP server \`${upstreamUrl ?? command}\`: ${(e as Error).message}`, 1);
     }
   }
   const through = results.filter((r) => !r.stopped);
