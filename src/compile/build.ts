@@ -1,6 +1,6 @@
 // Builds the executable policy from IR: condition closures, throttle key functions and the (kind, tool) index.
 import { compileCondition, type Test } from "./closures.js";
-import { makeGetter, MISSING } from "./fields.js";
+import { makeGetter, MISSING, safeEcho } from "./fields.js";
 import { compileGlob, type ToolMatcher } from "./glob.js";
 import { scanArgs, type PolicyIR, type RuleIR } from "./ir.js";
 import { packsFor } from "./scan-leaf.js";
@@ -158,8 +158,7 @@ function makeThrottleKey(ruleId: string, fields: string[]): (a: Action) => strin
       // Too deep (or otherwise unserializable) to name: all such values share one, stricter, bucket.
       s = "%unserializable";
     }
-    const bounded = s.length > 256 ? s.slice(0, 256) : s;
-    return bounded.replace(/%/g, "%25").replace(/:/g, "%3A");
+    return safeEcho(s, 256).replace(/%/g, "%25").replace(/:/g, "%3A");
   };
   return (a) => {
     let key = ruleId;

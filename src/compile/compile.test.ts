@@ -135,8 +135,10 @@ test("a child can never weaken a parent's BLOCK: override, default, or shadow mo
   assert.ok(!weaker.ok && weaker.diagnostics.some((d) => d.code === "WEAKENS_PARENT"));
   const list = compilePolicy("id: c\nversion: 1\nextends: base.yaml\nlists: { ok: [a, evil] }\n", o);
   assert.ok(!list.ok && list.diagnostics.some((d) => d.code === "EXTENDS_MISMATCH"));
-  const stronger = compilePolicy("id: c\nversion: 1\nextends: base.yaml\nrules:\n  - { id: esc, verdict: BLOCK, code: E2, match: { tool: pay } }\n", o);
-  assert.ok(stronger.ok, JSON.stringify(stronger.diagnostics));
+  const narrower = compilePolicy("id: c\nversion: 1\nextends: base.yaml\nrules:\n  - { id: esc, verdict: ESCALATE, code: E, match: { tool: pay }, when: { field: args.never, exists: true } }\n", o);
+  assert.ok(!narrower.ok && narrower.diagnostics.some((d) => d.code === "WEAKENS_PARENT"), "same verdict, narrower condition is still a replacement");
+  const added = compilePolicy("id: c\nversion: 1\nextends: base.yaml\nrules:\n  - { id: esc-block, verdict: BLOCK, code: E2, match: { tool: pay } }\n", o);
+  assert.ok(added.ok, JSON.stringify(added.diagnostics));
 });
 
 test("extends cycles and missing parents are reported", () => {

@@ -48,7 +48,7 @@ export function compilePolicy(source: string, options: CompileOptions = {}): Com
     return { ok: true, policy: buildPolicy(resolved.ir), diagnostics };
   } catch (e) {
     // A compiler fault is reported like any other error: nothing half-compiled is ever returned.
-    diagnostics.push({ code: "INTERNAL_ERROR", severity: "error", message: `internal compiler error: ${e instanceof Error ? e.message : String(e)}`, help: "please report this with the policy that caused it" });
+    diagnostics.push({ code: "INTERNAL_ERROR", severity: "error", message: `internal compiler error: ${e instanceof Error ? e.message : String(e)}`, span: { file, line: 1, col: 1 }, help: "please report this with the policy that caused it" });
     return { ok: false, diagnostics };
   }
 }

@@ -5,7 +5,7 @@ import { assemble, compilePacks, isPackName, loadPack, scanWithPacks, type Compi
 import { loadPatternSet, serializePatternSet } from "../scan/index.js";
 import { tierOf } from "../scan/packs/types.js";
 import type { ScanArgIR } from "./ir.js";
-import { MISSING, type FieldValue } from "./fields.js";
+import { MISSING, safeEcho, type FieldValue } from "./fields.js";
 
 export interface FieldFinding {
   pack: string;
@@ -75,8 +75,8 @@ export function scanValue(packs: CompiledPacks, value: FieldValue, field: string
     const [v, path] = stack.pop() as [unknown, string];
     if (typeof v === "string") {
       // Paths come from the action's keys: bound them so a hostile key cannot bloat reasons and records.
-      const shown = path.length > 256 ? `${path.slice(0, 240)}...(${path.length} chars)` : path;
-      for (const f of scanWithPacks(packs, v)) out.push({ pack: f.pack, patternId: f.patternId, field: shown, start: f.start, end: f.end, masked: f.masked });
+      const shown = safeEcho(path, 256);
+      for (const f of scanWithPacks(packs, v)) out.push({ pack: f.pack, patternId: f.patternId, field: shown, start: f.start, end: f.end, masked: safeEcho(f.masked, 64) });
     } else if (Array.isArray(v)) {
       for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], `${path}.${i}`]);
     } else if (typeof v === "object" && v !== null) {

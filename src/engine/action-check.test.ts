@@ -32,3 +32,16 @@ test("checkAction names the bad field; inherited values never count", () => {
   const nullProto = Object.assign(Object.create(null), { kind: "message" });
   assert.equal(checkAction(nullProto), undefined);
 });
+
+test("years 0000-0099 and offsets are exact; impossible offsets are rejected", () => {
+  assert.equal(parseTime("0001-01-01T00:00:00Z"), Date.parse("0001-01-01T00:00:00Z"));
+  assert.equal(parseTime("0099-12-31T23:59:59Z"), Date.parse("0099-12-31T23:59:59Z"));
+  assert.equal(parseTime("2026-03-02T10:15:00+99:99"), undefined);
+  assert.equal(parseTime("2026-03-02T10:15:00+23:59"), Date.parse("2026-03-02T10:15:00+23:59"));
+});
+
+test("tool names with controls or lone surrogates are malformed", () => {
+  assert.equal(checkAction({ kind: "tool_call", tool: "pay\u0000ments" })?.field, "tool");
+  assert.equal(checkAction({ kind: "tool_call", tool: "pay\ud800" })?.field, "tool");
+  assert.equal(checkAction({ kind: "tool_call", tool: "pay\ud83d\ude00" }), undefined);
+});

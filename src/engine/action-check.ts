@@ -1,5 +1,6 @@
 // Structural checks on an untrusted action before any rule runs: a malformed action is BLOCKed, never guessed at.
 import { ACTION_KINDS } from "../types.js";
+import { safeEcho } from "../compile/fields.js";
 
 export interface ActionProblem {
   field: string;
@@ -20,14 +21,28 @@ export function parseTime(s: string): number | undefined {
   const h = Number(m[4]);
   const mi = Number(m[5]);
   const se = Number(m[6]);
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) return undefined;
-  // Date.UTC normalizes overflow (Feb 30 -> Mar 2); reject days past the month's end instead.
-  if (d > daysInMonth(y, mo)) return undefined;
+  if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo) || h > 23 || mi > 59 || se > 60) return undefined;
   const frac = m[7] === undefined ? 0 : Math.floor(Number(`0${m[7]}`) * 1000);
   const zone = m[8] as string;
-  const offset = zone === "Z" || zone === "z" ? 0 : (zone[0] === "-" ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6))) * 60_000;
-  const ms = Date.UTC(y, mo - 1, d, h, mi, Math.min(se, 59), frac) - offset;
-  return Number.isFinite(ms) ? ms : undefined;
+  let offset = 0;
+  if (zone !== "Z" && zone !== "z") {
+    const oh = Number(zone.slice(1, 3));
+    const om = Number(zone.slice(4, 6));
+    if (oh > 23 || om > 59) return undefined;
+    offset = (zone[0] === "-" ? -1 : 1) * (oh * 60 + om) * 60_000;
+  }
+  // A leap second (:60) counts as :59.999 of the same minute's end; time is proleptic Gregorian UTC.
+  return (daysFromCivil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + Math.min(se, 59)) * 1000 + frac - offset;
+}
+
+/** Days since 1970-01-01 for a proleptic Gregorian date (H. Hinnant's algorithm; exact for every year). */
+function daysFromCivil(y: number, m: number, d: number): number {
+  const yy = m <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146_097 + doe - 719_468;
 }
 
 function daysInMonth(y: number, mo: number): number {
@@ -46,6 +61,8 @@ function isPlainObject(v: unknown): boolean {
 }
 
 const KINDS: ReadonlySet<string> = new Set(ACTION_KINDS);
+// Tool names are echoed into decisions, keys and logs: no controls, no lone surrogates.
+const BAD_NAME = /[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 interface ActionShape {
   kind?: unknown;
@@ -72,11 +89,12 @@ export function checkAction(a: unknown): ActionProblem | undefined {
   if (!plainProto(o)) return { field: "", message: "an action must be a plain JSON object (no class instances or custom prototypes)" };
   const kind = o.kind;
   if (typeof kind !== "string" || !KINDS.has(kind) || inherited(o, "kind", kind)) {
-    return { field: "kind", message: `\`kind\` must be one of ${ACTION_KINDS.join(", ")}, got ${kind === undefined ? "nothing" : JSON.stringify(kind)?.slice(0, 40)}` };
+    return { field: "kind", message: `\`kind\` must be one of ${ACTION_KINDS.join(", ")}, got ${kind === undefined ? "nothing" : safeEcho(JSON.stringify(kind) ?? typeof kind, 40)}` };
   }
   const tool = o.tool;
   if (tool !== undefined) {
     if (typeof tool !== "string" || tool.length === 0 || tool.length > 256 || inherited(o, "tool", tool)) return { field: "tool", message: "`tool` must be a non-empty string of at most 256 characters" };
+    if (BAD_NAME.test(tool)) return { field: "tool", message: "`tool` must not contain control characters or lone surrogates" };
   } else if (kind === "tool_call") return { field: "tool", message: "a tool_call action must name its `tool`" };
   const at = o.at;
   if (at !== undefined && (typeof at !== "string" || parseTime(at) === undefined || inherited(o, "at", at))) {

@@ -3,6 +3,7 @@ import type { CompiledPolicy, CompiledRule, PolicyInfo } from "../compile/build.
 import { E, F, type Tri } from "../compile/leaf.js";
 import { evalCondition } from "../compile/interpret.js";
 import { scanArgs } from "../compile/ir.js";
+import { safeEcho } from "../compile/fields.js";
 import {
   VERDICT_RANK,
   type Action,
@@ -60,7 +61,7 @@ function run(policy: CompiledPolicy | null | undefined, action: unknown, state: 
   } catch (e) {
     // An engine fault is never a permission.
     const msg = e instanceof Error ? e.message : String(e);
-    return engineBlock(policy.info, "engine", "RUNTIME_ERROR", `internal error while deciding: ${msg.slice(0, 200)}`);
+    return engineBlock(policy.info, "engine", "RUNTIME_ERROR", `internal error while deciding: ${safeEcho(msg, 200)}`);
   }
 }
 
@@ -164,7 +165,7 @@ function assemble(
       code: ir.default === "BLOCK" ? "DEFAULT_BLOCK" : "DEFAULT_ALLOW",
       verdict: ir.default,
       shadow: false,
-      message: ir.default === "BLOCK" ? `no rule allows ${a.tool !== undefined ? `tool \`${a.tool}\`` : `this ${a.kind}`}; the policy's default is BLOCK` : "no rule matched; the policy's default is ALLOW",
+      message: ir.default === "BLOCK" ? `no rule allows ${a.tool !== undefined ? `tool \`${safeEcho(a.tool, 256)}\`` : `this ${a.kind}`}; the policy's default is BLOCK` : "no rule matched; the policy's default is ALLOW",
     });
   }
   const obligations: CollectedObligations = withObligations === null ? { value: NO_OBLIGATIONS } : collectObligations(withObligations, a);

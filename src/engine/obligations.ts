@@ -70,15 +70,14 @@ export function applyModify(action: Action, changes: Array<ModifyChange & { rule
   return result;
 }
 
+/** What every profile allows: an empty allow list allows nothing, so it empties the merge. */
 function intersect(lists: string[][]): string[] {
-  const specified = lists.filter((l) => l.length > 0);
-  if (specified.length === 0) return [];
-  return (specified[0] as string[]).filter((x) => specified.every((l) => l.includes(x)));
+  return (lists[0] ?? []).filter((x) => lists.every((l) => l.includes(x)));
 }
 
 const union = (lists: string[][]): string[] => [...new Set(lists.flat())];
 
-/** Several SANDBOX rules fired: allows intersect, denies and read-only paths accumulate. */
+/** Several SANDBOX rules fired: allow lists intersect (empty means none), denies and read-only paths accumulate. */
 export function mergeSandboxes(profiles: SandboxProfile[]): SandboxProfile {
   if (profiles.length === 1) return profiles[0] as SandboxProfile;
   const set: Record<string, string> = {};

@@ -3,14 +3,23 @@ import type { Decision, ThrottleCounterView, ThrottleObservation } from "../type
 import { calendarWindowStart, EMPTY_THROTTLE, type ThrottleReader, type ThrottleSpec } from "./throttle.js";
 import type { EngineState } from "./decide.js";
 
-type Counter = ({ mode: "sliding"; events: number[] } | { mode: "calendar"; windowStart: number; count: number } | { mode: "gcra"; tat: number }) & {
+type Counter = (
+  | { mode: "sliding"; events: number[] }
+  | { mode: "calendar"; windowStart: number; count: number; prevStart: number; prevCount: number }
+  | { mode: "gcra"; tat: number }
+) & {
   /** Window length, so idle keys can be dropped once they can no longer matter. */
   perMs: number;
 };
 
 const PROCEEDS = new Set(["ALLOW", "MODIFY", "SANDBOX"]);
 
-/** Keeps, per key, only what decides the next call: the last `limit` allowed calls (sliding), or a window count, or a TAT. */
+/**
+ * Keeps, per key, what decides the next call: allowed call times of the last two windows (sliding), the counts of
+ * the current and previous calendar windows, or a GCRA arrival time. Calls may arrive out of time order (several
+ * interception points, clock skew): a budget must hold in every window, so a backdated call is judged against
+ * the calls on both sides of it, and one too old to judge is refused.
+ */
 export class MemoryThrottleStore implements ThrottleReader {
   private readonly counters = new Map<string, Counter>();
   private commits = 0;
@@ -19,17 +28,26 @@ export class MemoryThrottleStore implements ThrottleReader {
     const c = this.counters.get(key);
     if (spec.mode === "sliding") {
       if (!c || c.mode !== "sliding") return { mode: "sliding", count: 0, oldest: null };
+      const newest = c.events[c.events.length - 1];
+      // Older than the kept history can judge: treat the budget as used up.
+      if (newest !== undefined && atMs <= newest - spec.perMs) return { mode: "sliding", count: spec.limit, oldest: null };
+      // Events are ascending. In order, a call counts the calls in (at - per, at]. A call stamped earlier than
+      // calls already counted also counts those in (at, at + per): every window holding it must stay in budget.
+      // (Conservative for such backdated calls, exact for calls in time order.)
       const from = atMs - spec.perMs;
-      // Events are ascending; count those strictly inside (at - per, at].
+      const to = atMs + spec.perMs;
       let i = 0;
       while (i < c.events.length && (c.events[i] as number) <= from) i++;
       let j = c.events.length;
-      while (j > i && (c.events[j - 1] as number) > atMs) j--;
+      while (j > i && (c.events[j - 1] as number) >= to) j--;
       const count = j - i;
       return { mode: "sliding", count, oldest: count >= spec.limit ? (c.events[j - spec.limit] as number) : null };
     }
     if (spec.mode === "calendar") {
-      return c && c.mode === "calendar" ? { mode: "calendar", windowStart: c.windowStart, count: c.count } : { mode: "calendar", windowStart: -1, count: 0 };
+      const ws = calendarWindowStart(atMs, spec.perMs);
+      if (!c || c.mode !== "calendar" || ws > c.windowStart) return { mode: "calendar", windowStart: ws, count: 0 };
+      if (ws === c.windowStart) return { mode: "calendar", windowStart: ws, count: c.count };
+      return { mode: "calendar", windowStart: ws, count: ws === c.prevStart ? c.prevCount : spec.limit };
     }
     return c && c.mode === "gcra" ? { mode: "gcra", tat: c.tat } : { mode: "gcra", tat: null };
   }
@@ -51,12 +69,24 @@ export class MemoryThrottleStore implements ThrottleReader {
       let i = ev.length;
       while (i > 0 && (ev[i - 1] as number) > obs.atMs) i--;
       ev.splice(i, 0, obs.atMs);
-      if (ev.length > obs.limit) ev.splice(0, ev.length - obs.limit);
+      // Keep two windows of history (enough to judge calls up to one window late), at most 2 × limit + 1 calls.
+      const horizon = (ev[ev.length - 1] as number) - 2 * obs.perMs;
+      let drop = 0;
+      while (drop < ev.length && (ev[drop] as number) <= horizon) drop++;
+      drop = Math.max(drop, ev.length - (2 * obs.limit + 1));
+      if (drop > 0) ev.splice(0, drop);
     } else if (obs.mode === "calendar") {
       const ws = calendarWindowStart(obs.atMs, obs.perMs);
       const c = this.counters.get(key);
-      if (c && c.mode === "calendar" && c.windowStart === ws) c.count++;
-      else this.counters.set(key, { mode: "calendar", windowStart: ws, count: 1, perMs: obs.perMs });
+      if (!c || c.mode !== "calendar") this.counters.set(key, { mode: "calendar", windowStart: ws, count: 1, prevStart: -1, prevCount: 0, perMs: obs.perMs });
+      else if (ws === c.windowStart) c.count++;
+      else if (ws === c.prevStart) c.prevCount++;
+      else if (ws > c.windowStart) {
+        c.prevStart = c.windowStart === ws - obs.perMs ? c.windowStart : -1;
+        c.prevCount = c.prevStart === -1 ? 0 : c.count;
+        c.windowStart = ws;
+        c.count = 1;
+      }
     } else if (obs.nextTat !== undefined) {
       this.counters.set(key, { mode: "gcra", tat: obs.nextTat, perMs: obs.perMs });
     }

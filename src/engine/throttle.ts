@@ -16,6 +16,8 @@ export interface ThrottleOutcome {
 
 /** The budget decision for one key, from the counter view decide() was given. */
 export function applyThrottle(spec: ThrottleSpec, view: ThrottleCounterView, atMs: number): ThrottleOutcome {
+  // A reader is caller code: a view that is not sane counts as an exhausted budget, never as a free one.
+  if (!saneView(view)) return { allowed: false, count: spec.limit + 1, retryAfterMs: Math.max(1, Math.ceil(spec.perMs)) };
   if (spec.mode === "sliding") {
     const count = view.mode === "sliding" ? view.count : 0;
     const oldest = view.mode === "sliding" ? view.oldest : null;
@@ -37,6 +39,16 @@ export function applyThrottle(spec: ThrottleSpec, view: ThrottleCounterView, atM
   const used = Math.ceil((tat - atMs) / interval);
   if (tat - atMs <= tolerance) return { allowed: true, count: used + 1, retryAfterMs: 0 };
   return { allowed: false, count: used + 1, retryAfterMs: Math.max(1, Math.ceil(tat - tolerance - atMs)) };
+}
+
+function saneView(v: ThrottleCounterView): boolean {
+  if (typeof v !== "object" || v === null) return false;
+  const okNum = (n: unknown): boolean => typeof n === "number" && Number.isFinite(n);
+  const okCount = (n: unknown): boolean => okNum(n) && (n as number) >= 0;
+  if (v.mode === "sliding") return okCount(v.count) && (v.oldest === null || okNum(v.oldest));
+  if (v.mode === "calendar") return okCount(v.count) && okNum(v.windowStart);
+  if (v.mode === "gcra") return v.tat === null || okNum(v.tat);
+  return false;
 }
 
 /** Start of the UTC-aligned calendar window holding `atMs`. */

@@ -1,7 +1,6 @@
 // Composition: merges parents (`extends`) and rule groups (`use`) into one policy; a child never weakens a parent's BLOCK.
 import type { PolicyIR, RuleIR, Scalar } from "../compile/ir.js";
 import { canonicalize } from "../canonical/jcs.js";
-import { VERDICT_RANK } from "../types.js";
 import type { ValidationContext } from "./context.js";
 import type { PolicyDocument } from "./document.js";
 import { joinPath } from "./source.js";
@@ -88,11 +87,11 @@ export function composePolicy(ctx: ValidationContext, parents: ResolvedPolicy[],
     const parent = acc.ir.rules[i] as RuleIR;
     if (!inherited.has(rule.id)) {
       ctx.error("DUPLICATE_RULE_ID", at, `rule id \`${rule.id}\` appears twice (rules and a used group)`);
-    } else if (parent.verdict === "BLOCK" && !parent.shadow) {
-      ctx.error("WEAKENS_PARENT", at, `rule \`${rule.id}\` overrides a BLOCK rule of parent policy \`${parent.from}\``, "a child can add rules but never replace a parent's BLOCK; give the new rule its own id");
-    } else if (VERDICT_RANK[rule.verdict] < VERDICT_RANK[parent.verdict] || (rule.shadow && !parent.shadow)) {
-      ctx.error("WEAKENS_PARENT", at, `rule \`${rule.id}\` overrides parent rule (${parent.verdict}${parent.shadow ? ", shadow" : ""}) with a weaker ${rule.verdict}${rule.shadow ? " shadow" : ""} rule`);
-    } else acc.ir.rules[i] = rule;
+    } else if (!same({ ...parent, from: "" }, { ...rule, from: "" })) {
+      // Replacing a parent rule could narrow its condition or loosen its obligation as easily as change its
+      // verdict, so composition is add-only: stricter behaviour comes from an added rule, which always wins.
+      ctx.error("WEAKENS_PARENT", at, `rule \`${rule.id}\` would replace a ${parent.verdict} rule of parent policy \`${parent.from}\``, "a child can add rules but never replace a parent's; give the new rule its own id (the most restrictive verdict wins)");
+    }
   }
 
   acc.ir.sensitive.push(...doc.sensitive);

@@ -52,7 +52,7 @@ export function readPolicyDocument(ctx: ValidationContext, value: unknown, inher
   }
   const doc: PolicyDocument = {
     id: typeof id === "string" ? id : "",
-    version: typeof version === "number" ? (ctx.src.numberText.get("version") ?? String(version)) : String(version ?? ""),
+    version: typeof version === "number" ? (ctx.src.numberText.get("version") ?? String(version)) : typeof version === "string" ? version : "",
     extends: readExtends(ctx, value),
     lists: {},
     tools: {},

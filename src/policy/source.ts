@@ -54,15 +54,15 @@ export function parseSource(text: string, file: string): ParsedSource {
     const n = node as YamlNode | null;
     if (n && n.range) out.positions.set(path, span(n.range[0], path));
     if (isMap(n)) {
-      // Prototype-free target: keys like `__proto__` stay plain data.
-      const obj: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+      // Keys are defined, never assigned, so `__proto__` stays plain data (and values stay printable).
+      const obj: Record<string, unknown> = {};
       for (const item of n.items) {
         if (!isPair(item)) continue;
         const keyNode = item.key as YamlNode | null;
         const key = isScalar(keyNode) ? String(keyNode.value) : String(keyNode);
         const childPath = joinPath(path, key);
         if (keyNode && keyNode.range) out.keyPositions.set(childPath, span(keyNode.range[0], childPath));
-        obj[key] = walk(item.value, childPath);
+        Object.defineProperty(obj, key, { value: walk(item.value, childPath), enumerable: true, writable: true, configurable: true });
         if (!out.positions.has(childPath) && keyNode?.range) out.positions.set(childPath, span(keyNode.range[0], childPath));
       }
       return obj;

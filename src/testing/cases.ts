@@ -1,5 +1,5 @@
 // Policy unit tests (`warden test`, the conformance suite): actions in, expected verdict and rules out.
-import { parse as parseYaml } from "yaml";
+import { isCollection, parseDocument, parse as parseYaml } from "yaml";
 import type { CompiledPolicy } from "../compile/build.js";
 import { compilePolicy, type CompileOptions } from "../compile/compile.js";
 import { formatDiagnostic } from "../diagnostics.js";
@@ -60,7 +60,7 @@ export type Evaluator = "indexed" | "linear";
 
 export function parseCaseFile(text: string): CaseFile {
   const doc = parseYaml(text, { uniqueKeys: true }) as unknown;
-  const d = doc as Partial<CaseFile>;
+  const d = doc as Partial<CaseFile> & { policySource?: string };
   if (typeof d !== "object" || d === null || (typeof d.policy !== "string" && (typeof d.policy !== "object" || d.policy === null)) || !Array.isArray(d.cases)) {
     throw new Error("a test file needs `policy:` (a path or an inline policy) and `cases:` (a list)");
   }
@@ -69,12 +69,33 @@ export function parseCaseFile(text: string): CaseFile {
       throw new Error(`case #${i + 1} needs \`name\`, \`action\` and \`expect\``);
     }
   });
+  if (typeof d.policy === "object") {
+    const source = inlinePolicySource(text);
+    if (source !== undefined) Object.defineProperty(d, "policySource", { value: source, enumerable: false });
+  }
   return d as CaseFile;
+}
+
+/**
+ * The inline policy's own text, padded so that its lines and columns are those of the case file: the compiler
+ * then sees numbers as written (exact-decimal checks) and its diagnostics point into the case file.
+ */
+function inlinePolicySource(text: string): string | undefined {
+  const doc = parseDocument(text, { uniqueKeys: true });
+  const node = doc.get("policy", true) as { range?: [number, number, number]; flow?: boolean } | undefined;
+  if (!node?.range || !isCollection(node)) return undefined;
+  const [start, end] = node.range;
+  const lineStart = text.lastIndexOf("\n", start - 1) + 1;
+  const line = text.slice(0, lineStart).split("\n").length - 1;
+  const pad = "\n".repeat(line);
+  // A block mapping keeps its indentation from the start of its line; a flow mapping is padded to its column.
+  return node.flow ? pad + " ".repeat(start - lineStart) + text.slice(start, end) : pad + text.slice(lineStart, end);
 }
 
 /** Compiles the case file's policy: inline, or read through `readFile`. */
 export function compileCasePolicy(file: CaseFile, options: CompileOptions & { readFile: (p: string) => string }, policyPath?: string): CompiledPolicy {
-  const text = typeof file.policy === "string" ? options.readFile(policyPath ?? file.policy) : JSON.stringify(file.policy);
+  const inline = (file as { policySource?: string }).policySource;
+  const text = typeof file.policy === "string" ? options.readFile(policyPath ?? file.policy) : (inline ?? JSON.stringify(file.policy));
   const compileOptions: CompileOptions = { readFile: options.readFile, file: typeof file.policy === "string" ? (policyPath ?? file.policy) : (options.file ?? "<inline>") };
   const r = compilePolicy(text, compileOptions);
   if (!r.ok) throw new Error(`policy does not compile:\n${r.diagnostics.map(formatDiagnostic).join("\n")}`);
