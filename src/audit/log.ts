@@ -362,6 +362,19 @@ export class AuditLog {
     }
   }
 
+  /**
+   * Stops without flushing or sealing, as a crash would (for failure drills and tests): pending records
+   * are lost, durable ones stay, the tail is left unsealed.
+   */
+  async abandon(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.headTimer) clearInterval(this.headTimer);
+    this.pending = [];
+    if (this.flushing) await this.flushing.catch(() => {});
+    await this.storage.close();
+  }
+
   /** Flushes, seals with a final signed head and closes storage. */
   async close(): Promise<void> {
     if (this.closed) return;
