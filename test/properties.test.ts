@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { stringify as toYaml } from "yaml";
-import { compilePolicy, decide, decideLinear, loadCompiled, MemoryThrottleStore, VERDICT_RANK, type CompiledPolicy, type Decision } from "../src/index.js";
+import { ArtifactError, compilePolicy, decide, decideLinear, loadCompiled, MemoryThrottleStore, policyHash, VERDICT_RANK, type CompiledPolicy, type Decision } from "../src/index.js";
 
 // ---------------------------------------------------------------------------------------------
 // A small grammar of policies. Every field has a type, so "ill-typed" below is well defined.
@@ -880,4 +880,24 @@ test("a calendar budget holds in every window whatever order the call times arri
 
 test("a sliding budget holds in every window whatever order the call times arrive in", { todo: "engine gap: the sliding store keeps only the last `limit` allowed times, so a backdated call cannot see an earlier allowed call that was trimmed: limit 1 per 1s, calls at +0, +1000, +0 ms are all allowed (two in [0, 1000))" }, () => {
   fc.assert(windowInvariant(["sliding"]), { numRuns: RUNS });
+});
+
+test("loadCompiled refuses an artifact whose policy is not valid IR, even when its hash matches", { todo: "engine gap: artifact.ts checks only that the hash matches the content (anyone can recompute it) and builds the IR unvalidated: an unknown operator makes a leaf neither true nor false (an ALLOW rule with it fires), an unknown verdict ranks as undefined (a BLOCK rule renamed `MAYBE` leaves the decision at ESCALATE), a rule naming a missing list compiles — e.g. an artifact from a newer Warden with new operators is silently misread" }, async () => {
+  const { readFileSync } = await import("node:fs");
+  const base = compilePolicy(readFileSync("examples/policies/finance.yaml", "utf8"), { file: "finance.yaml" });
+  assert.ok(base.ok);
+  const tampered = (edit: (ir: Record<string, any>) => void): string => {
+    const doc = JSON.parse(base.policy.artifact) as { policy: Record<string, any>; hash: string };
+    edit(doc.policy);
+    doc.hash = policyHash(doc.policy as never);
+    return JSON.stringify(doc);
+  };
+  const edits: Array<[string, (ir: Record<string, any>) => void]> = [
+    ["unknown operator", (ir) => { ir["rules"][0].when = { field: "args.amount", op: "newer_op", arg: { kind: "none" }, ignoreCase: false }; }],
+    ["unknown verdict", (ir) => { ir["rules"][2].verdict = "MAYBE"; }],
+    ["unknown default", (ir) => { ir["default"] = "MAYBE"; }],
+    ["missing list", (ir) => { delete ir["lists"].counterparties; }],
+    ["rules not a list", (ir) => { ir["rules"] = {}; }],
+  ];
+  for (const [what, edit] of edits) assert.throws(() => loadCompiled(tampered(edit)), ArtifactError, `${what} was accepted`);
 });
