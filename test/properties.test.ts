@@ -290,6 +290,8 @@ test("indexed decide() equals decideLinear() on random policies and action seque
         const d1 = decide(p, a, { throttle: s1 });
         const d2 = decideLinear(p, a, { throttle: s2 });
         assert.deepEqual(d1, d2);
+        // Pure: deciding again before the caller commits sees the same counters and gives the same decision.
+        assert.deepEqual(decide(p, a, { throttle: s1 }), d1);
         s1.commit(d1);
         s2.commit(d2);
       }
