@@ -83,3 +83,22 @@ test("minTier scans only the higher tiers", () => {
   assert.deepEqual(scanText(r.set, text, { minTier: 2 }).map((m) => m.patternId), ["high", "mid"]);
   assert.deepEqual(scanText(r.set, text, { minTier: 6 }), []);
 });
+
+test("lazy DFAs that flush their cache constantly give the same matches", () => {
+  let flushes = 0;
+  fc.assert(
+    fc.property(fc.array(patternArb, { minLength: 1, maxLength: 4 }), fc.array(textArb, { minLength: 1, maxLength: 4 }), (ps, texts) => {
+      const specs = ps.map((pattern, i) => ({ id: `p${i}`, pattern }));
+      const r = compilePatternSet(specs, { stateBudget: 2 }); // detectors fall back to lazy DFAs too
+      assert.ok(r.ok);
+      const doc = JSON.parse(serializePatternSet(r.set)) as Record<string, unknown>;
+      const tiny = loadPatternSet(JSON.stringify({ ...doc, cacheLimit: 2 }));
+      const normal = loadPatternSet(serializePatternSet(r.set));
+      for (const t of texts) assert.deepEqual(scanText(tiny, t), scanText(normal, t), `${JSON.stringify(ps)} on ${JSON.stringify(t)}`);
+      for (const m of tiny.matchers) flushes += m ? m.flushes : 0;
+      for (const d of tiny.detectors) flushes += d.kind === "lazy" ? d.dfa.flushes : 0;
+    }),
+    { numRuns: 150 },
+  );
+  assert.ok(flushes > 100, `caches flushed ${flushes} times`);
+});

@@ -21,6 +21,11 @@ export class PatternMatcher {
     this.ext = new LazyDfa(nfa, alphabet, [fwdStart], true, cacheLimit);
   }
 
+  /** Cache flushes of its lazy DFAs (for tests and reports). */
+  get flushes(): number {
+    return this.fwd.flushes + this.rev.flushes + this.ext.flushes + (this.suffix?.flushes ?? 0);
+  }
+
   get states(): number {
     return this.fwd.stateCount + this.rev.stateCount + this.ext.stateCount;
   }
