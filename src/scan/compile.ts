@@ -183,7 +183,7 @@ export function compilePatternSet(specs: PatternSpec[], options: CompileOptions 
     detectors,
     keywords,
     keywordStarts,
-    maxExtension: options.maxExtension ?? DEFAULT_MAX_EXTENSION,
+    maxExtension: Number.isInteger(options.maxExtension) ? Math.max(0, options.maxExtension as number) : DEFAULT_MAX_EXTENSION,
     cacheLimit: DEFAULT_CACHE_LIMIT,
     matchers: new Array(patterns.length).fill(undefined),
   };

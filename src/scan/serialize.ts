@@ -135,6 +135,8 @@ export function loadPatternSet(serialized: string): CompiledPatternSet {
   const startOf = (l: number): number => (l < patterns.length ? (patterns[l] as PatternInfo).detStart : (keywordStarts[l - patterns.length] as number));
   const alphabet = buildAlphabet(nfa.sets);
   const cacheLimit = isInt(doc.cacheLimit) ? doc.cacheLimit : DEFAULT_CACHE_LIMIT;
+  if (cacheLimit < 1) throw new PatternSetLoadError("cacheLimit must be at least 1");
+  if (doc.maxExtension !== undefined && !(isInt(doc.maxExtension) && doc.maxExtension >= 0)) throw new PatternSetLoadError("maxExtension must be a non-negative integer");
   const detectors: Detector[] = (doc.detectors as Record<string, unknown>[]).map((d) => {
     const ps = intArray(d.patterns, "detector patterns");
     if (ps.some((p) => p < 0 || p >= labelCount)) throw new PatternSetLoadError("detector pattern index out of range");
