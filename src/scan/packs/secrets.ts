@@ -11,7 +11,8 @@ const N = { stripInvisible: true, nfkc: true, collapseWhitespace: true };
 // that other scanners would flag.
 const A36 = "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8";
 const HEX32 = "0123456789abcdef0123456789abcdef";
-// Written in two parts so that the core-purity check (no `process.` in src/scan) does not mistake data for use.
+// Written in two parts so that the core-purity check (which forbids the process global in src/scan) does not
+// mistake this example data for a use of it.
 const NODE_ENV_LOOKUP = ["process", "env"].join(".");
 const JWT_HEADER = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"; // {"alg":"HS256","typ":"JWT"}
 
