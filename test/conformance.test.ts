@@ -95,7 +95,8 @@ test("the conformance suite is large enough", () => {
   assert.ok(total >= 80, `expected at least 80 conformance cases, found ${total}`);
 });
 
-test("an inline policy in a case file is compiled from its own YAML text, like the same policy in a file", { todo: "testing/cases.ts compiles inline policies from JSON.stringify(parsed YAML): number text is lost, so an unquoted `gt: 10000.0000000000000001` silently becomes `gt: 10000` (a policy file reports LOSSY_NUMBER), and diagnostics point into generated JSON instead of the case file" }, () => {
+// Regression, fixed in the engine after this test found it — testing/cases.ts compiles inline policies from JSON.stringify(parsed YAML): number text is lost, so an unquoted `gt: 10000.0000000000000001` silently becomes `gt: 10000` (a policy file reports LOSSY_NUMBER), and diagnostics point into generated JSON instead of the case file
+test("an inline policy in a case file is compiled from its own YAML text, like the same policy in a file", () => {
   const file = parseCaseFile([
     "policy:",
     "  id: p",

@@ -450,7 +450,8 @@ test("scan reasons stay small when the finding sits under a huge or very deep ke
 // ---------------------------------------------------------------------------------------------
 // Text the engine echoes back must stay valid, recordable text.
 
-test("decisions stay canonicalizable (JCS) when an echoed value is cut inside a surrogate pair", { todo: "engine bug: showValue (64 chars), throttle keys (256 chars) and the INVALID_ACTION kind message (40 chars) truncate with String.slice and can keep half of a surrogate pair; canonicalize() (used by the recorder) then throws `string holds a lone surrogate`" }, () => {
+// Regression, fixed in the engine after this test found it — engine bug: showValue (64 chars), throttle keys (256 chars) and the INVALID_ACTION kind message (40 chars) truncate with String.slice and can keep half of a surrogate pair; canonicalize() (used by the recorder) then throws `string holds a lone surrogate`
+test("decisions stay canonicalizable (JCS) when an echoed value is cut inside a surrogate pair", () => {
   const emojiAt = (n: number) => `${"a".repeat(n)}\u{1F600}${"b".repeat(300)}`;
   const budget = compilePolicy(JSON.stringify({ id: "k", version: "1", default: "ALLOW", rules: [{ id: "budget", verdict: "THROTTLE", code: "B", throttle: { limit: 1, per: "1h", key: ["args.user"] } }] }), { file: "k.json" });
   assert.ok(budget.ok);
@@ -462,7 +463,8 @@ test("decisions stay canonicalizable (JCS) when an echoed value is cut inside a 
   for (const [where, d] of decisions) assert.doesNotThrow(() => canonicalize(d), `${where}: the decision cannot be recorded`);
 });
 
-test("reason messages never carry raw control characters or lone surrogates from the action", { todo: "engine gap: values and tool names are echoed verbatim into messages (showValue, default reason), so an action can put ESC/CR/LF/BEL into `warden check`/`explain` output and forge log lines, and a lone surrogate makes the decision uncanonicalizable" }, () => {
+// Regression, fixed in the engine after this test found it — engine gap: values and tool names are echoed verbatim into messages (showValue, default reason), so an action can put ESC/CR/LF/BEL into `warden check`/`explain` output and forge log lines, and a lone surrogate makes the decision uncanonicalizable
+test("reason messages never carry raw control characters or lone surrogates from the action", () => {
   const nasty = "evil`\n\u001b[2Jdecision: ALLOW\r\u0007\ud800";
   const ds = [
     decide(finance, { kind: "tool_call", tool: "payments.send", agent: { role: "operator" }, args: { amount: 1, counterparty: nasty } }),
@@ -494,29 +496,19 @@ const probe = (() => {
   return r.policy;
 })();
 
-test("own properties holding `undefined` read the same in both evaluators", { todo: "engine bug: the generated getters (fields.ts makeGetter) treat an own `undefined` as missing, readField/step (the linear interpreter, explain, templates) as present: `{ args: { x: undefined } }` with `exists: true` decides differently" }, () => {
+// Regression, fixed in the engine after this test found it — engine bug: the generated getters (fields.ts makeGetter) treat an own `undefined` as missing, readField/step (the linear interpreter, explain, templates) as present: `{ args: { x: undefined } }` with `exists: true` decides differently
+test("own properties holding `undefined` read the same in both evaluators", () => {
   const a = { kind: "tool_call", tool: "t", agent: { role: undefined }, args: { x: undefined, amount: 1, counterparty: "a" } };
   assert.deepEqual(decide(probe, a), decideLinear(probe, a));
 });
 
-/** Drops own properties holding `undefined` (the evaluators disagree on them: see the todo test above). */
-function dropUndefined(v: unknown, depth = 0): unknown {
-  if (typeof v !== "object" || v === null || depth > 50 || ArrayBuffer.isView(v)) return v;
-  if (Array.isArray(v)) return v;
-  for (const k of Object.keys(v)) {
-    const x = (v as Record<string, unknown>)[k];
-    if (x === undefined) delete (v as Record<string, unknown>)[k];
-    else dropUndefined(x, depth + 1);
-  }
-  return v;
-}
-
 test("random values of any shape decide the same in both evaluators on a policy reading every kind of field", () => {
   const action = fc.record({ kind: fc.constantFrom("tool_call", "message"), tool: fc.constant("t"), agent: anythingHostile, args: fc.dictionary(fc.constantFrom("amount", "x", "counterparty", "tags", "__proto__", "constructor", "toString"), anythingHostile) }, { requiredKeys: ["kind", "tool"] });
-  fc.assert(fc.property(fc.oneof(action, anythingHostile), (a) => void check(probe, dropUndefined(a))), { numRuns: RUNS * 3 });
+  fc.assert(fc.property(fc.oneof(action, anythingHostile), (a) => void check(probe, a)), { numRuns: RUNS * 3 });
 });
 
-test("inherited data on nested objects (custom prototypes, class getters) is never read as action data", { todo: "engine bug: generated getters (fields.ts makeGetter) only require own properties when the value equals Object.prototype's or is a function, so `args: Object.create({ counterparty: \"globex\", amount: 1 })` or a class instance with a `counterparty` getter is ALLOWed by decide() while decideLinear() BLOCKs; checkAction only rejects custom prototypes at the top level" }, () => {
+// Regression, fixed in the engine after this test found it — engine bug: generated getters (fields.ts makeGetter) only require own properties when the value equals Object.prototype's or is a function, so `args: Object.create({ counterparty: "globex", amount: 1 })` or a class instance with a `counterparty` getter is ALLOWed by decide() while decideLinear() BLOCKs; checkAction only rejects custom prototypes at the top level
+test("inherited data on nested objects (custom prototypes, class getters) is never read as action data", () => {
   class Args {
     amount = 1;
     get counterparty(): string {
@@ -552,7 +544,8 @@ test("a throttle reader that throws or returns nothing blocks or throttles, neve
   }
 });
 
-test("a corrupt throttle counter gives a finite, positive retryAfterMs", { todo: "engine gap: throttle.ts trusts the reader's view; `{ mode: sliding, count: 600, oldest: NaN }` yields THROTTLE with retryAfterMs NaN (not JSON, not canonicalizable)" }, () => {
+// Regression, fixed in the engine after this test found it — engine gap: throttle.ts trusts the reader's view; `{ mode: sliding, count: 600, oldest: NaN }` yields THROTTLE with retryAfterMs NaN (not JSON, not canonicalizable)
+test("a corrupt throttle counter gives a finite, positive retryAfterMs", () => {
   const research = ENFORCING.find(([n]) => n === "research")![1];
   const a = { kind: "tool_call", tool: "search", at: "2026-03-02T10:00:00Z", agent: { id: "r1" }, args: { q: "x" } };
   for (const view of [{ mode: "sliding", count: 600, oldest: NaN }, { mode: "sliding", count: 600, oldest: "x" }, { mode: "calendar", windowStart: NaN, count: 5 }, { mode: "gcra", tat: NaN }]) {

@@ -540,7 +540,8 @@ test("throttle budgets match a reference model call by call (verdict, retryAfter
   );
 });
 
-test("a sliding budget holds in every window even when calls arrive with out-of-order times", { todo: "engine gap: a call stamped earlier than calls already counted only looks back (t-W, t], so backdated `at` values evade the budget; the HTTP sidecar keeps a caller-supplied `at`" }, () => {
+// Regression, fixed in the engine after this test found it — engine gap: a call stamped earlier than calls already counted only looks back (t-W, t], so backdated `at` values evade the budget; the HTTP sidecar keeps a caller-supplied `at`
+test("a sliding budget holds in every window even when calls arrive with out-of-order times", () => {
   const p = compileOk({ id: "t", version: "1", default: "ALLOW", rules: [{ id: "budget", verdict: "THROTTLE", code: "BUDGET", throttle: { limit: 1, per: "1h" } }] });
   const store = new MemoryThrottleStore();
   const call = (at: string) => {
@@ -656,7 +657,8 @@ test("a child policy (extends) still fires every restrictive rule its parent fir
   );
 });
 
-test("a child cannot weaken a parent's non-BLOCK restriction by overriding the rule with a narrower condition or laxer obligation", { todo: "design gap: compose.ts only compares verdict ranks when a child overrides a parent rule id; an ESCALATE/THROTTLE/SANDBOX rule can be replaced by the same verdict with a `when` that never matches or a budget of 1e6/ms" }, () => {
+// Regression, fixed in the engine after this test found it — design gap: compose.ts only compares verdict ranks when a child overrides a parent rule id; an ESCALATE/THROTTLE/SANDBOX rule can be replaced by the same verdict with a `when` that never matches or a budget of 1e6/ms
+test("a child cannot weaken a parent's non-BLOCK restriction by overriding the rule with a narrower condition or laxer obligation", () => {
   const parent = { id: "parent", version: "1", default: "BLOCK", tools: { pay: "write" }, rules: [
     { id: "allow-pay", match: { tool: "pay" }, verdict: "ALLOW" },
     { id: "big", match: { tool: "pay" }, when: { field: "args.amount", gt: 10000 }, verdict: "ESCALATE", code: "BIG", approval: { group: "cfo" } },
@@ -665,9 +667,9 @@ test("a child cannot weaken a parent's non-BLOCK restriction by overriding the r
     { id: "big", match: { tool: "pay" }, when: { field: "args.amount", gt: 1e12 }, verdict: "ESCALATE", code: "BIG", approval: { group: "nobody" } },
   ] };
   const r = compilePolicy(JSON.stringify(child), { file: "child.json", readFile: () => JSON.stringify(parent) });
-  if (!r.ok) return; // refusing the override is one acceptable fix
-  const d = decide(r.policy, { kind: "tool_call", tool: "pay", args: { amount: 50_000 } });
-  assert.equal(d.verdict, "ESCALATE", "the parent escalates a 50,000 payment; the child allows it");
+  // Composition is add-only: replacing any parent rule is refused.
+  assert.equal(r.ok, false, "the child replaced the parent's ESCALATE rule with a narrower one");
+  assert.ok(r.diagnostics.some((d) => d.code === "WEAKENS_PARENT" && d.severity === "error" && d.span !== undefined));
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -743,7 +745,8 @@ test("random text never makes the compiler throw", () => {
 // ---------------------------------------------------------------------------------------------
 // Action times: `at` drives every throttle window, so it must parse exactly.
 
-test("RFC 3339 times parse to the same instant as an independent reading, for every year and offset", { todo: "engine bug: action-check.ts parseTime uses Date.UTC, which maps years 0000-0099 to 1900-1999 (`0026-03-02T10:00:00Z` == `1926-03-02T10:00:00Z`), and accepts offsets such as `+99:99` and `+24:00`" }, async () => {
+// Regression, fixed in the engine after this test found it — engine bug: action-check.ts parseTime uses Date.UTC, which maps years 0000-0099 to 1900-1999 (`0026-03-02T10:00:00Z` == `1926-03-02T10:00:00Z`), and accepts offsets such as `+99:99` and `+24:00`
+test("RFC 3339 times parse to the same instant as an independent reading, for every year and offset", async () => {
   const { parseTime } = await import("../src/engine/action-check.js");
   const two = (n: number) => String(n).padStart(2, "0");
   fc.assert(
@@ -768,7 +771,8 @@ test("RFC 3339 times parse to the same instant as an independent reading, for ev
 // ---------------------------------------------------------------------------------------------
 // Obligations merge restrictively.
 
-test("merged sandbox profiles allow no more than any fired profile (an empty allow list allows nothing)", { todo: "engine gap: obligations.ts mergeSandboxes skips empty allow lists when intersecting (\"unspecified\"), so a profile that allows no paths/hosts/env merged with one that allows /workspace ends up allowing /workspace; docs/semantics.md says allow lists intersect, and the IR cannot tell an empty list from an absent one" }, () => {
+// Regression, fixed in the engine after this test found it — engine gap: obligations.ts mergeSandboxes skips empty allow lists when intersecting ("unspecified"), so a profile that allows no paths/hosts/env merged with one that allows /workspace ends up allowing /workspace; docs/semantics.md says allow lists intersect, and the IR cannot tell an empty list from an absent one
+test("merged sandbox profiles allow no more than any fired profile (an empty allow list allows nothing)", () => {
   const p = compileOk({ id: "sb", version: "1", default: "ALLOW", rules: [
     { id: "workspace", verdict: "SANDBOX", code: "WS", sandbox: { filesystem: { allow: ["/workspace"] }, network: { allow: ["pypi.org"] }, env: { allow: ["PATH"] } } },
     { id: "lockdown", when: { field: "args.untrusted", eq: true }, verdict: "SANDBOX", code: "LOCKDOWN", sandbox: { filesystem: { allow: [] }, network: { allow: [], deny: ["*"] }, env: { allow: [] } } },
@@ -876,11 +880,13 @@ test("gcra rates hold in every interval whatever order the call times arrive in"
   fc.assert(windowInvariant(["gcra"]), { numRuns: RUNS });
 });
 
-test("a calendar budget holds in every window whatever order the call times arrive in", { todo: "engine gap: the calendar store keeps one window per key, so a call stamped in an earlier window resets it: limit 1 per 1s, calls at +120000, +0, +120000 ms are all allowed (two in one window)" }, () => {
+// Regression, fixed in the engine after this test found it — engine gap: the calendar store keeps one window per key, so a call stamped in an earlier window resets it: limit 1 per 1s, calls at +120000, +0, +120000 ms are all allowed (two in one window)
+test("a calendar budget holds in every window whatever order the call times arrive in", () => {
   fc.assert(windowInvariant(["calendar"]), { numRuns: RUNS });
 });
 
-test("a sliding budget holds in every window whatever order the call times arrive in", { todo: "engine gap: the sliding store keeps only the last `limit` allowed times, so a backdated call cannot see an earlier allowed call that was trimmed: limit 1 per 1s, calls at +0, +1000, +0 ms are all allowed (two in [0, 1000))" }, () => {
+// Regression, fixed in the engine after this test found it — engine gap: the sliding store keeps only the last `limit` allowed times, so a backdated call cannot see an earlier allowed call that was trimmed: limit 1 per 1s, calls at +0, +1000, +0 ms are all allowed (two in [0, 1000))
+test("a sliding budget holds in every window whatever order the call times arrive in", () => {
   fc.assert(windowInvariant(["sliding"]), { numRuns: RUNS });
 });
 
