@@ -160,10 +160,10 @@ export function encodeBody(b: DecisionRecordV1): string {
 export function signRecord(body: DecisionRecordV1, keys: Keyring, mode: SignatureMode): EncodedRecord {
   const bodyJcs = encodeBody(body);
   const recordHash = `sha256:${sha256Hex(bodyJcs)}`;
-  const message = recordSigningMessage(recordHash);
   const sig: RecordSignaturesV1 = {};
-  if (mode !== "ed25519") sig.hmac = keys.hmacSign(message);
-  if (mode !== "hmac") sig.ed25519 = keys.edSign(message);
+  // HMAC takes the message as a string (UTF-8, the same bytes) and skips a Buffer per record.
+  if (mode !== "ed25519") sig.hmac = keys.hmacSign(`warden.record.v1\n${recordHash}`);
+  if (mode !== "hmac") sig.ed25519 = keys.edSign(recordSigningMessage(recordHash));
   // JCS of {record, sig}: "record" sorts before "sig", so concatenation is canonical.
   const sigText = encodeSignatures(sig);
   return { body, recordHash, signed: `{"record":${bodyJcs},"sig":${sigText}}`, sigText };
