@@ -82,7 +82,10 @@ export function packRules(pack: Pack): LoadedRule[] {
     if (r.validator) rule.validator = r.validator;
     if (r.boundary) rule.boundary = r.boundary;
     if (r.fallback) rule.fallback = true;
-    if (r.allowValues && r.allowValues.length > 0) rule.allowlists = [{ regexes: r.allowValues, regexTarget: "secret", stopwords: [] }];
+    const allow: RuleAllowlist[] = [];
+    if (r.allowValues && r.allowValues.length > 0) allow.push({ regexes: r.allowValues, regexTarget: "secret", stopwords: [] });
+    if (r.allowMatches && r.allowMatches.length > 0) allow.push({ regexes: r.allowMatches, regexTarget: "match", stopwords: [] });
+    if (allow.length > 0) rule.allowlists = allow;
     return rule;
   });
 }

@@ -60,10 +60,11 @@ const rules: PackRule[] = [
     pattern: "[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)*\\.[A-Za-z]{2,24}",
     boundary: "word",
     severity: "medium",
-    description: "e-mail address",
+    description: "e-mail address (git SSH remotes such as `git@github.com:` and IRC hosts are not reported)",
+    allowMatches: ["^git@", "@irc\\."],
     normalization: N,
     mask: "edges",
-    examples: { match: ["mail jane.doe+tag@example.co.uk now"], noMatch: ["user@localhost", "@handle", "a@b"] },
+    examples: { match: ["mail jane.doe+tag@example.co.uk now"], noMatch: ["user@localhost", "@handle", "a@b", "git clone git@github.com:org/repo.git", "#chan@irc.rizon.net"] },
   },
   {
     id: "phone-e164",

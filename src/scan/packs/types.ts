@@ -31,6 +31,8 @@ export interface PackRule {
    * patterns (scanner subset) is found in its value part (the text after the last `=` or `:`).
    */
   allowValues?: string[];
+  /** Like `allowValues`, searched in the whole match. */
+  allowMatches?: string[];
   /** How findings are shown: `edges` keeps the first 2 and last 2 characters, `full` shows `***`. */
   mask: "edges" | "full";
   /** Texts the rule must find and texts it must not (checked by test/packs-rules.test.ts). */
