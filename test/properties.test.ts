@@ -909,3 +909,12 @@ test("loadCompiled refuses an artifact whose policy is not valid IR, even when i
   ];
   for (const [what, edit] of edits) assert.throws(() => loadCompiled(tampered(edit)), ArtifactError, `${what} was accepted`);
 });
+
+test("decisions have one mutability contract, whatever rules fired", { todo: "API gap: decide() returns cached, deep-frozen, shared Decision objects when only static reasons fired, and fresh mutable ones otherwise (templated messages, throttles, MODIFY); Decision's type is mutable (`inputHash` is documented as filled in later), so `d.inputHash = h` throws for some decisions only. Freeze all (and type them Readonly) or return copies" }, async () => {
+  const { readFileSync } = await import("node:fs");
+  const r = compilePolicy(readFileSync("examples/policies/finance.yaml", "utf8"), { file: "finance.yaml" });
+  assert.ok(r.ok);
+  const staticOnly = decide(r.policy, { kind: "tool_call", tool: "payments.send", agent: { role: "operator" }, args: { amount: 1, counterparty: "globex" } });
+  const templated = decide(r.policy, { kind: "tool_call", tool: "payments.send", agent: { role: "operator" }, args: { amount: 1, counterparty: "evil" } });
+  assert.equal(Object.isFrozen(staticOnly), Object.isFrozen(templated), `frozen: ${Object.isFrozen(staticOnly)} vs ${Object.isFrozen(templated)}`);
+});
