@@ -6,14 +6,14 @@ import { KeyError } from "../../keys/keyring.js";
 import { parseArgs, requireFlag } from "../args.js";
 import { ExitError, type Command } from "../io.js";
 
-const USAGE = "usage: warden keys gen --out DIR [--force] | warden keys rotate --key FILE | warden keys jwks --key FILE   [--json]";
+const USAGE = "usage: warden keys gen|init --out DIR [--force] | warden keys rotate --key FILE | warden keys jwks --key FILE   [--json]";
 
 export const run: Command = async (argv, io) => {
   const [sub, ...rest] = argv;
   const args = parseArgs(rest, { values: ["out", "key"], booleans: ["json", "force"] }, "keys");
   const json = args.bools.has("json");
   try {
-    if (sub === "gen") {
+    if (sub === "gen" || sub === "init") {
       const files = generateKeyFiles(resolve(io.cwd, requireFlag(args, "out", "keys gen")), new Date(), args.bools.has("force"));
       const summary = { keyring: files.keyring, jwks: files.jwks, active: files.file.active };
       io.out(json ? `${JSON.stringify(summary)}\n` : `wrote ${files.keyring} (secret, mode 600)\nwrote ${files.jwks} (public keys for auditors)\nactive keys: hmac ${summary.active.hmac}, ed25519 ${summary.active.ed25519}, aes ${summary.active.aes}\n`);
