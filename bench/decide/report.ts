@@ -87,9 +87,9 @@ export function renderDecideSection(s: SectionInput): string {
       ],
       ["≥ 10× faster than Casbin at p99", `Casbin p99 / Warden p99 = ${x(casbinOverWarden)}`, yes(casbinOverWarden >= 10)],
       [
-        `decide cost flat from 4 to ${s.compile.largeRules} rules (≤ ${FLAT}×)`,
+        `decide cost flat from 4 to ${s.compile.largeRules} rules (p50 and p99 ≤ ${FLAT}×)`,
         `p50 ${x(flatP50)}, p99 ${x(flatP99)}, mean ${x(flatMean)}`,
-        yes(flatP50 <= FLAT && flatMean <= FLAT),
+        yes(flatP50 <= FLAT && flatP99 <= FLAT),
       ],
       [
         `${s.compile.largeRules}-rule compile < 200 ms`,
