@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { stringify as toYaml } from "yaml";
-import { ArtifactError, compilePolicy, decide, decideLinear, loadCompiled, MemoryThrottleStore, policyHash, VERDICT_RANK, type CompiledPolicy, type Decision } from "../src/index.js";
+import { ArtifactError, compilePolicy, decide, decideLinear, loadCompiled, MemoryThrottleStore, policyHash, replayState, VERDICT_RANK, type CompiledPolicy, type Decision } from "../src/index.js";
 
 // ---------------------------------------------------------------------------------------------
 // A small grammar of policies. Every field has a type, so "ill-typed" below is well defined.
@@ -930,4 +930,21 @@ test("a calendar straggler stamped just before the window turned is judged again
   assert.equal(call("2026-03-02T11:00:10Z"), "ALLOW");
   assert.equal(call("2026-03-02T10:59:50Z"), "ALLOW", "the 10:00 window holds no call yet");
   assert.equal(call("2026-03-02T10:59:55Z"), "THROTTLE");
+});
+
+test("replaying a decision with its recorded throttle state reproduces it exactly, in and out of time order", () => {
+  fc.assert(
+    fc.property(policyArb({ structural: true }), fc.array(fc.tuple(actionArb, fc.integer({ min: -90_000, max: 90_000 })), { minLength: 1, maxLength: 12 }), (src, steps) => {
+      const p = compileOk(src);
+      const store = new MemoryThrottleStore();
+      const base = Date.UTC(2026, 2, 2, 10, 0, 0);
+      for (const [action, off] of steps) {
+        const a = "at" in action ? { ...action, at: new Date(base + off).toISOString() } : action;
+        const d = decide(p, a, { throttle: store });
+        store.commit(d);
+        assert.deepEqual(decide(p, a, replayState(d.state)), d);
+      }
+    }),
+    { numRuns: RUNS },
+  );
 });
