@@ -109,7 +109,9 @@ export class PatternMatcher {
         return t < -1 && d.hitLabel ? n : -1;
       }
       this.steps++;
-      const t = d.step(off, d.local[gmap[text.charCodeAt(i)] as number] as number);
+      const c = d.local[gmap[text.charCodeAt(i)] as number] as number;
+      let t = d.trans[off + c] as number;
+      if (t < 0) t = d.step(off, c); // unknown, labelled or dead: the slow path sets hitLabel
       if (t < -1) {
         if (d.hitLabel) {
           this.range = r;
@@ -130,11 +132,14 @@ export class PatternMatcher {
   suffixMatches(text: string, j: number, limit: number): boolean {
     const d = this.suffix;
     if (!d) return true;
+    const gmap = this.alphabet.map;
     let off = d.initial(LazyDfa.ctxBefore(text, j));
     const end = Math.min(text.length, j + limit);
     for (let i = j; i < end; i++) {
       this.steps++;
-      const t = d.step(off, this.cls(d, text, i));
+      const c = d.local[gmap[text.charCodeAt(i)] as number] as number;
+      let t = d.trans[off + c] as number;
+      if (t < 0) t = d.step(off, c);
       if (t < -1) {
         if (d.hitLabel) return true;
         off = -t - 2;
@@ -149,11 +154,14 @@ export class PatternMatcher {
   /** Smallest start >= `lo` of a match ending at `e` (reverse DFA read right to left), or -1. */
   leftmostStart(text: string, e: number, lo: number): number {
     const d = this.rev;
+    const gmap = this.alphabet.map;
     let off = d.initial(e < text.length ? unitKind(text.charCodeAt(e)) : K_EDGE);
     let best = -1;
     for (let i = e - 1; i >= lo; i--) {
       this.steps++;
-      const t = d.step(off, this.cls(d, text, i));
+      const c = d.local[gmap[text.charCodeAt(i)] as number] as number;
+      let t = d.trans[off + c] as number;
+      if (t < 0) t = d.step(off, c);
       if (t < -1) {
         if (d.hitLabel) best = i + 1;
         off = -t - 2;
@@ -168,11 +176,14 @@ export class PatternMatcher {
   /** Largest end <= `limit` of a match starting at `s`, or -1. */
   longestEnd(text: string, s: number, limit: number): number {
     const d = this.ext;
+    const gmap = this.alphabet.map;
     let off = d.initial(LazyDfa.ctxBefore(text, s));
     let best = -1;
     for (let i = s; i < limit; i++) {
       this.steps++;
-      const t = d.step(off, this.cls(d, text, i));
+      const c = d.local[gmap[text.charCodeAt(i)] as number] as number;
+      let t = d.trans[off + c] as number;
+      if (t < 0) t = d.step(off, c);
       if (t < -1) {
         if (d.hitLabel) best = i;
         off = -t - 2;
