@@ -6,7 +6,7 @@ import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { loadavg } from "node:os";
 import { parse as parseToml } from "smol-toml";
-import { automatonSizes, compilePatternSet, scanText, type CompiledPatternSet, type PatternSpec } from "../src/scan/index.js";
+import { automatonSizes, compilePatternSet, loadPatternSet, patternSetHash, scanText, serializePatternSet, type CompiledPatternSet, type PatternSpec } from "../src/scan/index.js";
 import { parseRegex } from "../src/scan/parse.js";
 import { toJsSource } from "../src/scan/to-js.js";
 import { LazyDfa } from "../src/scan/lazy-dfa.js";
@@ -384,6 +384,13 @@ sections.push(
     ]),
   ),
 );
+{
+  const artifact = serializePatternSet(raw.set);
+  const [, loadMs] = timeIt(() => loadPatternSet(artifact));
+  sections.push(
+    `\nArtifact (raw set): ${(artifact.length / 2 ** 20).toFixed(1)} MiB of canonical JSON (tables and the NFA as base64), sha256 \`${patternSetHash(raw.set).slice(7, 19)}…\`; \`loadPatternSet\` takes ${loadMs.toFixed(0)} ms (no parsing, no determinization).`,
+  );
+}
 sections.push("\n### Counted repeats: whole-pattern DFA vs Warden's automata\n");
 sections.push(
   table(["pattern", "unanchored DFA of the whole pattern", "Warden detector", "verifier DFA states after 1 MB of agent traffic (lazy)"], repeatRows),
