@@ -239,3 +239,35 @@ async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+test("`warden serve --token-file --audit --keys` process: authenticated, recorded, sealed on SIGTERM", async () => {
+  const main = pathToFileURL(join(process.cwd(), "src/cli/main.ts")).href;
+  const keys = generateKeyFiles(join(tmp, "proc-keys"), new Date());
+  const token = "process-token-0123456789abcdef";
+  writeFileSync(join(tmp, "api.token"), `${token}\n`);
+  const audit = join(tmp, "proc-audit");
+  const args = ["serve", "--policy", "examples/policies/finance.yaml", "--port", "0", "--json", "--log-level", "warn", "--token-file", join(tmp, "api.token"), "--audit", audit, "--keys", keys.keyring, "--durability", "strict"];
+  const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", `const { runCli } = await import(${JSON.stringify(main)}); process.exitCode = await runCli(${JSON.stringify(args)});`], { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  let err = "";
+  child.stdout.on("data", (c) => (out += c));
+  child.stderr.on("data", (c) => (err += c));
+  try {
+    await waitFor(() => out.includes("\n"), 20_000);
+    const info = JSON.parse(out.split("\n")[0] as string) as { listening: string; authenticated: boolean };
+    assert.equal(info.authenticated, true);
+    assert.doesNotMatch(err, /UNAUTHENTICATED|not recorded/);
+    const post = (auth?: string) => fetch(`${info.listening}/v1/decide`, { method: "POST", headers: { "content-type": "application/json", ...(auth ? { authorization: `Bearer ${auth}` } : {}) }, body: JSON.stringify(pay("acme-unknown")) });
+    assert.equal((await post()).status, 401);
+    const d = (await (await post(token)).json()) as { verdict: string };
+    assert.equal(d.verdict, "BLOCK");
+  } finally {
+    child.kill("SIGTERM");
+    await new Promise((r) => child.once("exit", r));
+  }
+  assert.equal(child.exitCode, 0, err);
+  const report = await verifyLog(new FileStorage(audit, { repair: false }), { keys: keys.ring });
+  assert.equal(report.ok, true, JSON.stringify(report.firstBad));
+  assert.equal(report.records, 1, "only the decided request is recorded; the unauthenticated one never reached the engine");
+  assert.equal(report.sealed, 1, "the log is sealed by a signed head on shutdown");
+});

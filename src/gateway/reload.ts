@@ -1,5 +1,5 @@
 // Hot reload of the policy file: validate the new text first; a bad policy keeps the running one and says why.
-import { statSync, unwatchFile, watchFile } from "node:fs";
+import { statSync } from "node:fs";
 import { formatDiagnostic } from "../diagnostics.js";
 import { loadAnyPolicy } from "../node/load.js";
 import type { Governor } from "./governor.js";
@@ -15,7 +15,7 @@ export interface PolicyWatcher {
 }
 
 /**
- * Watches `path` by polling its mtime and size (robust to editors that replace the file by rename),
+ * Watches `path` by polling its mtime, size and inode (robust to editors that replace the file by rename),
  * and reloads on change. `onOutcome` sees every attempt so the caller can log and count it.
  */
 export function watchPolicy(path: string, governor: Governor, onOutcome: (o: ReloadOutcome) => void, intervalMs = 1000): PolicyWatcher {
@@ -33,17 +33,19 @@ export function watchPolicy(path: string, governor: Governor, onOutcome: (o: Rel
     onOutcome(last);
     return last;
   };
+  // Our own poll against a baseline taken now (fs.watchFile takes its baseline asynchronously, so an edit
+  // made right after start could be missed).
   let seen = stamp(path);
-  const listener = (): void => {
+  const timer = setInterval(() => {
     const now = stamp(path);
     if (now === seen) return;
     seen = now;
     reload();
-  };
-  watchFile(path, { interval: intervalMs, persistent: false }, listener);
+  }, intervalMs);
+  timer.unref();
   return {
     reload,
-    close: () => unwatchFile(path, listener),
+    close: () => clearInterval(timer),
     get lastOutcome() {
       return last;
     },
