@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
-import { canonicalize, compilePolicy, decide, decideLinear, MemoryThrottleStore, type CompiledPolicy, type Decision } from "../src/index.js";
+import { canonicalize, compilePolicy, decide, decideLinear, explainDecision, MemoryThrottleStore, type CompiledPolicy, type Decision } from "../src/index.js";
 
 function load(name: string): CompiledPolicy {
   const r = compilePolicy(readFileSync(`examples/policies/${name}.yaml`, "utf8"), { file: `${name}.yaml` });
@@ -40,6 +40,10 @@ function check(policy: CompiledPolicy, action: unknown, maxBytes = 20_000): Deci
   const modify = d.obligations.modify && { ...d.obligations.modify, action: "(copy of the input)" };
   const json = canonicalize({ ...d, obligations: { ...d.obligations, modify } });
   assert.ok(json.length < maxBytes, `decision is ${json.length} bytes; reasons must not echo huge inputs`);
+  // `warden explain` prints this to terminals: plain lines, no control characters from the action.
+  const text = explainDecision(d);
+  assert.ok(text.length > 0);
+  assert.doesNotMatch(text, /[\u0000-\u0009\u000b-\u001f\u007f]/, "explain output carries a control character");
   return d;
 }
 
@@ -139,6 +143,7 @@ const FIELD_KEYS = ["kind", "tool", "agent", "role", "id", "labels", "args", "am
 const hostileKey = fc.oneof(fc.constantFrom(...PROTO_KEYS, ...FIELD_KEYS), fc.string({ maxLength: 4 }));
 const anythingHostile = fc.anything({
   key: hostileKey,
+  stringUnit: "binary",
   maxDepth: 4,
   withNullPrototype: true,
   withBoxedValues: true,
@@ -166,7 +171,11 @@ test("random values of any shape never throw and never ALLOW under default-BLOCK
 });
 
 // Near-valid finance actions: every field drawn from valid values and hostile look-alikes.
-const scalarJunk = fc.constantFrom<unknown>(null, true, 0, -0, 1e400, -1e400, NaN, "", " ", "null", "undefined", "[object Object]", [], {}, [null], [[]]);
+const scalarJunk = fc.oneof(
+  fc.constantFrom<unknown>(null, true, 0, -0, 1e400, -1e400, NaN, "", " ", "null", "undefined", "[object Object]", [], {}, [null], [[]], "\ud800", "a\udc00b", "\u001b[2J\r\n\u0007", "\u202eevil"),
+  // Long astral text: echoed values are cut around 64 characters, right where a pair may straddle the cut.
+  fc.string({ unit: "binary", minLength: 50, maxLength: 90 }),
+);
 const amountV = fc.oneof(
   fc.integer({ min: -5, max: 20_000 }),
   fc.constantFrom<unknown>(10000, 10000.000000000002, 9999.999999999998, "10000", "10000.0000000000000001", "9999.99", "1e4", "1.00000000000000000001e4", "+5000", "-0", "5e3", "1e-400", "1e400",
