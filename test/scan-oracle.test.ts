@@ -92,6 +92,8 @@ test("fixed cases: boundaries, anchors, case folding, verbose mode", () => {
     ["\\x41\\u0042\\x{43}", "ABC", [[0, 3]]],
     ["(?P<n>ab)(?<m>c)", "abc", [[0, 3]]],
     ["\\p{Lu}+", "abÉCd", [[2, 4]]],
+    ["a{,2}", "a{,2}", [[0, 5]]],
+    ["(?i)k", "K\u212a", [[0, 1], [1, 2]]],
   ];
   for (const [pattern, text, want] of cases) assert.deepEqual(scanPairs(pattern, text), want, pattern);
 });
