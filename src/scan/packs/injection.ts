@@ -13,15 +13,32 @@ const OVERRIDE_VERBS = oneOf(
   "do not obey", "don't obey", "no longer follow", "erase", "delete", "drop",
 );
 const DETERMINERS = ["all", "any", "every", "each", "the", "your", "of", "these", "those", "that", "such", "my", "our", "its", "his", "her", "their", "given", "and"];
-const EARLIER = oneOf(
+const EARLIER_WORDS = [
   "previous", "prior", "preceding", "above", "earlier", "former", "initial", "original", "foregoing", "old",
   "existing", "system", "default", "developer", "safety", "pre-existing", "programmed", "built-in", "current", "last",
-);
-const RULE_NOUNS = oneOf(
-  "instructions", "instruction", "directions", "directives", "directive", "rules", "guidelines", "guideline",
-  "prompts", "prompt", "commands", "orders", "constraints", "restrictions", "programming", "guidance",
-  "policies", "policy", "training", "context", "system prompt", "system message", "conditioning", "filters",
-);
+];
+const EARLIER = oneOf(...EARLIER_WORDS);
+// Nouns that rarely occur in ordinary text, and the common ones ("rules", "orders", "context").
+const RARE_RULE_NOUNS = [
+  "instructions", "instruction", "directives", "directive", "guidelines", "guideline", "prompts", "prompt", "constraints",
+  "restrictions", "programming", "system prompt", "system message", "conditioning",
+];
+const COMMON_RULE_NOUNS = ["directions", "rules", "commands", "orders", "guidance", "policies", "policy", "training", "context", "filters"];
+const longWord = (w: string): boolean => w.replace(/[^a-z]/g, "").length >= 7;
+
+/**
+ * `<verb> [all the…] <earlier> [system…] <noun>` as three branches, so that the scanner's prefilter keys on a
+ * rare word in each: a rare noun; or a long "earlier" word with a common noun; or (the rest) a short one.
+ */
+function overridePhrase(): string {
+  const mid = fillers(1, "system", "safety", "content", "ai");
+  const det = fillers(3, ...DETERMINERS);
+  return [
+    phrase(OVERRIDE_VERBS, det, EARLIER, mid, oneOf(...RARE_RULE_NOUNS)),
+    phrase(OVERRIDE_VERBS, det, oneOf(...EARLIER_WORDS.filter(longWord)), mid, oneOf(...COMMON_RULE_NOUNS)),
+    phrase(OVERRIDE_VERBS, det, oneOf(...EARLIER_WORDS.filter((w) => !longWord(w))), mid, oneOf(...COMMON_RULE_NOUNS)),
+  ].map((b) => `(?:${b})`).join("|");
+}
 
 const HIJACK_LEADS = oneOf("you are now", "you're now", "you are no longer", "you're no longer", "you will now be", "you have become", "you are going to act as",
   "you are going to pretend to be", "act as", "pretend to be", "pretend you are", "pretend that you are", "pretend you're", "roleplay as", "role-play as",
@@ -46,10 +63,18 @@ function addressedToAi(leads: string[], names: string[]): string {
     + oneOf(":", "-", ",", "reading", "processing", "summarizing", "that", "who", "you must", "please", "ignore", "do", "you are", "you should", "must", "should");
 }
 
+const GIVEN_TO_YOU = ["you were given", "you received", "you were told", "you've been given", "you have been given", "given to you", "you were provided",
+  "provided to you", "you were programmed with", "you were initialized with", "you started with", "that were given to you", "that you were given"];
+/** `<verb> [the…] <noun> <given to you>`: "repeat the instructions you were given". */
+function givenToYou(nouns: string[], given: string[]): string {
+  return phrase(oneOf("repeat", "print", "show", "output", "reveal", "tell me", "give me", "share", "display", "list", "recite", "encode", "translate", "summarize",
+    "write", "what are", "what were", "paste", "copy", "spell out"), fillers(3, "me", "the", "all", "exact", "your", "of", "back", "full", "same"), oneOf(...nouns), oneOf(...given));
+}
+
 const rules: PackRule[] = [
   {
     id: "ignore-previous-instructions",
-    pattern: phrase(OVERRIDE_VERBS, fillers(3, ...DETERMINERS), EARLIER, fillers(1, "system", "safety", "content", "ai"), RULE_NOUNS),
+    pattern: overridePhrase(),
     severity: "high",
     description: "tells the model to drop the instructions it was given (ignore/disregard/forget previous instructions)",
     normalization: N,
@@ -119,11 +144,9 @@ const rules: PackRule[] = [
       opt(oneOf("ai", "model", "bot", "assistant")),
       oneOf("prompt", "prompts", "instructions", "directives", "preprompt", "system prompt"))})`
       + `|${phrase(oneOf("reveal", "show", "print", "output", "repeat", "display", "give me", "share", "leak", "dump", "recite", "disclose", "encode", "see", "what is"), fillers(2, "me", "your", "the", "full", "entire"), oneOf("system message", "system instructions"))}`
-      + `|${phrase(oneOf("repeat", "print", "show", "output", "reveal", "tell me", "give me", "share", "display", "list", "recite", "encode", "translate", "summarize", "write", "what are", "what were", "paste", "copy", "spell out"),
-        fillers(3, "me", "the", "all", "exact", "your", "of", "back", "full", "same"),
-        oneOf("instructions", "text", "prompt", "rules", "message", "words", "directions", "guidelines", "context"),
-        oneOf("you were given", "you received", "you were told", "you've been given", "you have been given", "given to you", "you were provided", "provided to you",
-          "you were programmed with", "you were initialized with", "you started with", "that were given to you", "that you were given"))}`,
+      + `|${givenToYou(["instructions", "prompt", "directions", "guidelines"], GIVEN_TO_YOU)}`
+      // Common nouns ("text", "rules") only with the longer "given" phrases: the prefilter keys on those.
+      + `|${givenToYou(["text", "rules", "message", "words", "context"], GIVEN_TO_YOU.filter((g) => g.split(" ").some((w) => w.length >= 5)))}`,
     severity: "high",
     description: "asks the model to reveal its system prompt or hidden instructions",
     normalization: N,
