@@ -584,3 +584,15 @@ test("scan conditions see data wherever JSON can carry it: numbers and object ke
   assert.equal(check(r.policy, { kind: "tool_call", tool: "pii", args: { card: 4111111111111111 } }).verdict, "BLOCK", "a card number sent as a JSON number");
   assert.equal(check(r.policy, { kind: "tool_call", tool: "secrets", args: { ["ghp_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"]: true } }).verdict, "BLOCK", "a token used as an object key");
 });
+
+test("a missing or bogus policy object blocks (NO_POLICY / RUNTIME_ERROR), never throws", () => {
+  const a = { kind: "tool_call", tool: "payments.send", agent: { role: "operator" }, args: { amount: 1, counterparty: "globex" } };
+  for (const p of [null, undefined]) for (const f of [decide, decideLinear]) assert.equal(f(p, a).reasons[0]?.code, "NO_POLICY");
+  for (const p of [{}, "policy", 5, { info: {}, ir: {} }, { ir: { lists: {}, default: "ALLOW", mode: "enforce" }, info: { id: "", version: "", hash: "" } }]) {
+    for (const f of [decide, decideLinear]) {
+      const d = f(p as never, a);
+      assert.equal(d.verdict, "BLOCK");
+      assert.equal(d.reasons[0]?.code, "RUNTIME_ERROR");
+    }
+  }
+});
