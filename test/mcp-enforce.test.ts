@@ -190,3 +190,12 @@ test("a policy reload tells the agent to list tools again, and the list follows 
   assert.equal(notified, 1);
   assert.ok(!(await client.listTools()).tools.some((t) => t.name === "shell"));
 });
+
+test("the real server gets the proxy's environment, minus Warden's tokens", async () => {
+  const { childEnvironment } = await import("../src/mcp/stdio.js");
+  const env = childEnvironment({ PATH: "/bin", GITHUB_TOKEN: "ghp_x", WARDEN_API_TOKEN: "secret", WARDEN_MCP_TOKEN: "secret2", WARDEN_AGENT_ID: "a" });
+  assert.equal(env.GITHUB_TOKEN, "ghp_x");
+  assert.equal(env.WARDEN_AGENT_ID, "a");
+  assert.equal(env.WARDEN_API_TOKEN, undefined);
+  assert.equal(env.WARDEN_MCP_TOKEN, undefined);
+});

@@ -10,8 +10,15 @@ export interface UpstreamCommand {
   command: string;
   args: string[];
   cwd?: string;
-  /** Extra environment for the child (on top of the SDK's safe default environment). */
+  /** Extra environment for the child, on top of the proxy's own (servers need their API keys). */
   env?: Record<string, string>;
+}
+
+/** The proxy's environment for the child, minus Warden's own secrets (the SDK default would drop the server's keys). */
+export function childEnvironment(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const out: Record<string, string> = { ...getDefaultEnvironment() };
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && !/^WARDEN_.*TOKEN$/.test(k)) out[k] = v;
+  return out;
 }
 
 /** Spawns and connects to the real server (stderr passes through so its logs stay visible). */
@@ -19,7 +26,7 @@ export async function connectUpstream(cmd: UpstreamCommand): Promise<Client> {
   const transport = new StdioClientTransport({
     command: cmd.command,
     args: cmd.args,
-    env: { ...getDefaultEnvironment(), ...(cmd.env ?? {}) },
+    env: { ...childEnvironment(), ...(cmd.env ?? {}) },
     ...(cmd.cwd ? { cwd: cmd.cwd } : {}),
     stderr: "inherit",
   });
