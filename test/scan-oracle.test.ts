@@ -74,6 +74,27 @@ test("a multi-pattern set reports exactly the union of each pattern's matches", 
   );
 });
 
+test("factor probes (what precedes and follows a literal) never lose a match", () => {
+  let probed = 0;
+  fc.assert(
+    fc.property(patternArb, fc.constantFrom("abc", "(?:abc|cab)", "a1-b", "(?i:bab)"), patternArb, fc.array(textArb, { minLength: 1, maxLength: 3 }), (pre, lit, post, texts) => {
+      const pattern = `(?:${pre})${lit}(?:${post})`;
+      const src = jsSourceOf(pattern) as string;
+      const r = compilePatternSet([{ id: "p", pattern }]);
+      assert.ok(r.ok);
+      const info = r.set.patterns[0];
+      if (info && (info.leadStart >= 0 || info.sufStart >= 0)) probed++;
+      for (const t0 of texts) {
+        // plant the literal so that hits happen
+        const text = `${t0.slice(0, 8)}abc${t0.slice(8)}cab a1-b`;
+        assert.deepEqual(scanText(r.set, text).map((m) => [m.start, m.end]), oracleMatches(src, text, 256), `${pattern} on ${JSON.stringify(text)}`);
+      }
+    }),
+    { numRuns: 400 },
+  );
+  assert.ok(probed > 100, `${probed} patterns had probes`);
+});
+
 test("fixed cases: boundaries, anchors, case folding, verbose mode", () => {
   const cases: [string, string, [number, number][]][] = [
     ["\\bfoo\\b", "foo food foo", [[0, 3], [9, 12]]],

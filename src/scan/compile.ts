@@ -128,6 +128,11 @@ export function compilePatternSet(specs: PatternSpec[], options: CompileOptions 
       const detStart = factor ? builder.addFragment(factor.node, label) : fwdStart;
       // a suffix that can be empty proves nothing; one that cannot is probed at every hit
       const sufStart = factor?.suffix && lengthRange(factor.suffix)[0] > 0 ? builder.addFragment(factor.suffix, label) : -1;
+      // the lead says more than the factor only when something precedes it; a probe reads at most 64 units
+      const leadStart =
+        factor?.lead && factor.lead !== factor.node && lengthRange(factor.lead)[0] <= 64 && lengthRange(factor.lead)[0] > lengthRange(factor.node)[0]
+          ? builder.addFragment(reverseNode(factor.lead), label)
+          : -1;
       patterns.push({
         id: spec.id,
         tier: spec.tier ?? 0,
@@ -142,6 +147,7 @@ export function compilePatternSet(specs: PatternSpec[], options: CompileOptions 
         revStart,
         detStart,
         sufStart,
+        leadStart,
         factored,
       });
     } catch (e) {

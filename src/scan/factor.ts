@@ -90,12 +90,15 @@ export interface Factor {
    * A cheap anchored check of it at each hit discards most hits before any window is opened.
    */
   suffix?: RegexNode;
+  /** What must match from the match start up to the end of the factor occurrence (undefined: not known). */
+  lead?: RegexNode;
 }
 
 const catOf = (items: RegexNode[]): RegexNode => (items.length === 0 ? EMPTY : items.length === 1 ? (items[0] as RegexNode) : { t: "cat", items });
 const thenRest = (suffix: RegexNode | undefined, rest: RegexNode[]): RegexNode | undefined => (suffix === undefined ? undefined : catOf([suffix, ...rest]));
 const repRest = (suffix: RegexNode | undefined, n: { item: RegexNode; min: number; max: number }): RegexNode | undefined =>
   suffix === undefined ? undefined : catOf([suffix, { t: "rep", item: n.item, min: Math.max(0, n.min - 1), max: n.max < 0 ? -1 : n.max - 1 }]);
+const leadAfter = (before: RegexNode[], lead: RegexNode | undefined): RegexNode | undefined => (lead === undefined ? undefined : catOf([...before, lead]));
 function altSuffix(parts: (RegexNode | undefined)[]): RegexNode | undefined {
   return parts.every((x) => x !== undefined) ? { t: "alt", items: parts as RegexNode[] } : undefined;
 }
@@ -108,7 +111,7 @@ const seqLen = (items: RegexNode[]): number => items.reduce((acc, it) => addLen(
 /** The best required factor of `n`, or null if some match need not contain any usable factor. */
 export function requiredFactor(n: RegexNode, maxLength = MAX_LENGTH, prefer?: (f: RegexNode) => boolean): Factor | null {
   const whole = finite(n, maxLength);
-  if (whole && whole.score > 0 && !whole.broad) return { node: n, score: whole.score, before: maxLen(n), after: 0, suffix: EMPTY };
+  if (whole && whole.score > 0 && !whole.broad) return { node: n, score: whole.score, before: maxLen(n), after: 0, suffix: EMPTY, lead: n };
   switch (n.t) {
     case "cat": {
       let best: Factor | null = null;
@@ -136,6 +139,7 @@ export function requiredFactor(n: RegexNode, maxLength = MAX_LENGTH, prefer?: (f
               before: seqLen(n.items.slice(0, j + 1)),
               after: seqLen(n.items.slice(j + 1)),
               suffix: catOf(n.items.slice(j + 1)),
+              lead: catOf(n.items.slice(0, j + 1)),
             });
         }
         const inner = requiredFactor(n.items[i] as RegexNode, maxLength, prefer);
@@ -146,6 +150,7 @@ export function requiredFactor(n: RegexNode, maxLength = MAX_LENGTH, prefer?: (f
             before: addLen(seqLen(n.items.slice(0, i)), inner.before),
             after: addLen(inner.after, seqLen(n.items.slice(i + 1))),
             ...(inner.suffix ? { suffix: catOf([inner.suffix, ...n.items.slice(i + 1)]) } : {}),
+            ...(inner.lead ? { lead: catOf([...n.items.slice(0, i), inner.lead]) } : {}),
           });
       }
       return best;
@@ -153,6 +158,7 @@ export function requiredFactor(n: RegexNode, maxLength = MAX_LENGTH, prefer?: (f
     case "alt": {
       const parts: RegexNode[] = [];
       const suffixes: (RegexNode | undefined)[] = [];
+      const leads: (RegexNode | undefined)[] = [];
       let score = Infinity;
       let before = 0;
       let after = 0;
@@ -161,12 +167,14 @@ export function requiredFactor(n: RegexNode, maxLength = MAX_LENGTH, prefer?: (f
         if (!f) return null;
         parts.push(f.node);
         suffixes.push(f.suffix);
+        leads.push(f.lead);
         score = Math.min(score, f.score);
         before = maxOf(before, f.before);
         after = maxOf(after, f.after);
       }
       const suffix = altSuffix(suffixes);
-      return { node: { t: "alt", items: parts }, score, before, after, ...(suffix ? { suffix } : {}) };
+      const lead = altSuffix(leads);
+      return { node: { t: "alt", items: parts }, score, before, after, ...(suffix ? { suffix } : {}), ...(lead ? { lead } : {}) };
     }
     case "rep": {
       // the first copy contains an occurrence; later copies add to what may follow it
@@ -206,7 +214,7 @@ export const MIN_WEAK_BITS = 24;
 export function weakFactor(n: RegexNode): Factor | null {
   switch (n.t) {
     case "set":
-      return { node: n, score: bitsOf(setSize(n.set)), before: 1, after: 0, suffix: EMPTY };
+      return { node: n, score: bitsOf(setSize(n.set)), before: 1, after: 0, suffix: EMPTY, lead: n };
     case "rep": {
       if (n.min < 1) return null;
       if (n.item.t === "set") {
@@ -214,7 +222,8 @@ export function weakFactor(n: RegexNode): Factor | null {
         const size = setSize(n.item.set);
         const rest = n.max < 0 ? -1 : n.max - k;
         const suffix: RegexNode = { t: "rep", item: n.item, min: n.min - k, max: n.max < 0 ? -1 : n.max - k };
-        return { node: { t: "rep", item: n.item, min: k, max: k }, score: k * bitsOf(size), before: k, after: rest, suffix };
+        const run: RegexNode = { t: "rep", item: n.item, min: k, max: k };
+        return { node: run, score: k * bitsOf(size), before: k, after: rest, suffix, lead: run };
       }
       const f = weakFactor(n.item);
       if (!f) return null;
@@ -232,7 +241,15 @@ export function weakFactor(n: RegexNode): Factor | null {
         const f = strong && (!weak || strong.score * 5 >= weak.score) ? { ...strong, score: strong.score * 5 } : weak;
         if (!f) continue;
         const suffix = thenRest(f.suffix, n.items.slice(i + 1));
-        const cand: Factor = { node: f.node, score: f.score, before: addLen(seqLen(n.items.slice(0, i)), f.before), after: addLen(f.after, seqLen(n.items.slice(i + 1))), ...(suffix ? { suffix } : {}) };
+        const lead = leadAfter(n.items.slice(0, i), f.lead);
+        const cand: Factor = {
+          node: f.node,
+          score: f.score,
+          before: addLen(seqLen(n.items.slice(0, i)), f.before),
+          after: addLen(f.after, seqLen(n.items.slice(i + 1))),
+          ...(suffix ? { suffix } : {}),
+          ...(lead ? { lead } : {}),
+        };
         if (!best || cand.score > best.score) best = cand;
       }
       return best;
@@ -240,6 +257,7 @@ export function weakFactor(n: RegexNode): Factor | null {
     case "alt": {
       const parts: RegexNode[] = [];
       const suffixes: (RegexNode | undefined)[] = [];
+      const leads: (RegexNode | undefined)[] = [];
       let score = Infinity;
       let before = 0;
       let after = 0;
@@ -250,12 +268,14 @@ export function weakFactor(n: RegexNode): Factor | null {
         if (!f) return null;
         parts.push(f.node);
         suffixes.push(f.suffix);
+        leads.push(f.lead);
         score = Math.min(score, f.score);
         before = maxOf(before, f.before);
         after = maxOf(after, f.after);
       }
       const suffix = altSuffix(suffixes);
-      return { node: { t: "alt", items: parts }, score, before, after, ...(suffix ? { suffix } : {}) };
+      const lead = altSuffix(leads);
+      return { node: { t: "alt", items: parts }, score, before, after, ...(suffix ? { suffix } : {}), ...(lead ? { lead } : {}) };
     }
     default:
       return null;

@@ -13,9 +13,11 @@ export class PatternMatcher {
   steps = 0;
 
   private readonly suffix: LazyDfa | null;
+  private readonly lead: LazyDfa | null;
 
-  constructor(nfa: Nfa, private readonly alphabet: Alphabet, fwdStart: number, revStart: number, sufStart: number, cacheLimit: number) {
+  constructor(nfa: Nfa, private readonly alphabet: Alphabet, fwdStart: number, revStart: number, sufStart: number, leadStart: number, cacheLimit: number) {
     this.suffix = sufStart >= 0 ? new LazyDfa(nfa, alphabet, [sufStart], true, cacheLimit) : null;
+    this.lead = leadStart >= 0 ? new LazyDfa(nfa, alphabet, [leadStart], true, cacheLimit) : null;
     this.fwd = new LazyDfa(nfa, alphabet, [fwdStart], false, cacheLimit);
     this.rev = new LazyDfa(nfa, alphabet, [revStart], true, cacheLimit);
     this.ext = new LazyDfa(nfa, alphabet, [fwdStart], true, cacheLimit);
@@ -23,7 +25,7 @@ export class PatternMatcher {
 
   /** Cache flushes of its lazy DFAs (for tests and reports). */
   get flushes(): number {
-    return this.fwd.flushes + this.rev.flushes + this.ext.flushes + (this.suffix?.flushes ?? 0);
+    return this.fwd.flushes + this.rev.flushes + this.ext.flushes + (this.suffix?.flushes ?? 0) + (this.lead?.flushes ?? 0);
   }
 
   get states(): number {
@@ -147,6 +149,32 @@ export class PatternMatcher {
       } else off = t;
     }
     if (end < text.length) return true;
+    const t = d.step(off, d.nClasses);
+    return t < -1 && d.hitLabel !== null;
+  }
+
+  /**
+   * Can what must precede (and include) the factor match ending at `j`? Reads leftwards at most `limit`
+   * units; undecided answers yes, so this only ever discards hits.
+   */
+  leadMatches(text: string, j: number, limit: number): boolean {
+    const d = this.lead;
+    if (!d) return true;
+    const gmap = this.alphabet.map;
+    let off = d.initial(j < text.length ? unitKind(text.charCodeAt(j)) : K_EDGE);
+    const stop = Math.max(0, j - limit);
+    for (let i = j - 1; i >= stop; i--) {
+      this.steps++;
+      const c = d.local[gmap[text.charCodeAt(i)] as number] as number;
+      let t = d.trans[off + c] as number;
+      if (t < 0) t = d.step(off, c);
+      if (t < -1) {
+        if (d.hitLabel) return true;
+        off = -t - 2;
+        if (d.isDead(off)) return false;
+      } else off = t;
+    }
+    if (stop > 0) return true;
     const t = d.step(off, d.nClasses);
     return t < -1 && d.hitLabel !== null;
   }

@@ -56,6 +56,7 @@ class Windows {
     }
     const info = this.patterns[p] as PatternInfo;
     if (info.sufStart >= 0 && !matcherFor(this.set, p).suffixMatches(this.text, j, SUFFIX_PROBE)) return;
+    if (info.leadStart >= 0 && !matcherFor(this.set, p).leadMatches(this.text, j, SUFFIX_PROBE)) return;
     const lo = info.before < 0 ? 0 : Math.max(0, j - info.before);
     const to = info.after < 0 ? this.n : Math.min(this.n, j + info.after);
     const c = this.cur;
@@ -165,7 +166,7 @@ export function matcherFor(set: CompiledPatternSet, p: number): PatternMatcher {
   let m = set.matchers[p];
   if (!m) {
     const info = set.patterns[p] as PatternInfo;
-    m = new PatternMatcher(set.nfa, set.alphabet, info.fwdStart, info.revStart, info.sufStart, set.cacheLimit);
+    m = new PatternMatcher(set.nfa, set.alphabet, info.fwdStart, info.revStart, info.sufStart, info.leadStart, set.cacheLimit);
     set.matchers[p] = m;
   }
   return m;

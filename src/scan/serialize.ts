@@ -119,11 +119,11 @@ export function loadPatternSet(serialized: string): CompiledPatternSet {
   }
   if (!Array.isArray(doc.patterns)) throw new PatternSetLoadError("artifact has no patterns");
   const patterns = (doc.patterns as PatternInfo[]).map((p) => {
-    for (const k of ["tier", "maxLength", "before", "after", "fwdStart", "revStart", "detStart", "sufStart"] as const)
+    for (const k of ["tier", "maxLength", "before", "after", "fwdStart", "revStart", "detStart", "sufStart", "leadStart"] as const)
       if (!isInt(p[k])) throw new PatternSetLoadError(`pattern field \`${k}\` is not an integer`);
     if (typeof p.id !== "string") throw new PatternSetLoadError("pattern id is not a string");
     for (const k of [p.fwdStart, p.revStart, p.detStart]) if (k < 0 || k >= size) throw new PatternSetLoadError("pattern start node out of range");
-    if (p.sufStart < -1 || p.sufStart >= size) throw new PatternSetLoadError("pattern suffix node out of range");
+    if (p.sufStart < -1 || p.sufStart >= size || p.leadStart < -1 || p.leadStart >= size) throw new PatternSetLoadError("pattern probe node out of range");
     if (p.detector !== "literal" && p.detector !== "run" && p.detector !== "pattern") throw new PatternSetLoadError("pattern detector kind is unknown");
     return { ...p, keywords: Array.isArray(p.keywords) ? p.keywords.map(String) : [], keywordIds: intArray(p.keywordIds, "keyword ids") };
   });

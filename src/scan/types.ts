@@ -53,6 +53,8 @@ export interface PatternInfo {
   detStart: number;
   /** Start of what must follow a factor hit (checked anchored at each hit), or -1. */
   sufStart: number;
+  /** Start of the reversed "match start up to the factor's end" (checked leftwards from each hit), or -1. */
+  leadStart: number;
   /** Detection uses a required literal-like factor (true) or the whole pattern (false). */
   factored: boolean;
   /** What the detector looks for: a literal-like factor, a required run of one class, or the whole pattern. */
