@@ -12,6 +12,10 @@ const W = MARKUP_NORMALIZATION;
 const END = "(?:[ ;&|)'\"`]|$)";
 const SYSTEM_DIRS = "(?:bin|boot|dev|etc|home|lib|lib64|opt|root|sbin|srv|usr|var|sys|proc)";
 
+// Private keys, password hashes and cloud credentials; `id_rsa.pub` and friends (public keys) excluded.
+const CREDENTIAL_PATHS = "(?:/etc/shadow|/etc/gshadow|\\.ssh/id_(?:rsa|dsa|ecdsa|ed25519)|\\.aws/credentials|\\.docker/config\\.json|\\.kube/config"
+  + "|\\.git-credentials|\\.netrc|\\.pgpass)(?:[^.]|\\.(?:[^p]|$)|$)";
+
 const rules: PackRule[] = [
   {
     id: "rm-rf-root",
@@ -147,7 +151,12 @@ const rules: PackRule[] = [
   },
   {
     id: "credential-file-access",
-    pattern: "(?:cat|less|more|head|tail|cp|scp|rsync|base64|xxd|curl[^\\n]*(?:-d|--data[a-z-]*|-F|-T|--upload-file) ?@?)[ \\t][^;&|\\n]*(?:/etc/shadow|/etc/gshadow|\\.ssh/id_(?:rsa|dsa|ecdsa|ed25519)|\\.aws/credentials|\\.docker/config\\.json|\\.kube/config|\\.git-credentials|\\.netrc|\\.pgpass)(?:[^.]|\\.(?:[^p]|$)|$)",
+    // Short readers (with the following blank) and the longer uploaders as two branches: the scanner's
+    // prefilter then keys on `cat ` rather than on `cp`, which occurs inside ordinary words.
+    pattern: [
+      `(?:cat|less|more|head|tail|cp|scp|xxd)[ \\t][^;&|\\n]*${CREDENTIAL_PATHS}`,
+      `(?:rsync|base64|curl[^\\n]*(?:-d|--data[a-z-]*|-F|-T|--upload-file) ?@?)[ \\t][^;&|\\n]*${CREDENTIAL_PATHS}`,
+    ].join("|"),
     severity: "high",
     description: "reads or ships private keys, password hashes or cloud credentials",
     normalization: N,
