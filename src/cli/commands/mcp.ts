@@ -73,10 +73,17 @@ export const run: Command = async (argv, io) => {
       }
     } else logger.error({ errors: o.errors, kept: o.keptHash }, "policy reload rejected; the running policy stays in force");
   });
+  let approvals: ApprovalStore | null = null;
+  try {
+    approvals = new ApprovalStore(approvalsDir(io, flag(args, "approvals-dir")));
+  } catch (e) {
+    // Without a store ESCALATE'd calls are refused (never run); say so instead of failing to start.
+    logger.error({ err: (e as Error).message }, "cannot open the approvals directory (give --approvals-dir); ESCALATE'd calls will be refused");
+  }
   const proxyOptions = {
     governor,
     ...(agent ? { agent } : {}),
-    approvals: new ApprovalStore(approvalsDir(io, flag(args, "approvals-dir"))),
+    approvals,
     approvalPollMs: pollMs,
     scanner,
     log: (e: Record<string, unknown>) => logger.info(e),
