@@ -37,7 +37,7 @@ export function agentFrom(args: ParsedArgs, io: CliIO): NonNullable<Action["agen
 
 export const run: Command = async (argv, io) => {
   const args = parseArgs(argv, {
-    values: ["policy", "agent-id", "agent-role", "approvals-dir", "audit", "keys", "durability", "audit-on-full", "scan-results", "log-level", "approval-poll-ms", "upstream-url", "listen", "token-file"],
+    values: ["policy", "agent-id", "agent-role", "approvals-dir", "audit", "key", "keys", "durability", "audit-on-full", "scan-results", "log-level", "approval-poll-ms", "upstream-url", "listen", "token-file"],
     repeatable: ["agent-label"],
     booleans: ["json"],
   }, "mcp");
@@ -61,7 +61,7 @@ export const run: Command = async (argv, io) => {
       throw new ExitError(`warden mcp: ${(e as Error).message} (use --scan-results off to run without it)`, 1);
     }
   }
-  const sink = await openSink(io, flag(args, "audit"), flag(args, "keys"), flag(args, "durability"), "mcp", flag(args, "audit-on-full"));
+  const sink = await openSink(io, flag(args, "audit"), flag(args, "key") ?? flag(args, "keys"), flag(args, "durability"), "mcp", flag(args, "audit-on-full"), policy.ir.sensitive);
   if (sink === null) logger.warn("no --audit DIR: decisions are enforced but not recorded");
   const governor = new Governor(policy, { sink });
   let announce: (() => Promise<void>) | null = null;

@@ -37,17 +37,17 @@ export function readToken(io: CliIO, file: string | undefined, envName: string, 
 }
 
 /** Opens the audit sink when --audit is given (it needs --keys). */
-export async function openSink(io: CliIO, audit: string | undefined, keys: string | undefined, durability: string | undefined, command: string, onFull?: string): Promise<DecisionSink | null> {
+export async function openSink(io: CliIO, audit: string | undefined, keys: string | undefined, durability: string | undefined, command: string, onFull?: string, sensitive: readonly string[] = []): Promise<DecisionSink | null> {
   if (audit === undefined) {
-    if (keys !== undefined) throw new ExitError(`warden ${command}: --keys only makes sense with --audit DIR`);
+    if (keys !== undefined) throw new ExitError(`warden ${command}: --key only makes sense with --audit DIR`);
     return null;
   }
-  if (keys === undefined) throw new ExitError(`warden ${command}: --audit needs --keys <keyring> (create one with \`warden keys init\`)`);
+  if (keys === undefined) throw new ExitError(`warden ${command}: --audit needs --key <keyring> (create one with \`warden keys gen --out DIR\`)`);
   if (durability !== undefined && durability !== "strict" && durability !== "batched") throw new ExitError(`warden ${command}: --durability is strict or batched`);
   if (onFull !== undefined && onFull !== "block" && onFull !== "drop") throw new ExitError(`warden ${command}: --audit-on-full is block (decisions wait, then BLOCK) or drop (counted)`);
   const warnings: string[] = [];
   try {
-    const sink = await AuditSink.open({ dir: resolve(io.cwd, audit), keys: resolve(io.cwd, keys), ...(durability ? { durability: durability as "strict" | "batched" } : {}), ...(onFull ? { onFull: onFull as "block" | "drop" } : {}) }, warnings);
+    const sink = await AuditSink.open({ dir: resolve(io.cwd, audit), keys: resolve(io.cwd, keys), ...(durability ? { durability: durability as "strict" | "batched" } : {}), ...(onFull ? { onFull: onFull as "block" | "drop" } : {}), sensitive }, warnings);
     for (const w of warnings) io.err(`warning: ${w}\n`);
     return sink;
   } catch (e) {
@@ -56,7 +56,7 @@ export async function openSink(io: CliIO, audit: string | undefined, keys: strin
 }
 
 export const run: Command = async (argv, io) => {
-  const args = parseArgs(argv, { values: ["policy", "host", "port", "token-file", "admin-token-file", "audit", "keys", "durability", "audit-on-full", "reload-ms", "log-level"], booleans: ["json"] }, "serve");
+  const args = parseArgs(argv, { values: ["policy", "host", "port", "token-file", "admin-token-file", "audit", "key", "keys", "durability", "audit-on-full", "reload-ms", "log-level"], booleans: ["json"] }, "serve");
   if (args.positionals.length > 0) throw new ExitError(USAGE);
   const policyPath = resolve(io.cwd, requireFlag(args, "policy", "serve"));
   const port = Number(flag(args, "port") ?? "8787");
@@ -74,7 +74,7 @@ export const run: Command = async (argv, io) => {
 
   const policy = requirePolicy(policyPath, io, "serve");
   const logger = pino({ level: flag(args, "log-level") ?? "info", base: { svc: "warden-serve" } }, pino.destination({ fd: 2, sync: false }));
-  const sink = await openSink(io, flag(args, "audit"), flag(args, "keys"), flag(args, "durability"), "serve", flag(args, "audit-on-full"));
+  const sink = await openSink(io, flag(args, "audit"), flag(args, "key") ?? flag(args, "keys"), flag(args, "durability"), "serve", flag(args, "audit-on-full"), policy.ir.sensitive);
   const governor = new Governor(policy, { sink });
   let gateway: Gateway | null = null;
   const watcher = watchPolicy(policyPath, governor, (o) => {
