@@ -102,3 +102,11 @@ test("lazy DFAs that flush their cache constantly give the same matches", () => 
   );
   assert.ok(flushes > 100, `caches flushed ${flushes} times`);
 });
+
+test("a frozen compiled set still scans (caches live in its mutable parts)", () => {
+  const r = compilePatternSet([{ id: "k", pattern: "key=[a-z]{4}" }]);
+  assert.ok(r.ok);
+  const set = Object.freeze(r.set);
+  assert.deepEqual(scanText(set, "x key=abcd"), [{ patternId: "k", start: 2, end: 10 }]);
+  assert.deepEqual(scanText(set, "key=wxyz"), [{ patternId: "k", start: 0, end: 8 }]);
+});

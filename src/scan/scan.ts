@@ -162,6 +162,8 @@ function runDetector(set: CompiledPatternSet, det: Detector, text: string, w: Wi
   else runLazy(det.dfa, text, w, set.alphabet.map);
 }
 
+const scratchWindows = new WeakMap<CompiledPatternSet, Windows>();
+
 export function matcherFor(set: CompiledPatternSet, p: number): PatternMatcher {
   let m = set.matchers[p];
   if (!m) {
@@ -178,9 +180,10 @@ export function matcherFor(set: CompiledPatternSet, p: number): PatternMatcher {
  */
 export function scanText(set: CompiledPatternSet, text: string, options: ScanOptions = {}): ScanMatch[] {
   const minTier = options.minTier ?? -Infinity;
-  // per-set scratch, reused across calls (scanText is synchronous and never re-entered)
-  const scratch = set as { windows?: Windows };
-  const w = (scratch.windows ??= new Windows(set, set.patterns, set.keywords.length));
+  // per-set scratch, reused across calls (scanText is synchronous and never re-entered); kept outside the
+  // set so that a frozen set still scans
+  let w = scratchWindows.get(set);
+  if (!w) scratchWindows.set(set, (w = new Windows(set, set.patterns, set.keywords.length)));
   w.reset(text);
   // detectors are ordered by tier, highest first: lower tiers can be skipped wholesale
   const dets = minTier === -Infinity ? set.detectors : set.detectors.filter((d) => d.tier >= minTier);
