@@ -3,7 +3,7 @@ import { doubleIsExact, parseDecimal } from "./decimal.js";
 import { makeGetter } from "./fields.js";
 import type { CondIR, LeafIR, Scalar } from "./ir.js";
 import { isLeaf } from "./ir.js";
-import { E, evalLeaf, F, T, type Tri } from "./leaf.js";
+import { E, evalLeaf, F, foldCase, T, type Tri } from "./leaf.js";
 import type { Action } from "../types.js";
 
 export type Test = (a: Action) => Tri;
@@ -72,13 +72,13 @@ function compileLeaf(leaf: LeafIR, lists: Record<string, Scalar[]>): Test {
   if ((op === "in" || op === "not_in") && (arg.kind === "set" || arg.kind === "list")) {
     const values = arg.kind === "set" ? arg.values : (lists[arg.name] ?? []);
     if (values.every((x) => typeof x === "string")) {
-      const set = new Set(values.map((x) => (leaf.ignoreCase ? (x as string).toLowerCase() : x)));
+      const set = new Set(values.map((x) => (leaf.ignoreCase ? foldCase(x as string) : x)));
       const hit: Tri = op === "in" ? T : F;
       const miss: Tri = op === "in" ? F : T;
       return leaf.ignoreCase
         ? (a) => {
             const v = get(a);
-            return typeof v === "string" ? (set.has(v.toLowerCase()) ? hit : miss) : evalLeaf(leaf, v, lists);
+            return typeof v === "string" ? (set.has(foldCase(v)) ? hit : miss) : evalLeaf(leaf, v, lists);
           }
         : (a) => {
             const v = get(a);

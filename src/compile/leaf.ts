@@ -5,6 +5,18 @@ import { compareQuantity, parseQuantity, type Quantity } from "./units.js";
 import { MISSING, type FieldValue } from "./fields.js";
 import { packsFor, scanValue } from "./scan-leaf.js";
 
+// Zero-width characters, soft hyphen, bidi controls and tags: invisible, so never part of a compared name.
+const INVISIBLE = /[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]|\udb40[\udc00-\udc7f]/g;
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/**
+ * What `ignore_case` compares: Unicode NFKC (fullwidth `ｖ` is `v`), invisible characters removed, then
+ * lowercased, so a name cannot slip past a case-insensitive rule by looking the same and not being equal.
+ */
+export function foldCase(s: string): string {
+  return NON_ASCII.test(s) ? s.normalize("NFKC").replace(INVISIBLE, "").toLowerCase() : s.toLowerCase();
+}
+
 /** Three-valued outcome: F = false, T = true, E = indeterminate (never treated as permission). */
 export const F = 0;
 export const T = 1;
@@ -57,7 +69,7 @@ function scalarOf(arg: ArgIR): Scalar | undefined {
 }
 
 function fold(x: Scalar, ci: boolean): Scalar {
-  return ci && typeof x === "string" ? x.toLowerCase() : x;
+  return ci && typeof x === "string" ? foldCase(x) : x;
 }
 
 function typeOf(v: Scalar): string {
@@ -156,7 +168,7 @@ export function evalLeaf(leaf: LeafIR, v: FieldValue, lists: Record<string, Scal
       if (typeof v === "string") {
         const s = scalarOf(arg);
         if (typeof s !== "string") return E;
-        return (ci ? v.toLowerCase().includes(s.toLowerCase()) : v.includes(s)) ? T : F;
+        return (ci ? foldCase(v).includes(foldCase(s)) : v.includes(s)) ? T : F;
       }
       if (Array.isArray(v)) {
         let indeterminate = false;
@@ -173,8 +185,8 @@ export function evalLeaf(leaf: LeafIR, v: FieldValue, lists: Record<string, Scal
     case "ends_with": {
       const s = scalarOf(arg);
       if (typeof v !== "string" || typeof s !== "string") return E;
-      const a = ci ? v.toLowerCase() : v;
-      const b = ci ? s.toLowerCase() : s;
+      const a = ci ? foldCase(v) : v;
+      const b = ci ? foldCase(s) : s;
       return (op === "starts_with" ? a.startsWith(b) : a.endsWith(b)) ? T : F;
     }
     case "longer_than":
