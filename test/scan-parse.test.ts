@@ -102,3 +102,11 @@ test("the accepted subset parses", () => {
     assert.ok(r.ok, `\`${p}\`: ${r.ok ? "" : r.diagnostics.map((d) => d.message).join("; ")}`);
   }
 });
+
+test("absurd nesting is a diagnostic, not a stack overflow", () => {
+  const d = firstError(`${"(".repeat(5000)}a${")".repeat(5000)}`);
+  assert.equal(d.code, "SCAN_SYNTAX");
+  assert.match(d.message, /nested deeper/);
+  const ok = compilePatternSet([{ id: "n", pattern: `${"(?:".repeat(150)}a${")".repeat(150)}` }]);
+  assert.ok(ok.ok);
+});

@@ -106,7 +106,16 @@ function altSuffix(parts: (RegexNode | undefined)[]): RegexNode | undefined {
 const maxLen = (n: RegexNode): number => lengthRange(n)[1];
 const addLen = (a: number, b: number): number => (a < 0 || b < 0 ? -1 : a + b);
 const maxOf = (a: number, b: number): number => (a < 0 || b < 0 ? -1 : Math.max(a, b));
-const seqLen = (items: RegexNode[]): number => items.reduce((acc, it) => addLen(acc, maxLen(it)), 0);
+/** pre[k] = most units in items[0..k), suf[k] = most units in items[k..] (-1: unbounded). */
+function lengthSums(items: RegexNode[]): { pre: number[]; suf: number[] } {
+  const m = items.length;
+  const lens = items.map(maxLen);
+  const pre = new Array<number>(m + 1).fill(0);
+  const suf = new Array<number>(m + 1).fill(0);
+  for (let k = 0; k < m; k++) pre[k + 1] = addLen(pre[k] as number, lens[k] as number);
+  for (let k = m - 1; k >= 0; k--) suf[k] = addLen(lens[k] as number, suf[k + 1] as number);
+  return { pre, suf };
+}
 
 /** The best required factor of `n`, or null if some match need not contain any usable factor. */
 export function requiredFactor(n: RegexNode, maxLength = MAX_LENGTH, prefer?: (f: RegexNode) => boolean): Factor | null {
@@ -114,46 +123,51 @@ export function requiredFactor(n: RegexNode, maxLength = MAX_LENGTH, prefer?: (f
   if (whole && whole.score > 0 && !whole.broad) return { node: n, score: whole.score, before: maxLen(n), after: 0, suffix: EMPTY, lead: n };
   switch (n.t) {
     case "cat": {
+      // lengths before/after every position once (a long literal pattern must not cost quadratic time);
+      // the suffix and lead trees are built only for the winner
+      const items = n.items;
+      const { pre, suf } = lengthSums(items);
       let best: Factor | null = null;
-      const consider = (f: Factor | null): void => {
-        if (!f) return;
+      let bestParts: (() => Pick<Factor, "suffix" | "lead">) | null = null;
+      const consider = (f: Factor, parts: () => Pick<Factor, "suffix" | "lead">): void => {
         // a factor at a bounded distance from the match start keeps candidate windows small
         const rank = (x: Factor): number =>
           Math.min(x.score, SATURATED) + (x.before >= 0 && x.score >= MIN_FACTOR_SCORE ? 100 : 0) + (prefer && prefer(x.node) ? 1000 : 0);
         const a = rank(f);
         const b = best ? rank(best) : -1;
-        if (a > b || (a === b && best && weight(f.node) < weight(best.node))) best = f;
+        if (a > b || (a === b && best && weight(f.node) < weight(best.node))) {
+          best = f;
+          bestParts = parts;
+        }
       };
       // runs of consecutive small finite items form a literal-like factor
-      for (let i = 0; i < n.items.length; i++) {
+      for (let i = 0; i < items.length; i++) {
         let acc: Finite = { count: 1, length: 0, score: 0, broad: false };
-        for (let j = i; j < n.items.length; j++) {
-          const f = finite(n.items[j] as RegexNode, maxLength);
+        for (let j = i; j < items.length; j++) {
+          const f = finite(items[j] as RegexNode, maxLength);
           if (!f || f.broad) break;
           acc = { count: acc.count * f.count, length: acc.length + f.length, score: acc.score + f.score, broad: false };
           if (acc.count > MAX_STRINGS || acc.length > maxLength) break;
-          if (acc.score > 0)
-            consider({
-              node: j === i ? (n.items[i] as RegexNode) : { t: "cat", items: n.items.slice(i, j + 1) },
-              score: acc.score,
-              before: seqLen(n.items.slice(0, j + 1)),
-              after: seqLen(n.items.slice(j + 1)),
-              suffix: catOf(n.items.slice(j + 1)),
-              lead: catOf(n.items.slice(0, j + 1)),
-            });
+          if (acc.score > 0) {
+            const end = j;
+            consider(
+              { node: j === i ? (items[i] as RegexNode) : { t: "cat", items: items.slice(i, j + 1) }, score: acc.score, before: pre[j + 1] as number, after: suf[j + 1] as number },
+              () => ({ suffix: catOf(items.slice(end + 1)), lead: catOf(items.slice(0, end + 1)) }),
+            );
+          }
         }
-        const inner = requiredFactor(n.items[i] as RegexNode, maxLength, prefer);
-        if (inner)
-          consider({
-            node: inner.node,
-            score: inner.score,
-            before: addLen(seqLen(n.items.slice(0, i)), inner.before),
-            after: addLen(inner.after, seqLen(n.items.slice(i + 1))),
-            ...(inner.suffix ? { suffix: catOf([inner.suffix, ...n.items.slice(i + 1)]) } : {}),
-            ...(inner.lead ? { lead: catOf([...n.items.slice(0, i), inner.lead]) } : {}),
-          });
+        const inner = requiredFactor(items[i] as RegexNode, maxLength, prefer);
+        if (inner) {
+          const at = i;
+          consider({ node: inner.node, score: inner.score, before: addLen(pre[i] as number, inner.before), after: addLen(inner.after, suf[i + 1] as number) }, () => ({
+            ...(inner.suffix ? { suffix: catOf([inner.suffix, ...items.slice(at + 1)]) } : {}),
+            ...(inner.lead ? { lead: catOf([...items.slice(0, at), inner.lead]) } : {}),
+          }));
+        }
       }
-      return best;
+      const won = best as Factor | null;
+      const parts = bestParts as (() => Pick<Factor, "suffix" | "lead">) | null;
+      return won && parts ? { ...won, ...parts() } : won;
     }
     case "alt": {
       const parts: RegexNode[] = [];
@@ -233,26 +247,33 @@ export function weakFactor(n: RegexNode): Factor | null {
       return { ...g, after: addLen(f.after, rest), ...(suffix ? { suffix } : {}) };
     }
     case "cat": {
+      const items = n.items;
+      const { pre, suf } = lengthSums(items);
       let best: Factor | null = null;
-      for (let i = 0; i < n.items.length; i++) {
-        const it = n.items[i] as RegexNode;
+      let at = -1;
+      for (let i = 0; i < items.length; i++) {
+        const it = items[i] as RegexNode;
         const strong = requiredFactor(it);
         const weak = weakFactor(it);
         const f = strong && (!weak || strong.score * 5 >= weak.score) ? { ...strong, score: strong.score * 5 } : weak;
         if (!f) continue;
-        const suffix = thenRest(f.suffix, n.items.slice(i + 1));
-        const lead = leadAfter(n.items.slice(0, i), f.lead);
-        const cand: Factor = {
-          node: f.node,
-          score: f.score,
-          before: addLen(seqLen(n.items.slice(0, i)), f.before),
-          after: addLen(f.after, seqLen(n.items.slice(i + 1))),
-          ...(suffix ? { suffix } : {}),
-          ...(lead ? { lead } : {}),
-        };
-        if (!best || cand.score > best.score) best = cand;
+        if (!best || f.score > best.score) {
+          best = f;
+          at = i;
+        }
       }
-      return best;
+      if (!best) return null;
+      const f = best as Factor;
+      const suffix = thenRest(f.suffix, items.slice(at + 1));
+      const lead = leadAfter(items.slice(0, at), f.lead);
+      return {
+        node: f.node,
+        score: f.score,
+        before: addLen(pre[at] as number, f.before),
+        after: addLen(f.after, suf[at + 1] as number),
+        ...(suffix ? { suffix } : {}),
+        ...(lead ? { lead } : {}),
+      };
     }
     case "alt": {
       const parts: RegexNode[] = [];

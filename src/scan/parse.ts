@@ -51,8 +51,12 @@ export function parseRegex(src: string, options: { caseInsensitive?: boolean } =
   }
 }
 
+/** Deepest group nesting accepted (the tree is processed recursively downstream). */
+export const MAX_NESTING = 200;
+
 class Parser {
   pos = 0;
+  private depth = 0;
   constructor(readonly src: string) {}
 
   private peek(k = 0): string | undefined {
@@ -175,6 +179,15 @@ class Parser {
   }
 
   private parseGroup(f: Flags, start: number): RegexNode | null {
+    if (++this.depth > MAX_NESTING) fail("SCAN_SYNTAX", start, `groups nested deeper than ${MAX_NESTING}`, "flatten the pattern");
+    try {
+      return this.parseGroupInner(f, start);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private parseGroupInner(f: Flags, start: number): RegexNode | null {
     if (this.peek() !== "?") return this.groupBody(f, start);
     this.pos++;
     const rest = this.src.slice(this.pos, this.pos + 3);
