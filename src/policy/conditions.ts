@@ -135,7 +135,7 @@ function readLeaf(ctx: ValidationContext, v: Record<string, unknown>, path: stri
     const compiled = compileScanArg(arg, ctx.src.file);
     if (!compiled.ok) {
       for (const d of compiled.diagnostics.filter((x) => x.severity === "error")) {
-        ctx.error("INVALID_REGEX", joinPath(path, op), `${op === "matches" ? "pattern" : "scan"} cannot be compiled to an automaton: ${d.message}`, d.help ?? "the scanner supports an RE2-like subset without backreferences or lookaround (docs/scanner.md)");
+        ctx.error("INVALID_REGEX", joinPath(path, op), `${op === "matches" ? "pattern" : "scan"} cannot be compiled to an automaton: ${d.message}`, d.help ?? "the scanner supports an RE2-like subset without backreferences or lookaround (src/scan/README.md)");
       }
       return undefined;
     }
