@@ -1,6 +1,10 @@
 // The fleet audit backend: the same entries and signed tree heads, as rows in PostgreSQL. Each node
 // writes its own log (one writer per log, held by an advisory lock); verification is the same code.
-import pg from "pg";
+import type pg from "pg";
+import { createRequire } from "node:module";
+
+// `pg` costs ~35 ms to import: load it when a PostgreSQL log is actually opened, not with `import "warden"`.
+const requirePg = (): typeof pg => createRequire(import.meta.url)("pg") as typeof pg;
 import { MANIFEST_FORMAT } from "./entry.js";
 import { AuditLogError, type AuditStorage, type OpenedStorage } from "./storage.js";
 
@@ -36,7 +40,7 @@ export class PgStorage implements AuditStorage {
     readonly log: string,
   ) {
     if (!/^[A-Za-z0-9._-]{1,128}$/.test(log)) throw new AuditLogError(`log id \`${log}\` must be 1–128 of A-Z a-z 0-9 . _ -`);
-    this.pool = new pg.Pool({ connectionString, max: 2, connectionTimeoutMillis: 5000 });
+    this.pool = new (requirePg().Pool)({ connectionString, max: 2, connectionTimeoutMillis: 5000 });
     this.pool.on("error", () => {}); // idle-client errors surface on the next query instead
     this.describe = `postgres:${connectionString.replace(/\/\/[^@/]*@/, "//***@")}#${log}`;
   }

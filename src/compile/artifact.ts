@@ -2,6 +2,7 @@
 import type { CompiledPolicy } from "./build.js";
 import { ARTIFACT_FORMAT, buildPolicy, policyHash } from "./compile.js";
 import type { PolicyIR } from "./ir.js";
+import { irProblem } from "./ir-check.js";
 import { importScanners, type StoredScanner } from "./scan-leaf.js";
 import { WARDEN_VERSION } from "../version.js";
 
@@ -23,6 +24,8 @@ export function loadCompiled(text: string): CompiledPolicy {
   if (typeof d !== "object" || d === null || d.format !== ARTIFACT_FORMAT) {
     throw new ArtifactError(`not a compiled Warden policy (expected format \`${ARTIFACT_FORMAT}\`)`);
   }
+  const problem = irProblem(d.policy);
+  if (problem !== undefined) throw new ArtifactError(`compiled policy is not valid for Warden ${WARDEN_VERSION}: ${problem}`);
   const ir = d.policy as PolicyIR;
   const hash = policyHash(ir);
   if (hash !== d.hash) throw new ArtifactError(`compiled policy hash mismatch: artifact says \`${String(d.hash)}\`, content hashes to \`${hash}\``);

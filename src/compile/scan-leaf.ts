@@ -66,22 +66,50 @@ export function packsFor(arg: ScanArgIR): CompiledPacks {
   return p;
 }
 
-/** Scans every string at or below `value` (iteratively: deep actions cannot overflow the stack). */
+/** Where a value sits, as a parent chain: the dotted path is built only for findings, never per node. */
+interface PathNode {
+  parent: PathNode | null;
+  key: string;
+}
+
+/** The dotted path of a node, cut to its last ~256 characters (deep paths are attacker-sized). */
+function pathText(node: PathNode): string {
+  const parts: string[] = [];
+  let len = 0;
+  let n: PathNode | null = node;
+  for (; n !== null && len <= 256; n = n.parent) {
+    parts.push(n.key);
+    len += n.key.length + 1;
+  }
+  const path = parts.reverse().join(".");
+  return safeEcho(n === null ? path : `...${path}`, 260);
+}
+
+/**
+ * Scans every string (and finite number) at or below `value`, and object keys as text too; iteratively, in
+ * time linear in the size of the value, so deep actions cannot overflow the stack or go quadratic.
+ */
 export function scanValue(packs: CompiledPacks, value: FieldValue, field: string, limit = Infinity): FieldFinding[] {
   const out: FieldFinding[] = [];
   if (value === MISSING) return out;
-  const stack: Array<[unknown, string]> = [[value, field]];
+  const stack: Array<[unknown, PathNode]> = [[value, { parent: null, key: field }]];
   while (stack.length > 0 && out.length < limit) {
-    const [v, path] = stack.pop() as [unknown, string];
-    if (typeof v === "string") {
-      // Paths come from the action's keys: bound them so a hostile key cannot bloat reasons and records.
-      const shown = safeEcho(path, 256);
-      for (const f of scanWithPacks(packs, v)) out.push({ pack: f.pack, patternId: f.patternId, field: shown, start: f.start, end: f.end, masked: safeEcho(f.masked, 64) });
+    const [v, node] = stack.pop() as [unknown, PathNode];
+    if (typeof v === "string" || (typeof v === "number" && Number.isFinite(v))) {
+      const findings = scanWithPacks(packs, String(v));
+      if (findings.length === 0) continue;
+      const shown = pathText(node);
+      for (const f of findings) out.push({ pack: f.pack, patternId: f.patternId, field: shown, start: f.start, end: f.end, masked: safeEcho(f.masked, 64) });
     } else if (Array.isArray(v)) {
-      for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], `${path}.${i}`]);
+      for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], { parent: node, key: String(i) }]);
     } else if (typeof v === "object" && v !== null) {
       const keys = Object.keys(v);
-      for (let i = keys.length - 1; i >= 0; i--) stack.push([(v as Record<string, unknown>)[keys[i] as string], `${path}.${keys[i]}`]);
+      for (let i = keys.length - 1; i >= 0; i--) {
+        const k = keys[i] as string;
+        const child: PathNode = { parent: node, key: k };
+        stack.push([(v as Record<string, unknown>)[k], child]);
+        stack.push([k, { parent: child, key: "#key" }]);
+      }
     }
   }
   return out;
@@ -104,10 +132,21 @@ export function redactFindings(packs: CompiledPacks, value: unknown, replacement
       }
       return out + v.slice(at);
     }
+    if (typeof v === "number" && Number.isFinite(v) && scanWithPacks(packs, String(v)).length > 0) {
+      // A number that is (or holds) a finding cannot be partly redacted: it becomes the replacement text.
+      count++;
+      return replacement;
+    }
     if (Array.isArray(v)) return v.map(walk);
     if (typeof v === "object" && v !== null) {
       const copy: Record<string, unknown> = {};
-      for (const k of Object.keys(v)) Object.defineProperty(copy, k, { value: walk((v as Record<string, unknown>)[k]), enumerable: true, writable: true, configurable: true });
+      let n = 0;
+      for (const k of Object.keys(v)) {
+        const redactedKey = walk(k) as string;
+        // A key holding a finding is renamed too (numbered, so two such keys stay distinct).
+        const key = redactedKey === k ? k : `${redactedKey}#${n++}`;
+        Object.defineProperty(copy, key, { value: walk((v as Record<string, unknown>)[k]), enumerable: true, writable: true, configurable: true });
+      }
       return copy;
     }
     return v;

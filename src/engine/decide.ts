@@ -109,10 +109,12 @@ function evaluate(policy: CompiledPolicy, a: Action, state: EngineState | undefi
   let byMask = decisionCache.get(rules);
   if (byMask === undefined) decisionCache.set(rules, (byMask = new Map()));
   const hit = byMask.get(tMask);
-  if (hit !== undefined) return hit;
+  // The top level is always a fresh object the caller may extend (e.g. `inputHash`); what it holds is shared
+  // and frozen, like every reason built from a static message.
+  if (hit !== undefined) return { ...hit };
   const built = deepFreeze(assemble(policy, rules, a, tMask, 0, null, null, null));
   if (byMask.size < CACHE_LIMIT) byMask.set(tMask, built);
-  return built;
+  return { ...built };
 }
 
 function deepFreeze<T>(v: T): T {

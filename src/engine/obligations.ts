@@ -1,5 +1,6 @@
 // Obligations of fired rules: MODIFY changes applied to a copy, SANDBOX profiles merged restrictively.
 import { readField, MISSING } from "../compile/fields.js";
+import { compareDecimal, decimalFromNumber, parseDecimal } from "../compile/decimal.js";
 import type { Action, ModifyChange, ModifyObligation, SandboxProfile } from "../types.js";
 import type { ScanArgIR } from "../compile/ir.js";
 import { packsFor, redactFindings } from "../compile/scan-leaf.js";
@@ -54,10 +55,16 @@ export function applyModify(action: Action, changes: Array<ModifyChange & { rule
     }
     else if (c.op === "replace" && parentOk) next = c.value;
     else if (c.op === "clamp" && v !== MISSING) {
+      const exact = typeof v === "string" ? parseDecimal(v) : undefined;
       if (typeof v === "number" && Number.isFinite(v)) {
         next = Math.min(c.max ?? v, Math.max(c.min ?? v, v));
+      } else if (exact !== undefined) {
+        // An exact decimal string (as conditions read it) is compared exactly; out of range, it becomes the bound.
+        const lo = c.min === undefined ? undefined : decimalFromNumber(c.min);
+        const hi = c.max === undefined ? undefined : decimalFromNumber(c.max);
+        next = lo && compareDecimal(exact, lo) < 0 ? c.min : hi && compareDecimal(exact, hi) > 0 ? c.max : v;
       } else {
-        failure ??= { rule: c.rule, field: c.field, message: `cannot clamp \`${c.field}\`: it is not a finite number` };
+        failure ??= { rule: c.rule, field: c.field, message: `cannot clamp \`${c.field}\`: it is neither a finite number nor an exact decimal string` };
       }
     }
     if (next !== MISSING && !(Array.isArray(parent) && !/^(0|[1-9]\d*)$/.test(segs[segs.length - 1] ?? ""))) {

@@ -82,7 +82,7 @@ export function renderReason(rule: CompiledRule, policy: PolicyIR, a: Action, re
   const ir = rule.ir;
   const plan = planFor(rule);
   let d: LeafTrace | undefined;
-  if (plan.leaf !== null && plan.get !== null && result !== E) {
+  if (plan.leaf !== null && plan.get !== null) {
     // One-leaf rules: the decisive leaf is known; read its value without re-evaluating the condition.
     d = { leaf: plan.leaf, value: plan.get(a), result };
   } else {

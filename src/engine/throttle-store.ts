@@ -78,12 +78,13 @@ export class MemoryThrottleStore implements ThrottleReader {
     } else if (obs.mode === "calendar") {
       const ws = calendarWindowStart(obs.atMs, obs.perMs);
       const c = this.counters.get(key);
-      if (!c || c.mode !== "calendar") this.counters.set(key, { mode: "calendar", windowStart: ws, count: 1, prevStart: -1, prevCount: 0, perMs: obs.perMs });
+      // The previous window is always the one just before the current one (empty if nothing was counted there).
+      if (!c || c.mode !== "calendar") this.counters.set(key, { mode: "calendar", windowStart: ws, count: 1, prevStart: ws - obs.perMs, prevCount: 0, perMs: obs.perMs });
       else if (ws === c.windowStart) c.count++;
       else if (ws === c.prevStart) c.prevCount++;
       else if (ws > c.windowStart) {
-        c.prevStart = c.windowStart === ws - obs.perMs ? c.windowStart : -1;
-        c.prevCount = c.prevStart === -1 ? 0 : c.count;
+        c.prevCount = c.windowStart === ws - obs.perMs ? c.count : 0;
+        c.prevStart = ws - obs.perMs;
         c.windowStart = ws;
         c.count = 1;
       }

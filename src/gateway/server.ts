@@ -26,8 +26,13 @@ export interface GatewayOptions {
   requestTimeoutMs?: number;
   logger?: Logger | null;
   watcher?: PolicyWatcher | null;
-  /** Decision time for actions that come without `at` (default: the system clock). */
+  /** Decision time (default: the system clock). The sidecar is the interception point, so it sets `at`. */
   clock?: () => Date;
+  /**
+   * Keep a caller-supplied `at` instead of stamping the sidecar's time (default false). Only for trusted
+   * callers replaying recorded traffic: an agent that picks its own time could step outside every budget.
+   */
+  trustClientTime?: boolean;
 }
 
 export interface Gateway {
@@ -113,7 +118,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
     }
   });
 
-  /** Validates one action: a malformed one is a 400, never a decision. Adds `at` when absent. */
+  /** Validates one action: a malformed one is a 400, never a decision. Stamps `at` with the sidecar's clock. */
   const prepare = (value: unknown, index?: number): { action: Action } | { error: ApiError } => {
     const problem = checkAction(value);
     if (problem) {
@@ -123,7 +128,8 @@ export function buildGateway(options: GatewayOptions): Gateway {
       return { error };
     }
     const a = value as Action;
-    return { action: a.at === undefined ? { ...a, at: clock().toISOString() } : a };
+    if (a.at !== undefined && options.trustClientTime === true) return { action: a };
+    return { action: { ...a, at: clock().toISOString() } };
   };
 
   const decideOne = async (action: Action, endpoint: string): Promise<Decision> => {
