@@ -335,7 +335,7 @@ function monotoneProperty() {
     const before = decide(p, action);
     assert.deepEqual(structuredClone(action), frozen, "decide() must not mutate the action");
     // A clamp on a present value it cannot clamp (a decimal string) fails closed; removing that value lets the
-    // MODIFY through unapplied. That is the obligation's rule, not a condition's (see the todo test on clamp).
+    // MODIFY through unapplied. That is the obligation's rule, not a condition's (see the clamp regression test).
     fc.pre(![...before.reasons, ...before.shadow].some((r) => r.code === "MODIFY_FAILED"));
     const paths = mutablePaths(action);
     fc.pre(paths.length > 0);
@@ -893,7 +893,7 @@ test("a sliding budget holds in every window whatever order the call times arriv
   fc.assert(windowInvariant(["sliding"]), { numRuns: RUNS });
 });
 
-test("loadCompiled refuses an artifact whose policy is not valid IR, even when its hash matches", { todo: "engine gap: artifact.ts checks only that the hash matches the content (anyone can recompute it) and builds the IR unvalidated: an unknown operator makes a leaf neither true nor false (an ALLOW rule with it fires), an unknown verdict ranks as undefined (a BLOCK rule renamed `MAYBE` leaves the decision at ESCALATE), a rule naming a missing list compiles — e.g. an artifact from a newer Warden with new operators is silently misread" }, async () => {
+test("loadCompiled refuses an artifact whose policy is not valid IR, even when its hash matches", async () => {
   const { readFileSync } = await import("node:fs");
   const base = compilePolicy(readFileSync("examples/policies/finance.yaml", "utf8"), { file: "finance.yaml" });
   assert.ok(base.ok);
@@ -913,7 +913,7 @@ test("loadCompiled refuses an artifact whose policy is not valid IR, even when i
   for (const [what, edit] of edits) assert.throws(() => loadCompiled(tampered(edit)), ArtifactError, `${what} was accepted`);
 });
 
-test("decisions have one mutability contract, whatever rules fired", { todo: "API gap: decide() returns cached, deep-frozen, shared Decision objects when only static reasons fired, and fresh mutable ones otherwise (templated messages, throttles, MODIFY); Decision's type is mutable (`inputHash` is documented as filled in later), so `d.inputHash = h` throws for some decisions only. Freeze all (and type them Readonly) or return copies" }, async () => {
+test("decisions have one mutability contract, whatever rules fired", async () => {
   const { readFileSync } = await import("node:fs");
   const r = compilePolicy(readFileSync("examples/policies/finance.yaml", "utf8"), { file: "finance.yaml" });
   assert.ok(r.ok);
@@ -922,7 +922,7 @@ test("decisions have one mutability contract, whatever rules fired", { todo: "AP
   assert.equal(Object.isFrozen(staticOnly), Object.isFrozen(templated), `frozen: ${Object.isFrozen(staticOnly)} vs ${Object.isFrozen(templated)}`);
 });
 
-test("a calendar straggler stamped just before the window turned is judged against that (empty) window, not refused", { todo: "availability gap: throttle-store.ts creates or advances a calendar counter with prevStart = -1 when the previous window had no counted call, so a call stamped 20 s before the top of the hour that arrives after the first call of the new hour is refused (THROTTLE) although its window holds no call; docs/semantics.md says the previous window's count is kept" }, () => {
+test("a calendar straggler stamped just before the window turned is judged against that (empty) window, not refused", () => {
   const p = compileOk({ id: "t", version: "1", default: "ALLOW", rules: [{ id: "b", verdict: "THROTTLE", code: "B", throttle: { limit: 1, per: "1h", window: "calendar" } }] });
   const store = new MemoryThrottleStore();
   const call = (at: string) => {
@@ -952,7 +952,7 @@ test("replaying a decision with its recorded throttle state reproduces it exactl
   );
 });
 
-test("clamp reads exact decimal strings as numbers, as conditions do", { todo: "design gap: a condition reads `\"500\"` or `\"100.000000000000000001\"` as an exact number, but `clamp` on it fails closed (BLOCK MODIFY_FAILED) while an absent value is skipped (MODIFY): deleting the field (or its parent) then loosens BLOCK to MODIFY — the one counterexample the monotonicity property finds when it starts from decimal strings" }, () => {
+test("clamp reads exact decimal strings as numbers, as conditions do", () => {
   const p = compileOk({ id: "c", version: "1", default: "ALLOW", rules: [{ id: "cap", verdict: "MODIFY", code: "CAP", modify: [{ clamp: "args.limit", max: 100 }] }] });
   const d = decide(p, { kind: "tool_call", tool: "x", args: { limit: "500" } });
   assert.equal(d.verdict, "MODIFY", d.reasons.map((r) => r.message).join("; "));
