@@ -5,7 +5,7 @@ export { formatDiagnostic } from "./diagnostics.js";
 export { compilePolicy, policyHash, type CompileOptions, type CompileResult } from "./compile/compile.js";
 export { CompiledPolicy, type PolicyInfo } from "./compile/build.js";
 export { serializeCompiled, loadCompiled, ArtifactError } from "./compile/artifact.js";
-export { decide, decideLinear, type EngineState } from "./engine/decide.js";
+export { decide, decideLinear, engineBlock, type EngineState } from "./engine/decide.js";
 export { MemoryThrottleStore, replayState } from "./engine/throttle-store.js";
 export type { ThrottleReader } from "./engine/throttle.js";
 export { explainDecision } from "./engine/explain.js";
