@@ -123,6 +123,17 @@ export function utf8Length(s: string): number {
   return n;
 }
 
+/** Some element equals the operand: true; else indeterminate if an element could not be compared; else false. */
+function listHas(arg: ArgIR, list: unknown[], ci: boolean): Tri {
+  let indeterminate = false;
+  for (const item of list) {
+    const r = equals(arg, item as FieldValue, ci);
+    if (r === T) return T;
+    if (r === E) indeterminate = true;
+  }
+  return indeterminate ? E : F;
+}
+
 export function evalLeaf(leaf: LeafIR, v: FieldValue, lists: Record<string, Scalar[]>): Tri {
   const { op, arg, ignoreCase: ci } = leaf;
   switch (op) {
@@ -141,16 +152,8 @@ export function evalLeaf(leaf: LeafIR, v: FieldValue, lists: Record<string, Scal
       const hit = all.some((m) => fold(m, ci) === x);
       return (hit === (op === "in")) ? T : F;
     }
-    case "includes": {
-      if (!Array.isArray(v)) return E;
-      let indeterminate = false;
-      for (const item of v) {
-        const r = equals(arg, item as FieldValue, ci);
-        if (r === T) return T;
-        if (r === E) indeterminate = true;
-      }
-      return indeterminate ? E : F;
-    }
+    case "includes":
+      return Array.isArray(v) ? listHas(arg, v, ci) : E;
     case "lt": case "lte": case "gt": case "gte": {
       const c = compareWith(arg, v);
       if (c === undefined) return E;
@@ -170,16 +173,7 @@ export function evalLeaf(leaf: LeafIR, v: FieldValue, lists: Record<string, Scal
         if (typeof s !== "string") return E;
         return (ci ? foldCase(v).includes(foldCase(s)) : v.includes(s)) ? T : F;
       }
-      if (Array.isArray(v)) {
-        let indeterminate = false;
-        for (const item of v) {
-          const r = equals(arg, item as FieldValue, ci);
-          if (r === T) return T;
-          if (r === E) indeterminate = true;
-        }
-        return indeterminate ? E : F;
-      }
-      return E;
+      return Array.isArray(v) ? listHas(arg, v, ci) : E;
     }
     case "starts_with":
     case "ends_with": {
