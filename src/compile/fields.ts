@@ -57,6 +57,15 @@ export function readField(a: unknown, path: string): FieldValue {
 // C0/C1 controls and lone surrogates: escaped so that messages stay printable and canonicalizable (RFC 8785).
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
+/** True when no character needs escaping (the common case, checked without a regex). */
+function clean(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || (c >= 0xd800 && c <= 0xdfff)) return false;
+  }
+  return true;
+}
+
 /**
  * Action text echoed into a decision: cut to `max` code units without splitting a surrogate pair, with
  * controls and lone surrogates written as `\uXXXX`, so a decision is always valid, canonicalizable JSON text.
@@ -69,7 +78,7 @@ export function safeEcho(s: string, max: number): string {
     if (c >= 0xd800 && c <= 0xdbff) end--;
     cut = `${s.slice(0, end)}...`;
   }
-  return cut.replace(UNSAFE, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return clean(cut) ? cut : cut.replace(UNSAFE, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 export function showValue(v: FieldValue): string {

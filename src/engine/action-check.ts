@@ -103,12 +103,9 @@ interface ActionShape {
   text?: unknown;
 }
 
-const OBJECT_PROTO = Object.prototype as Record<string, unknown>;
-
-/** True when `v` (read from `o[k]`) came from a polluted Object.prototype rather than from `o` itself. */
-function inherited(o: object, k: string, v: unknown): boolean {
-  return v === OBJECT_PROTO[k] && !hasOwn.call(o, k);
-}
+// Named loads on Object.prototype (constant keys, so monomorphic): a field whose value equals Object.prototype's
+// (a polluted prototype) counts only if it is the action's own property.
+const OBJECT_PROTO = Object.prototype as ActionShape & { id?: unknown; role?: unknown; labels?: unknown };
 
 // Named reads (monomorphic and fast); a value Object.prototype also has must be an own property, so a
 // polluted prototype can never supply a field.
@@ -117,28 +114,28 @@ export function checkAction(a: unknown): ActionProblem | undefined {
   const o = a as ActionShape;
   if (!plainProto(o)) return { field: "", message: "an action must be a plain JSON object (no class instances or custom prototypes)" };
   const kind = o.kind;
-  if (typeof kind !== "string" || !KINDS.has(kind) || inherited(o, "kind", kind)) {
+  if (typeof kind !== "string" || !KINDS.has(kind) || (kind === OBJECT_PROTO.kind && !hasOwn.call(o, "kind"))) {
     return { field: "kind", message: `\`kind\` must be one of ${ACTION_KINDS.join(", ")}, got ${kind === undefined ? "nothing" : safeEcho(JSON.stringify(kind) ?? typeof kind, 40)}` };
   }
   const tool = o.tool;
   if (tool !== undefined) {
-    if (typeof tool !== "string" || tool.length === 0 || tool.length > 256 || inherited(o, "tool", tool)) return { field: "tool", message: "`tool` must be a non-empty string of at most 256 characters" };
+    if (typeof tool !== "string" || tool.length === 0 || tool.length > 256 || (tool === OBJECT_PROTO.tool && !hasOwn.call(o, "tool"))) return { field: "tool", message: "`tool` must be a non-empty string of at most 256 characters" };
     if (BAD_NAME.test(tool)) return { field: "tool", message: "`tool` must not contain control characters or lone surrogates" };
   } else if (kind === "tool_call") return { field: "tool", message: "a tool_call action must name its `tool`" };
   const at = o.at;
-  if (at !== undefined && (typeof at !== "string" || parseTime(at) === undefined || inherited(o, "at", at))) {
+  if (at !== undefined && (typeof at !== "string" || parseTime(at) === undefined || (at === OBJECT_PROTO.at && !hasOwn.call(o, "at")))) {
     return { field: "at", message: "`at` must be an RFC 3339 time such as `2026-03-02T10:15:00Z`" };
   }
   const agent = o.agent;
   if (agent !== undefined) {
-    if (!isPlainObject(agent) || inherited(o, "agent", agent)) return { field: "agent", message: "`agent` must be an object" };
+    if (!isPlainObject(agent) || (agent === OBJECT_PROTO.agent && !hasOwn.call(o, "agent"))) return { field: "agent", message: "`agent` must be an object" };
     const { id, role, labels } = agent;
-    if (id !== undefined && (typeof id !== "string" || inherited(agent, "id", id))) return { field: "agent.id", message: "`agent.id` must be a string" };
-    if (role !== undefined && (typeof role !== "string" || inherited(agent, "role", role))) return { field: "agent.role", message: "`agent.role` must be a string" };
-    if (labels !== undefined && (!isPlainObject(labels) || inherited(agent, "labels", labels))) return { field: "agent.labels", message: "`agent.labels` must be an object of strings" };
+    if (id !== undefined && (typeof id !== "string" || (id === OBJECT_PROTO.id && !hasOwn.call(agent, "id")))) return { field: "agent.id", message: "`agent.id` must be a string" };
+    if (role !== undefined && (typeof role !== "string" || (role === OBJECT_PROTO.role && !hasOwn.call(agent, "role")))) return { field: "agent.role", message: "`agent.role` must be a string" };
+    if (labels !== undefined && (!isPlainObject(labels) || (labels === OBJECT_PROTO.labels && !hasOwn.call(agent, "labels")))) return { field: "agent.labels", message: "`agent.labels` must be an object of strings" };
   }
-  if (o.args !== undefined && (!isPlainObject(o.args) || inherited(o, "args", o.args))) return { field: "args", message: "`args` must be an object" };
-  if (o.context !== undefined && (!isPlainObject(o.context) || inherited(o, "context", o.context))) return { field: "context", message: "`context` must be an object" };
-  if (o.text !== undefined && (typeof o.text !== "string" || inherited(o, "text", o.text))) return { field: "text", message: "`text` must be a string" };
+  if (o.args !== undefined && (!isPlainObject(o.args) || (o.args === OBJECT_PROTO.args && !hasOwn.call(o, "args")))) return { field: "args", message: "`args` must be an object" };
+  if (o.context !== undefined && (!isPlainObject(o.context) || (o.context === OBJECT_PROTO.context && !hasOwn.call(o, "context")))) return { field: "context", message: "`context` must be an object" };
+  if (o.text !== undefined && (typeof o.text !== "string" || (o.text === OBJECT_PROTO.text && !hasOwn.call(o, "text")))) return { field: "text", message: "`text` must be a string" };
   return undefined;
 }
