@@ -26,7 +26,11 @@ export const ARTIFACT_FORMAT = "warden.compiled/v1";
 
 /** sha256 of the canonical (RFC 8785) form of the IR: identical across runs and machines. */
 export function policyHash(ir: PolicyIR): string {
-  return `sha256:${createHash("sha256").update(canonicalize(ir)).digest("hex")}`;
+  return sha256Text(canonicalize(ir));
+}
+
+function sha256Text(text: string): string {
+  return `sha256:${createHash("sha256").update(text).digest("hex")}`;
 }
 
 /** The artifact is exactly the canonical form of these fields (a test re-canonicalizes it to check). */
@@ -56,7 +60,7 @@ export function compilePolicy(source: string, options: CompileOptions = {}): Com
 /** Builds the executable policy and its artifact from IR (also used when loading an artifact). */
 export function buildPolicy(ir: PolicyIR): CompiledPolicy {
   const canonicalIr = canonicalize(ir);
-  const hash = `sha256:${createHash("sha256").update(canonicalIr).digest("hex")}`;
+  const hash = sha256Text(canonicalIr);
   const policy = new CompiledPolicy(ir, hash);
   const scanners = exportScanners(ir.rules.flatMap((r) => (r.when ? scanArgs(r.when) : [])));
   // RFC 8785 key order: format < hash < index < policy < scanners < warden; the IR's canonical text is reused.

@@ -14,6 +14,7 @@ import { ExitError, type CliIO, type Command } from "../io.js";
 import { requirePolicy } from "../policy-input.js";
 import { approvalsDir } from "./approvals.js";
 import { openSink, readToken } from "./serve.js";
+import { waitForStop } from "../signals.js";
 
 const USAGE = `usage: warden mcp --policy <policy.yaml> [--agent-id ID] [--agent-role ROLE] [--agent-label k=v…]
        [--approvals-dir D] [--audit DIR --keys KEYRING [--audit-on-full block|drop]] [--scan-results injection|off] [--log-level L]
@@ -142,15 +143,7 @@ async function serveHttp(io: CliIO, args: ParsedArgs, upstreamUrl: string, optio
   onAnnounce(() => proxy.policyChanged());
   if (token === null) io.err("WARNING: warden mcp (HTTP) is UNAUTHENTICATED; listening on loopback only\n");
   io.out(args.bools.has("json") ? `${JSON.stringify({ listening: proxy.url, upstream: upstreamUrl })}\n` : `warden mcp: governing ${upstreamUrl} at ${proxy.url}\n`);
-  await new Promise<void>((done) => {
-    const stop = (): void => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      done();
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
-  });
+  await waitForStop();
   await proxy.close();
   logger.info({ stats: proxy.stats() }, "proxy stopped");
   return 0;

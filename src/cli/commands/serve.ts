@@ -10,6 +10,7 @@ import type { DecisionSink } from "../../gateway/sink.js";
 import { flag, parseArgs, requireFlag } from "../args.js";
 import { ExitError, type CliIO, type Command } from "../io.js";
 import { requirePolicy } from "../policy-input.js";
+import { waitForStop } from "../signals.js";
 
 const USAGE = `usage: warden serve --policy <policy.yaml> [--host H] [--port N] [--token-file F] [--admin-token-file F]
        [--audit DIR --keys KEYRING [--durability strict|batched] [--audit-on-full block|drop]] [--reload-ms N] [--log-level L] [--json]`;
@@ -97,16 +98,7 @@ export const run: Command = async (argv, io) => {
   const info = { listening: address, policy: policy.info, audit: sink ? sink.state() : null, authenticated: apiToken !== null, admin: adminToken !== null };
   io.out(args.bools.has("json") ? `${JSON.stringify(info)}\n` : `warden serve: policy \`${policy.id}\` v${policy.version} (${policy.info.hash}) on ${address}\n`);
 
-  await new Promise<void>((done) => {
-    const stop = (): void => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      done();
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
-    process.on("SIGHUP", () => void watcher.reload());
-  });
+  await waitForStop(() => void watcher.reload());
   watcher.close();
   await gateway.app.close();
   await sink?.close();
