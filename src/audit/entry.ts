@@ -2,6 +2,7 @@
 // raw tab is the separator), and the Merkle leaf derived from it.
 import { hash as oneShotHash } from "node:crypto";
 import type { SignedRecordV1 } from "../record/record.js";
+import { sha256Bytes } from "./sha256.js";
 
 export const MANIFEST_FORMAT = "warden-audit-v1";
 
@@ -18,7 +19,7 @@ export function merkleLeaf(recordHash: string, sigText: string): string {
 }
 
 export function merkleLeafHash(recordHash: string, sigText: string): Buffer {
-  return oneShotHash("sha256", `\0{"record":"${recordHash}","sig":${sigText}}`, "buffer") as unknown as Buffer;
+  return sha256Bytes(`\0{"record":"${recordHash}","sig":${sigText}}`);
 }
 
 export function bodyHash(bodyText: string): string {
@@ -47,7 +48,7 @@ export function splitEntry(line: string): SplitEntry | string {
 /** The Merkle leaf hash of a stored line; a malformed line hashes as itself (it can only mismatch). */
 export function leafHashOfLine(line: string): Buffer {
   const e = splitEntry(line);
-  if (typeof e === "string") return oneShotHash("sha256", `\0${line}`, "buffer") as unknown as Buffer;
+  if (typeof e === "string") return sha256Bytes(`\0${line}`);
   return merkleLeafHash(bodyHash(e.bodyText), e.sigText);
 }
 

@@ -1,6 +1,6 @@
 // RFC 6962 / RFC 9162 Merkle tree: leaf and node hashing, an append-only tree with O(log n) roots and
 // proofs, and inclusion / consistency proof verification. Pure: hashing only, no I/O.
-import { hash as oneShotHash } from "node:crypto";
+import { sha256Bytes, sha256Into } from "./sha256.js";
 
 export const HASH_SIZE = 32;
 
@@ -9,7 +9,7 @@ export function leafHash(leaf: Uint8Array): Buffer {
   const buf = Buffer.allocUnsafe(leaf.length + 1);
   buf[0] = 0;
   buf.set(leaf, 1);
-  return oneShotHash("sha256", buf, "buffer") as unknown as Buffer;
+  return sha256Bytes(buf);
 }
 
 /** SHA-256(0x01 || left || right): an interior node. */
@@ -18,11 +18,15 @@ export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
   buf[0] = 1;
   buf.set(left, 1);
   buf.set(right, 1 + left.length);
-  return oneShotHash("sha256", buf, "buffer") as unknown as Buffer;
+  return sha256Bytes(buf);
 }
 
 /** The root of the empty tree: SHA-256 of the empty string. */
-export const EMPTY_ROOT: Buffer = oneShotHash("sha256", Buffer.alloc(0), "buffer") as unknown as Buffer;
+export const EMPTY_ROOT: Buffer = sha256Bytes(Buffer.alloc(0));
+
+/** Scratch input of an interior node hash on the append path (0x01 || left || right); hashing is synchronous. */
+const NODE_INPUT = new Uint8Array(1 + 2 * 32);
+NODE_INPUT[0] = 1;
 
 /** Largest power of two strictly less than n (n ≥ 2). */
 function splitPoint(n: number): number {
@@ -48,12 +52,13 @@ export class MerkleTree {
   appendHash(hash: Uint8Array): number {
     if (hash.length !== HASH_SIZE) throw new Error(`leaf hash must be ${HASH_SIZE} bytes, got ${hash.length}`);
     const index = this.size;
-    let h: Uint8Array = hash;
+    this.push(0, hash);
     for (let level = 0; ; level++) {
-      this.push(level, h);
       const count = this.counts[level] as number;
       if (count % 2 === 1) break;
-      h = nodeHash(this.at(level, count - 2), this.at(level, count - 1));
+      // The pair's parent goes straight into the next level: no intermediate Buffer per node.
+      NODE_INPUT.set((this.levels[level] as Uint8Array).subarray((count - 2) * HASH_SIZE, count * HASH_SIZE), 1);
+      sha256Into(NODE_INPUT, this.slot(level + 1));
     }
     return index;
   }
@@ -98,6 +103,11 @@ export class MerkleTree {
   }
 
   private push(level: number, h: Uint8Array): void {
+    this.slot(level).set(h);
+  }
+
+  /** Makes room for one more hash at `level`, counts it, and returns its 32 bytes to fill. */
+  private slot(level: number): Uint8Array {
     let buf = this.levels[level];
     const count = this.counts[level] ?? 0;
     if (buf === undefined || (count + 1) * HASH_SIZE > buf.length) {
@@ -106,8 +116,8 @@ export class MerkleTree {
       buf = grown;
       this.levels[level] = buf;
     }
-    buf.set(h, count * HASH_SIZE);
     this.counts[level] = count + 1;
+    return buf.subarray(count * HASH_SIZE, (count + 1) * HASH_SIZE);
   }
 
   private at(level: number, i: number): Uint8Array {

@@ -5,8 +5,10 @@
 //   or allocations beyond the output: the path of an offending value is rebuilt only when an error unwinds;
 // - past RECURSION_LIMIT levels it hands the subtree to an iterative writer with an explicit stack, so a
 //   10,000-level (or 1,000,000-level) document never overflows the JS stack;
-// - cycles can only make nesting deeper, so ancestors are checked only on the iterative path (a Set) and
-//   on the recursive path by a bounded walk of the ancestor array (depth ≤ RECURSION_LIMIT).
+// - cycles can only make nesting deeper, so the recursive writer only counts depth: a cycle drives it to
+//   RECURSION_LIMIT, where the iterative writer (which keeps the open containers in a Set) catches it;
+//   then, and only then, the value is walked again tracking ancestors so the error names the shortest
+//   path to the cycle.
 
 export class CanonicalizationError extends Error {
   constructor(
@@ -33,12 +35,22 @@ class Fault {
 /** Serializes `value` per RFC 8785. Throws CanonicalizationError on non-JSON data. */
 export function canonicalize(value: unknown): string {
   try {
-    return writeValue(value, []);
+    return writeValue(value, 0, null);
   } catch (e) {
-    if (e instanceof Fault) throw new CanonicalizationError(e.message, pointer(e.segments.reverse()));
-    throw e;
+    if (!(e instanceof Fault)) throw e;
+    if (e.message === CYCLE) {
+      try {
+        writeValue(value, 0, []);
+      } catch (precise) {
+        if (precise instanceof Fault) throw new CanonicalizationError(precise.message, pointer(precise.segments.reverse()));
+        throw precise;
+      }
+    }
+    throw new CanonicalizationError(e.message, pointer(e.segments.reverse()));
   }
 }
+
+const CYCLE = "cyclic value";
 
 /** The JCS form of one string (for writers of fixed schemas that assemble JCS by hand). */
 export function canonicalString(s: string): string {
@@ -87,6 +99,24 @@ function quoteKey(k: string): string {
 /** UTF-16 code unit order (what RFC 8785 §3.2.3 asks for); a comparator beats the default's ToString. */
 const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
+/** Sorts keys by code units: insertion sort for the few keys JSON objects usually have (no call per compare). */
+function sortKeys(keys: string[]): void {
+  const n = keys.length;
+  if (n > 12) {
+    keys.sort(byCodeUnits);
+    return;
+  }
+  for (let i = 1; i < n; i++) {
+    const k = keys[i] as string;
+    let j = i - 1;
+    while (j >= 0 && (keys[j] as string) > k) {
+      keys[j + 1] = keys[j] as string;
+      j--;
+    }
+    keys[j + 1] = k;
+  }
+}
+
 function scalar(v: unknown): string | undefined {
   switch (typeof v) {
     case "string":
@@ -112,13 +142,16 @@ function checkPlainObject(v: object): void {
   }
 }
 
-function writeValue(v: unknown, ancestors: object[]): string {
+/** `ancestors` is null on the fast path; an array when a cycle's shortest path is being found. */
+function writeValue(v: unknown, depth: number, ancestors: object[] | null): string {
   const s = scalar(v);
   if (s !== undefined) return s;
   const obj = v as object;
-  if (ancestors.length >= RECURSION_LIMIT) return writeIterative(obj, ancestors);
-  for (let i = 0; i < ancestors.length; i++) if (ancestors[i] === obj) throw new Fault("cyclic value");
-  ancestors.push(obj);
+  if (depth >= RECURSION_LIMIT) return writeIterative(obj, depth, ancestors);
+  if (ancestors !== null) {
+    if (ancestors.includes(obj)) throw new Fault(CYCLE);
+    ancestors.push(obj);
+  }
   let out: string;
   if (Array.isArray(obj)) {
     out = "[";
@@ -127,7 +160,7 @@ function writeValue(v: unknown, ancestors: object[]): string {
       for (; i < obj.length; i++) {
         const child: unknown = obj[i];
         if (child === undefined && !(i in obj)) throw new Fault("sparse array hole");
-        out += (i === 0 ? "" : ",") + writeValue(child, ancestors);
+        out += (i === 0 ? "" : ",") + writeValue(child, depth + 1, ancestors);
       }
     } catch (e) {
       if (e instanceof Fault) e.segments.push(i);
@@ -137,13 +170,13 @@ function writeValue(v: unknown, ancestors: object[]): string {
   } else {
     checkPlainObject(obj);
     const keys = Object.keys(obj);
-    if (keys.length > 1) keys.sort(byCodeUnits);
+    if (keys.length > 1) sortKeys(keys);
     out = "{";
     let k = "";
     try {
       for (let i = 0; i < keys.length; i++) {
         k = keys[i] as string;
-        out += (i === 0 ? "" : ",") + quoteKey(k) + ":" + writeValue((obj as Record<string, unknown>)[k], ancestors);
+        out += (i === 0 ? "" : ",") + quoteKey(k) + ":" + writeValue((obj as Record<string, unknown>)[k], depth + 1, ancestors);
       }
     } catch (e) {
       if (e instanceof Fault) e.segments.push(k);
@@ -151,7 +184,7 @@ function writeValue(v: unknown, ancestors: object[]): string {
     }
     out += "}";
   }
-  ancestors.pop();
+  ancestors?.pop();
   return out;
 }
 
@@ -163,21 +196,22 @@ interface Frame {
   length: number;
 }
 
-/** Writes a deep subtree without recursion. `outer` are the recursive writer's ancestors (for cycles/paths). */
-function writeIterative(root: object, outer: object[]): string {
+/** Writes a deep subtree without recursion; `outerDepth` containers enclose it (the recursive writer's). */
+function writeIterative(root: object, outerDepth: number, outer: object[] | null): string {
   const onPath = new Set<object>(outer);
   const stack: Frame[] = [];
   let out = "";
   const open = (obj: object): void => {
-    if (outer.length + stack.length >= MAX_DEPTH) throw new Fault(`nesting deeper than ${MAX_DEPTH}`);
-    if (onPath.has(obj)) throw new Fault("cyclic value");
+    if (outerDepth + stack.length >= MAX_DEPTH) throw new Fault(`nesting deeper than ${MAX_DEPTH}`);
+    if (onPath.has(obj)) throw new Fault(CYCLE);
     onPath.add(obj);
     if (Array.isArray(obj)) {
       stack.push({ obj, keys: null, next: 0, length: obj.length });
       out += "[";
     } else {
       checkPlainObject(obj);
-      const keys = Object.keys(obj).sort(byCodeUnits);
+      const keys = Object.keys(obj);
+      sortKeys(keys);
       stack.push({ obj, keys, next: 0, length: keys.length });
       out += "{";
     }

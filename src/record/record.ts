@@ -4,6 +4,7 @@ import { canonicalize, canonicalString } from "../canonical/jcs.js";
 import type { Keyring } from "../keys/keyring.js";
 import type { Decision, DecisionState, Obligations, Reason, Verdict } from "../types.js";
 import { WARDEN_VERSION } from "../version.js";
+import { encodeReasons, encodeState } from "./encode-parts.js";
 
 /** How the action is kept beside its record (see input.ts). */
 export type InputMode = "inline" | "redacted" | "encrypted" | "invalid";
@@ -150,8 +151,8 @@ export function encodeBody(b: DecisionRecordV1): string {
     `{"agent":${str0(b.agent)},"at":${str0(b.at)},"dropped":${int0(b.dropped, "dropped")},"enforced":${b.enforced ? "true" : "false"}` +
     `,"epoch":${int0(b.epoch, "epoch")},"id":${canonicalString(b.id)},"input":{"hash":${canonicalString(b.input.hash)},"mode":${canonicalString(b.input.mode)}}` +
     `,"inputHash":${canonicalString(b.inputHash)},"kind":${str0(b.kind)},"log":${canonicalString(b.log)},"obligations":${encodeObligations(b.obligations)},"policy":${encodePolicy(b.policy)}` +
-    `,"reasons":${canonicalize(b.reasons)},"seq":${int0(b.seq, "seq")},"shadow":${canonicalize(b.shadow)},"shadowVerdict":${str0(b.shadowVerdict)}` +
-    `,"state":${Object.keys(b.state).length === 1 ? `{"throttle":${canonicalize(b.state.throttle)}}` : canonicalize(b.state)},"time":${canonicalString(b.time)},"tool":${str0(b.tool)},"v":1,"verdict":${canonicalString(b.verdict)}` +
+    `,"reasons":${encodeReasons(b.reasons)},"seq":${int0(b.seq, "seq")},"shadow":${encodeReasons(b.shadow)},"shadowVerdict":${str0(b.shadowVerdict)}` +
+    `,"state":${encodeState(b.state)},"time":${canonicalString(b.time)},"tool":${str0(b.tool)},"v":1,"verdict":${canonicalString(b.verdict)}` +
     `,"wardenVersion":${canonicalString(b.wardenVersion)}}`
   );
 }
