@@ -1,8 +1,9 @@
-// Turns a Decision on one MCP tools/call into what the proxy does: forward (maybe modified), hold, or refuse.
-import type { Decision, Reason } from "../types.js";
+// Turns a Decision on one MCP tools/call into what the proxy does: forward (maybe modified), run sandboxed, hold, or refuse.
+import type { Decision, Reason, SandboxProfile } from "../types.js";
 
 export type CallPlan =
   | { kind: "forward"; args: Record<string, unknown> }
+  | { kind: "sandbox"; args: Record<string, unknown>; profile: SandboxProfile }
   | { kind: "hold"; reason: Reason }
   | { kind: "refuse"; code: string; text: string };
 
@@ -33,9 +34,12 @@ export function planCall(tool: string, args: Record<string, unknown>, d: Decisio
     }
     case "SANDBOX":
       if (!sandboxExecutor) {
-        return { kind: "refuse", code: "SANDBOX_UNAVAILABLE", text: `${describeStop(tool, d, "Warden requires a sandbox for")} No sandbox executor is configured for this proxy, so the call is refused.` };
+        return { kind: "refuse", code: "SANDBOX_UNAVAILABLE", text: `${describeStop(tool, d, "Warden requires a sandbox for")} No sandbox executor is configured for this proxy (start it with --sandbox bwrap), so the call is refused.` };
       }
-      return { kind: "refuse", code: "SANDBOX_UNAVAILABLE", text: `${describeStop(tool, d, "Warden requires a sandbox for")} Sandboxed execution of MCP tools is not implemented yet, so the call is refused.` };
+      // A SANDBOX without its profile cannot be enforced as written: refuse rather than guess a sandbox.
+      if (d.obligations.sandbox === null) return { kind: "refuse", code: "SANDBOX_UNAVAILABLE", text: `${describeStop(tool, d, "Warden requires a sandbox for")} The decision names no sandbox profile, so the call is refused.` };
+      // MODIFY changes that fired alongside still apply inside the sandbox.
+      return { kind: "sandbox", args: d.obligations.modify?.action.args ?? args, profile: d.obligations.sandbox };
     case "ESCALATE": {
       const r = decidingReason(d);
       if (!r) return { kind: "refuse", code: "ESCALATE_WITHOUT_REASON", text: describeStop(tool, d, "Warden held") };

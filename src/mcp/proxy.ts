@@ -14,7 +14,8 @@ import {
 import type { ApprovalStore } from "../approvals/store.js";
 import { errorText, type Governor } from "../gateway/governor.js";
 import type { Action, Decision } from "../types.js";
-import { decidingReason, planCall } from "./enforce.js";
+import { decidingReason, describeStop, planCall } from "./enforce.js";
+import { SandboxError, type SandboxExecutor } from "./sandbox-pool.js";
 import type { ResultScanner } from "./scan-results.js";
 import { neverAllowed } from "./visibility.js";
 
@@ -27,8 +28,8 @@ export interface McpProxyOptions {
   approvalPollMs?: number;
   /** Used when an ESCALATE decision carries no approval timeout (default 5 min). */
   defaultApprovalTimeoutMs?: number;
-  /** No sandbox executor exists yet; SANDBOX verdicts are refused and say so. */
-  sandboxExecutor?: boolean;
+  /** Runs SANDBOX'd calls (see sandbox-pool.ts); without one they are refused and say so. */
+  sandbox?: SandboxExecutor | null;
   /** Scans text the tool returns; a finding withholds the result. */
   scanner?: ResultScanner | null;
   /** Timeout for a forwarded request to the real server (default 10 min). */
@@ -44,6 +45,8 @@ export interface ProxyStats {
   held: number;
   withheld: number;
   hidden: number;
+  /** Calls run in a sandboxed instance of the server (also counted in `forwarded`). */
+  sandboxed: number;
 }
 
 export interface GovernedServer {
@@ -86,7 +89,7 @@ export function createGovernedServer(upstream: Client, options: McpProxyOptions)
   const clock = options.clock ?? (() => new Date());
   const log = options.log ?? (() => {});
   const upstreamTimeout = options.upstreamTimeoutMs ?? 600_000;
-  const stats: ProxyStats = { calls: 0, forwarded: 0, stopped: 0, held: 0, withheld: 0, hidden: 0 };
+  const stats: ProxyStats = { calls: 0, forwarded: 0, stopped: 0, held: 0, withheld: 0, hidden: 0, sandboxed: 0 };
   const info = upstream.getServerVersion() ?? { name: "mcp-server", version: "0" };
   const instructions = upstream.getInstructions();
   const server = new Server(
@@ -113,11 +116,28 @@ export function createGovernedServer(upstream: Client, options: McpProxyOptions)
       const action: Action = { kind: "tool_call", at: clock().toISOString(), tool, args, context: { via: "mcp", server: info.name } };
       if (options.agent) action.agent = options.agent;
       const d = await governor.decide(action);
-      const plan = planCall(tool, args, d, options.sandboxExecutor === true);
+      const sandbox = options.sandbox ?? null;
+      const plan = planCall(tool, args, d, sandbox !== null);
       log({ msg: "decision", tool, verdict: d.verdict, codes: d.reasons.map((r) => r.code) });
       if (plan.kind === "refuse") {
         stats.stopped++;
         return stopResult(plan.text, d);
+      }
+      if (plan.kind === "sandbox") {
+        // Never forwarded unsandboxed: no executor means a refusal (planCall already says so; this guards the type).
+        if (sandbox === null) return stopResult(describeStop(tool, d, "Warden requires a sandbox for"), d);
+        let result: CallToolResult;
+        try {
+          result = await sandbox.callTool(plan.profile, { ...req.params, arguments: plan.args }, { signal: extra.signal, timeout: upstreamTimeout });
+        } catch (e) {
+          if (!(e instanceof SandboxError)) throw e;
+          stats.stopped++;
+          log({ msg: "sandbox refused", tool, code: e.code, error: e.message });
+          return stopResult(`${describeStop(tool, d, "Warden requires a sandbox for")} ${e.code}: ${e.message}, so the call is refused.`, d, { sandbox: { executor: sandbox.name, error: e.code } });
+        }
+        stats.forwarded++;
+        stats.sandboxed++;
+        return screen(tool, result, d);
       }
       let forwardArgs = args;
       if (plan.kind === "hold") {

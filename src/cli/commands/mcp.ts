@@ -5,6 +5,8 @@ import { ApprovalStore } from "../../approvals/store.js";
 import { Governor } from "../../gateway/governor.js";
 import { watchPolicy } from "../../gateway/reload.js";
 import { packScanner } from "../../mcp/scan-results.js";
+import { createSandboxPool, type SandboxExecutor } from "../../mcp/sandbox-pool.js";
+import { bwrapLauncher } from "../../sandbox/bwrap.js";
 import { runStdioProxy } from "../../mcp/stdio.js";
 import { runHttpProxy } from "../../mcp/http.js";
 import type { McpProxyOptions } from "../../mcp/proxy.js";
@@ -18,7 +20,7 @@ import { waitForStop } from "../signals.js";
 
 const USAGE = `usage: warden mcp --policy <policy.yaml> [--agent-id ID] [--agent-role ROLE] [--agent-label k=v…]
        [--approvals-dir D] [--audit DIR --keys KEYRING [--audit-on-full block|drop]] [--scan-results injection|off] [--log-level L]
-       ( -- <server command> [args…]                                     stdio: stdin/stdout speak MCP, logs go to stderr
+       ( [--sandbox bwrap] -- <server command> [args…]                   stdio: stdin/stdout speak MCP, logs go to stderr
        | --upstream-url URL [--listen HOST:PORT] [--token-file F] [--json] )  streamable HTTP in front of a streamable-HTTP server`;
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
 
@@ -38,13 +40,16 @@ export function agentFrom(args: ParsedArgs, io: CliIO): NonNullable<Action["agen
 
 export const run: Command = async (argv, io) => {
   const args = parseArgs(argv, {
-    values: ["policy", "agent-id", "agent-role", "approvals-dir", "audit", "key", "keys", "durability", "audit-on-full", "scan-results", "log-level", "approval-poll-ms", "upstream-url", "listen", "token-file"],
+    values: ["policy", "agent-id", "agent-role", "approvals-dir", "audit", "key", "keys", "durability", "audit-on-full", "scan-results", "log-level", "approval-poll-ms", "upstream-url", "listen", "token-file", "sandbox"],
     repeatable: ["agent-label"],
     booleans: ["json"],
   }, "mcp");
   const upstreamUrl = flag(args, "upstream-url");
   if (args.positionals.length > 0 || (args.rest.length === 0) === (upstreamUrl === undefined)) throw new ExitError(`${USAGE}\n(give either the server command after \`--\` or --upstream-url)`);
   if (upstreamUrl === undefined && (flag(args, "listen") !== undefined || flag(args, "token-file") !== undefined)) throw new ExitError("warden mcp: --listen and --token-file belong to the HTTP mode (--upstream-url)");
+  const sandboxKind = flag(args, "sandbox") ?? "off";
+  if (sandboxKind !== "bwrap" && sandboxKind !== "off") throw new ExitError("warden mcp: --sandbox is `bwrap` (bubblewrap) or `off` (SANDBOX verdicts are refused)");
+  if (sandboxKind !== "off" && upstreamUrl !== undefined) throw new ExitError("warden mcp: --sandbox starts the server command in a sandbox, so it needs the stdio mode (`-- <server command>`), not --upstream-url");
   const policyPath = resolve(io.cwd, requireFlag(args, "policy", "mcp"));
   const policy = requirePolicy(policyPath, io, "mcp");
   const agent = agentFrom(args, io);
@@ -96,12 +101,21 @@ export const run: Command = async (argv, io) => {
     return code;
   }
   const [command, ...rest] = args.rest as [string, ...string[]];
+  let sandbox: SandboxExecutor | null = null;
+  if (sandboxKind === "bwrap") {
+    const launcher = bwrapLauncher();
+    // A launcher that cannot start still leaves SANDBOX calls refused (each refusal says why); say so now, loudly.
+    const broken = await launcher.probe();
+    if (broken !== null) logger.error({ err: broken }, "the sandbox does not work here; SANDBOX'd calls will be refused");
+    sandbox = createSandboxPool({ launcher, upstream: { command, args: rest, cwd: io.cwd }, log: (e) => logger.info(e) });
+  }
   let proxy;
   try {
-    proxy = await runStdioProxy({ command, args: rest, cwd: io.cwd }, proxyOptions);
+    proxy = await runStdioProxy({ command, args: rest, cwd: io.cwd }, { ...proxyOptions, sandbox });
     announce = proxy.policyChanged;
   } catch (e) {
     watcher.close();
+    await sandbox?.close();
     await sink?.close();
     throw new ExitError(`warden mcp: cannot start \`${command}\`: ${(e as Error).message}`, 1);
   }
@@ -112,6 +126,7 @@ export const run: Command = async (argv, io) => {
   await proxy.closed;
   process.off("SIGINT", stop);
   process.off("SIGTERM", stop);
+  await sandbox?.close();
   watcher.close();
   await sink?.close();
   logger.info({ stats: proxy.stats }, "proxy stopped");
