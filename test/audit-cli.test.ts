@@ -139,6 +139,9 @@ test("usage errors are clear", async () => {
   const missing = await cli(["audit", "verify", "/nonexistent/log"]);
   assert.equal(missing.code, 1);
   assert.match(missing.out, /not a warden audit log/);
+  const threads = await cli(["audit", "verify", "/nonexistent/log", "--threads", "0"]);
+  assert.equal(threads.code, 2);
+  assert.match(threads.err, /--threads `0` is not a thread count/);
 });
 
 test("check --action --audit records the single decision (strict) before printing it", async () => {

@@ -3,7 +3,7 @@
 //   entries-000000000000.jsonl    one entry per line, segment named by its first seq
 //   heads.jsonl                   one signed tree head per line
 //   LOCK                          pid of the writer (stale locks of dead processes are taken over)
-import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, truncateSync, unlinkSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync, truncateSync, unlinkSync, writeFileSync } from "node:fs";
 import { StringDecoder } from "node:string_decoder";
 import { open as openFile, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
@@ -114,15 +114,31 @@ export class FileStorage implements AuditStorage {
   }
 
   async scanEntries(fn: (line: string, seq: number) => void): Promise<number> {
+    return this.forEachSegment(async (path, seq) => scanLines(path, fn, seq));
+  }
+
+  /**
+   * Hands each segment file, in order, to `scan` (which returns `seq` advanced by the file's complete
+   * lines), checking that every segment starts where the previous one ended. For readers that process a
+   * file in parallel (audit verification); scanEntries is this with a line-by-line scan.
+   */
+  async forEachSegment(scan: (path: string, seq: number) => Promise<number>): Promise<number> {
     let seq = 0;
     for (const s of this.segments) {
       if (s.first !== seq) this.problems.push(`segment \`${s.name}\` starts at seq ${s.first} but ${seq} entries precede it`);
-      seq = scanLines(join(this.dir, s.name), fn, seq);
+      seq = await scan(join(this.dir, s.name), seq);
     }
     const last = this.segments[this.segments.length - 1];
     this.currentFirst = last?.first ?? 0;
     this.currentCount = seq - this.currentFirst;
     return seq;
+  }
+
+  /** Total bytes of the segment files (to decide whether parallel verification is worth its start-up). */
+  segmentBytes(): number {
+    let n = 0;
+    for (const s of this.segments) n += statSync(join(this.dir, s.name)).size;
+    return n;
   }
 
   async readHeads(): Promise<string[]> {

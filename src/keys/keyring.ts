@@ -72,6 +72,13 @@ export function rotateKeyring(ring: KeyringFileV1 | null, now: Date): KeyringFil
   };
 }
 
+/** See Keyring.verifierParts. */
+export interface VerifierParts {
+  hmac: Array<[string, Uint8Array]>;
+  ed25519: Array<[string, string]>;
+  canSign: boolean;
+}
+
 /**
  * Loaded keys. A Keyring from a keyring file can sign and verify everything; one from a JWKS holds only
  * Ed25519 public keys (what an auditor has) and can verify tree heads and Ed25519 record signatures.
@@ -123,6 +130,19 @@ export class Keyring {
     }
     ring.active = { hmac: a.hmac, ed25519: a.ed25519, aes: a.aes };
     ring.activeHmac = createSecretKey(ring.hmac.get(a.hmac) as Buffer);
+    return ring;
+  }
+
+  /** What a verifier on another thread needs (HMAC secrets, Ed25519 public keys): structured-cloneable. */
+  verifierParts(): VerifierParts {
+    return { hmac: [...this.hmac].map(([kid, k]) => [kid, new Uint8Array(k)]), ed25519: this.jwks.map((j) => [j.kid, j.x]), canSign: this.canSign };
+  }
+
+  /** The verifying half of a keyring rebuilt from verifierParts() (it cannot sign). */
+  static fromVerifierParts(p: VerifierParts): Keyring {
+    const ring = new Keyring();
+    for (const [kid, k] of p.hmac) ring.hmac.set(kid, Buffer.from(k));
+    for (const [kid, x] of p.ed25519) ring.addPublic(kid, createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x }, format: "jwk" }), x);
     return ring;
   }
 
