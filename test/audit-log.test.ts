@@ -6,6 +6,7 @@ import { appendFileSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { decide, MemoryThrottleStore } from "../src/index.js";
 import { AuditLog, AuditUnavailableError } from "../src/audit/log.js";
+import type { EntryBatch } from "../src/audit/batch.js";
 import { FileStorage } from "../src/audit/file-storage.js";
 import { verifyLog } from "../src/audit/verify.js";
 import { loadKeys, rotateKeyFile } from "../src/keys/keyfile.js";
@@ -166,9 +167,9 @@ class SwitchableStorage implements AuditStorage {
   readHeads() {
     return this.inner.readHeads();
   }
-  async appendEntries(lines: string[], first: number) {
+  async appendEntries(batch: EntryBatch, first: number) {
     if (this.down) throw new Error("sink down");
-    return this.inner.appendEntries(lines, first);
+    return this.inner.appendEntries(batch, first);
   }
   async appendHead(line: string, size: number) {
     if (this.down) throw new Error("sink down");

@@ -12,14 +12,15 @@ import { verifyLog } from "../src/audit/verify.js";
 import { AuditSink } from "../src/gateway/audit-sink.js";
 import { Governor } from "../src/gateway/governor.js";
 import { buildGateway } from "../src/gateway/server.js";
+import type { EntryBatch } from "../src/audit/batch.js";
 import { generateKeyFiles } from "../src/keys/keyfile.js";
 import { loadPolicyFile } from "../src/node/load.js";
 
 class FlakyStorage extends FileStorage {
   down = false;
-  override async appendEntries(lines: string[], firstSeq: number): Promise<void> {
+  override async appendEntries(batch: EntryBatch, firstSeq: number): Promise<void> {
     if (this.down) throw new Error("EIO: disk unavailable (injected)");
-    return super.appendEntries(lines, firstSeq);
+    return super.appendEntries(batch, firstSeq);
   }
 }
 

@@ -8,6 +8,7 @@ import { StringDecoder } from "node:string_decoder";
 import { open as openFile, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { canonicalize } from "../canonical/jcs.js";
+import type { EntryBatch } from "./batch.js";
 import { MANIFEST_FORMAT } from "./entry.js";
 import { AuditLogError, type AuditStorage, type OpenedStorage } from "./storage.js";
 
@@ -146,14 +147,15 @@ export class FileStorage implements AuditStorage {
     return existsSync(path) ? splitLines(readFileSync(path, "utf8")).lines : [];
   }
 
-  async appendEntries(lines: string[], firstSeq: number): Promise<void> {
+  async appendEntries(batch: EntryBatch, firstSeq: number): Promise<void> {
     let i = 0;
     let seq = firstSeq;
-    while (i < lines.length) {
+    while (i < batch.length) {
       if (!this.current || this.currentCount >= this.segmentEntries) await this.nextSegment(seq);
-      const take = Math.min(lines.length - i, this.segmentEntries - this.currentCount);
+      const take = Math.min(batch.length - i, this.segmentEntries - this.currentCount);
       const fh = this.current as FileHandle;
-      await fh.write(take === lines.length ? lines.join("") : lines.slice(i, i + take).join(""));
+      const bytes = batch.bytes(i, i + take);
+      for (let off = 0; off < bytes.length; ) off += (await fh.write(bytes, off, bytes.length - off)).bytesWritten;
       await fh.datasync();
       this.currentCount += take;
       i += take;

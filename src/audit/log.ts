@@ -8,6 +8,7 @@ import { recordBody, signRecord, type SignatureMode } from "../record/record.js"
 import type { Decision } from "../types.js";
 import { encodeEntry, leafHashOfLine, merkleLeafHash, parseEntry } from "./entry.js";
 import { encodeHead, parseHead, signHead, type TreeHeadV1 } from "./heads.js";
+import { EntryBatch } from "./batch.js";
 import { MerkleTree } from "./merkle.js";
 import { AuditLogError, type AuditStorage } from "./storage.js";
 
@@ -79,7 +80,7 @@ export class AuditLog {
   readonly tree = new MerkleTree();
   readonly repairs: string[] = [];
   private durability: Durability;
-  private pending: string[] = [];
+  private pending = new EntryBatch();
   /** Records handed to storage and not yet acknowledged by it (they count against maxPending too). */
   private inflight = 0;
   private pendingFirst = 0;
@@ -291,7 +292,7 @@ export class AuditLog {
       while (this.pending.length > 0) {
         const batch = this.pending;
         const first = this.pendingFirst;
-        this.pending = [];
+        this.pending = new EntryBatch();
         this.batchWaiter = null;
         this.pendingFirst = first + batch.length;
         this.inflight = batch.length;
@@ -300,7 +301,10 @@ export class AuditLog {
         } catch (e) {
           this.inflight = 0;
           // Keep the batch (in order) and retry: nothing acknowledged as durable is lost.
-          this.pending = batch.concat(this.pending);
+          const newer = this.pending;
+          this.pending = batch.concat(newer);
+          batch.release();
+          newer.release();
           this.pendingFirst = first;
           this.writeErrors++;
           this.lastError = (e as Error).message;
@@ -313,6 +317,7 @@ export class AuditLog {
         backoff = 10;
         this.lastError = null;
         this.durableSize = first + batch.length;
+        batch.release();
         this.releaseWaiters();
         if (this.durableSize - this.headSize >= this.o.headEvery) await this.writeHead();
       }
@@ -370,7 +375,7 @@ export class AuditLog {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     if (this.headTimer) clearInterval(this.headTimer);
-    this.pending = [];
+    this.pending = new EntryBatch();
     if (this.flushing) await this.flushing.catch(() => {});
     await this.storage.close();
   }

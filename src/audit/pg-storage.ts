@@ -5,6 +5,7 @@ import { createRequire } from "node:module";
 
 // `pg` costs ~35 ms to import: load it when a PostgreSQL log is actually opened, not with `import "warden"`.
 const requirePg = (): typeof pg => createRequire(import.meta.url)("pg") as typeof pg;
+import type { EntryBatch } from "./batch.js";
 import { MANIFEST_FORMAT } from "./entry.js";
 import { AuditLogError, type AuditStorage, type OpenedStorage } from "./storage.js";
 
@@ -108,7 +109,8 @@ export class PgStorage implements AuditStorage {
     return r.rows.map((x) => x.head);
   }
 
-  async appendEntries(lines: string[], firstSeq: number): Promise<void> {
+  async appendEntries(batch: EntryBatch, firstSeq: number): Promise<void> {
+    const lines = batch.lines();
     const seqs = lines.map((_, i) => firstSeq + i);
     const entries = lines.map((l) => (l.endsWith("\n") ? l.slice(0, -1) : l));
     // One statement: the batch commits atomically (PostgreSQL's commit is the fsync).

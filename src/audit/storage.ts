@@ -1,5 +1,6 @@
 // Where an audit log's bytes live: the seam between the log (tree, signing, batching) and a backend
 // (append-only segment files by default, PostgreSQL for a fleet).
+import type { EntryBatch } from "./batch.js";
 
 export interface OpenedStorage {
   log: string;
@@ -16,8 +17,8 @@ export interface AuditStorage {
   scanEntries(fn: (line: string, seq: number) => void): Promise<number>;
   /** Every tree head line, in order. */
   readHeads(): Promise<string[]>;
-  /** Appends entry lines (each ending in `\n`) starting at `firstSeq`; durable when the promise resolves. */
-  appendEntries(lines: string[], firstSeq: number): Promise<void>;
+  /** Appends a batch of entries (lines ending in `\n`) starting at `firstSeq`; durable when the promise resolves. */
+  appendEntries(batch: EntryBatch, firstSeq: number): Promise<void>;
   /** Appends one tree head line; durable when the promise resolves. */
   appendHead(line: string, size: number): Promise<void>;
   close(): Promise<void>;
