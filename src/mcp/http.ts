@@ -7,9 +7,10 @@ import type { AddressInfo } from "node:net";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
-import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
+import { isInitializeRequest, type ClientCapabilities } from "@modelcontextprotocol/sdk/types.js";
 import { BodyError, parseBody } from "../gateway/json-body.js";
 import { WARDEN_VERSION } from "../version.js";
+import { forwardedCapabilities, initializeCapabilities } from "./handshake.js";
 import { createGovernedServer, type McpProxyOptions, type ProxyStats } from "./proxy.js";
 
 export interface HttpProxyOptions extends McpProxyOptions {
@@ -65,13 +66,14 @@ export async function runHttpProxy(options: HttpProxyOptions): Promise<RunningHt
   const path = options.path ?? "/mcp";
   const token = options.token ?? null;
   const sessions = new Map<string, Session>();
-  const closed: ProxyStats = { calls: 0, forwarded: 0, stopped: 0, held: 0, withheld: 0, hidden: 0, sandboxed: 0 };
+  const closed: ProxyStats = { calls: 0, forwarded: 0, stopped: 0, held: 0, withheld: 0, hidden: 0, sandboxed: 0, samplingRequests: 0, samplingStopped: 0 };
   const addStats = (into: ProxyStats, s: ProxyStats): void => {
     for (const k of Object.keys(into) as Array<keyof ProxyStats>) into[k] += s[k];
   };
 
-  const openSession = async (): Promise<Session> => {
-    const upstream = new Client({ name: "warden-mcp-proxy", version: WARDEN_VERSION }, { capabilities: {} });
+  // Each upstream session offers the real server the client capabilities of the agent it serves.
+  const openSession = async (agentCapabilities: ClientCapabilities | undefined): Promise<Session> => {
+    const upstream = new Client({ name: "warden-mcp-proxy", version: WARDEN_VERSION }, { capabilities: forwardedCapabilities(agentCapabilities) });
     await upstream.connect(new StreamableHTTPClientTransport(new URL(options.upstreamUrl), options.upstreamHeaders ? { requestInit: { headers: options.upstreamHeaders } } : undefined));
     const governed = createGovernedServer(upstream, options);
     const session: Session = { upstream, stats: governed.stats, policyChanged: governed.policyChanged, transport: undefined as unknown as StreamableHTTPServerTransport };
@@ -114,7 +116,7 @@ export async function runHttpProxy(options: HttpProxyOptions): Promise<RunningHt
       if (req.method !== "POST" || !isInitializeRequest(body)) return send(res, 400, "NO_SESSION", "start with an initialize request and no mcp-session-id header");
       let session: Session;
       try {
-        session = await openSession();
+        session = await openSession(initializeCapabilities(body) ?? undefined);
       } catch (e) {
         return send(res, 502, "UPSTREAM_UNAVAILABLE", `cannot reach the MCP server at ${options.upstreamUrl}: ${(e as Error).message}`);
       }

@@ -5,6 +5,9 @@ import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import {
   CallToolRequestSchema,
   CallToolResultSchema,
+  ErrorCode,
+  McpError,
+  type CreateMessageRequest,
   ListToolsRequestSchema,
   ListToolsResultSchema,
   ResultSchema,
@@ -12,9 +15,12 @@ import {
   type ServerCapabilities,
 } from "@modelcontextprotocol/sdk/types.js";
 import type { ApprovalStore } from "../approvals/store.js";
-import { errorText, type Governor } from "../gateway/governor.js";
+import type { Governor } from "../gateway/governor.js";
 import type { Action, Decision } from "../types.js";
 import { decidingReason, describeStop, planCall } from "./enforce.js";
+import { holdForApproval, type HoldContext } from "./hold.js";
+import { bridgeServerRequests, createProgressRelay, type ProgressExtra, type ReverseOptions } from "./reverse.js";
+import { NOT_SENT, SAMPLING, planSampling, samplingAction } from "./sampling.js";
 import { SandboxError, type SandboxExecutor } from "./sandbox-pool.js";
 import type { ResultScanner } from "./scan-results.js";
 import { neverAllowed } from "./visibility.js";
@@ -47,6 +53,9 @@ export interface ProxyStats {
   hidden: number;
   /** Calls run in a sandboxed instance of the server (also counted in `forwarded`). */
   sandboxed: number;
+  /** sampling/createMessage requests from the server (model calls), and how many were refused. */
+  samplingRequests: number;
+  samplingStopped: number;
 }
 
 export interface GovernedServer {
@@ -54,6 +63,8 @@ export interface GovernedServer {
   stats: ProxyStats;
   /** Tells the agent to list tools again (call after a policy reload: hidden tools may have changed). */
   policyChanged(): Promise<void>;
+  /** Forwards another client's server→client requests (sampling governed) to this agent. */
+  wireUpstream(client: Client): void;
 }
 
 const DECISION_META = "warden/decision";
@@ -89,9 +100,19 @@ export function createGovernedServer(upstream: Client, options: McpProxyOptions)
   const clock = options.clock ?? (() => new Date());
   const log = options.log ?? (() => {});
   const upstreamTimeout = options.upstreamTimeoutMs ?? 600_000;
-  const stats: ProxyStats = { calls: 0, forwarded: 0, stopped: 0, held: 0, withheld: 0, hidden: 0, sandboxed: 0 };
+  const stats: ProxyStats = { calls: 0, forwarded: 0, stopped: 0, held: 0, withheld: 0, hidden: 0, sandboxed: 0, samplingRequests: 0, samplingStopped: 0 };
   const info = upstream.getServerVersion() ?? { name: "mcp-server", version: "0" };
   const instructions = upstream.getInstructions();
+  const holdCtx: HoldContext = {
+    approvals: options.approvals ?? null,
+    approvalPollMs: options.approvalPollMs ?? 100,
+    defaultApprovalTimeoutMs: options.defaultApprovalTimeoutMs ?? 300_000,
+    agent: options.agent,
+    log,
+    onHeld: () => void stats.held++,
+  };
+  // Progress follows the request it belongs to, both ways (see reverse.ts for why the proxy routes it itself).
+  const progress = createProgressRelay();
   const server = new Server(
     { ...info, name: info.name },
     { capabilities: mirrorCapabilities(upstream.getServerCapabilities()), ...(instructions ? { instructions } : {}) },
@@ -128,7 +149,8 @@ export function createGovernedServer(upstream: Client, options: McpProxyOptions)
         if (sandbox === null) return stopResult(describeStop(tool, d, "Warden requires a sandbox for"), d);
         let result: CallToolResult;
         try {
-          result = await sandbox.callTool(plan.profile, { ...req.params, arguments: plan.args }, { signal: extra.signal, timeout: upstreamTimeout });
+          const routed = progress.forward({ ...req.params, arguments: plan.args }, extra);
+          result = await sandbox.callTool(plan.profile, routed.params, { signal: extra.signal, timeout: upstreamTimeout }).finally(routed.done);
         } catch (e) {
           if (!(e instanceof SandboxError)) throw e;
           stats.stopped++;
@@ -145,65 +167,19 @@ export function createGovernedServer(upstream: Client, options: McpProxyOptions)
         forwardArgs = d.obligations.modify?.action.args ?? args;
         const token = extra._meta?.progressToken;
         const keepAlive = token === undefined ? null : (message: string, n: number) => extra.sendNotification({ method: "notifications/progress", params: { progressToken: token, progress: n, message } });
-        const outcome = await hold(tool, forwardArgs, d, plan.reason, extra.signal, keepAlive);
+        const outcome = await holdForApproval(holdCtx, { label: tool, args: forwardArgs, notRun: "The tool was not called." }, d, plan.reason, extra.signal, keepAlive);
         if (outcome !== null) {
           stats.stopped++;
-          return outcome;
+          return stopResult(outcome.text, d, outcome.extra);
         }
       } else forwardArgs = plan.args;
       stats.forwarded++;
-      const result = (await upstream.request(
-        { method: "tools/call", params: { ...req.params, arguments: forwardArgs } },
-        CallToolResultSchema,
-        { signal: extra.signal, timeout: upstreamTimeout },
-      )) as CallToolResult;
+      const routed = progress.forward({ ...req.params, arguments: forwardArgs }, extra);
+      const result = (await upstream
+        .request({ method: "tools/call", params: routed.params }, CallToolResultSchema, { signal: extra.signal, timeout: upstreamTimeout })
+        .finally(routed.done)) as CallToolResult;
       return screen(tool, result, d);
     });
-  }
-
-  /** Holds an ESCALATE'd call in the approval store; null means approved (forward it). */
-  async function hold(
-    tool: string,
-    args: Record<string, unknown>,
-    d: Decision,
-    reason: { rule: string; code: string; message: string },
-    signal: AbortSignal,
-    keepAlive: ((message: string, n: number) => Promise<void>) | null,
-  ): Promise<CallToolResult | null> {
-    const store = options.approvals ?? null;
-    if (store === null) {
-      return stopResult(`Warden holds \`${tool}\` for approval (${reason.code}: ${reason.message}), but no approval store is configured for this proxy (start it with --approvals-dir), so the call is refused. The tool was not called.`, d);
-    }
-    const approval = d.obligations.approval;
-    const timeoutMs = approval?.timeoutMs ?? options.defaultApprovalTimeoutMs ?? 300_000;
-    let id: string;
-    try {
-      id = store.request({ group: approval?.group ?? "default", rule: reason.rule, code: reason.code, message: reason.message, action: { tool, args, ...(options.agent ? { agent: options.agent } : {}) }, policy: d.policy.hash }, timeoutMs).id;
-    } catch (e) {
-      return stopResult(`Warden could not store the approval request for \`${tool}\` (${errorText(e)}), so the call is refused. The tool was not called.`, d);
-    }
-    stats.held++;
-    log({ msg: "held for approval", tool, approval: id, group: approval?.group, timeoutMs });
-    const waiting = `Waiting for approval ${id} (${reason.code}); approve with: warden approvals approve ${id}`;
-    // Agents that asked for progress get a heartbeat, so their request timeout can be reset while a human decides.
-    let beats = 0;
-    const timer = keepAlive ? setInterval(() => void keepAlive(waiting, ++beats).catch(() => {}), 5000) : null;
-    if (keepAlive) void keepAlive(waiting, 0).catch(() => {});
-    let rec;
-    try {
-      rec = await store.waitFor(id, { pollMs: options.approvalPollMs ?? 100, signal });
-    } catch (e) {
-      return stopResult(`Warden could not read approval ${id} for \`${tool}\` (${errorText(e)}), so the call is refused. The tool was not called.`, d, { approval: id });
-    } finally {
-      if (timer) clearInterval(timer);
-    }
-    if (rec.status === "approved") {
-      log({ msg: "approved", tool, approval: id, by: rec.resolution?.by });
-      return null;
-    }
-    const how = rec.status === "denied" ? `was denied by ${rec.resolution?.by ?? "an approver"}${rec.resolution?.note ? ` (${rec.resolution.note})` : ""}` : `was not approved within ${timeoutMs} ms (timeouts deny)`;
-    log({ msg: "not approved", tool, approval: id, status: rec.status });
-    return stopResult(`Warden held \`${tool}\` for approval ${id} (${reason.code}: ${reason.message}); the request ${how}. The tool was not called.`, d, { approval: id, approvalStatus: rec.status });
   }
 
   /** Withholds a result whose text the scanner flags as injected instructions. */
@@ -221,9 +197,35 @@ export function createGovernedServer(upstream: Client, options: McpProxyOptions)
     return stopResult(`Warden withheld the result of \`${tool}\`: it contains text that looks like instructions injected into tool output (${list}). The tool ran; its output was not passed on.`, d, { withheld: findings.map((f) => ({ rule: f.rule, start: f.start, end: f.end })) });
   }
 
+  /** A sampling request from the real server is a model call: decided, recorded and enforced like a tool call. */
+  async function governSampling(params: CreateMessageRequest["params"], signal: AbortSignal, extra: Parameters<ReverseOptions["governSampling"]>[2]): Promise<CreateMessageRequest["params"]> {
+    stats.samplingRequests++;
+    const d = await governor.decide(samplingAction(params, clock().toISOString(), info.name, options.agent));
+    log({ msg: "decision", request: SAMPLING, verdict: d.verdict, codes: d.reasons.map((r) => r.code) });
+    const plan = planSampling(params, d);
+    const refuse = (text: string, extra: Record<string, unknown> = {}): never => {
+      stats.samplingStopped++;
+      throw new McpError(ErrorCode.InvalidRequest, text, stopResult(text, d, extra)._meta);
+    };
+    if (plan.kind === "refuse") return refuse(plan.text);
+    if (plan.kind === "hold") {
+      const token = extra._meta?.progressToken;
+      const keepAlive = token === undefined ? null : (message: string, n: number) => extra.sendNotification({ method: "notifications/progress", params: { progressToken: token, progress: n, message } });
+      const outcome = await holdForApproval(holdCtx, { label: SAMPLING, args: plan.params as Record<string, unknown>, notRun: NOT_SENT }, d, plan.reason, signal, keepAlive);
+      if (outcome !== null) return refuse(outcome.text, outcome.extra);
+    }
+    return plan.params;
+  }
+  progress.install(server);
+  const wireUpstream = (client: Client): void => bridgeServerRequests(client, server, { governSampling, timeoutMs: upstreamTimeout, progress });
+  wireUpstream(upstream);
+  options.sandbox?.configure({ onInstance: wireUpstream });
+
   // Everything else (resources, prompts, completion, logging, ping) passes through unchanged.
-  server.fallbackRequestHandler = async (request, extra) =>
-    upstream.request({ method: request.method, ...(request.params ? { params: request.params } : {}) }, ResultSchema, { signal: extra.signal, timeout: upstreamTimeout });
+  server.fallbackRequestHandler = async (request, extra) => {
+    const routed = progress.forward(request.params, { _meta: request.params?._meta as ProgressExtra["_meta"], sendNotification: extra.sendNotification });
+    return upstream.request({ method: request.method, ...(routed.params ? { params: routed.params } : {}) }, ResultSchema, { signal: extra.signal, timeout: upstreamTimeout }).finally(routed.done);
+  };
   server.fallbackNotificationHandler = async (n) => {
     await upstream.notification(n as Parameters<Client["notification"]>[0]).catch(() => {});
   };
@@ -233,5 +235,5 @@ export function createGovernedServer(upstream: Client, options: McpProxyOptions)
   const policyChanged = async (): Promise<void> => {
     if (upstream.getServerCapabilities()?.tools) await server.sendToolListChanged().catch(() => {});
   };
-  return { server, stats, policyChanged };
+  return { server, stats, policyChanged, wireUpstream };
 }

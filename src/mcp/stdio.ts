@@ -2,8 +2,10 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport, getDefaultEnvironment } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import type { ClientCapabilities } from "@modelcontextprotocol/sdk/types.js";
 import type { Readable, Writable } from "node:stream";
 import { WARDEN_VERSION } from "../version.js";
+import { FirstMessageTransport, forwardedCapabilities, initializeCapabilities } from "./handshake.js";
 import { createGovernedServer, type GovernedServer, type McpProxyOptions } from "./proxy.js";
 
 export interface UpstreamCommand {
@@ -21,8 +23,8 @@ export function childEnvironment(env: NodeJS.ProcessEnv = process.env): Record<s
   return out;
 }
 
-/** Spawns and connects to the real server (stderr passes through so its logs stay visible). */
-export async function connectUpstream(cmd: UpstreamCommand): Promise<Client> {
+/** Spawns and connects to the real server (stderr passes through so its logs stay visible), offering it `capabilities`. */
+export async function connectUpstream(cmd: UpstreamCommand, capabilities: ClientCapabilities = {}): Promise<Client> {
   const transport = new StdioClientTransport({
     command: cmd.command,
     args: cmd.args,
@@ -30,7 +32,7 @@ export async function connectUpstream(cmd: UpstreamCommand): Promise<Client> {
     ...(cmd.cwd ? { cwd: cmd.cwd } : {}),
     stderr: "inherit",
   });
-  const client = new Client({ name: "warden-mcp-proxy", version: WARDEN_VERSION }, { capabilities: {} });
+  const client = new Client({ name: "warden-mcp-proxy", version: WARDEN_VERSION }, { capabilities });
   await client.connect(transport);
   return client;
 }
@@ -42,8 +44,32 @@ export interface RunningProxy extends GovernedServer {
   close(): Promise<void>;
 }
 
+/**
+ * Reads the agent's initialize first, then starts the real server offering it the agent's client capabilities
+ * (so sampling, roots and elicitation can pass through), then answers the agent as the governed server.
+ * Resolves once the agent has initialized; rejects if the agent hangs up first or the server cannot start.
+ */
 export async function runStdioProxy(cmd: UpstreamCommand, options: McpProxyOptions, io: { stdin?: Readable; stdout?: Writable } = {}): Promise<RunningProxy> {
-  const upstream = await connectUpstream(cmd);
+  const stdin = io.stdin ?? process.stdin;
+  const agentSide = new FirstMessageTransport(new StdioServerTransport(stdin, io.stdout));
+  const endOfInput = new Promise<null>((r) => {
+    stdin.once("end", () => r(null));
+    stdin.once("close", () => r(null));
+  });
+  const first = await Promise.race([agentSide.open(), endOfInput]);
+  if (first === null) {
+    await agentSide.close().catch(() => {});
+    throw new Error("the agent hung up before initializing");
+  }
+  const capabilities = forwardedCapabilities(initializeCapabilities(first) ?? undefined);
+  let upstream: Client;
+  try {
+    upstream = await connectUpstream(cmd, capabilities);
+  } catch (e) {
+    await agentSide.close().catch(() => {});
+    throw e;
+  }
+  options.sandbox?.configure({ capabilities });
   const governed = createGovernedServer(upstream, options);
   let done!: () => void;
   const closed = new Promise<void>((r) => (done = r));
@@ -57,10 +83,8 @@ export async function runStdioProxy(cmd: UpstreamCommand, options: McpProxyOptio
   };
   upstream.onclose = () => void close();
   governed.server.onclose = () => void close();
-  const stdin = io.stdin ?? process.stdin;
   // The SDK's stdio transport does not notice the agent hanging up; we do, and stop the child with us.
-  stdin.once("end", () => void close());
-  stdin.once("close", () => void close());
-  await governed.server.connect(new StdioServerTransport(stdin, io.stdout));
+  void endOfInput.then(() => close());
+  await governed.server.connect(agentSide);
   return { ...governed, upstream, closed, close };
 }
