@@ -90,7 +90,7 @@ rules:
     code: WRITE_SANDBOXED
     message: "writes run in a sandbox that can only write ${root}/out"
     sandbox:
-      filesystem: { allow: [${root}/out], deny: [${root}/secret] }
+      filesystem: { allow: [${root}/out], deny: [${root}/secret, ${root}/secret-note.txt] }
       network: { deny: ["*"] }
   - id: secret-reads-sandboxed
     match: { tool: read_text_file }
@@ -98,7 +98,7 @@ rules:
     verdict: SANDBOX
     code: SECRET_SANDBOXED
     sandbox:
-      filesystem: { allow: [${root}/out], deny: [${root}/secret] }
+      filesystem: { allow: [${root}/out], deny: [${root}/secret, ${root}/secret-note.txt] }
       network: { deny: ["*"] }
 `;
 
@@ -126,6 +126,7 @@ before(async () => {
   mkdirSync(join(root, "out"), { recursive: true });
   mkdirSync(join(root, "secret"), { recursive: true });
   writeFileSync(join(root, "secret", "token.txt"), "sk-live-sandbox-secret\n");
+  writeFileSync(join(root, "secret-note.txt"), "sk-live-note-secret\n");
   if (bwrapBroken === null) sandboxed = await startCli(["--sandbox", "bwrap"]);
 });
 after(async () => {
@@ -157,11 +158,15 @@ e2e("server-filesystem: a write outside the allowed paths fails inside the sandb
   }
 });
 
-e2e("server-filesystem: a denied path is unreadable inside; the same profile reuses one instance", async () => {
+e2e("server-filesystem: denied paths (a directory, a file) are unreadable inside; the same profile reuses one instance", async () => {
   const { client, stderr } = sandboxed!;
   const r = (await client.callTool({ name: "read_text_file", arguments: { path: join(root, "secret", "token.txt") } })) as CallToolResult;
   assert.equal(r.isError, true, text(r));
   assert.doesNotMatch(text(r), /sk-live-sandbox-secret/);
+  const file = (await client.callTool({ name: "read_text_file", arguments: { path: join(root, "secret-note.txt") } })) as CallToolResult;
+  assert.equal(file.isError, true, text(file));
+  assert.match(text(file), /EACCES|permission denied/i, "a denied file cannot be opened");
+  assert.doesNotMatch(text(file), /sk-live-note-secret/);
   // Unsandboxed reads still work (ALLOW goes to the ordinary instance).
   const plain = (await client.callTool({ name: "list_directory", arguments: { path: root } })) as CallToolResult;
   assert.match(text(plain), /secret/);
