@@ -3,7 +3,7 @@
 // Node HTTP server (the floor: same client, same loopback, no decision); then the MCP proxy's added latency
 // per tools/call against a direct stdio connection to the same server-filesystem.
 // Reproduce: npm run bench -- gateway   (needs dist/: `npm run bench` builds it)
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { getPriority, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,7 +11,15 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { summarize, us, ratio, type LatencySummary } from "./lib/stats.js";
 import { machineLine, table, writeSection } from "./lib/report.js";
-import { openLoop, type Target } from "./gateway/load.js";
+import { loadgenBinary, openLoop } from "./gateway/c-load.js";
+
+interface Target {
+  url: string;
+  headers?: Record<string, string>;
+  bodies: Buffer[];
+  /** Checks the first response, so a misconfigured target fails loudly. */
+  check?: (status: number, body: string) => void;
+}
 import { cerbosBinary, cerbosBody, startCerbos } from "./gateway/cerbos.js";
 
 const RATES = [1000, 5000, 10000];
@@ -69,7 +77,7 @@ async function startWarden(extra: string[]): Promise<string> {
 
 async function startFloor(): Promise<string> {
   const reply = JSON.stringify({ verdict: "ALLOW", enforced: true, reasons: [{ rule: "operators-may-send", code: "ALLOWED", verdict: "ALLOW", shadow: false, message: "allowed" }], shadow: [], obligations: { retryAfterMs: 0, sandbox: null, modify: null, approval: null }, state: { throttle: {} }, policy: { id: "bench", version: "1", hash: "sha256:x" } });
-  const code = `const http=require("node:http");const body=${JSON.stringify(reply)};const s=http.createServer((q,r)=>{let n=0;q.on("data",c=>n+=c.length);q.on("end",()=>{JSON.parse('{"n":'+n+'}');r.writeHead(200,{"content-type":"application/json"});r.end(body);});});s.keepAliveTimeout=5000;s.listen(0,"127.0.0.1",()=>console.log("http://127.0.0.1:"+s.address().port));`;
+  const code = `const http=require("node:http");const body=${JSON.stringify(reply)};const len=Buffer.byteLength(body);const s=http.createServer((q,r)=>{let n=0;q.on("data",c=>n+=c.length);q.on("end",()=>{JSON.parse('{"n":'+n+'}');r.writeHead(200,{"content-type":"application/json","content-length":len});r.end(body);});});s.keepAliveTimeout=5000;s.listen(0,"127.0.0.1",()=>console.log("http://127.0.0.1:"+s.address().port));`;
   const child = spawn(process.execPath, ["-e", code], { stdio: ["ignore", "pipe", "inherit"] });
   children.push(child);
   return new Promise((resolve) => child.stdout!.once("data", (c: Buffer) => resolve(c.toString().trim())));
@@ -94,17 +102,30 @@ interface Row {
   achieved: number;
   errors: number;
   lagMs: number;
+  p99LagMs: number;
 }
 const rows: Row[] = [];
+let generator = "";
+
+/** The machine's own wake-up jitter (a thread sleeping to a deadline, 200 µs period): no server can beat it. */
+function timerFloor(): { p50Ns: number; p99Ns: number; p999Ns: number; maxNs: number } | null {
+  const bin = loadgenBinary();
+  if ("error" in bin) return null;
+  return JSON.parse(execFileSync(bin.path, ["--timer", "200", "10000"], { encoding: "utf8" })) as { p50Ns: number; p99Ns: number; p999Ns: number; maxNs: number };
+}
+const timerBefore = timerFloor();
 
 async function drive(system: string, target: Target, pid?: number): Promise<void> {
   for (const rate of RATES) {
     (globalThis as { gc?: () => void }).gc?.();
     const cpu0 = cpuUs(pid);
-    const r = await openLoop(target, rate, MEASURE_MS, WARMUP_MS);
+    const u = new URL(target.url);
+    const r = await openLoop({ host: u.hostname, port: Number(u.port), path: u.pathname, bodies: target.bodies, ...(target.headers ? { headers: target.headers } : {}) }, { rate, durationMs: MEASURE_MS, warmupMs: WARMUP_MS, connections: 16 });
+    generator = r.generator;
+    target.check?.(r.firstStatus, r.firstBody);
     const cpuPerReqUs = (cpuUs(pid) - cpu0) / r.sent;
     const s = summarize(r.latNs);
-    rows.push({ system, rate, s, achieved: r.achieved, errors: r.errors, lagMs: r.maxLagNs / 1e6, cpuPerReqUs });
+    rows.push({ system, rate, s, achieved: r.achieved, errors: r.errors, lagMs: r.maxLagNs / 1e6, p99LagMs: r.p99LagNs / 1e6, cpuPerReqUs });
     say(`${system} @ ${rate}/s: p50 ${us(s.p50)} µs, p99 ${us(s.p99)} µs, p99.9 ${us(s.p999)} µs, achieved ${r.achieved.toFixed(0)}/s, errors ${r.errors}`);
   }
 }
@@ -131,6 +152,7 @@ if (cerbosBinary()) {
   await drive("Cerbos PDP 0.55.0 (HTTP)", { url: `${c.url}/api/check/resources`, bodies, check: (st, b) => { if (st !== 200 || !/EFFECT_(ALLOW|DENY)/.test(b)) throw new Error(`cerbos: ${st} ${b.slice(0, 200)}`); } }, c.child.pid);
 } else cerbosNote = "Cerbos was not measured: `@cerbos/cerbos-linux-x64` is not installed.";
 for (const c of children) c.kill();
+const timerAfter = timerFloor();
 
 // MCP proxy overhead: the same sequential tools/call stream, direct and through `warden mcp`.
 const fsRoot = join(root, "files");
@@ -166,9 +188,10 @@ const md = `## Interception points (sidecar, MCP proxy)
 ${machineLine()}; 1-min load average ${loadAtStart.toFixed(1)} at the start and ${(loadavg()[0] ?? 0).toFixed(1)} at the end${getPriority() !== 0 ? `; bench and servers at nice ${getPriority()}` : ""}. Command: \`npm run bench -- gateway\`. Shared 2-core machine: the load generator, the server
 and everything else running compete for the same cores, so absolute numbers are pessimistic and noisy.
 
-**Sidecar, open loop at fixed rates.** A Node client (32 keep-alive connections) sends \`POST /v1/decide\`
+**Sidecar, open loop at fixed rates.** Generator: ${generator}, 16 keep-alive connections (pipelined), sends \`POST /v1/decide\`
 at exactly the given rate for ${MEASURE_MS / 1000} s after ${WARMUP_MS / 1000} s of warm-up; latency runs from each request's
-*scheduled* send time to the end of its response (corrected for coordinated omission). Same 3-rule payments
+*scheduled* send time to the end of its response (corrected for coordinated omission). "send lag p99" is how
+late the generator itself sent (its own wake-up delay, included in every latency). Same 3-rule payments
 policy for Warden and Cerbos (allow operators, deny unknown counterparties, deny amounts > 10,000; 70/20/10
 allowed/unknown/large). The floor is a bare Node HTTP server answering a fixed decision-sized JSON: what the
 client, loopback and HTTP parsing cost before any decision. "Server CPU µs/req" is the server process's
@@ -176,9 +199,14 @@ user + system CPU time over the run divided by the requests sent: unlike latency
 else the machine is doing, so it is the fairer number to compare here.
 
 ${table(
-  ["system", "rate/s", "achieved/s", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "errors", "server CPU µs/req"],
-  rows.map((r) => [r.system, String(r.rate), r.achieved.toFixed(0), ms(r.s.p50), ms(r.s.p99), ms(r.s.p999), ms(r.s.max), String(r.errors), r.cpuPerReqUs.toFixed(0)]),
+  ["system", "rate/s", "achieved/s", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "errors", "server CPU µs/req", "send lag p99 ms"],
+  rows.map((r) => [r.system, String(r.rate), r.achieved.toFixed(0), ms(r.s.p50), ms(r.s.p99), ms(r.s.p999), ms(r.s.max), String(r.errors), r.cpuPerReqUs.toFixed(0), r.p99LagMs.toFixed(2)]),
 )}
+
+**The machine's own floor.** A thread that sleeps to an absolute deadline every 200 µs (\`loadgen --timer\`: no network,
+no server, no JavaScript) woke up late by ${timerBefore ? `p50 ${ms(timerBefore.p50Ns)} / p99 ${ms(timerBefore.p99Ns)} / p99.9 ${ms(timerBefore.p999Ns)} ms before the runs` : "(not measured)"}${timerAfter ? ` and p50 ${ms(timerAfter.p50Ns)} / p99 ${ms(timerAfter.p99Ns)} / p99.9 ${ms(timerAfter.p999Ns)} ms after` : ""}.
+Every request crosses at least two such wake-ups (the server's, then the generator's), so a p99 below that is
+not measurable on this machine whatever the server does.
 
 ${RATES.map((rate) => {
   const w = at("warden serve", rate);

@@ -53,10 +53,27 @@ export class GatewayMetrics {
     });
   }
 
+  /**
+   * Label-bound children, cached: `inc({labels})` hashes the label object on every call, which was a
+   * measurable part of a request; the key sets are bounded (verdicts, the policy's rules and codes, two
+   * endpoints), and a reload that brings new rules adds their children.
+   */
+  private readonly bound = new Map<string, { inc(): void }>();
+  private readonly timers = new Map<string, { observe(v: number): void }>();
+
+  private counter(key: string, make: () => { inc(): void }): { inc(): void } {
+    let c = this.bound.get(key);
+    if (c === undefined) this.bound.set(key, (c = make()));
+    return c;
+  }
+
   observe(d: Decision, seconds: number, endpoint: string): void {
-    this.decisions.inc({ verdict: d.verdict });
-    for (const r of d.reasons) this.rules.inc({ verdict: r.verdict, rule: r.rule, code: r.code });
-    this.latency.observe({ endpoint }, seconds);
+    const verdict = d.verdict;
+    this.counter(verdict, () => this.decisions.labels({ verdict })).inc();
+    for (const r of d.reasons) this.counter(`${r.verdict}\0${r.rule}\0${r.code}`, () => this.rules.labels({ verdict: r.verdict, rule: r.rule, code: r.code })).inc();
+    let h = this.timers.get(endpoint);
+    if (h === undefined) this.timers.set(endpoint, (h = this.latency.labels({ endpoint })));
+    h.observe(seconds);
   }
 
   error(type: string): void {
