@@ -204,14 +204,14 @@ export function verifyRecordSignatures(recordHash: string, sig: RecordSignatures
     out.errors.push("record carries no signature");
     return out;
   }
-  const message = recordSigningMessage(recordHash);
+  const text = `warden.record.v1\n${recordHash}`;
   if (sig.hmac) {
-    const ok = keys ? keys.hmacVerify(sig.hmac.kid, message, sig.hmac.sig) : null;
+    const ok = keys ? keys.hmacVerify(sig.hmac.kid, text, sig.hmac.sig) : null;
     if (ok === false) out.errors.push(`hmac signature (key \`${sig.hmac.kid}\`) does not match`);
     else if (ok === null) out.unchecked.push(`hmac key \`${sig.hmac.kid}\` not available`);
   }
   if (sig.ed25519) {
-    const ok = keys ? keys.edVerify(sig.ed25519.kid, message, sig.ed25519.sig) : null;
+    const ok = keys ? keys.edVerify(sig.ed25519.kid, recordSigningMessage(recordHash), sig.ed25519.sig) : null;
     if (ok === false) out.errors.push(`ed25519 signature (key \`${sig.ed25519.kid}\`) does not match`);
     else if (ok === null) out.unchecked.push(`ed25519 key \`${sig.ed25519.kid}\` not available`);
   }
