@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { wardenCliTransport } from "./mcp-cli.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import {
   CreateMessageRequestSchema,
@@ -35,7 +35,6 @@ import { createGovernedServer } from "../src/mcp/proxy.js";
 import { connectUpstream } from "../src/mcp/stdio.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "warden-reverse-"));
-const MAIN = pathToFileURL(join(process.cwd(), "src/cli/main.ts")).href;
 const SDK = (p: string): string => JSON.stringify(pathToFileURL(join(process.cwd(), "node_modules/@modelcontextprotocol/sdk/dist/esm", p)).href);
 const text = (r: CallToolResult): string => r.content.map((c) => (c.type === "text" ? c.text : "")).join("\n");
 
@@ -126,17 +125,9 @@ interface Agent {
 
 async function agentThroughCli(capabilities: ConstructorParameters<typeof Client>[1]): Promise<Agent> {
   const args = ["mcp", "--policy", policyFile, "--scan-results", "off", "--approvals-dir", join(tmp, "approvals"), "--approval-poll-ms", "20", "--", process.execPath, FIXTURE];
-  const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: ["--import", "tsx", "--input-type=module", "-e", `const { runCli } = await import(${JSON.stringify(MAIN)}); process.exitCode = await runCli(${JSON.stringify(args)});`],
-    env: process.env as Record<string, string>,
-    cwd: process.cwd(),
-    stderr: "pipe",
-  });
-  let err = "";
-  transport.stderr?.on("data", (c: Buffer) => (err += c.toString()));
+  const { transport, stderr } = wardenCliTransport(args);
   const client = new Client({ name: "agent", version: "1" }, capabilities);
-  const agent: Agent = { client, sampled: [], logs: [], stderr: () => err };
+  const agent: Agent = { client, sampled: [], logs: [], stderr };
   const caps = capabilities?.capabilities ?? {};
   if (caps.sampling) {
     client.setRequestHandler(CreateMessageRequestSchema, async (req) => {

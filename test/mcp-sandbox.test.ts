@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { wardenCliTransport } from "./mcp-cli.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { compilePolicy } from "../src/compile/compile.js";
@@ -24,7 +24,6 @@ import type { SandboxProfile } from "../src/types.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "warden-sbx-"));
 const FS_BIN = join(process.cwd(), "node_modules/@modelcontextprotocol/server-filesystem/dist/index.js");
-const MAIN = pathToFileURL(join(process.cwd(), "src/cli/main.ts")).href;
 const text = (r: CallToolResult): string => r.content.map((c) => (c.type === "text" ? c.text : "")).join("\n");
 const meta = (r: CallToolResult): { verdict: string; code: string; sandbox?: { error: string } } => (r._meta as Record<string, never>)["warden/decision"] as never;
 
@@ -106,18 +105,10 @@ async function startCli(extra: string[]): Promise<{ client: Client; stderr: () =
   const policyFile = join(tmp, "fs-sandbox.yaml");
   writeFileSync(policyFile, FS_POLICY);
   const args = ["mcp", "--policy", policyFile, "--scan-results", "off", ...extra, "--", process.execPath, FS_BIN, root];
-  const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: ["--import", "tsx", "--input-type=module", "-e", `const { runCli } = await import(${JSON.stringify(MAIN)}); process.exitCode = await runCli(${JSON.stringify(args)});`],
-    env: process.env as Record<string, string>,
-    cwd: process.cwd(),
-    stderr: "pipe",
-  });
-  let err = "";
-  transport.stderr?.on("data", (c: Buffer) => (err += c.toString()));
+  const { transport, stderr: err } = wardenCliTransport(args);
   const client = new Client({ name: "warden-e2e", version: "1" });
   await client.connect(transport);
-  return { client, stderr: () => err };
+  return { client, stderr: err };
 }
 
 let sandboxed: { client: Client; stderr: () => string } | null = null;
