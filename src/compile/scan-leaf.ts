@@ -3,6 +3,7 @@ import { canonicalize } from "../canonical/jcs.js";
 import type { Diagnostic } from "../diagnostics.js";
 import { assemble, compilePacks, isPackName, loadPack, scanWithPacks, type CompiledPacks, type LoadedRule } from "../scan/pack.js";
 import { loadPatternSet, serializePatternSet } from "../scan/index.js";
+import { loadFused, storeFused, type StoredFused } from "../scan/pack-fused.js";
 import { tierOf } from "../scan/packs/types.js";
 import type { ScanArgIR } from "./ir.js";
 import { MISSING, safeEcho, type FieldValue } from "./fields.js";
@@ -160,6 +161,8 @@ export interface StoredScanner {
   groups: Array<{ key: string; normalization: CompiledPacks["groups"][number]["normalization"]; boundary: string | null; set: string }>;
   rules: LoadedRule[];
   allow: string | null;
+  /** The groups that read unit maps of one base view, in one set (absent in older artifacts: not used). */
+  fused?: StoredFused | null;
 }
 
 /** The automata of every scan operand in `args`, serialized deterministically. */
@@ -176,6 +179,7 @@ export function exportScanners(args: ScanArgIR[]): StoredScanner[] {
       groups: packs.groups.map((g) => ({ key: g.key, normalization: g.normalization, boundary: g.boundary ?? null, set: serializePatternSet(g.set) })),
       rules: [...packs.rules.values()],
       allow: packs.allow ? serializePatternSet(packs.allow) : null,
+      fused: packs.fused ? storeFused(packs.fused) : null,
     });
   }
   return out;
@@ -188,6 +192,7 @@ export function importScanners(stored: StoredScanner[]): void {
       groups: s.groups.map((g) => ({ key: g.key, normalization: g.normalization, boundary: (g.boundary ?? undefined) as CompiledPacks["groups"][number]["boundary"], set: loadPatternSet(g.set) })),
       rules: new Map(s.rules.map((r) => [r.id, r])),
       allow: s.allow === null ? null : loadPatternSet(s.allow),
+      fused: s.fused ? loadFused(s.fused) : null,
     };
     compiled.set(canonicalize(s.arg), packs);
   }

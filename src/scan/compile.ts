@@ -97,6 +97,7 @@ export function compilePatternSet(specs: PatternSpec[], options: CompileOptions 
       diagnostics.push(diag(r.error.code, "error", spec.id, spec.pattern, r.error.offset, r.error.message, file, r.error.help));
       return;
     }
+    if (options.wrap) r.node = options.wrap(spec, r.node);
     if (lengthRange(r.node)[0] === 0)
       diagnostics.push(diag("SCAN_EMPTY_MATCH", "warning", spec.id, spec.pattern, 0, "the pattern can match the empty string", file, "empty matches are never reported; make some part required"));
     parsed.push({ spec, node: r.node, index });
@@ -109,8 +110,11 @@ export function compilePatternSet(specs: PatternSpec[], options: CompileOptions 
     const label = patterns.length;
     const before = builder.size;
     try {
-      const fwdStart = builder.addFragment(node, label);
-      const revStart = builder.addFragment(reverseNode(node), label);
+      // sets are mapped after factor extraction, so factors are chosen on the pattern as written
+      const map = options.mapSets ? (n: RegexNode): RegexNode => (options.mapSets as NonNullable<CompileOptions["mapSets"]>)(spec, n) : (n: RegexNode): RegexNode => n;
+      const mapped = map(node);
+      const fwdStart = builder.addFragment(mapped, label);
+      const revStart = builder.addFragment(reverseNode(mapped), label);
       const strong = requiredFactor(node);
       const weak = strong !== null && strong.score >= MIN_FACTOR_SCORE ? null : weakFactor(node);
       let factor = strong !== null && strong.score >= MIN_FACTOR_SCORE ? strong : weak !== null && weak.score >= MIN_WEAK_BITS ? weak : null;
@@ -125,13 +129,13 @@ export function compilePatternSet(specs: PatternSpec[], options: CompileOptions 
         } else gateImplied = factor !== null && keywordsImplied(factor.node, spec.keywords ?? []);
       }
       const factored = factor !== null;
-      const detStart = factor ? builder.addFragment(factor.node, label) : fwdStart;
+      const detStart = factor ? builder.addFragment(map(factor.node), label) : fwdStart;
       // a suffix that can be empty proves nothing; one that cannot is probed at every hit
-      const sufStart = factor?.suffix && lengthRange(factor.suffix)[0] > 0 ? builder.addFragment(factor.suffix, label) : -1;
+      const sufStart = factor?.suffix && lengthRange(factor.suffix)[0] > 0 ? builder.addFragment(map(factor.suffix), label) : -1;
       // the lead says more than the factor only when something precedes it; a probe reads at most 64 units
       const leadStart =
         factor?.lead && factor.lead !== factor.node && lengthRange(factor.lead)[0] <= 64 && lengthRange(factor.lead)[0] > lengthRange(factor.node)[0]
-          ? builder.addFragment(reverseNode(factor.lead), label)
+          ? builder.addFragment(reverseNode(map(factor.lead)), label)
           : -1;
       patterns.push({
         id: spec.id,
@@ -176,10 +180,11 @@ export function compilePatternSet(specs: PatternSpec[], options: CompileOptions 
     }
   const nfa = builder.finish();
   const alphabet = buildAlphabet(nfa.sets);
+  const partition = options.partition ? parsed.map((x) => options.partition?.[x.index] ?? 0) : undefined;
   const detectors = buildDetectors(patterns, keywordStarts, nfa, alphabet, budget, (p, what, help) => {
     const spec = parsed[p]?.spec as PatternSpec;
     diagnostics.push(diag("SCAN_LAZY_FALLBACK", "warning", spec.id, spec.pattern, 0, what, file, help));
-  });
+  }, partition);
   const set: CompiledPatternSet = {
     format: "warden-scan-v1",
     wardenVersion: WARDEN_VERSION,
@@ -207,6 +212,7 @@ export function buildDetectors(
   alphabet: Alphabet,
   budget: number,
   warn: (pattern: number, what: string, help: string) => void,
+  partition?: number[],
 ): Detector[] {
   const tiers = [...new Set(patterns.map((p) => p.tier))].sort((a, b) => b - a);
   const queue: { tier: number; patterns: number[] }[] = [];
@@ -216,10 +222,14 @@ export function buildDetectors(
     const inTier = patterns.map((p, i) => (p.tier === tier ? i : -1)).filter((i) => i >= 0);
     // literal factors and class runs try one automaton together (one table lookup per unit; measured faster
     // than a literal table plus a run table in one loop); over budget, the halving below splits them
-    const small = inTier.filter((i) => (patterns[i] as PatternInfo).detector !== "pattern");
-    const whole = inTier.filter((i) => (patterns[i] as PatternInfo).detector === "pattern");
-    if (small.length > 0) queue.push({ tier, patterns: small });
-    if (whole.length > 0) queue.push({ tier, patterns: whole });
+    const parts = [...new Set(inTier.map((i) => partition?.[i] ?? 0))].sort((a, b) => a - b);
+    for (const part of parts) {
+      const inPart = inTier.filter((i) => (partition?.[i] ?? 0) === part);
+      const small = inPart.filter((i) => (patterns[i] as PatternInfo).detector !== "pattern");
+      const whole = inPart.filter((i) => (patterns[i] as PatternInfo).detector === "pattern");
+      if (small.length > 0) queue.push({ tier, patterns: small });
+      if (whole.length > 0) queue.push({ tier, patterns: whole });
+    }
   }
   // keyword labels join the first automaton (they are literals, like the factors)
   const kw = keywordStarts.map((_, k) => patterns.length + k);

@@ -82,7 +82,7 @@ function mapCodePoints(s: string, f: (cp: number) => string | undefined): string
 }
 
 /** The full chain for one cluster (a code point and its combining marks), in the documented order. */
-function transformCluster(cluster: string, o: NormalizationOptions): string {
+export function transformCluster(cluster: string, o: NormalizationOptions): string {
   let t = cluster;
   if (o.stripInvisible) t = mapCodePoints(t, (cp) => (isInvisible(cp) ? "" : undefined));
   if (o.homoglyphs) t = mapCodePoints(t, foldHomoglyph);

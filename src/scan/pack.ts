@@ -4,6 +4,9 @@ import type { Diagnostic } from "../diagnostics.js";
 import { compilePatternSet, scanText, type CompiledPatternSet, type PatternSpec } from "./index.js";
 import { normalizationKey, normalizeFurther, normalizeText, mapSpan, type NormalizationOptions, type NormalizedText } from "./normalize.js";
 import { BOUNDARY_SENTINEL, maskMatch, passesValidator, rightBoundaryOk, secretPart, shannonEntropy, withLeadingBoundary } from "./pack-findings.js";
+import { BASE_NORMALIZATION, baseView, compileFused, squashMayFire, viewSlice, viewText, type FusedSet } from "./pack-fused.js";
+import type { SegmentedText } from "./normalize-map.js";
+import type { ViewMap } from "./view-map.js";
 import { injectionPack } from "./packs/injection.js";
 import { piiPack } from "./packs/pii.js";
 import { secretsPack } from "./packs/secrets.js";
@@ -127,6 +130,11 @@ export interface CompiledPacks {
   rules: ReadonlyMap<string, LoadedRule>;
   /** Allowlist regexes of all rules, compiled together; ids are `<rule id>#<allowlist>#<regex>`. */
   allow: CompiledPatternSet | null;
+  /**
+   * The rules of every group that reads a unit map of the base view, in one set (pack-fused.ts): scanned
+   * instead of those groups when the text qualifies. Optional: absent, every group runs on its own.
+   */
+  fused?: FusedSet | null;
 }
 
 export type CompilePacksResult = { ok: true; compiled: CompiledPacks; diagnostics: Diagnostic[] } | { ok: false; diagnostics: Diagnostic[] };
@@ -168,7 +176,10 @@ export function compilePacks(loaded: LoadedPack, options: { stateBudget?: number
     else allow = res.set;
   }
   if (failed) return { ok: false, diagnostics };
-  return { ok: true, compiled: { groups, rules, allow }, diagnostics };
+  const fusedOpts: { stateBudget?: number } = {};
+  if (options.stateBudget !== undefined) fusedOpts.stateBudget = options.stateBudget;
+  const fused = compileFused(loaded.rules, fusedOpts);
+  return { ok: true, compiled: { groups, rules, allow, fused }, diagnostics };
 }
 
 function allowlisted(compiled: CompiledPacks, rule: LoadedRule, match: string, secret: string): boolean {
@@ -189,16 +200,19 @@ function allowlisted(compiled: CompiledPacks, rule: LoadedRule, match: string, s
 const SQUASH_ONLY: NormalizationOptions = Object.freeze({ squash: true });
 const WITHOUT_SQUASH = new WeakMap<NormalizationOptions, { options: NormalizationOptions; key: string }>();
 
-/** Normalizes `text`; `squash` variants are derived from the unsquashed text (computed once, shared). */
-function normalizeFor(text: string, o: NormalizationOptions, cache: Map<string, NormalizedText>): NormalizedText {
-  if (o.squash !== true) return normalizeText(text, o);
+/**
+ * Normalizes `text`; `squash` variants are derived from the unsquashed text (computed once, shared).
+ * `known` offers views computed another way (unit maps of the base view), by normalization key.
+ */
+function normalizeFor(text: string, o: NormalizationOptions, cache: Map<string, NormalizedText>, known: (key: string) => NormalizedText | undefined): NormalizedText {
+  if (o.squash !== true) return known(normalizationKey(o)) ?? normalizeText(text, o);
   let base = WITHOUT_SQUASH.get(o);
   if (!base) {
     const options = { ...o, squash: false };
     WITHOUT_SQUASH.set(o, (base = { options, key: normalizationKey(options) }));
   }
   let nt = cache.get(base.key);
-  if (!nt) cache.set(base.key, (nt = normalizeText(text, base.options)));
+  if (!nt) cache.set(base.key, (nt = known(base.key) ?? normalizeText(text, base.options)));
   return normalizeFurther(nt, SQUASH_ONLY);
 }
 
@@ -208,33 +222,131 @@ const KEYS = new WeakMap<NormalizationOptions, string>();
 /** Every finding of every compiled rule in `text`, sorted by start, end and pattern id. */
 export function scanWithPacks(compiled: CompiledPacks, text: string): Finding[] {
   const out: Finding[] = [];
-  const normalized = new Map<string, ReturnType<typeof normalizeText>>();
-  for (const g of compiled.groups) {
-    let nkey = KEYS.get(g.normalization);
-    if (nkey === undefined) KEYS.set(g.normalization, (nkey = normalizationKey(g.normalization)));
-    let nt = normalized.get(nkey);
-    if (!nt) normalized.set(nkey, (nt = normalizeFor(text, g.normalization, normalized)));
-    const shift = g.boundary ? BOUNDARY_SENTINEL.length : 0;
-    const matches = scanText(g.set, g.boundary ? BOUNDARY_SENTINEL + nt.text : nt.text);
-    for (const m of matches) {
-      const rule = compiled.rules.get(m.patternId);
-      if (!rule) continue;
-      // With a boundary the match starts on its context character (the sentinel or a real one): skip it.
-      const start = m.start - shift + (g.boundary ? 1 : 0);
-      const end = m.end - shift;
-      if (end <= start) continue;
-      if (rule.boundary && !rightBoundaryOk(nt.text, end, rule.boundary)) continue;
-      const matched = nt.text.slice(start, end);
-      if (!passesValidator(matched, rule.validator)) continue;
-      const secret = secretPart(matched);
-      if (rule.minEntropy !== undefined && shannonEntropy(secret) < rule.minEntropy) continue;
-      if (rule.allowlists && allowlisted(compiled, rule, matched, secret)) continue;
-      const span = mapSpan(nt, start, end);
-      out.push({ pack: rule.pack, patternId: rule.id, severity: rule.severity, start: span.start, end: span.end, masked: maskMatch(text.slice(span.start, span.end), rule.mask) });
+  const fused = compiled.fused;
+  const base = fused ? baseView(text, fused.views, fused.viewsKey) : null;
+  if (fused && base?.ok) {
+    scanFused(compiled, fused, base.nt, text, out);
+    // the groups outside the fused set; views derived from the base where the fused views already are
+    const views = new Map<string, NormalizedText>();
+    for (const g of compiled.groups) {
+      if (fused.keys.includes(g.key)) continue;
+      if (base.ascii && asciiInert(g.set)) continue;
+      if (g.normalization.squash === true) {
+        const v = unsquashedView(fused, g.normalization);
+        if (v !== null && !squashMayFire(g.set, base.nt.text, v)) continue;
+      }
+      let nkey = KEYS.get(g.normalization);
+      if (nkey === undefined) KEYS.set(g.normalization, (nkey = normalizationKey(g.normalization)));
+      let nt = views.get(nkey);
+      if (!nt) views.set(nkey, (nt = normalizeFor(text, g.normalization, views, (key) => derivedView(fused, base.nt, key))));
+      scanGroup(compiled, g, nt, text, out);
+    }
+  } else {
+    const normalized = new Map<string, NormalizedText>();
+    for (const g of compiled.groups) {
+      let nkey = KEYS.get(g.normalization);
+      if (nkey === undefined) KEYS.set(g.normalization, (nkey = normalizationKey(g.normalization)));
+      let nt = normalized.get(nkey);
+      if (!nt) normalized.set(nkey, (nt = normalizeFor(text, g.normalization, normalized, () => undefined)));
+      scanGroup(compiled, g, nt, text, out);
     }
   }
   out.sort((a, b) => a.start - b.start || a.end - b.end || (a.patternId < b.patternId ? -1 : a.patternId > b.patternId ? 1 : 0));
   return dropCoveredFallbacks(compiled, out);
+}
+
+const BASE_KEY = normalizationKey(BASE_NORMALIZATION);
+
+/** The fused view a squash group squashes (undefined: the base itself), or null when it is neither. */
+function unsquashedView(fused: FusedSet, o: NormalizationOptions): ViewMap | undefined | null {
+  const key = normalizationKey({ ...o, squash: false });
+  if (key === BASE_KEY) return undefined;
+  return fused.views.find((m) => normalizationKey(m.options) === key) ?? null;
+}
+
+/** A view the fused scan already implies: the base itself, or a unit map of it (same offsets). */
+function derivedView(fused: FusedSet, base: SegmentedText, key: string): NormalizedText | undefined {
+  if (key === BASE_KEY) return base;
+  const v = fused.views.find((m) => normalizationKey(m.options) === key);
+  return v ? viewText(base, v) : undefined;
+}
+
+/** Matches of one group's set on its normalized view, as findings. */
+function scanGroup(compiled: CompiledPacks, g: Group, nt: NormalizedText, text: string, out: Finding[]): void {
+  const shift = g.boundary ? BOUNDARY_SENTINEL.length : 0;
+  const matches = scanText(g.set, g.boundary ? BOUNDARY_SENTINEL + nt.text : nt.text);
+  for (const m of matches) {
+    const rule = compiled.rules.get(m.patternId);
+    if (!rule) continue;
+    // With a boundary the match starts on its context character (the sentinel or a real one): skip it.
+    const start = m.start - shift + (g.boundary ? 1 : 0);
+    const end = m.end - shift;
+    if (end <= start) continue;
+    if (rule.boundary && !rightBoundaryOk(nt.text, end, rule.boundary)) continue;
+    const matched = nt.text.slice(start, end);
+    if (!passesChecks(compiled, rule, matched)) continue;
+    const span = mapSpan(nt, start, end);
+    out.push({ pack: rule.pack, patternId: rule.id, severity: rule.severity, start: span.start, end: span.end, masked: maskMatch(text.slice(span.start, span.end), rule.mask) });
+  }
+}
+
+/** Validator, entropy and allowlists on the matched text (as its view reads it). */
+function passesChecks(compiled: CompiledPacks, rule: LoadedRule, matched: string): boolean {
+  if (!passesValidator(matched, rule.validator)) return false;
+  if (rule.minEntropy === undefined && !rule.allowlists) return true;
+  const secret = secretPart(matched);
+  if (rule.minEntropy !== undefined && shannonEntropy(secret) < rule.minEntropy) return false;
+  if (rule.allowlists && allowlisted(compiled, rule, matched, secret)) return false;
+  return true;
+}
+
+/**
+ * The fused set over `\n` + base: every pattern reads the base through its view's unit map, so offsets are
+ * base offsets (minus the sentinel); a boundary match starts on its context character, which is trimmed.
+ */
+function scanFused(compiled: CompiledPacks, fused: FusedSet, base: SegmentedText, text: string, out: Finding[]): void {
+  const b = base.text;
+  const matches = scanText(fused.set, BOUNDARY_SENTINEL + b);
+  for (const m of matches) {
+    const rule = compiled.rules.get(m.patternId);
+    if (!rule) continue;
+    const start = m.start - 1 + (rule.boundary ? 1 : 0);
+    const end = m.end - 1;
+    if (end <= start) continue;
+    const vi = fused.viewById.get(rule.id) ?? -1;
+    const view: ViewMap | undefined = vi >= 0 ? fused.views[vi] : undefined;
+    if (rule.boundary && end < b.length) {
+      const c = view ? (view.to[b.charCodeAt(end)] as number) : b.charCodeAt(end);
+      if (!rightBoundaryOk(String.fromCharCode(c), 0, rule.boundary)) continue;
+    }
+    if (rule.validator !== undefined || rule.minEntropy !== undefined || rule.allowlists) {
+      if (!passesChecks(compiled, rule, viewSlice(b, start, end, view))) continue;
+    }
+    const span = mapSpan(base, start, end);
+    out.push({ pack: rule.pack, patternId: rule.id, severity: rule.severity, start: span.start, end: span.end, masked: maskMatch(text.slice(span.start, span.end), rule.mask) });
+  }
+}
+
+const INERT = new WeakMap<CompiledPatternSet, boolean>();
+
+/**
+ * True when no detector of the set ever leaves its start state on an ASCII unit and none reports at the end
+ * from there: an all-ASCII text then has no match (the bidi/tag rule, for one).
+ */
+function asciiInert(set: CompiledPatternSet): boolean {
+  let v = INERT.get(set);
+  if (v !== undefined) return v;
+  v = set.detectors.every((d) => {
+    if (d.kind !== "table") return false;
+    const t = d.dfa;
+    const init = t.init[0] as number;
+    if (init !== t.init[1] || init !== t.init[2] || init !== t.init[3]) return false;
+    if ((t.labelByKind[(init / t.nCols) * 4] as number) >= 0) return false;
+    for (let u = 0; u < 0x80; u++) if (t.trans[init + (t.map[u] as number)] !== init) return false;
+    return true;
+  });
+  INERT.set(set, v);
+  return v;
 }
 
 /** Removes fallback findings that overlap a regular finding of the same pack (one report per attack). */

@@ -11,14 +11,14 @@ import type { AutomatonSizes, CompiledPatternSet, Detector, PatternInfo } from "
 
 export class PatternSetLoadError extends Error {}
 
-function i32ToB64(a: Int32Array): string {
+export function i32ToB64(a: Int32Array): string {
   const bytes = new Uint8Array(a.length * 4);
   const view = new DataView(bytes.buffer);
   for (let i = 0; i < a.length; i++) view.setInt32(i * 4, a[i] as number, true);
   return Buffer.from(bytes).toString("base64");
 }
 
-function b64ToI32(s: unknown): Int32Array {
+export function b64ToI32(s: unknown): Int32Array {
   if (typeof s !== "string") throw new PatternSetLoadError("table is not a base64 string");
   const bytes = Buffer.from(s, "base64");
   if (bytes.length % 4 !== 0) throw new PatternSetLoadError("table length is not a multiple of 4 bytes");

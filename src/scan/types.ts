@@ -4,6 +4,7 @@ import type { Alphabet, Nfa } from "./nfa.js";
 import type { PatternMatcher } from "./matcher.js";
 import type { StaticDfa } from "./static-dfa.js";
 import type { LazyDfa } from "./lazy-dfa.js";
+import type { RegexNode } from "./ast.js";
 
 export interface PatternSpec {
   id: string;
@@ -22,6 +23,21 @@ export interface CompileOptions {
   file?: string;
   /** How far past the earliest end a match may be extended to its longest end (default 256 units). */
   maxExtension?: number;
+  /**
+   * Rewrites each parsed pattern before anything else (the packs prepend a boundary's context character).
+   * Hooks are not part of the artifact: the automata they produce are.
+   */
+  wrap?: (spec: PatternSpec, node: RegexNode) => RegexNode;
+  /**
+   * Rewrites the sets (and assertions) of the pattern and of its factor pieces after the factor is chosen,
+   * uniformly (the packs make patterns written for a normalized view read a shared base text).
+   */
+  mapSets?: (spec: PatternSpec, node: RegexNode) => RegexNode;
+  /**
+   * Detector partition per pattern (same order as the specs): patterns with different numbers never share a
+   * detection automaton. Default: one partition (the union is split only by tier and the state budget).
+   */
+  partition?: number[];
 }
 
 export interface ScanOptions {

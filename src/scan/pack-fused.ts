@@ -1,0 +1,324 @@
+// One automaton for every pack rule whose normalization is a unit map of the shared base view (pure):
+// compiled once over `\n` + base text, scanned when the text qualifies (see view-map.ts), else the packs fall
+// back to one pattern set per normalization. Findings are the same either way; this only saves passes.
+
+import type { RegexNode } from "./ast.js";
+import { compilePatternSet } from "./compile.js";
+import { isAlnum, SegmentedText } from "./normalize-map.js";
+import { normalizationKey, normalizeText, type NormalizationOptions, type NormalizedText } from "./normalize.js";
+import { parseRegex } from "./parse.js";
+import type { Boundary } from "./packs/types.js";
+import type { CompiledPatternSet, PatternSpec } from "./types.js";
+import { clusterCompatible, movedPairs, rewriteForBase, viewMap, viewMapFromPairs, type ViewMap } from "./view-map.js";
+import { b64ToI32, i32ToB64, loadPatternSet, serializePatternSet } from "./serialize.js";
+
+/** The base view: what every fused normalization starts with. Its own rules read it unmapped. */
+export const BASE_NORMALIZATION: NormalizationOptions = Object.freeze({ stripInvisible: true, nfkc: true, collapseWhitespace: true });
+const BASE_KEY = normalizationKey(BASE_NORMALIZATION);
+
+/** The rule fields fusion looks at. */
+export interface FusableRule {
+  id: string;
+  pattern: string;
+  tier: number;
+  normalization: NormalizationOptions;
+  caseInsensitive?: boolean;
+  keywords?: string[];
+  boundary?: Boundary;
+}
+
+export interface FusedSet {
+  set: CompiledPatternSet;
+  /** Normalization keys of the fused rules' groups (their own sets are skipped when the fused set runs). */
+  keys: string[];
+  /** Views other than the base, for the per-text check and for reading a finding's text. */
+  views: ViewMap[];
+  /** Per rule id: index into `views`, or -1 for the base itself. */
+  viewById: ReadonlyMap<string, number>;
+  /** Names the views (the per-cluster verdict cache is keyed by it). */
+  viewsKey: string;
+}
+
+/** Rules that can read the base: NFKC, invisible removal and collapsing on, no squash, no keyword gate. */
+export function fusable(r: FusableRule): boolean {
+  const o = r.normalization;
+  return o.stripInvisible === true && o.nfkc === true && o.collapseWhitespace === true && o.squash !== true && !(r.keywords && r.keywords.length > 0);
+}
+
+/** The identity on the base (with the white-space units the base never holds mapped away). */
+const IDENTITY_KEY = BASE_KEY;
+
+function contextSet(boundary: Boundary, caseInsensitive: boolean): RegexNode {
+  const r = parseRegex(boundary === "digit" ? "[^0-9]" : "[^A-Za-z0-9_]", { caseInsensitive });
+  if (!r.ok) throw new Error("boundary context does not parse");
+  return r.node;
+}
+
+/** Compiles the fused set, or returns null when no two groups would share it or it does not compile. */
+export function compileFused(rules: FusableRule[], options: { stateBudget?: number; plan?: (groupKey: string) => number } = {}): FusedSet | null {
+  // whole groups only (the same key as compilePacks): a group with one rule that cannot fuse runs on its own
+  const groupKey = (r: FusableRule): string => `${normalizationKey(r.normalization)}|${r.boundary ? "boundary" : "-"}`;
+  const blocked = new Set(rules.filter((r) => !fusable(r)).map(groupKey));
+  const chosen = rules.filter((r) => !blocked.has(groupKey(r)));
+  const keys = [...new Set(chosen.map(groupKey))].sort();
+  if (keys.length < 2) return null;
+  const views: ViewMap[] = [];
+  const viewIndex = new Map<string, number>();
+  const mapOf = new Map<string, { view: number; map: ViewMap; withNewline: ViewMap; boundary: Boundary | undefined }>();
+  for (const r of chosen) {
+    const key = normalizationKey(r.normalization);
+    const own = key === IDENTITY_KEY;
+    let view = -1;
+    const map = viewMap(r.normalization, own, false);
+    const withNewline = viewMap(r.normalization, own, true);
+    if (!own) {
+      let k = viewIndex.get(key);
+      if (k === undefined) {
+        k = views.length;
+        viewIndex.set(key, k);
+        views.push(map);
+      }
+      view = k;
+    }
+    mapOf.set(r.id, { view, map, withNewline, boundary: r.boundary });
+  }
+  const specs: PatternSpec[] = chosen.map((r) => {
+    const spec: PatternSpec = { id: r.id, pattern: r.pattern, tier: r.tier };
+    if (r.caseInsensitive) spec.caseInsensitive = true;
+    return spec;
+  });
+  const opts: Parameters<typeof compilePatternSet>[1] = {
+    wrap: (spec, node) => {
+      const m = mapOf.get(spec.id);
+      return m?.boundary ? { t: "cat", items: [contextSet(m.boundary, spec.caseInsensitive === true), node] } : node;
+    },
+    // a boundary rule keeps `\n` (its context character must read the sentinel; its body never reaches
+    // it) and its anchors (it read the sentinel-prefixed text before too); other rules lose both
+    mapSets: (spec, node) => {
+      const m = mapOf.get(spec.id);
+      return m ? rewriteForBase(node, m.boundary ? m.withNewline : m.map, m.boundary === undefined) : node;
+    },
+  };
+  if (options.stateBudget !== undefined) opts.stateBudget = options.stateBudget;
+  // detectors keep to the groups' own unions unless a merge is known to stay small (a union of every
+  // group's factors multiplies states: broad classes between phrase words meet shell and secret factors)
+  const plan = options.plan ?? ((k: string) => keys.indexOf(k));
+  opts.partition = chosen.map((r) => plan(groupKey(r)));
+  const res = compilePatternSet(specs, opts);
+  if (!res.ok) return null;
+  return fusedFrom(res.set, keys, views, new Map([...mapOf].map(([id, m]) => [id, m.view])));
+}
+
+/** Assembles a FusedSet (also used when loading one from an artifact). */
+export function fusedFrom(set: CompiledPatternSet, keys: string[], views: ViewMap[], viewById: ReadonlyMap<string, number>): FusedSet {
+  return { set, keys, views, viewById, viewsKey: views.map((v) => v.key).join(";") };
+}
+
+/**
+ * The base view of `text` and whether every fused view is its unit map (so the fused set may scan it).
+ * All-ASCII text always qualifies, and its base is just white-space collapsing.
+ */
+export function baseView(text: string, views: readonly ViewMap[], viewsKey: string): { nt: SegmentedText; ok: boolean; ascii: boolean } {
+  const n = text.length;
+  let i = 0;
+  while (i < n && text.charCodeAt(i) < 0x80) i++;
+  if (i === n) return { nt: collapseAscii(text), ok: true, ascii: true };
+  const nt = normalizeText(text, BASE_NORMALIZATION);
+  if (!(nt instanceof SegmentedText)) return { nt: collapseAscii(text), ok: false, ascii: false };
+  return { nt, ok: views.length === 0 || clustersCompatible(text, i, views, viewsKey), ascii: false };
+}
+
+const MARK = /\p{M}/u;
+
+/** The clusters normalizeText forms under NFKC (a code point and its combining marks), from the first non-ASCII unit. */
+function clustersCompatible(text: string, from: number, views: readonly ViewMap[], viewsKey: string): boolean {
+  const n = text.length;
+  let i = from > 0 ? from - 1 : 0; // an ASCII unit right before a mark is part of that cluster
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80 && !(i + 1 < n && text.charCodeAt(i + 1) >= 0x300)) {
+      i++;
+      continue;
+    }
+    let j = i + ((text.codePointAt(i) as number) > 0xffff ? 2 : 1);
+    while (j < n && text.charCodeAt(j) >= 0x300) {
+      const cp = text.codePointAt(j) as number;
+      if (!MARK.test(String.fromCodePoint(cp))) break;
+      j += cp > 0xffff ? 2 : 1;
+    }
+    if (!clusterCompatible(text.slice(i, j), BASE_NORMALIZATION, views, viewsKey)) return false;
+    i = j;
+  }
+  return true;
+}
+
+const ZERO: readonly number[] = Object.freeze([0]);
+const NONE: readonly number[] = Object.freeze([-1]);
+const ONE: readonly number[] = Object.freeze([1]);
+const WS_RUN = /[\t-\r ]{2,}/g;
+const WS_ANY = /[\t-\r ]{2,}|[\t\n\v\f\r]/g;
+
+/**
+ * The base view of an all-ASCII text: NFKC, homoglyph-free and invisible-free already, so only white space
+ * changes: every run becomes one space, mapped to the whole run (as normalizeText maps it).
+ */
+export function collapseAscii(text: string): SegmentedText {
+  const n = text.length;
+  WS_ANY.lastIndex = 0;
+  if (!WS_ANY.test(text)) return new SegmentedText(text, n, ZERO, ZERO, NONE, ONE);
+  const out = text.replace(WS_ANY, " ");
+  WS_RUN.lastIndex = 0;
+  let m = WS_RUN.exec(text);
+  if (m === null) return new SegmentedText(out, n, ZERO, ZERO, NONE, ONE);
+  const segNorm: number[] = [0];
+  const segOrig: number[] = [0];
+  const segEnd: number[] = [-1];
+  const segIdentity: number[] = [1];
+  let shift = 0;
+  while (m !== null) {
+    const a = m.index;
+    const b = a + m[0].length;
+    const k = a - shift;
+    segNorm.push(k, k + 1);
+    segOrig.push(a, b);
+    segEnd.push(b, -1);
+    segIdentity.push(0, 1);
+    shift += b - a - 1;
+    m = WS_RUN.exec(text);
+  }
+  return new SegmentedText(out, n, segNorm, segOrig, segEnd, segIdentity);
+}
+
+/** The view's text for a span of the base (findings that need their matched text: validators, checks). */
+export function viewSlice(base: string, start: number, end: number, view: ViewMap | undefined): string {
+  const s = base.slice(start, end);
+  if (!view) return s;
+  let out = "";
+  for (let i = 0; i < s.length; i++) out += String.fromCharCode(view.to[s.charCodeAt(i)] as number);
+  return out;
+}
+
+/** The whole view text over the base (same offsets), for groups derived from a fused view (squash). */
+export function viewText(base: SegmentedText, view: ViewMap): SegmentedText {
+  const t = base.text;
+  const units = new Uint16Array(t.length);
+  for (let i = 0; i < t.length; i++) units[i] = view.to[t.charCodeAt(i)] as number;
+  return new SegmentedText(unitsToString(units), base.originalLength, base.segNorm, base.segOrig, base.segEnd, base.segIdentity);
+}
+
+/** Code units to a string (lone surrogates kept as they are, unlike a UTF-16 decoder). */
+function unitsToString(units: Uint16Array): string {
+  let out = "";
+  for (let i = 0; i < units.length; i += 4096) out += String.fromCharCode.apply(null, units.subarray(i, i + 4096) as unknown as number[]);
+  return out;
+}
+
+/** A group's detectors read through a view map with non-letters skipped: fires if any detector could. */
+interface SkipFilter {
+  cols: Int32Array[];
+  trans: Int32Array[];
+  labelled: Uint8Array[];
+  init: number[];
+  nCols: number[];
+}
+
+const SKIP_FILTERS = new WeakMap<CompiledPatternSet, Map<string, SkipFilter | null>>();
+const JUNK = -1;
+
+function skipFilter(set: CompiledPatternSet, view: ViewMap | undefined): SkipFilter | null {
+  let byView = SKIP_FILTERS.get(set);
+  if (!byView) SKIP_FILTERS.set(set, (byView = new Map()));
+  const key = view?.key ?? "base";
+  let f = byView.get(key);
+  if (f !== undefined) return f;
+  f = { cols: [], trans: [], labelled: [], init: [], nCols: [] };
+  for (const d of set.detectors) {
+    if (d.kind !== "table") {
+      f = null;
+      break;
+    }
+    const t = d.dfa;
+    const cols = new Int32Array(MAX_UNIT_COUNT);
+    for (let u = 0; u < MAX_UNIT_COUNT; u++) {
+      const v = view ? (view.to[u] as number) : u;
+      cols[u] = v < 0 || !isAlnum(v) ? JUNK : (t.map[v] as number);
+    }
+    const labelled = new Uint8Array(t.nStates);
+    for (let s = 0; s < t.nStates; s++) for (let k = 0; k < 4; k++) if ((t.labelByKind[s * 4 + k] as number) >= 0) labelled[s] = 1;
+    f.cols.push(cols);
+    f.trans.push(t.trans);
+    f.labelled.push(labelled);
+    f.init.push(t.init[0] as number);
+    f.nCols.push(t.nCols);
+  }
+  byView.set(key, f);
+  return f;
+}
+
+/**
+ * False only when no detector of `set` (a squash group: letters and digits only) can fire on the squashed
+ * view of `base`: the same automata read the base through the view map, skipping what squashing drops.
+ * Every detector is started at the edge context and any reachable labelled state counts, so this can only
+ * say "maybe" too often, never "no" wrongly; on "maybe" the caller builds the squashed view and scans it.
+ */
+export function squashMayFire(set: CompiledPatternSet, base: string, view: ViewMap | undefined): boolean {
+  const f = skipFilter(set, view);
+  if (!f) return true;
+  const n = base.length;
+  for (let k = 0; k < f.cols.length; k++) {
+    const cols = f.cols[k] as Int32Array;
+    const trans = f.trans[k] as Int32Array;
+    const labelled = f.labelled[k] as Uint8Array;
+    const nCols = f.nCols[k] as number;
+    let off = f.init[k] as number;
+    if (labelled[off / nCols] === 1) return true;
+    for (let i = 0; i < n; i++) {
+      const c = cols[base.charCodeAt(i)] as number;
+      if (c === JUNK) continue;
+      const t = trans[off + c] as number;
+      if (t < 0) return true;
+      off = t;
+      if (labelled[off / nCols] === 1) return true;
+    }
+  }
+  return false;
+}
+
+const MAX_UNIT_COUNT = 0x10000;
+
+/** A fused set as a policy artifact stores it: the automata and the view maps, nothing recomputed at load. */
+export interface StoredFused {
+  keys: string[];
+  views: { options: NormalizationOptions; moved: string }[];
+  viewById: [string, number][];
+  set: string;
+}
+
+export function storeFused(f: FusedSet): StoredFused {
+  return {
+    keys: [...f.keys],
+    views: f.views.map((v) => ({ options: { ...v.options }, moved: i32ToB64(movedPairs(v)) })),
+    viewById: [...f.viewById].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)),
+    set: serializePatternSet(f.set),
+  };
+}
+
+/** Loads a stored fused set; throws on a malformed one (the caller reports it as an unreadable artifact). */
+export function loadFused(s: StoredFused): FusedSet {
+  if (typeof s !== "object" || s === null || !Array.isArray(s.keys) || !s.keys.every((k) => typeof k === "string") || !Array.isArray(s.views) || !Array.isArray(s.viewById)) {
+    throw new Error("fused scan set is malformed");
+  }
+  const views = s.views.map((v) => {
+    const m = typeof v === "object" && v !== null && typeof v.options === "object" && v.options !== null ? viewMapFromPairs(v.options, b64ToI32(v.moved)) : null;
+    if (!m) throw new Error("fused scan set has a malformed view map");
+    return m;
+  });
+  const set = loadPatternSet(s.set);
+  const ids = new Set(set.patterns.map((p) => p.id));
+  const viewById = new Map<string, number>();
+  for (const e of s.viewById) {
+    if (!Array.isArray(e) || typeof e[0] !== "string" || !Number.isInteger(e[1]) || e[1] < -1 || e[1] >= views.length || !ids.has(e[0])) throw new Error("fused scan set has a malformed view index");
+    viewById.set(e[0], e[1]);
+  }
+  return fusedFrom(set, [...s.keys], views, viewById);
+}
