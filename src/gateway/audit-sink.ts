@@ -5,7 +5,7 @@ import { FileStorage } from "../audit/file-storage.js";
 import type { AuditStorage } from "../audit/storage.js";
 import { loadKeys } from "../keys/keyfile.js";
 import type { Decision } from "../types.js";
-import type { DecisionSink, SinkState } from "./sink.js";
+import type { DecisionSink, SinkReceipt, SinkState } from "./sink.js";
 
 export interface AuditSinkOptions {
   /** Directory of the segment-file audit log (created if missing). */
@@ -43,9 +43,11 @@ export class AuditSink implements DecisionSink {
     return new AuditSink(log, dir);
   }
 
-  async append(action: unknown, decision: Decision): Promise<void> {
+  async append(action: unknown, decision: Decision): Promise<SinkReceipt> {
     const receipt = await this.log.record(action, decision);
-    if (receipt.seq === null) return; // dropped under onFull=drop: counted by the log, reported in state()
+    // seq null: dropped under onFull=drop (counted by the log, reported in state()), so there is no record to name.
+    if (receipt.seq === null) return { record: null, inputHash: null };
+    return { record: `${this.log.log}:${receipt.seq}`, inputHash: receipt.inputHash };
   }
 
   state(): SinkState {

@@ -3,7 +3,7 @@ import type { CompiledPolicy } from "../compile/build.js";
 import { decide, engineBlock } from "../engine/decide.js";
 import { MemoryThrottleStore } from "../engine/throttle-store.js";
 import type { Decision } from "../types.js";
-import type { DecisionSink } from "./sink.js";
+import type { DecisionSink, SinkReceipt } from "./sink.js";
 
 export interface GovernorOptions {
   sink?: DecisionSink | null;
@@ -43,23 +43,51 @@ export class Governor {
 
   /** Decides, counts the call against its budgets, and records; an unrecordable decision becomes a BLOCK. */
   async decide(action: unknown): Promise<Decision> {
-    let d: Decision;
-    try {
-      d = decide(this.current, action, { throttle: this.throttle });
-      this.throttle.commit(d);
-    } catch (e) {
-      // decide() never throws by contract; a fault anywhere here is still never a permission.
-      d = engineBlock(this.current?.info ?? NO_POLICY, "engine", "RUNTIME_ERROR", `internal error while deciding: ${errorText(e)}`);
-    }
+    const d = this.decideNow(action);
     if (this.sink === null) return d;
     try {
       await this.sink.append(action, d);
     } catch (e) {
-      // Not recorded means not enforced as anything but a BLOCK (the audit sink decides whether it buffers).
-      return engineBlock(d.policy, "audit", "AUDIT_UNAVAILABLE", `the decision could not be recorded, so the action is blocked: ${errorText(e)}`);
+      return notRecorded(d, e);
     }
     return d;
   }
+
+  /** decide(), also returning where the decision was recorded (an ESCALATE'd call's outcome is bound to it). */
+  async decideRecorded(action: unknown): Promise<{ decision: Decision; recorded: SinkReceipt | null }> {
+    const d = this.decideNow(action);
+    if (this.sink === null) return { decision: d, recorded: null };
+    try {
+      return { decision: d, recorded: (await this.sink.append(action, d)) ?? null };
+    } catch (e) {
+      return { decision: notRecorded(d, e), recorded: null };
+    }
+  }
+
+  /**
+   * Records a decision made elsewhere (an approval outcome) in the same sink as the decisions. Rejects when it
+   * could not be recorded: the caller must then not act on it. Resolves null without a sink.
+   */
+  async record(action: unknown, decision: Decision): Promise<SinkReceipt | null> {
+    if (this.sink === null) return null;
+    return (await this.sink.append(action, decision)) ?? null;
+  }
+
+  private decideNow(action: unknown): Decision {
+    try {
+      const d = decide(this.current, action, { throttle: this.throttle });
+      this.throttle.commit(d);
+      return d;
+    } catch (e) {
+      // decide() never throws by contract; a fault anywhere here is still never a permission.
+      return engineBlock(this.current?.info ?? NO_POLICY, "engine", "RUNTIME_ERROR", `internal error while deciding: ${errorText(e)}`);
+    }
+  }
+}
+
+/** Not recorded means not enforced as anything but a BLOCK (the audit sink decides whether it buffers). */
+function notRecorded(d: Decision, e: unknown): Decision {
+  return engineBlock(d.policy, "audit", "AUDIT_UNAVAILABLE", `the decision could not be recorded, so the action is blocked: ${errorText(e)}`);
 }
 
 export function errorText(e: unknown): string {

@@ -13,9 +13,18 @@ export interface SinkState {
   lastError?: string | null;
 }
 
-/** Records one decision. A rejected promise means the decision was NOT recorded: callers then fail closed. */
+/** Where a decision landed: its record id (`<log>:<seq>`) and inputHash, when the sink is a log that kept it. */
+export interface SinkReceipt {
+  record: string | null;
+  inputHash: string | null;
+}
+
+/**
+ * Records one decision. A rejected promise means the decision was NOT recorded: callers then fail closed.
+ * A sink that can name the record returns a receipt (an approval outcome is bound to it later).
+ */
 export interface DecisionSink {
-  append(action: unknown, decision: Decision): Promise<void>;
+  append(action: unknown, decision: Decision): Promise<SinkReceipt | void>;
   state(): SinkState;
   close(): Promise<void>;
 }
