@@ -1,5 +1,6 @@
 // Checks the decide benchmark's own parts: the oracle on hand-picked edge cases, the generator's determinism and
-// coverage, and that every peer agrees with the oracle. Run: node --import tsx --test bench/decide/scenario.test.ts
+// coverage, and that every peer agrees with the oracle. Warden is loaded from the built dist/ (run `npm run build`
+// first). Run: node --import tsx --test bench/decide/scenario.test.ts
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { casbinEngine } from "./casbin.js";

@@ -1,12 +1,17 @@
 // Warden peer: finance-3.yaml (the scenario) and a generated 500-rule policy where only the same rules apply.
 import { readFileSync } from "node:fs";
 import { parse, stringify } from "yaml";
-import { compilePolicy, decide, decideLinear, type CompiledPolicy, type Decision } from "../../src/index.js";
+import type { CompiledPolicy, Decision } from "../../src/index.js";
 import type { Engine } from "./engine.js";
 import { RULE, type BenchAction } from "./scenario.js";
 
 export const WARDEN_3_FILE = new URL("./finance-3.yaml", import.meta.url);
 export const WARDEN_3_SOURCE = readFileSync(WARDEN_3_FILE, "utf8");
+
+// The engine under test is the built dist/ (what users run, as in the cold-start processes; `npm run bench` builds
+// it first), not src/ through the tsx loader. Types come from src/, which dist/ is compiled from.
+const DIST = new URL("../../dist/index.js", import.meta.url).href;
+const { compilePolicy, decide, decideLinear } = (await import(DIST)) as typeof import("../../src/index.js");
 
 const SCENARIO_RULES = new Set<string>(Object.values(RULE));
 

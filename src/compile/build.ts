@@ -21,6 +21,9 @@ export interface CompiledRule {
   readonly hasObligation: boolean;
   /** Engine cache: the action-independent reason, once computed (null when it depends on the action). */
   cachedReason?: Reason | null;
+  /** Engine caches: the reason renderers for a condition that holds and for one that is indeterminate. */
+  renderTrue?: (a: Action) => Reason;
+  renderIndeterminate?: (a: Action) => Reason;
 }
 
 export interface PolicyInfo {
@@ -37,7 +40,9 @@ export class CompiledPolicy {
   /** kind -> tool -> rules; `noTool` holds the lists for tool-less actions. */
   private readonly index = new Map<string, Map<string, CompiledRule[]>>();
   private readonly noTool = new Map<string, CompiledRule[]>();
-  private readonly undeclared = new Map<string, CompiledRule[]>();
+  /** kind -> undeclared tool -> rules (a memo; two levels so a lookup builds no key string). */
+  private readonly undeclared = new Map<string, Map<string, CompiledRule[]>>();
+  private undeclaredSize = 0;
 
   /** The deterministic artifact text (canonical JSON); set once by buildPolicy. */
   artifact = "";
@@ -91,13 +96,19 @@ export class CompiledPolicy {
     if (tool === undefined) return this.noTool.get(kind) ?? [];
     const declared = this.index.get(kind)?.get(tool);
     if (declared !== undefined) return declared;
-    const key = indexKey(kind, tool);
-    const hit = this.undeclared.get(key);
+    let byTool = this.undeclared.get(kind);
+    const hit = byTool?.get(tool);
     if (hit) return hit;
     const list = this.applicable(kind, tool);
     // Memo for undeclared tools; bounded so hostile tool names cannot grow memory.
-    if (this.undeclared.size >= MEMO_LIMIT) this.undeclared.clear();
-    this.undeclared.set(key, list);
+    if (this.undeclaredSize >= MEMO_LIMIT) {
+      this.undeclared.clear();
+      this.undeclaredSize = 0;
+      byTool = undefined;
+    }
+    if (byTool === undefined) this.undeclared.set(kind, (byTool = new Map()));
+    byTool.set(tool, list);
+    this.undeclaredSize++;
     return list;
   }
 
@@ -118,10 +129,6 @@ export class CompiledPolicy {
     }
     return out;
   }
-}
-
-function indexKey(kind: string, tool: string): string {
-  return `${kind}\u0000${tool}`;
 }
 
 export function appliesTo(r: CompiledRule, kind: ActionKind, tool: string | undefined, cls: string | undefined): boolean {

@@ -8,6 +8,17 @@ import type { Action } from "../types.js";
 
 export type Test = (a: Action) => Tri;
 
+/**
+ * The same string, internalized by V8 (property keys are): policy text comes from the YAML parser as sliced or
+ * uninternalized strings, and comparing one with an action's string then reads both contents; against an
+ * internalized string (literals, JSON keys and short values) equal content is usually the same pointer.
+ */
+function intern(s: string): string {
+  const o: Record<string, true> = {};
+  o[s] = true;
+  return Object.keys(o)[0] ?? s;
+}
+
 export function compileCondition(c: CondIR, lists: Record<string, Scalar[]>): Test {
   if (isLeaf(c)) return compileLeaf(c, lists);
   if ("not" in c) {
@@ -72,7 +83,7 @@ function compileLeaf(leaf: LeafIR, lists: Record<string, Scalar[]>): Test {
   if ((op === "in" || op === "not_in") && (arg.kind === "set" || arg.kind === "list")) {
     const values = arg.kind === "set" ? arg.values : (lists[arg.name] ?? []);
     if (values.every((x) => typeof x === "string")) {
-      const set = new Set(values.map((x) => (leaf.ignoreCase ? foldCase(x as string) : x)));
+      const set = new Set(values.map((x) => intern(leaf.ignoreCase ? foldCase(x as string) : (x as string))));
       const hit: Tri = op === "in" ? T : F;
       const miss: Tri = op === "in" ? F : T;
       return leaf.ignoreCase
@@ -88,7 +99,7 @@ function compileLeaf(leaf: LeafIR, lists: Record<string, Scalar[]>): Test {
   }
   // Fast path 3: string equality.
   if ((op === "eq" || op === "ne") && arg.kind === "string" && !leaf.ignoreCase) {
-    const s = arg.value;
+    const s = intern(arg.value);
     const hit: Tri = op === "eq" ? T : F;
     const miss: Tri = op === "eq" ? F : T;
     return (a) => {

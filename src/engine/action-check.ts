@@ -9,12 +9,9 @@ export interface ActionProblem {
 
 const hasOwn = Object.prototype.hasOwnProperty;
 
-/** Parses an RFC 3339 timestamp to epoch ms; undefined when malformed or out of range. */
-/** Two ASCII digits at `i` as a number, or -1. */
-function d2(s: string, i: number): number {
-  const a = s.charCodeAt(i) - 48;
-  const b = s.charCodeAt(i + 1) - 48;
-  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+/** The digit at `i` as 0-9, or a value outside 0-9 (`>>> 0` then makes every non-digit compare above 9). */
+function dig(s: string, i: number): number {
+  return (s.charCodeAt(i) - 48) | 0;
 }
 
 /**
@@ -23,21 +20,35 @@ function d2(s: string, i: number): number {
  * ~50 ns vs ~740 ns for a regex with Number() conversions; equal on 2 million random strings).
  */
 export function parseTime(s: string): number | undefined {
+  const t = scanTime(s, true);
+  return t === t ? t : undefined;
+}
+
+/** Whether `s` is a valid RFC 3339 time, without computing it (checkAction: about half the cost of parseTime). */
+export function validTime(s: string): boolean {
+  return scanTime(s, false) === 0;
+}
+
+/** NaN when malformed or impossible; else epoch ms when `compute`, 0 when not. */
+function scanTime(s: string, compute: boolean): number {
   const n = s.length;
-  if (n < 20 || n > 40) return undefined;
-  const y1 = d2(s, 0);
-  const y2 = d2(s, 2);
-  const mo = d2(s, 5);
-  const d = d2(s, 8);
-  const h = d2(s, 11);
-  const mi = d2(s, 14);
-  const se = d2(s, 17);
-  if (y1 < 0 || y2 < 0 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return undefined;
-  const t = s.charCodeAt(10);
-  if (t !== 84 && t !== 116) return undefined;
-  if (mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || se < 0 || se > 60) return undefined;
-  const y = y1 * 100 + y2;
-  if (d > daysInMonth(y, mo)) return undefined;
+  if (n < 20 || n > 40) return NaN;
+  const c0 = dig(s, 0), c1 = dig(s, 1), c2 = dig(s, 2), c3 = dig(s, 3), c5 = dig(s, 5), c6 = dig(s, 6), c8 = dig(s, 8), c9 = dig(s, 9);
+  const c11 = dig(s, 11), c12 = dig(s, 12), c14 = dig(s, 14), c15 = dig(s, 15), c17 = dig(s, 17), c18 = dig(s, 18);
+  if (
+    c0 >>> 0 > 9 || c1 >>> 0 > 9 || c2 >>> 0 > 9 || c3 >>> 0 > 9 || c5 >>> 0 > 9 || c6 >>> 0 > 9 || c8 >>> 0 > 9 ||
+    c9 >>> 0 > 9 || c11 >>> 0 > 9 || c12 >>> 0 > 9 || c14 >>> 0 > 9 || c15 >>> 0 > 9 || c17 >>> 0 > 9 || c18 >>> 0 > 9
+  ) return NaN;
+  if (s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return NaN;
+  const tee = s.charCodeAt(10);
+  if (tee !== 84 && tee !== 116) return NaN;
+  const y = c0 * 1000 + c1 * 100 + c2 * 10 + c3;
+  const mo = c5 * 10 + c6;
+  const d = c8 * 10 + c9;
+  const h = c11 * 10 + c12;
+  const mi = c14 * 10 + c15;
+  const se = c17 * 10 + c18;
+  if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || se > 60 || d > daysInMonth(y, mo)) return NaN;
   let i = 19;
   let ms = 0;
   if (s.charCodeAt(i) === 46) {
@@ -47,19 +58,23 @@ export function parseTime(s: string): number | undefined {
       if (v < 0 || v > 9) break;
       if (k < 3) ms = ms * 10 + v;
     }
-    if (k === 0 || k > 9) return undefined;
+    if (k === 0 || k > 9) return NaN;
     for (; k < 3; k++) ms *= 10;
   }
   let offset = 0;
-  const z = s.charCodeAt(i);
+  const z = i < n ? s.charCodeAt(i) : 0;
   if (z === 90 || z === 122) {
-    if (i + 1 !== n) return undefined;
+    if (i + 1 !== n) return NaN;
   } else if (z === 43 || z === 45) {
-    const oh = d2(s, i + 1);
-    const om = d2(s, i + 4);
-    if (i + 6 !== n || oh < 0 || om < 0 || oh > 23 || om > 59 || s.charCodeAt(i + 3) !== 58) return undefined;
+    if (i + 6 !== n || s.charCodeAt(i + 3) !== 58) return NaN;
+    const a = dig(s, i + 1), b = dig(s, i + 2), c = dig(s, i + 4), e = dig(s, i + 5);
+    if (a >>> 0 > 9 || b >>> 0 > 9 || c >>> 0 > 9 || e >>> 0 > 9) return NaN;
+    const oh = a * 10 + b;
+    const om = c * 10 + e;
+    if (oh > 23 || om > 59) return NaN;
     offset = (z === 45 ? -1 : 1) * (oh * 60 + om) * 60_000;
-  } else return undefined;
+  } else return NaN;
+  if (!compute) return 0;
   // A leap second (:60) counts as :59 of the same minute; time is proleptic Gregorian UTC.
   return daysFromCivil(y, mo, d) * 86_400_000 + h * 3_600_000 + mi * 60_000 + Math.min(se, 59) * 1000 + ms - offset;
 }
@@ -90,8 +105,24 @@ function isPlainObject(v: unknown): boolean {
 }
 
 const KINDS: ReadonlySet<string> = new Set(ACTION_KINDS);
-// Tool names are echoed into decisions, keys and logs: no controls, no lone surrogates.
-const BAD_NAME = /[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+/**
+ * Tool names are echoed into decisions, keys and logs: no C0/C1 controls, no lone surrogates. A loop over char
+ * codes (the regex it replaces, /[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/,
+ * cost a regex call on every action).
+ */
+function badName(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) return true;
+    if (c >= 0xd800 && c <= 0xdfff) {
+      // A high surrogate followed by a low one is a pair (skipped whole); any other surrogate is lone.
+      const next = c <= 0xdbff && i + 1 < s.length ? s.charCodeAt(i + 1) : 0;
+      if (next >= 0xdc00 && next <= 0xdfff) i++;
+      else return true;
+    }
+  }
+  return false;
+}
 
 interface ActionShape {
   kind?: unknown;
@@ -114,16 +145,16 @@ export function checkAction(a: unknown): ActionProblem | undefined {
   const o = a as ActionShape;
   if (!plainProto(o)) return { field: "", message: "an action must be a plain JSON object (no class instances or custom prototypes)" };
   const kind = o.kind;
-  if (typeof kind !== "string" || !KINDS.has(kind) || (kind === OBJECT_PROTO.kind && !hasOwn.call(o, "kind"))) {
+  if (typeof kind !== "string" || (kind !== "tool_call" && !KINDS.has(kind)) || (kind === OBJECT_PROTO.kind && !hasOwn.call(o, "kind"))) {
     return { field: "kind", message: `\`kind\` must be one of ${ACTION_KINDS.join(", ")}, got ${kind === undefined ? "nothing" : safeEcho(JSON.stringify(kind) ?? typeof kind, 40)}` };
   }
   const tool = o.tool;
   if (tool !== undefined) {
     if (typeof tool !== "string" || tool.length === 0 || tool.length > 256 || (tool === OBJECT_PROTO.tool && !hasOwn.call(o, "tool"))) return { field: "tool", message: "`tool` must be a non-empty string of at most 256 characters" };
-    if (BAD_NAME.test(tool)) return { field: "tool", message: "`tool` must not contain control characters or lone surrogates" };
+    if (badName(tool)) return { field: "tool", message: "`tool` must not contain control characters or lone surrogates" };
   } else if (kind === "tool_call") return { field: "tool", message: "a tool_call action must name its `tool`" };
   const at = o.at;
-  if (at !== undefined && (typeof at !== "string" || parseTime(at) === undefined || (at === OBJECT_PROTO.at && !hasOwn.call(o, "at")))) {
+  if (at !== undefined && (typeof at !== "string" || !validTime(at) || (at === OBJECT_PROTO.at && !hasOwn.call(o, "at")))) {
     return { field: "at", message: "`at` must be an RFC 3339 time such as `2026-03-02T10:15:00Z`" };
   }
   const agent = o.agent;

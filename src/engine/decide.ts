@@ -20,6 +20,7 @@ import {
 import { checkAction, parseTime } from "./action-check.js";
 import { applyModify, mergeSandboxes } from "./obligations.js";
 import { renderReason, staticReason } from "./reasons.js";
+import { indeterminateRenderer, lastRender, trueRenderer, type Renderer } from "./fast-reasons.js";
 import { applyThrottle, EMPTY_THROTTLE, nextTat, type ThrottleReader } from "./throttle.js";
 
 type Fired = [CompiledRule, Tri, ThrottleObservation | undefined];
@@ -65,10 +66,49 @@ function run(policy: CompiledPolicy | null | undefined, action: unknown, state: 
   }
 }
 
-// Decisions that depend only on which rules fired (static reasons, no throttle, no MODIFY, no indeterminate
-// values) are built once per (candidate list, fired set), frozen, and shared: the common path allocates nothing.
-const decisionCache = new WeakMap<readonly CompiledRule[], Map<number, Decision>>();
-const CACHE_LIMIT = 256;
+// The common path (enforce mode, at most 31 candidates, no throttle or MODIFY) is planned once per (candidate list,
+// fired set): verdict, reason order, the default reason and obligations are computed then and shared, frozen; only
+// reasons whose message echoes the action are rendered per call, cached by the echoed values. Every decision is a
+// fresh top-level object the caller may extend (e.g. `inputHash`); what it holds may be shared and frozen.
+const plans = new WeakMap<readonly CompiledRule[], PlanTable>();
+const PLAN_LIMIT = 256;
+const RING = 8;
+
+interface PlanTable {
+  /** By tMask when no rule fired on indeterminate data. */
+  byTrue: Map<number, Plan>;
+  /** By eMask, then tMask. */
+  byIndeterminate: Map<number, Map<number, Plan>>;
+  size: number;
+}
+
+/** One reason position in a plan: a shared reason, or a renderer for a reason that echoes the action. */
+interface Slot {
+  reason: Reason | null;
+  render: Renderer | null;
+}
+
+/** The reasons arrays of a plan with rendered slots: the last few arrays of shared reasons, reused when they recur. */
+interface Arrays {
+  slots: readonly Slot[];
+  scratch: Reason[];
+  /** Frozen arrays of shared reasons (a small ring, searched linearly: cheaper than hashing object keys). */
+  ring: Array<readonly Reason[] | null>;
+  next: number;
+}
+
+interface Plan {
+  /** The action the default reason was built for (candidate lists are per (kind, tool), so always the same). */
+  kind: string;
+  tool: string | undefined;
+  verdict: Verdict;
+  /** Sorted reasons when none depends on the action (shared, frozen); else null and `arrays` renders them. */
+  reasons: readonly Reason[] | null;
+  arrays: Arrays | null;
+  shadow: readonly Reason[] | null;
+  shadowArrays: Arrays | null;
+  obligations: Obligations;
+}
 
 function evaluate(policy: CompiledPolicy, a: Action, state: EngineState | undefined, linear: boolean): Decision {
   const rules = linear ? policy.applicable(a.kind, a.tool) : policy.candidates(a.kind, a.tool);
@@ -95,26 +135,165 @@ function evaluate(policy: CompiledPolicy, a: Action, state: EngineState | undefi
       dynamic = true;
       if (seen.observation.allowed && res !== E) continue;
     }
-    if (res === E || r.ir.modify !== null) dynamic = true;
-    else {
-      if (r.cachedReason === undefined) r.cachedReason = staticReason(r);
-      if (r.cachedReason === null) dynamic = true;
-    }
+    if (r.ir.modify !== null) dynamic = true;
     if (flags !== null) flags[i] = res === E ? 2 : 1;
     else if (res === E) eMask |= 1 << i;
     else tMask |= 1 << i;
   }
 
   if (dynamic) return assemble(policy, rules, a, tMask, eMask, flags, observations, throttleState);
-  let byMask = decisionCache.get(rules);
-  if (byMask === undefined) decisionCache.set(rules, (byMask = new Map()));
-  const hit = byMask.get(tMask);
-  // The top level is always a fresh object the caller may extend (e.g. `inputHash`); what it holds is shared
-  // and frozen, like every reason built from a static message.
-  if (hit !== undefined) return { ...hit };
-  const built = deepFreeze(assemble(policy, rules, a, tMask, 0, null, null, null));
-  if (byMask.size < CACHE_LIMIT) byMask.set(tMask, built);
-  return { ...built };
+  if (policy.ir.mode !== "enforce") return shadowModeCached(policy, rules, a, tMask, eMask);
+  let table = plans.get(rules);
+  if (table === undefined) plans.set(rules, (table = { byTrue: new Map(), byIndeterminate: new Map(), size: 0 }));
+  let plan = eMask === 0 ? table.byTrue.get(tMask) : table.byIndeterminate.get(eMask)?.get(tMask);
+  if (plan === undefined) {
+    plan = makePlan(policy, rules, a, tMask, eMask);
+    if (table.size < PLAN_LIMIT) {
+      table.size++;
+      if (eMask === 0) table.byTrue.set(tMask, plan);
+      else {
+        let byT = table.byIndeterminate.get(eMask);
+        if (byT === undefined) table.byIndeterminate.set(eMask, (byT = new Map()));
+        byT.set(tMask, plan);
+      }
+    }
+  }
+  if (plan.kind !== a.kind || plan.tool !== a.tool) return assemble(policy, rules, a, tMask, eMask, null, null, null);
+  return {
+    verdict: plan.verdict,
+    enforced: true,
+    reasons: (plan.reasons ?? fill(plan.arrays as Arrays, a)) as Reason[],
+    shadow: (plan.shadow ?? fill(plan.shadowArrays as Arrays, a)) as Reason[],
+    obligations: plan.obligations,
+    state: NO_STATE,
+    policy: policy.info,
+  };
+}
+
+/**
+ * The reasons of a plan with rendered slots. Rendered reasons are cached by value, so the same values give the
+ * same (shared) reason objects; a frozen array of them is kept in a small ring and reused when they recur. An
+ * array holding a freshly rendered reason is fresh too.
+ */
+function fill(arrays: Arrays, a: Action): readonly Reason[] {
+  const { slots, scratch } = arrays;
+  let shared = true;
+  for (let i = 0; i < slots.length; i++) {
+    const s = slots[i] as Slot;
+    if (s.reason !== null) scratch[i] = s.reason;
+    else {
+      scratch[i] = (s.render as Renderer)(a);
+      if (!lastRender.shared) shared = false;
+    }
+  }
+  if (!shared) return scratch.slice();
+  const ring = arrays.ring;
+  for (let k = 0; k < ring.length; k++) {
+    const hit = ring[k];
+    if (hit === null || hit === undefined) break;
+    let same = true;
+    for (let i = 0; i < slots.length; i++) {
+      if (hit[i] !== scratch[i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return hit;
+  }
+  const out = Object.freeze(scratch.slice());
+  ring[arrays.next] = out;
+  arrays.next = (arrays.next + 1) % ring.length;
+  return out;
+}
+
+function slotFor(r: CompiledRule, policy: CompiledPolicy, indeterminate: boolean): Slot {
+  if (indeterminate) return { reason: null, render: (r.renderIndeterminate ??= indeterminateRenderer(r, policy.ir)) };
+  if (r.cachedReason === undefined) r.cachedReason = staticReason(r);
+  if (r.cachedReason !== null) return { reason: r.cachedReason, render: null };
+  return { reason: null, render: (r.renderTrue ??= trueRenderer(r, policy.ir)) };
+}
+
+function arraysFor(slots: readonly Slot[]): Arrays | null {
+  if (slots.every((s) => s.reason !== null)) return null;
+  return { slots, scratch: slots.map((s) => s.reason as Reason), ring: new Array<readonly Reason[] | null>(RING).fill(null), next: 0 };
+}
+
+/** Plans the decision for one fired set (no throttle or MODIFY), from the first action that produced it. */
+function makePlan(policy: CompiledPolicy, rules: readonly CompiledRule[], a: Action, tMask: number, eMask: number): Plan {
+  const ir = policy.ir;
+  let allowFired = false;
+  let rank = -1;
+  const main: Array<{ rank: number; slot: Slot }> = [];
+  const shadowSlots: Slot[] = [];
+  const withObligations: Fired[] = [];
+  for (let i = 0; i < rules.length; i++) {
+    const t = (tMask >>> i) & 1;
+    if (!t && !((eMask >>> i) & 1)) continue;
+    const r = rules[i] as CompiledRule;
+    const slot = slotFor(r, policy, !t);
+    if (r.ir.shadow) {
+      shadowSlots.push(slot);
+      continue;
+    }
+    main.push({ rank: r.rank, slot });
+    if (r.hasObligation) withObligations.push([r, t ? 1 : E, undefined]);
+    if (r.rank === 0) allowFired = true;
+    else if (r.rank > rank) rank = r.rank;
+  }
+  const base: Verdict = allowFired ? "ALLOW" : ir.default;
+  const verdict: Verdict = rank > VERDICT_RANK[base] ? rankToVerdict(rank) : base;
+  if (!allowFired) main.push({ rank: rankOf(ir.default), slot: { reason: Object.freeze(defaultReason(ir.default, a)), render: null } });
+  // Stable sort: most restrictive first, rule order within a verdict (as assemble() orders them).
+  main.sort((x, y) => y.rank - x.rank);
+  const slots = main.map((m) => m.slot);
+  const arrays = arraysFor(slots);
+  const shadowArrays = arraysFor(shadowSlots);
+  return {
+    kind: a.kind,
+    tool: a.tool,
+    verdict,
+    reasons: arrays === null ? Object.freeze(slots.map((s) => s.reason as Reason)) : null,
+    arrays,
+    shadow: shadowSlots.length === 0 ? NO_REASONS : shadowArrays === null ? Object.freeze(shadowSlots.map((s) => s.reason as Reason)) : null,
+    shadowArrays,
+    // Without throttle or MODIFY, obligations (sandbox, approval) depend only on which rules fired.
+    obligations: withObligations.length === 0 ? NO_OBLIGATIONS : deepFreeze(collectObligations(withObligations, a).value),
+  };
+}
+
+function defaultReason(verdict: Verdict, a: Action): Reason {
+  return {
+    rule: "default",
+    code: verdict === "BLOCK" ? "DEFAULT_BLOCK" : "DEFAULT_ALLOW",
+    verdict,
+    shadow: false,
+    message: verdict === "BLOCK" ? `no rule allows ${a.tool !== undefined ? `tool \`${safeEcho(a.tool, 256)}\`` : `this ${a.kind}`}; the policy's default is BLOCK` : "no rule matched; the policy's default is ALLOW",
+  };
+}
+
+// A policy in shadow mode: decisions that depend only on the fired set are cached, frozen, as a whole.
+const shadowCache = new WeakMap<readonly CompiledRule[], Map<number, Decision | null>>();
+
+function shadowModeCached(policy: CompiledPolicy, rules: readonly CompiledRule[], a: Action, tMask: number, eMask: number): Decision {
+  if (eMask !== 0) return assemble(policy, rules, a, tMask, eMask, null, null, null);
+  let byMask = shadowCache.get(rules);
+  if (byMask === undefined) shadowCache.set(rules, (byMask = new Map()));
+  let hit = byMask.get(tMask);
+  if (hit === undefined) {
+    // null: some reason echoes the action, so this fired set is assembled every time.
+    let echoes = false;
+    for (let i = 0; i < rules.length; i++) if ((tMask >>> i) & 1 && slotFor(rules[i] as CompiledRule, policy, false).reason === null) echoes = true;
+    hit = echoes ? null : deepFreeze(assemble(policy, rules, a, tMask, 0, null, null, null));
+    if (byMask.size < PLAN_LIMIT) byMask.set(tMask, hit);
+  }
+  if (hit === null) return assemble(policy, rules, a, tMask, 0, null, null, null);
+  return copyDecision(hit);
+}
+
+function copyDecision(d: Decision): Decision {
+  const out: Decision = { verdict: d.verdict, enforced: d.enforced, reasons: d.reasons, shadow: d.shadow, obligations: d.obligations, state: d.state, policy: d.policy };
+  if (d.shadowVerdict !== undefined) out.shadowVerdict = d.shadowVerdict;
+  return out;
 }
 
 function deepFreeze<T>(v: T): T {
@@ -162,13 +341,7 @@ function assemble(
   const base: Verdict = allowFired ? "ALLOW" : ir.default;
   let verdict: Verdict = rank > VERDICT_RANK[base] ? rankToVerdict(rank) : base;
   if (!allowFired) {
-    reasons.push({
-      rule: "default",
-      code: ir.default === "BLOCK" ? "DEFAULT_BLOCK" : "DEFAULT_ALLOW",
-      verdict: ir.default,
-      shadow: false,
-      message: ir.default === "BLOCK" ? `no rule allows ${a.tool !== undefined ? `tool \`${safeEcho(a.tool, 256)}\`` : `this ${a.kind}`}; the policy's default is BLOCK` : "no rule matched; the policy's default is ALLOW",
-    });
+    reasons.push(defaultReason(ir.default, a));
   }
   const obligations: CollectedObligations = withObligations === null ? { value: NO_OBLIGATIONS } : collectObligations(withObligations, a);
   if (obligations.failure) {

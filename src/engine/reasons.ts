@@ -7,7 +7,7 @@ import { E, leafProblem, type Tri } from "../compile/leaf.js";
 import { makeGetter, showValue, type Getter } from "../compile/fields.js";
 import type { Action, Reason, ThrottleObservation } from "../types.js";
 
-function operandText(arg: ArgIR): string {
+export function operandText(arg: ArgIR): string {
   switch (arg.kind) {
     case "number": case "quantity": return arg.text;
     case "string": return `\`${arg.value}\``;
@@ -44,10 +44,10 @@ export function staticReason(rule: CompiledRule): Reason | null {
   return Object.freeze(reason);
 }
 
-type Segment = string | { name: string } | { get: Getter };
+export type Segment = string | { name: string } | { get: Getter };
 
 /** A message template split once into literal text, named variables and field getters. */
-function compileTemplate(template: string): Segment[] {
+export function compileTemplate(template: string): Segment[] {
   const out: Segment[] = [];
   const re = /\{\{|\}\}|\{([^{}]*)\}/g;
   let last = 0;
@@ -139,3 +139,4 @@ export function renderReason(rule: CompiledRule, policy: PolicyIR, a: Action, re
   }
   return reason;
 }
+
