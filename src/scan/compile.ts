@@ -180,11 +180,10 @@ export function compilePatternSet(specs: PatternSpec[], options: CompileOptions 
     }
   const nfa = builder.finish();
   const alphabet = buildAlphabet(nfa.sets);
-  const partition = options.partition ? parsed.map((x) => options.partition?.[x.index] ?? 0) : undefined;
   const detectors = buildDetectors(patterns, keywordStarts, nfa, alphabet, budget, (p, what, help) => {
     const spec = parsed[p]?.spec as PatternSpec;
     diagnostics.push(diag("SCAN_LAZY_FALLBACK", "warning", spec.id, spec.pattern, 0, what, file, help));
-  }, partition);
+  });
   const set: CompiledPatternSet = {
     format: "warden-scan-v1",
     wardenVersion: WARDEN_VERSION,
@@ -212,7 +211,6 @@ export function buildDetectors(
   alphabet: Alphabet,
   budget: number,
   warn: (pattern: number, what: string, help: string) => void,
-  partition?: number[],
 ): Detector[] {
   const tiers = [...new Set(patterns.map((p) => p.tier))].sort((a, b) => b - a);
   const queue: { tier: number; patterns: number[] }[] = [];
@@ -222,14 +220,10 @@ export function buildDetectors(
     const inTier = patterns.map((p, i) => (p.tier === tier ? i : -1)).filter((i) => i >= 0);
     // literal factors and class runs try one automaton together (one table lookup per unit; measured faster
     // than a literal table plus a run table in one loop); over budget, the halving below splits them
-    const parts = [...new Set(inTier.map((i) => partition?.[i] ?? 0))].sort((a, b) => a - b);
-    for (const part of parts) {
-      const inPart = inTier.filter((i) => (partition?.[i] ?? 0) === part);
-      const small = inPart.filter((i) => (patterns[i] as PatternInfo).detector !== "pattern");
-      const whole = inPart.filter((i) => (patterns[i] as PatternInfo).detector === "pattern");
-      if (small.length > 0) queue.push({ tier, patterns: small });
-      if (whole.length > 0) queue.push({ tier, patterns: whole });
-    }
+    const small = inTier.filter((i) => (patterns[i] as PatternInfo).detector !== "pattern");
+    const whole = inTier.filter((i) => (patterns[i] as PatternInfo).detector === "pattern");
+    if (small.length > 0) queue.push({ tier, patterns: small });
+    if (whole.length > 0) queue.push({ tier, patterns: whole });
   }
   // keyword labels join the first automaton (they are literals, like the factors)
   const kw = keywordStarts.map((_, k) => patterns.length + k);

@@ -4,7 +4,7 @@ import type { Diagnostic } from "../diagnostics.js";
 import { compilePatternSet, scanText, type CompiledPatternSet, type PatternSpec } from "./index.js";
 import { normalizationKey, normalizeFurther, normalizeText, mapSpan, type NormalizationOptions, type NormalizedText } from "./normalize.js";
 import { BOUNDARY_SENTINEL, maskMatch, passesValidator, rightBoundaryOk, secretPart, shannonEntropy, withLeadingBoundary } from "./pack-findings.js";
-import { BASE_NORMALIZATION, baseView, compileFused, squashMayFire, viewSlice, viewText, type FusedSet } from "./pack-fused.js";
+import { BASE_NORMALIZATION, baseView, compileFused, squashedView, squashMayFire, viewSlice, viewText, type FusedSet } from "./pack-fused.js";
 import type { SegmentedText } from "./normalize-map.js";
 import type { ViewMap } from "./view-map.js";
 import { injectionPack } from "./packs/injection.js";
@@ -233,7 +233,11 @@ export function scanWithPacks(compiled: CompiledPacks, text: string): Finding[] 
       if (base.ascii && asciiInert(g.set)) continue;
       if (g.normalization.squash === true) {
         const v = unsquashedView(fused, g.normalization);
-        if (v !== null && !squashMayFire(g.set, base.nt.text, v)) continue;
+        if (v !== null) {
+          if (!squashMayFire(g.set, base.nt.text, v)) continue;
+          scanGroup(compiled, g, squashedView(base.nt, v), text, out);
+          continue;
+        }
       }
       let nkey = KEYS.get(g.normalization);
       if (nkey === undefined) KEYS.set(g.normalization, (nkey = normalizationKey(g.normalization)));

@@ -132,6 +132,72 @@ function runTablePair(a: StaticDfa, b: StaticDfa, text: string, w: Windows): voi
   endTable(b, ob, n, w);
 }
 
+/**
+ * Up to four table detectors in one loop (a 1-state idle table pads three): four independent load chains
+ * per unit. On the packs' four detectors this measured about half the time of two paired loops.
+ */
+function runTableQuad(a: StaticDfa, b: StaticDfa, c: StaticDfa, d: StaticDfa, text: string, w: Windows): void {
+  const ta = a.trans;
+  const ma = a.map;
+  const tb = b.trans;
+  const mb = b.map;
+  const tc = c.trans;
+  const mc = c.map;
+  const td = d.trans;
+  const md = d.map;
+  const n = text.length;
+  let oa = a.init[0] as number;
+  let ob = b.init[0] as number;
+  let oc = c.init[0] as number;
+  let od = d.init[0] as number;
+  for (let i = 0; i < n; i++) {
+    const u = text.charCodeAt(i);
+    const x = ta[oa + (ma[u] as number)] as number;
+    const y = tb[ob + (mb[u] as number)] as number;
+    const z = tc[oc + (mc[u] as number)] as number;
+    const v = td[od + (md[u] as number)] as number;
+    if ((x | y | z | v) < 0) {
+      if (x < 0) {
+        hitTable(a, oa, u, i, w);
+        oa = ~x;
+      } else oa = x;
+      if (y < 0) {
+        hitTable(b, ob, u, i, w);
+        ob = ~y;
+      } else ob = y;
+      if (z < 0) {
+        hitTable(c, oc, u, i, w);
+        oc = ~z;
+      } else oc = z;
+      if (v < 0) {
+        hitTable(d, od, u, i, w);
+        od = ~v;
+      } else od = v;
+    } else {
+      oa = x;
+      ob = y;
+      oc = z;
+      od = v;
+    }
+  }
+  endTable(a, oa, n, w);
+  endTable(b, ob, n, w);
+  endTable(c, oc, n, w);
+  endTable(d, od, n, w);
+}
+
+/** A detector that never leaves its one state and never reports (pads a three-table loop). */
+const IDLE: StaticDfa = {
+  nCols: 1,
+  nStates: 1,
+  map: new Uint8Array(0x10000),
+  trans: new Int32Array(1),
+  colKind: new Uint8Array(1),
+  labelByKind: new Int32Array([-1, -1, -1, -1]),
+  labels: [],
+  init: new Int32Array(4),
+};
+
 function hitTable(d: StaticDfa, off: number, u: number, i: number, w: Windows): void {
   const l = d.labelByKind[(off / d.nCols) * 4 + (d.colKind[d.map[u] as number] as number)] as number;
   for (const p of d.labels[l] as Int32Array) w.hit(p, i);
@@ -190,7 +256,12 @@ export function scanText(set: CompiledPatternSet, text: string, options: ScanOpt
   for (let k = 0; k < dets.length; k++) {
     const a = dets[k] as Detector;
     const b = dets[k + 1];
-    if (a.kind === "table" && b?.kind === "table") {
+    const c = dets[k + 2];
+    const d = dets[k + 3];
+    if (a.kind === "table" && b?.kind === "table" && c?.kind === "table") {
+      runTableQuad(a.dfa, b.dfa, c.dfa, d?.kind === "table" ? d.dfa : IDLE, text, w);
+      k += d?.kind === "table" ? 3 : 2;
+    } else if (a.kind === "table" && b?.kind === "table") {
       runTablePair(a.dfa, b.dfa, text, w);
       k++;
     } else runDetector(set, a, text, w);

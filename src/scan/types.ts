@@ -33,11 +33,6 @@ export interface CompileOptions {
    * uniformly (the packs make patterns written for a normalized view read a shared base text).
    */
   mapSets?: (spec: PatternSpec, node: RegexNode) => RegexNode;
-  /**
-   * Detector partition per pattern (same order as the specs): patterns with different numbers never share a
-   * detection automaton. Default: one partition (the union is split only by tier and the state budget).
-   */
-  partition?: number[];
 }
 
 export interface ScanOptions {
