@@ -1,6 +1,6 @@
 // decide() benchmark: Warden vs a hand-written function (the floor), Casbin and Cedar on one 3-rule scenario,
 // plus 3 -> 500 rules and compile time. Every answer of every engine is checked against a plain-JS oracle.
-// Reproduce: npm run bench -- decide
+// Reproduce: npm run bench -- decide   (DECIDE_BENCH_DRY=1 prints the section without writing docs/performance.md)
 import { writeFileSync, mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -195,6 +195,12 @@ const markdown = renderDecideSection({
   rounds: ROUNDS,
   passes: PASSES,
 });
-writeSection("decide", markdown);
-console.log(markdown);
-log("docs/performance.md section `decide` written");
+// DECIDE_BENCH_DRY=1: print the section without touching docs/performance.md (for runs on a busy machine).
+if (process.env["DECIDE_BENCH_DRY"] === "1") {
+  console.log(markdown);
+  log("dry run: docs/performance.md not written");
+} else {
+  writeSection("decide", markdown);
+  console.log(markdown);
+  log("docs/performance.md section `decide` written");
+}

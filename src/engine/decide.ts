@@ -20,7 +20,7 @@ import {
 import { checkAction, parseTime } from "./action-check.js";
 import { applyModify, mergeSandboxes } from "./obligations.js";
 import { renderReason, staticReason } from "./reasons.js";
-import { indeterminateRenderer, lastRender, trueRenderer, type Renderer } from "./fast-reasons.js";
+import { indeterminateRenderer, trueRenderer, type Renderer } from "./fast-reasons.js";
 import { applyThrottle, EMPTY_THROTTLE, nextTat, type ThrottleReader } from "./throttle.js";
 
 type Fired = [CompiledRule, Tri, ThrottleObservation | undefined];
@@ -72,7 +72,6 @@ function run(policy: CompiledPolicy | null | undefined, action: unknown, state: 
 // fresh top-level object the caller may extend (e.g. `inputHash`); what it holds may be shared and frozen.
 const plans = new WeakMap<readonly CompiledRule[], PlanTable>();
 const PLAN_LIMIT = 256;
-const RING = 8;
 
 interface PlanTable {
   /** By tMask when no rule fired on indeterminate data. */
@@ -88,25 +87,16 @@ interface Slot {
   render: Renderer | null;
 }
 
-/** The reasons arrays of a plan with rendered slots: the last few arrays of shared reasons, reused when they recur. */
-interface Arrays {
-  slots: readonly Slot[];
-  scratch: Reason[];
-  /** Frozen arrays of shared reasons (a small ring, searched linearly: cheaper than hashing object keys). */
-  ring: Array<readonly Reason[] | null>;
-  next: number;
-}
-
 interface Plan {
   /** The action the default reason was built for (candidate lists are per (kind, tool), so always the same). */
   kind: string;
   tool: string | undefined;
   verdict: Verdict;
-  /** Sorted reasons when none depends on the action (shared, frozen); else null and `arrays` renders them. */
+  /** Sorted reasons when none depends on the action (shared, frozen); else null and `slots` renders them. */
   reasons: readonly Reason[] | null;
-  arrays: Arrays | null;
+  slots: readonly Slot[];
   shadow: readonly Reason[] | null;
-  shadowArrays: Arrays | null;
+  shadowSlots: readonly Slot[];
   obligations: Obligations;
 }
 
@@ -162,8 +152,8 @@ function evaluate(policy: CompiledPolicy, a: Action, state: EngineState | undefi
   return {
     verdict: plan.verdict,
     enforced: true,
-    reasons: (plan.reasons ?? fill(plan.arrays as Arrays, a)) as Reason[],
-    shadow: (plan.shadow ?? fill(plan.shadowArrays as Arrays, a)) as Reason[],
+    reasons: (plan.reasons ?? fill(plan.slots, a)) as Reason[],
+    shadow: (plan.shadow ?? fill(plan.shadowSlots, a)) as Reason[],
     obligations: plan.obligations,
     state: NO_STATE,
     policy: policy.info,
@@ -171,38 +161,15 @@ function evaluate(policy: CompiledPolicy, a: Action, state: EngineState | undefi
 }
 
 /**
- * The reasons of a plan with rendered slots. Rendered reasons are cached by value, so the same values give the
- * same (shared) reason objects; a frozen array of them is kept in a small ring and reused when they recur. An
- * array holding a freshly rendered reason is fresh too.
+ * The reasons of a plan with rendered slots: a fresh array (freezing one to share it is a slow runtime call in V8,
+ * and which rendered reasons come together varies more than each of them does).
  */
-function fill(arrays: Arrays, a: Action): readonly Reason[] {
-  const { slots, scratch } = arrays;
-  let shared = true;
+function fill(slots: readonly Slot[], a: Action): Reason[] {
+  const out = new Array<Reason>(slots.length);
   for (let i = 0; i < slots.length; i++) {
     const s = slots[i] as Slot;
-    if (s.reason !== null) scratch[i] = s.reason;
-    else {
-      scratch[i] = (s.render as Renderer)(a);
-      if (!lastRender.shared) shared = false;
-    }
+    out[i] = s.reason ?? (s.render as Renderer)(a);
   }
-  if (!shared) return scratch.slice();
-  const ring = arrays.ring;
-  for (let k = 0; k < ring.length; k++) {
-    const hit = ring[k];
-    if (hit === null || hit === undefined) break;
-    let same = true;
-    for (let i = 0; i < slots.length; i++) {
-      if (hit[i] !== scratch[i]) {
-        same = false;
-        break;
-      }
-    }
-    if (same) return hit;
-  }
-  const out = Object.freeze(scratch.slice());
-  ring[arrays.next] = out;
-  arrays.next = (arrays.next + 1) % ring.length;
   return out;
 }
 
@@ -213,9 +180,8 @@ function slotFor(r: CompiledRule, policy: CompiledPolicy, indeterminate: boolean
   return { reason: null, render: (r.renderTrue ??= trueRenderer(r, policy.ir)) };
 }
 
-function arraysFor(slots: readonly Slot[]): Arrays | null {
-  if (slots.every((s) => s.reason !== null)) return null;
-  return { slots, scratch: slots.map((s) => s.reason as Reason), ring: new Array<readonly Reason[] | null>(RING).fill(null), next: 0 };
+function allStatic(slots: readonly Slot[]): readonly Reason[] | null {
+  return slots.every((s) => s.reason !== null) ? Object.freeze(slots.map((s) => s.reason as Reason)) : null;
 }
 
 /** Plans the decision for one fired set (no throttle or MODIFY), from the first action that produced it. */
@@ -246,16 +212,14 @@ function makePlan(policy: CompiledPolicy, rules: readonly CompiledRule[], a: Act
   // Stable sort: most restrictive first, rule order within a verdict (as assemble() orders them).
   main.sort((x, y) => y.rank - x.rank);
   const slots = main.map((m) => m.slot);
-  const arrays = arraysFor(slots);
-  const shadowArrays = arraysFor(shadowSlots);
   return {
     kind: a.kind,
     tool: a.tool,
     verdict,
-    reasons: arrays === null ? Object.freeze(slots.map((s) => s.reason as Reason)) : null,
-    arrays,
-    shadow: shadowSlots.length === 0 ? NO_REASONS : shadowArrays === null ? Object.freeze(shadowSlots.map((s) => s.reason as Reason)) : null,
-    shadowArrays,
+    reasons: allStatic(slots),
+    slots,
+    shadow: shadowSlots.length === 0 ? NO_REASONS : allStatic(shadowSlots),
+    shadowSlots,
     // Without throttle or MODIFY, obligations (sandbox, approval) depend only on which rules fired.
     obligations: withObligations.length === 0 ? NO_OBLIGATIONS : deepFreeze(collectObligations(withObligations, a).value),
   };

@@ -10,13 +10,6 @@ import { compileTemplate, operandText, renderReason } from "./reasons.js";
 /** Renders the reason of a fired rule from the action. */
 export type Renderer = (a: Action) => Reason;
 
-/**
- * Set by every renderer call: whether the reason it returned is a shared (cached, frozen) one. Read right after
- * the call (decide() is synchronous), so the caller knows whether an array of such reasons may be shared too,
- * without an Object.isFrozen call (a runtime call in V8).
- */
-export const lastRender = { shared: false };
-
 /** One value a message echoes: how to read it from the action and how to show it. */
 interface Input {
   read: (a: Action) => unknown;
@@ -29,26 +22,37 @@ const TOOL_INPUT: Input = { read: (a) => a.tool, show: (v) => (typeof v === "str
 // "matched tool `x`" needs the kind when there is no tool: that rare case takes the general path.
 const MATCHED_TOOL_INPUT: Input = { read: (a) => (typeof a.tool === "string" ? a.tool : SLOW), show: (v) => `tool \`${v as string}\`` };
 
-const CACHE_LIMIT = 256;
+const CACHE_LIMIT = 512;
 const MAX_KEY_LENGTH = 256;
-// A full cache that saw fewer hits than entries (values that rarely repeat, e.g. amounts) pauses for this many renders.
+// A full cache that saw fewer hits than a quarter of its entries (values that rarely repeat, e.g. amounts) pauses
+// for this many renders.
 const PAUSE_RENDERS = 16_384;
+/** Marks a value seen once: only a value seen again is cached (Object.freeze is a slow runtime call in V8). */
+const SEEN: unique symbol = Symbol("seen");
 
-/** Values that can key the cache: primitives and short strings, never objects (their rendering reads contents). */
+/**
+ * Values that can key the cache: short strings, small integers, booleans, null, missing; never objects (their
+ * rendering reads contents), and not fractional numbers (hashing a heap number in a Map is a runtime call in V8
+ * that costs about as much as rendering it).
+ */
 function cacheable(v: unknown): boolean {
   const t = typeof v;
-  return t === "number" || t === "boolean" || v === null || v === undefined || v === MISSING || (t === "string" && (v as string).length <= MAX_KEY_LENGTH);
+  if (t === "string") return (v as string).length <= MAX_KEY_LENGTH;
+  if (t === "number") return ((v as number) | 0) === v;
+  return t === "boolean" || v === null || v === undefined || v === MISSING;
 }
 
 /**
  * A renderer that reads up to three values, renders on a miss and keeps the (frozen) reason in nested maps keyed
- * by those values. Bounded: a full cache is cleared, and caching pauses when it was mostly missing.
+ * by those values, from the second time a value is seen. Bounded: a full cache is cleared, and caching pauses for
+ * a while when it was mostly missing.
  */
 function cachedBy(reads: Array<(a: Action) => unknown>, produce: (a: Action, v0: unknown, v1: unknown, v2: unknown) => Reason, slow: Renderer): Renderer {
   const depth = reads.length;
-  const r0 = reads[0] ?? (() => undefined);
-  const r1 = reads[1] ?? (() => undefined);
-  const r2 = reads[2] ?? (() => undefined);
+  const none = (): undefined => undefined;
+  const r0 = reads[0] ?? none;
+  const r1 = reads[1] ?? none;
+  const r2 = reads[2] ?? none;
   const cache = new Map<unknown, unknown>();
   let size = 0;
   let hits = 0;
@@ -57,36 +61,51 @@ function cachedBy(reads: Array<(a: Action) => unknown>, produce: (a: Action, v0:
     const v0 = r0(a);
     const v1 = depth > 1 ? r1(a) : undefined;
     const v2 = depth > 2 ? r2(a) : undefined;
-    lastRender.shared = false;
     if ((typeof v0 === "symbol" && v0 === SLOW) || (typeof v1 === "symbol" && v1 === SLOW) || (typeof v2 === "symbol" && v2 === SLOW)) return slow(a);
-    if (paused > 0 || !cacheable(v0) || !cacheable(v1) || !cacheable(v2)) {
-      if (paused > 0) paused--;
+    if (paused > 0) {
+      paused--;
       return produce(a, v0, v1, v2);
     }
-    let level: unknown = cache.get(v0);
-    if (depth > 1 && level !== undefined) level = (level as Map<unknown, unknown>).get(v1);
-    if (depth > 2 && level !== undefined) level = (level as Map<unknown, unknown>).get(v2);
-    if (level !== undefined) {
+    if (!cacheable(v0) || !cacheable(v1) || !cacheable(v2)) return produce(a, v0, v1, v2);
+    const top = cache.get(v0);
+    let level: unknown = top;
+    if (depth > 1 && level !== undefined && level !== SEEN) level = (level as Map<unknown, unknown>).get(v1);
+    if (depth > 2 && level !== undefined && level !== SEEN) level = (level as Map<unknown, unknown>).get(v2);
+    if (level !== undefined && level !== SEEN) {
       hits++;
-      lastRender.shared = true;
       return level as Reason;
     }
     const r = produce(a, v0, v1, v2);
-    if (size >= CACHE_LIMIT) {
-      if (hits < size) paused = PAUSE_RENDERS;
-      cache.clear();
-      size = 0;
-      hits = 0;
-      if (paused > 0) return r;
+    if (top === undefined) {
+      // First sighting of v0: remember it, nothing more (a value that never repeats costs one small insert).
+      if (size >= CACHE_LIMIT) {
+        if (hits * 4 < size) paused = PAUSE_RENDERS;
+        cache.clear();
+        size = 0;
+        hits = 0;
+        if (paused > 0) return r;
+      }
+      cache.set(v0, SEEN);
+      size++;
+      return r;
     }
-    let m = cache;
-    if (depth > 1) m = (m.get(v0) as Map<unknown, unknown> | undefined) ?? (m.set(v0, new Map()).get(v0) as Map<unknown, unknown>);
-    if (depth > 2) m = (m.get(v1) as Map<unknown, unknown> | undefined) ?? (m.set(v1, new Map()).get(v1) as Map<unknown, unknown>);
-    // Shared from now on: frozen, with its detail (the indeterminate explanation).
+    // Seen before: shared from now on, so frozen, with its detail (the indeterminate explanation).
     if (r.detail !== undefined) Object.freeze(r.detail);
-    m.set(depth === 1 ? v0 : depth === 2 ? v1 : v2, Object.freeze(r));
+    Object.freeze(r);
+    if (depth === 1) {
+      cache.set(v0, r);
+      return r;
+    }
+    let m1 = top === SEEN ? undefined : (top as Map<unknown, unknown>);
+    if (m1 === undefined) cache.set(v0, (m1 = new Map()));
+    if (depth === 2) {
+      m1.set(v1, r);
+    } else {
+      let m2 = m1.get(v1) as Map<unknown, unknown> | undefined;
+      if (m2 === undefined) m1.set(v1, (m2 = new Map()));
+      m2.set(v2, r);
+    }
     size++;
-    lastRender.shared = true;
     return r;
   };
 }
@@ -104,10 +123,7 @@ function simpleLeaf(rule: CompiledRule): LeafIR | null | undefined {
  */
 export function trueRenderer(rule: CompiledRule, policy: PolicyIR): Renderer {
   const ir = rule.ir;
-  const slow: Renderer = (a) => {
-    lastRender.shared = false;
-    return renderReason(rule, policy, a, 1);
-  };
+  const slow: Renderer = (a) => renderReason(rule, policy, a, 1);
   const leaf = simpleLeaf(rule);
   if (leaf === null || ir.throttle !== null) return slow;
   const leafInput: Input | null = leaf === undefined ? null : { read: makeGetter(leaf.field), show: showValue };
@@ -162,10 +178,7 @@ export function trueRenderer(rule: CompiledRule, policy: PolicyIR): Renderer {
   };
   if (inputs.length === 0) {
     const fixed = Object.freeze(produce(undefined as unknown as Action, undefined, undefined, undefined));
-    return () => {
-      lastRender.shared = true;
-      return fixed;
-    };
+    return () => fixed;
   }
   return cachedBy(inputs.map((x) => x.read), produce, slow);
 }
@@ -176,10 +189,7 @@ export function trueRenderer(rule: CompiledRule, policy: PolicyIR): Renderer {
  */
 export function indeterminateRenderer(rule: CompiledRule, policy: PolicyIR): Renderer {
   const ir = rule.ir;
-  const slow: Renderer = (a) => {
-    lastRender.shared = false;
-    return renderReason(rule, policy, a, E);
-  };
+  const slow: Renderer = (a) => renderReason(rule, policy, a, E);
   const leaf = simpleLeaf(rule);
   if (leaf === null || leaf === undefined || ir.throttle !== null) return slow;
   const reads: Array<(a: Action) => unknown> = [makeGetter(leaf.field)];
