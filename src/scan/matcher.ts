@@ -104,6 +104,24 @@ export class PatternMatcher {
         }
       }
       const d = inF ? F : A;
+      // tight loop while nothing can change: plain transitions (no label, not dead, known) up to the end of
+      // this start range (F) or to the next range, the end bound or the text's end (A); anything else
+      // falls through to the general step below
+      const stop = inF ? Math.min(n, (ranges[r + 1] as number) + 1) : Math.min(n, curTo + 1, r < nr ? (ranges[r] as number) : n);
+      if (i < stop) {
+        const tr = d.trans;
+        const loc = d.local;
+        let steps = 0;
+        while (i < stop) {
+          const t = tr[off + (loc[gmap[text.charCodeAt(i)] as number] as number)] as number;
+          if (t < 0) break;
+          off = t;
+          i++;
+          steps++;
+        }
+        this.steps += steps;
+        if (i === stop) continue;
+      }
       if (i >= n) {
         const t = d.step(off, d.nClasses);
         this.steps++;
