@@ -6,7 +6,9 @@ import type { RegexNode } from "./ast.js";
 import { compilePatternSet } from "./compile.js";
 import { ComposedText, isAlnum, SegmentedText } from "./normalize-map.js";
 import { normalizationKey, normalizeText, type NormalizationOptions, type NormalizedText } from "./normalize.js";
+import { LazyDfa } from "./lazy-dfa.js";
 import { parseRegex } from "./parse.js";
+import { buildStaticDfa, type StaticDfa } from "./static-dfa.js";
 import type { Boundary } from "./packs/types.js";
 import type { CompiledPatternSet, PatternSpec } from "./types.js";
 import { clusterCompatible, movedPairs, rewriteForBase, viewMap, viewMapFromPairs, type ViewMap } from "./view-map.js";
@@ -220,6 +222,8 @@ interface SkipFilter {
   nCols: number[];
 }
 
+/** Most states of a whole-pattern filter automaton (built on first use, per set). */
+const WHOLE_BUDGET = 2048;
 const SKIP_FILTERS = new WeakMap<CompiledPatternSet, Map<string, SkipFilter | null>>();
 const JUNK = -1;
 
@@ -230,12 +234,20 @@ function skipFilter(set: CompiledPatternSet, view: ViewMap | undefined): SkipFil
   let f = byView.get(key);
   if (f !== undefined) return f;
   f = { cols: [], trans: [], labelled: [], init: [], nCols: [] };
-  for (const d of set.detectors) {
-    if (d.kind !== "table") {
+  // the whole patterns when their automata are small (a factor such as `enable` fires in ordinary prose;
+  // the whole phrase almost never does), else the set's own detectors
+  const whole: StaticDfa[] = [];
+  for (const p of set.patterns) {
+    const t = buildStaticDfa(new LazyDfa(set.nfa, set.alphabet, [p.fwdStart], false, Number.MAX_SAFE_INTEGER), set.alphabet, WHOLE_BUDGET);
+    if (!t) break;
+    whole.push(t);
+  }
+  const tables = whole.length === set.patterns.length ? whole : set.detectors.map((d) => (d.kind === "table" ? d.dfa : null));
+  for (const t of tables) {
+    if (t === null) {
       f = null;
       break;
     }
-    const t = d.dfa;
     const cols = new Int32Array(MAX_UNIT_COUNT);
     for (let u = 0; u < MAX_UNIT_COUNT; u++) {
       const v = view ? (view.to[u] as number) : u;
@@ -260,10 +272,11 @@ function skipFilter(set: CompiledPatternSet, view: ViewMap | undefined): SkipFil
 }
 
 /**
- * False only when no detector of `set` (a squash group: letters and digits only) can fire on the squashed
- * view of `base`: the same automata read the base through the view map, skipping what squashing drops.
- * Every detector is started at the edge context and any reachable labelled state counts, so this can only
- * say "maybe" too often, never "no" wrongly; on "maybe" the caller builds the squashed view and scans it.
+ * False only when no pattern of `set` (a squash group: letters and digits only) can match the squashed view
+ * of `base`: each pattern's own unanchored automaton (or, if one is large, the set's detectors) reads the
+ * base through the view map, skipping what squashing drops. Every automaton starts at the edge context and
+ * any reachable labelled state counts, so this can only say "maybe" too often, never "no" wrongly; on
+ * "maybe" the caller builds the squashed view and scans it.
  */
 export function squashMayFire(set: CompiledPatternSet, base: string, view: ViewMap | undefined): boolean {
   const f = skipFilter(set, view);
