@@ -215,17 +215,15 @@ function unitsToString(units: Uint16Array): string {
 
 /** A group's detectors read through a view map with non-letters skipped: fires if any detector could. */
 interface SkipFilter {
-  cols: Int32Array[];
+  cols: Uint16Array[];
   trans: Int32Array[];
-  labelled: Uint8Array[];
+  /** Start offset, or -1 when the start state itself can report. */
   init: number[];
-  nCols: number[];
 }
 
 /** Most states of a whole-pattern filter automaton (built on first use, per set). */
 const WHOLE_BUDGET = 2048;
 const SKIP_FILTERS = new WeakMap<CompiledPatternSet, Map<string, SkipFilter | null>>();
-const JUNK = -1;
 
 function skipFilter(set: CompiledPatternSet, view: ViewMap | undefined): SkipFilter | null {
   let byView = SKIP_FILTERS.get(set);
@@ -233,7 +231,7 @@ function skipFilter(set: CompiledPatternSet, view: ViewMap | undefined): SkipFil
   const key = view?.key ?? "base";
   let f = byView.get(key);
   if (f !== undefined) return f;
-  f = { cols: [], trans: [], labelled: [], init: [], nCols: [] };
+  f = { cols: [], trans: [], init: [] };
   // the whole patterns when their automata are small (a factor such as `enable` fires in ordinary prose;
   // the whole phrase almost never does), else the set's own detectors
   const whole: StaticDfa[] = [];
@@ -248,24 +246,28 @@ function skipFilter(set: CompiledPatternSet, view: ViewMap | undefined): SkipFil
       f = null;
       break;
     }
-    const cols = new Int32Array(MAX_UNIT_COUNT);
+    // one extra column for what squashing drops: it loops on every state (so the loop has no branch for it)
+    const stride = t.nCols + 1;
+    const cols = new Uint16Array(MAX_UNIT_COUNT);
     for (let u = 0; u < MAX_UNIT_COUNT; u++) {
       const v = view ? (view.to[u] as number) : u;
-      cols[u] = v < 0 || !isAlnum(v) ? JUNK : (t.map[v] as number);
+      cols[u] = v < 0 || !isAlnum(v) ? t.nCols : (t.map[v] as number);
     }
     const labelled = new Uint8Array(t.nStates);
     for (let s = 0; s < t.nStates; s++) for (let k = 0; k < 4; k++) if ((t.labelByKind[s * 4 + k] as number) >= 0) labelled[s] = 1;
-    // one table: a transition that reports, or enters a state that can report, is -1
-    const trans = new Int32Array(t.trans.length);
-    for (let x = 0; x < trans.length; x++) {
-      const y = t.trans[x] as number;
-      trans[x] = y < 0 || labelled[y / t.nCols] === 1 ? -1 : y;
+    // a transition that reports, or enters a state that can report, is -1
+    const trans = new Int32Array(t.nStates * stride);
+    for (let st = 0; st < t.nStates; st++) {
+      for (let c = 0; c < t.nCols; c++) {
+        const y = t.trans[st * t.nCols + c] as number;
+        trans[st * stride + c] = y < 0 || labelled[y / t.nCols] === 1 ? -1 : (y / t.nCols) * stride;
+      }
+      trans[st * stride + t.nCols] = st * stride;
     }
+    const init = (t.init[0] as number) / t.nCols;
     f.cols.push(cols);
     f.trans.push(trans);
-    f.labelled.push(labelled);
-    f.init.push(t.init[0] as number);
-    f.nCols.push(t.nCols);
+    f.init.push(labelled[init] === 1 ? -1 : init * stride);
   }
   byView.set(key, f);
   return f;
@@ -283,19 +285,11 @@ export function squashMayFire(set: CompiledPatternSet, base: string, view: ViewM
   if (!f) return true;
   const n = base.length;
   for (let k = 0; k < f.cols.length; k++) {
-    const cols = f.cols[k] as Int32Array;
+    const cols = f.cols[k] as Uint16Array;
     const trans = f.trans[k] as Int32Array;
-    const labelled = f.labelled[k] as Uint8Array;
-    const nCols = f.nCols[k] as number;
     let off = f.init[k] as number;
-    if (labelled[off / nCols] === 1) return true;
-    for (let i = 0; i < n; i++) {
-      const c = cols[base.charCodeAt(i)] as number;
-      if (c === JUNK) continue;
-      const t = trans[off + c] as number;
-      if (t < 0) return true;
-      off = t;
-    }
+    for (let i = 0; i < n && off >= 0; i++) off = trans[off + (cols[base.charCodeAt(i)] as number)] as number;
+    if (off < 0) return true;
   }
   return false;
 }
