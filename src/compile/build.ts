@@ -26,6 +26,19 @@ export interface CompiledRule {
   renderIndeterminate?: (a: Action) => Reason;
 }
 
+/**
+ * The rules that can apply to one (kind, tool), in evaluation order, with a slot the engine keeps its plans for
+ * this list in (a property every list has from the start, so reading it is one monomorphic load, not a WeakMap
+ * lookup).
+ */
+export type CandidateList = CompiledRule[] & { engineCache: unknown };
+
+function candidateList(rules: CompiledRule[]): CandidateList {
+  const list = rules as CandidateList;
+  list.engineCache = null;
+  return list;
+}
+
 export interface PolicyInfo {
   readonly id: string;
   readonly version: string;
@@ -38,10 +51,12 @@ export class CompiledPolicy {
   readonly info: PolicyInfo;
   readonly rules: readonly CompiledRule[];
   /** kind -> tool -> rules; `noTool` holds the lists for tool-less actions. */
-  private readonly index = new Map<string, Map<string, CompiledRule[]>>();
-  private readonly noTool = new Map<string, CompiledRule[]>();
+  private readonly index = new Map<string, Map<string, CandidateList>>();
+  /** index.get("tool_call"): the common kind, without a lookup. */
+  private toolCalls: Map<string, CandidateList> | undefined;
+  private readonly noTool = new Map<string, CandidateList>();
   /** kind -> undeclared tool -> rules (a memo; two levels so a lookup builds no key string). */
-  private readonly undeclared = new Map<string, Map<string, CompiledRule[]>>();
+  private readonly undeclared = new Map<string, Map<string, CandidateList>>();
   private undeclaredSize = 0;
 
   /** The deterministic artifact text (canonical JSON); set once by buildPolicy. */
@@ -66,7 +81,7 @@ export class CompiledPolicy {
     const tools = Object.keys(this.ir.tools);
     for (const kind of ACTION_KINDS) {
       this.noTool.set(kind, this.applicable(kind, undefined));
-      this.index.set(kind, new Map(tools.map((t) => [t, [] as CompiledRule[]])));
+      this.index.set(kind, new Map(tools.map((t) => [t, candidateList([])])));
     }
     for (const r of this.rules) {
       const m = r.ir.match;
@@ -92,9 +107,9 @@ export class CompiledPolicy {
   }
 
   /** Rules that can apply to an action of this kind on this tool, in evaluation order. */
-  candidates(kind: ActionKind, tool: string | undefined): readonly CompiledRule[] {
-    if (tool === undefined) return this.noTool.get(kind) ?? [];
-    const declared = this.index.get(kind)?.get(tool);
+  candidates(kind: ActionKind, tool: string | undefined): CandidateList {
+    if (tool === undefined) return this.noTool.get(kind) ?? candidateList([]);
+    const declared = (kind === "tool_call" ? (this.toolCalls ??= this.index.get(kind)) : this.index.get(kind))?.get(tool);
     if (declared !== undefined) return declared;
     let byTool = this.undeclared.get(kind);
     const hit = byTool?.get(tool);
@@ -113,9 +128,9 @@ export class CompiledPolicy {
   }
 
   /** The unindexed reference: rules filtered one by one (used by the linear evaluator and tests). */
-  applicable(kind: ActionKind, tool: string | undefined): CompiledRule[] {
+  applicable(kind: ActionKind, tool: string | undefined): CandidateList {
     const cls = tool !== undefined && Object.hasOwn(this.ir.tools, tool) ? this.ir.tools[tool] : undefined;
-    return this.rules.filter((r) => appliesTo(r, kind, tool, cls));
+    return candidateList(this.rules.filter((r) => appliesTo(r, kind, tool, cls)));
   }
 
   /** Index statistics: how many rules each declared (kind, tool) pair evaluates. */

@@ -1,5 +1,5 @@
 // decide(policy, action, state) -> Decision: pure, synchronous, never throws, fails closed.
-import type { CompiledPolicy, CompiledRule, PolicyInfo } from "../compile/build.js";
+import type { CandidateList, CompiledPolicy, CompiledRule, PolicyInfo } from "../compile/build.js";
 import { E, F, type Tri } from "../compile/leaf.js";
 import { evalCondition } from "../compile/interpret.js";
 import { scanArgs } from "../compile/ir.js";
@@ -70,7 +70,6 @@ function run(policy: CompiledPolicy | null | undefined, action: unknown, state: 
 // fired set): verdict, reason order, the default reason and obligations are computed then and shared, frozen; only
 // reasons whose message echoes the action are rendered per call, cached by the echoed values. Every decision is a
 // fresh top-level object the caller may extend (e.g. `inputHash`); what it holds may be shared and frozen.
-const plans = new WeakMap<readonly CompiledRule[], PlanTable>();
 const PLAN_LIMIT = 256;
 
 interface PlanTable {
@@ -101,7 +100,7 @@ interface Plan {
 }
 
 function evaluate(policy: CompiledPolicy, a: Action, state: EngineState | undefined, linear: boolean): Decision {
-  const rules = linear ? policy.applicable(a.kind, a.tool) : policy.candidates(a.kind, a.tool);
+  const rules: CandidateList = linear ? policy.applicable(a.kind, a.tool) : policy.candidates(a.kind, a.tool);
   const n = rules.length;
   const small = n <= 31;
   // Fired rules: bit i of tMask (condition true) or eMask (indeterminate); a byte array past 31 candidates.
@@ -133,8 +132,8 @@ function evaluate(policy: CompiledPolicy, a: Action, state: EngineState | undefi
 
   if (dynamic) return assemble(policy, rules, a, tMask, eMask, flags, observations, throttleState);
   if (policy.ir.mode !== "enforce") return shadowModeCached(policy, rules, a, tMask, eMask);
-  let table = plans.get(rules);
-  if (table === undefined) plans.set(rules, (table = { byTrue: new Map(), byIndeterminate: new Map(), size: 0 }));
+  let table = rules.engineCache as PlanTable | null;
+  if (table === null) rules.engineCache = table = { byTrue: new Map(), byIndeterminate: new Map(), size: 0 };
   let plan = eMask === 0 ? table.byTrue.get(tMask) : table.byIndeterminate.get(eMask)?.get(tMask);
   if (plan === undefined) {
     plan = makePlan(policy, rules, a, tMask, eMask);

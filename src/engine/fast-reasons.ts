@@ -67,11 +67,12 @@ function cachedBy(reads: Array<(a: Action) => unknown>, produce: (a: Action, v0:
       return produce(a, v0, v1, v2);
     }
     if (!cacheable(v0) || !cacheable(v1) || !cacheable(v2)) return produce(a, v0, v1, v2);
+    // Entries are objects (a Reason, or a Map one level down) or SEEN; typeof keeps the comparisons cheap.
     const top = cache.get(v0);
     let level: unknown = top;
-    if (depth > 1 && level !== undefined && level !== SEEN) level = (level as Map<unknown, unknown>).get(v1);
-    if (depth > 2 && level !== undefined && level !== SEEN) level = (level as Map<unknown, unknown>).get(v2);
-    if (level !== undefined && level !== SEEN) {
+    if (depth > 1 && typeof level === "object") level = (level as Map<unknown, unknown>).get(v1);
+    if (depth > 2 && typeof level === "object") level = (level as Map<unknown, unknown>).get(v2);
+    if (typeof level === "object") {
       hits++;
       return level as Reason;
     }
@@ -96,7 +97,7 @@ function cachedBy(reads: Array<(a: Action) => unknown>, produce: (a: Action, v0:
       cache.set(v0, r);
       return r;
     }
-    let m1 = top === SEEN ? undefined : (top as Map<unknown, unknown>);
+    let m1 = typeof top === "object" ? (top as Map<unknown, unknown>) : undefined;
     if (m1 === undefined) cache.set(v0, (m1 = new Map()));
     if (depth === 2) {
       m1.set(v1, r);
