@@ -22,8 +22,8 @@ export interface CompiledRule {
   /** Engine cache: the action-independent reason, once computed (null when it depends on the action). */
   cachedReason?: Reason | null;
   /** Engine caches: the reason renderers for a condition that holds and for one that is indeterminate. */
-  renderTrue?: (a: Action) => Reason;
-  renderIndeterminate?: (a: Action) => Reason;
+  renderTrue?: { render(a: Action): Reason };
+  renderIndeterminate?: { render(a: Action): Reason };
 }
 
 /**

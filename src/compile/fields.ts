@@ -81,10 +81,29 @@ export function safeEcho(s: string, max: number): string {
   return clean(cut) ? cut : cut.replace(UNSAFE, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
+/**
+ * String(v), with a fast path for values of at most two decimals (amounts): V8 converts a fractional number it has
+ * not seen recently in a runtime call (~0.5 us), this path is plain arithmetic. Same text: below 8e12 a double
+ * spacing is under 0.005, so a two-decimal value's shortest round-trip form is its two-decimal form without a
+ * trailing zero (checked against String() in src/engine/fast-reasons.test.ts).
+ */
+export function numberText(v: number): string {
+  if (Number.isInteger(v) || !(v < 8e12 && v > -8e12)) return String(v);
+  const c = Math.round(v * 100);
+  if (c / 100 !== v) return String(v);
+  const neg = c < 0;
+  const abs = neg ? -c : c;
+  const whole = Math.floor(abs / 100);
+  const cents = abs - whole * 100;
+  const frac = cents % 10 === 0 ? String(cents / 10) : cents < 10 ? `0${cents}` : String(cents);
+  return `${neg ? "-" : ""}${whole}.${frac}`;
+}
+
 export function showValue(v: FieldValue): string {
   if (v === MISSING) return "(missing)";
   if (typeof v === "string") return safeEcho(v, 64);
-  if (typeof v === "number" || typeof v === "boolean" || v === null) return String(v);
+  if (typeof v === "number") return numberText(v);
+  if (typeof v === "boolean" || v === null) return String(v);
   if (Array.isArray(v)) return `a list of ${v.length}`;
   if (typeof v !== "object") return typeof v;
   const o = v as Record<string, unknown>;

@@ -167,7 +167,7 @@ function fill(slots: readonly Slot[], a: Action): Reason[] {
   const out = new Array<Reason>(slots.length);
   for (let i = 0; i < slots.length; i++) {
     const s = slots[i] as Slot;
-    out[i] = s.reason ?? (s.render as Renderer)(a);
+    out[i] = s.reason ?? (s.render as Renderer).render(a);
   }
   return out;
 }

@@ -1,14 +1,18 @@
 // Per-rule reason renderers for the planned path of decide(): the same reasons as renderReason(), cached by the
-// action values a message echoes, so a repeated value costs a lookup and allocates nothing.
+// action values a message echoes, so a repeated value costs a lookup and allocates nothing. Renderers are class
+// instances, not closures: V8 optimizes a closure per instance (a rule that fires rarely would run unoptimized,
+// in the tail), a method once for every rule.
 import type { CompiledRule } from "../compile/build.js";
-import { isLeaf, type LeafIR, type PolicyIR } from "../compile/ir.js";
-import { E } from "../compile/leaf.js";
-import { makeGetter, MISSING, showValue } from "../compile/fields.js";
+import { isLeaf, type LeafIR, type PolicyIR, type RuleIR } from "../compile/ir.js";
+import { E, type Tri } from "../compile/leaf.js";
+import { makeGetter, MISSING, showValue, type Getter } from "../compile/fields.js";
 import type { Action, Reason } from "../types.js";
 import { compileTemplate, operandText, renderReason } from "./reasons.js";
 
 /** Renders the reason of a fired rule from the action. */
-export type Renderer = (a: Action) => Reason;
+export interface Renderer {
+  render(a: Action): Reason;
+}
 
 /** One value a message echoes: how to read it from the action and how to show it. */
 interface Input {
@@ -18,7 +22,8 @@ interface Input {
 
 /** Returned by a read when the case is left to renderReason (no cache). */
 const SLOW: unique symbol = Symbol("slow");
-const TOOL_INPUT: Input = { read: (a) => a.tool, show: (v) => (typeof v === "string" ? v : "(none)") };
+const readTool = (a: Action): unknown => a.tool;
+const TOOL_INPUT: Input = { read: readTool, show: (v) => (typeof v === "string" ? v : "(none)") };
 // "matched tool `x`" needs the kind when there is no tool: that rare case takes the general path.
 const MATCHED_TOOL_INPUT: Input = { read: (a) => (typeof a.tool === "string" ? a.tool : SLOW), show: (v) => `tool \`${v as string}\`` };
 
@@ -42,52 +47,127 @@ function cacheable(v: unknown): boolean {
   return t === "boolean" || v === null || v === undefined || v === MISSING;
 }
 
-/**
- * A renderer that reads up to three values, renders on a miss and keeps the (frozen) reason in nested maps keyed
- * by those values, from the second time a value is seen. Bounded: a full cache is cleared, and caching pauses for
- * a while when it was mostly missing.
- */
-function cachedBy(reads: Array<(a: Action) => unknown>, produce: (a: Action, v0: unknown, v1: unknown, v2: unknown) => Reason, slow: Renderer): Renderer {
-  const depth = reads.length;
-  const none = (): undefined => undefined;
-  const r0 = reads[0] ?? none;
-  const r1 = reads[1] ?? none;
-  const r2 = reads[2] ?? none;
-  const cache = new Map<unknown, unknown>();
-  let size = 0;
-  let hits = 0;
-  let paused = 0;
-  return (a) => {
-    const v0 = r0(a);
-    const v1 = depth > 1 ? r1(a) : undefined;
-    const v2 = depth > 2 ? r2(a) : undefined;
-    if ((typeof v0 === "symbol" && v0 === SLOW) || (typeof v1 === "symbol" && v1 === SLOW) || (typeof v2 === "symbol" && v2 === SLOW)) return slow(a);
-    if (paused > 0) {
-      paused--;
-      return produce(a, v0, v1, v2);
+/** renderReason() itself, for rules whose deciding leaf needs a trace (and as the fallback). */
+class GeneralRenderer implements Renderer {
+  constructor(
+    private readonly rule: CompiledRule,
+    private readonly policy: PolicyIR,
+    private readonly result: Tri,
+  ) {}
+
+  render(a: Action): Reason {
+    return renderReason(this.rule, this.policy, a, this.result);
+  }
+}
+
+/** A reason that depends on nothing in the action. */
+class FixedRenderer implements Renderer {
+  constructor(private readonly reason: Reason) {}
+
+  render(): Reason {
+    return this.reason;
+  }
+}
+
+/** Builds the reason from up to three values read from the action. */
+interface Producer {
+  produce(a: Action, v0: unknown, v1: unknown, v2: unknown): Reason;
+}
+
+/** A message template with up to three echoed values, compiled once. */
+class TemplateProducer implements Producer {
+  constructor(
+    private readonly ir: RuleIR,
+    /** Literal text, or the index of the value to show. */
+    private readonly parts: ReadonlyArray<string | number>,
+    private readonly show: ReadonlyArray<(v: unknown) => string>,
+    private readonly field: string | undefined,
+  ) {}
+
+  produce(_a: Action, v0: unknown, v1: unknown, v2: unknown): Reason {
+    const parts = this.parts;
+    let m = "";
+    for (let i = 0; i < parts.length; i++) {
+      const p = parts[i] as string | number;
+      m += typeof p === "string" ? p : (this.show[p] as (v: unknown) => string)(p === 0 ? v0 : p === 1 ? v1 : v2);
     }
-    if (!cacheable(v0) || !cacheable(v1) || !cacheable(v2)) return produce(a, v0, v1, v2);
+    const ir = this.ir;
+    return this.field === undefined
+      ? { rule: ir.id, code: ir.code, verdict: ir.verdict, shadow: ir.shadow, message: m }
+      : { rule: ir.id, code: ir.code, verdict: ir.verdict, shadow: ir.shadow, message: m, field: this.field };
+  }
+}
+
+/** renderReason() as the producer of a cached renderer (indeterminate reasons: rendered on a miss only). */
+class GeneralProducer implements Producer {
+  constructor(private readonly general: GeneralRenderer) {}
+
+  produce(a: Action): Reason {
+    return this.general.render(a);
+  }
+}
+
+const none = (): undefined => undefined;
+
+/**
+ * Reads up to three values, produces the reason on a miss and keeps it (frozen) in nested maps keyed by those
+ * values, from the second time a value is seen. Bounded: a full cache is cleared, and caching pauses for a while
+ * when it was mostly missing.
+ */
+class CachedRenderer implements Renderer {
+  private readonly depth: number;
+  private readonly r0: (a: Action) => unknown;
+  private readonly r1: (a: Action) => unknown;
+  private readonly r2: (a: Action) => unknown;
+  private readonly cache = new Map<unknown, unknown>();
+  private size = 0;
+  private hits = 0;
+  private paused = 0;
+
+  constructor(
+    reads: ReadonlyArray<(a: Action) => unknown>,
+    private readonly producer: Producer,
+    private readonly general: GeneralRenderer,
+  ) {
+    this.depth = reads.length;
+    this.r0 = reads[0] ?? none;
+    this.r1 = reads[1] ?? none;
+    this.r2 = reads[2] ?? none;
+  }
+
+  render(a: Action): Reason {
+    const depth = this.depth;
+    const v0 = this.r0(a);
+    const v1 = depth > 1 ? this.r1(a) : undefined;
+    const v2 = depth > 2 ? this.r2(a) : undefined;
+    if ((typeof v0 === "symbol" && v0 === SLOW) || (typeof v1 === "symbol" && v1 === SLOW) || (typeof v2 === "symbol" && v2 === SLOW)) return this.general.render(a);
+    if (this.paused > 0) {
+      this.paused--;
+      return this.producer.produce(a, v0, v1, v2);
+    }
+    if (!cacheable(v0) || !cacheable(v1) || !cacheable(v2)) return this.producer.produce(a, v0, v1, v2);
     // Entries are objects (a Reason, or a Map one level down) or SEEN; typeof keeps the comparisons cheap.
+    const cache = this.cache;
     const top = cache.get(v0);
     let level: unknown = top;
     if (depth > 1 && typeof level === "object") level = (level as Map<unknown, unknown>).get(v1);
     if (depth > 2 && typeof level === "object") level = (level as Map<unknown, unknown>).get(v2);
     if (typeof level === "object") {
-      hits++;
+      this.hits++;
       return level as Reason;
     }
-    const r = produce(a, v0, v1, v2);
+    const r = this.producer.produce(a, v0, v1, v2);
     if (top === undefined) {
       // First sighting of v0: remember it, nothing more (a value that never repeats costs one small insert).
-      if (size >= CACHE_LIMIT) {
-        if (hits * 4 < size) paused = PAUSE_RENDERS;
+      if (this.size >= CACHE_LIMIT) {
+        if (this.hits * 4 < this.size) this.paused = PAUSE_RENDERS;
         cache.clear();
-        size = 0;
-        hits = 0;
-        if (paused > 0) return r;
+        this.size = 0;
+        this.hits = 0;
+        if (this.paused > 0) return r;
       }
       cache.set(v0, SEEN);
-      size++;
+      this.size++;
       return r;
     }
     // Seen before: shared from now on, so frozen, with its detail (the indeterminate explanation).
@@ -106,9 +186,9 @@ function cachedBy(reads: Array<(a: Action) => unknown>, produce: (a: Action, v0:
       if (m2 === undefined) m1.set(v1, (m2 = new Map()));
       m2.set(v2, r);
     }
-    size++;
+    this.size++;
     return r;
-  };
+  }
 }
 
 /** The leaf that decides a rule's reason without a trace: null for multi-leaf or scan conditions (undefined: none). */
@@ -124,10 +204,13 @@ function simpleLeaf(rule: CompiledRule): LeafIR | null | undefined {
  */
 export function trueRenderer(rule: CompiledRule, policy: PolicyIR): Renderer {
   const ir = rule.ir;
-  const slow: Renderer = (a) => renderReason(rule, policy, a, 1);
+  const slow = new GeneralRenderer(rule, policy, 1);
   const leaf = simpleLeaf(rule);
   if (leaf === null || ir.throttle !== null) return slow;
-  const leafInput: Input | null = leaf === undefined ? null : { read: makeGetter(leaf.field), show: showValue };
+  // One input per field path, so a field echoed twice (or the leaf's own field) is read once.
+  const byPath = new Map<string, Input>();
+  const inputFor = (path: string): Input => byPath.get(path) ?? (byPath.set(path, { read: makeGetter(path), show: showValue }).get(path) as Input);
+  const leafInput: Input | null = leaf === undefined ? null : inputFor(leaf.field);
   const inputs: Input[] = [];
   const parts: Array<string | number> = [];
   const use = (input: Input): void => {
@@ -139,7 +222,7 @@ export function trueRenderer(rule: CompiledRule, policy: PolicyIR): Renderer {
     const fixed: Record<string, string> = { rule: ir.id, code: ir.code, verdict: ir.verdict, field: leaf?.field ?? "", list: leaf && leaf.arg.kind === "list" ? leaf.arg.name : "" };
     for (const seg of compileTemplate(ir.message)) {
       if (typeof seg === "string") parts.push(seg);
-      else if ("get" in seg) use({ read: seg.get, show: showValue });
+      else if ("get" in seg) use(inputFor(seg.path));
       else if (seg.name === "tool") use(TOOL_INPUT);
       else if (seg.name === "value" && leafInput) use(leafInput);
       else parts.push(fixed[seg.name] ?? ""); // value without a leaf, limit, window, retry_after: empty here
@@ -163,25 +246,9 @@ export function trueRenderer(rule: CompiledRule, policy: PolicyIR): Renderer {
     if (typeof p === "string" && typeof last === "string") joined[joined.length - 1] = last + p;
     else joined.push(p);
   }
-  const field = leaf?.field;
-  const make = (message: string): Reason =>
-    field === undefined
-      ? { rule: ir.id, code: ir.code, verdict: ir.verdict, shadow: ir.shadow, message }
-      : { rule: ir.id, code: ir.code, verdict: ir.verdict, shadow: ir.shadow, message, field };
-  const show = inputs.map((x) => x.show);
-  const produce = (_a: Action, v0: unknown, v1: unknown, v2: unknown): Reason => {
-    let m = "";
-    for (let i = 0; i < joined.length; i++) {
-      const p = joined[i] as string | number;
-      m += typeof p === "string" ? p : (show[p] as (v: unknown) => string)(p === 0 ? v0 : p === 1 ? v1 : v2);
-    }
-    return make(m);
-  };
-  if (inputs.length === 0) {
-    const fixed = Object.freeze(produce(undefined as unknown as Action, undefined, undefined, undefined));
-    return () => fixed;
-  }
-  return cachedBy(inputs.map((x) => x.read), produce, slow);
+  const producer = new TemplateProducer(ir, joined, inputs.map((x) => x.show), leaf?.field);
+  if (inputs.length === 0) return new FixedRenderer(Object.freeze(producer.produce({} as Action, undefined, undefined, undefined)));
+  return new CachedRenderer(inputs.map((x) => x.read), producer, slow);
 }
 
 /**
@@ -190,17 +257,22 @@ export function trueRenderer(rule: CompiledRule, policy: PolicyIR): Renderer {
  */
 export function indeterminateRenderer(rule: CompiledRule, policy: PolicyIR): Renderer {
   const ir = rule.ir;
-  const slow: Renderer = (a) => renderReason(rule, policy, a, E);
+  const slow = new GeneralRenderer(rule, policy, E);
   const leaf = simpleLeaf(rule);
   if (leaf === null || leaf === undefined || ir.throttle !== null) return slow;
-  const reads: Array<(a: Action) => unknown> = [makeGetter(leaf.field)];
+  const getters = new Map<string, Getter>();
+  const getter = (path: string): Getter => getters.get(path) ?? (getters.set(path, makeGetter(path)).get(path) as Getter);
+  const reads: Array<(a: Action) => unknown> = [getter(leaf.field)];
+  const add = (read: (a: Action) => unknown): void => {
+    if (!reads.includes(read)) reads.push(read);
+  };
   if (ir.message !== null) {
     for (const seg of compileTemplate(ir.message)) {
       if (typeof seg === "string") continue;
-      if ("get" in seg) reads.push(seg.get);
-      else if (seg.name === "tool") reads.push(TOOL_INPUT.read);
+      if ("get" in seg) add(getter(seg.path));
+      else if (seg.name === "tool") add(readTool);
     }
   }
   if (reads.length > 3) return slow;
-  return cachedBy(reads, (a) => renderReason(rule, policy, a, E), slow);
+  return new CachedRenderer(reads, new GeneralProducer(slow), slow);
 }

@@ -44,7 +44,7 @@ export function staticReason(rule: CompiledRule): Reason | null {
   return Object.freeze(reason);
 }
 
-export type Segment = string | { name: string } | { get: Getter };
+export type Segment = string | { name: string } | { get: Getter; path: string };
 
 /** A message template split once into literal text, named variables and field getters. */
 export function compileTemplate(template: string): Segment[] {
@@ -57,7 +57,7 @@ export function compileTemplate(template: string): Segment[] {
     const name = m[1];
     if (name === undefined) out.push(m[0] === "{{" ? "{" : "}");
     else if (TEMPLATE_VARS.has(name)) out.push({ name });
-    else out.push({ get: makeGetter(name) });
+    else out.push({ get: makeGetter(name), path: name });
     last = re.lastIndex;
   }
   if (last < template.length) out.push(template.slice(last));
