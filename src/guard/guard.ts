@@ -1,9 +1,11 @@
 // guard(tool, options): wrap any async tool function so it only runs when policy says so (in process or via a sidecar).
+import { recordApprovalOutcome } from "../approvals/outcome.js";
 import type { ApprovalStore } from "../approvals/store.js";
 import type { CompiledPolicy } from "../compile/build.js";
 import { engineBlock } from "../engine/decide.js";
 import { errorText, Governor } from "../gateway/governor.js";
 import { decidingReason } from "../mcp/enforce.js";
+import type { DecisionRef } from "../record/approval.js";
 import type { Action, Decision } from "../types.js";
 import { WardenBlockedError, WardenThrottledError } from "./errors.js";
 import { askSidecar } from "./sidecar-client.js";
@@ -55,10 +57,10 @@ export function guard<A, R, Rest extends unknown[]>(tool: (args: A, ...rest: Res
     governors.set(options.policy, governor);
   }
 
-  const decideAction = async (action: Action): Promise<{ decision: Decision } | { fallbackAllow: string }> => {
+  const decideAction = async (action: Action): Promise<{ decision: Decision; recorded?: DecisionRef | null } | { fallbackAllow: string }> => {
     if (governor) {
       try {
-        return { decision: await governor.decide(action) };
+        return await governor.decideRecorded(action);
       } catch (e) {
         return { decision: engineBlock(governor.policy?.info ?? NO_POLICY, "engine", "RUNTIME_ERROR", `internal error while deciding: ${errorText(e)}`) };
       }
@@ -106,7 +108,7 @@ export function guard<A, R, Rest extends unknown[]>(tool: (args: A, ...rest: Res
       case "ESCALATE": {
         // MODIFY obligations still apply to a held call: the approver sees, and the tool gets, the modified arguments.
         const modified = d.obligations.modify?.action.args;
-        await waitForApproval(name, modified ?? args, d, why);
+        await waitForApproval(name, modified ?? args, d, why, outcome.recorded ?? null);
         return modified ? tool((wrapped ? modified.input : modified) as A, ...rest) : tool(input, ...rest);
       }
       default:
@@ -114,12 +116,17 @@ export function guard<A, R, Rest extends unknown[]>(tool: (args: A, ...rest: Res
     }
   };
 
-  async function waitForApproval(name: string, args: Record<string, unknown>, d: Decision, why: string): Promise<void> {
+  async function waitForApproval(name: string, args: Record<string, unknown>, d: Decision, why: string, recorded: DecisionRef | null): Promise<void> {
     const store = options.approvals;
     const r = decidingReason(d);
     if (!store || !r) throw new WardenBlockedError(name, r?.code ?? "ESCALATE", `${name}: needs approval (${why}) and guard() has no approval store; not run`, d);
     const req = store.request({ group: d.obligations.approval?.group ?? "default", rule: r.rule, code: r.code, message: r.message, action: { tool: name, args, ...(options.agent ? { agent: options.agent } : {}) }, policy: d.policy.hash }, d.obligations.approval?.timeoutMs ?? 300_000);
     const rec = await store.waitFor(req.id, { pollMs: options.approvalPollMs ?? 100 });
+    // The outcome goes to the governor's sink, bound to the ESCALATE record (a sidecar's log is not reachable from here).
+    const outcome = await recordApprovalOutcome(governor, rec, name, recorded, clock);
     if (rec.status !== "approved") throw new WardenBlockedError(name, r.code, `${name}: approval ${req.id} ${rec.status} (${why}); not run`, d, "ESCALATE");
+    // Fail closed: an approval that is not in the audit log (or not well formed) does not let the call run.
+    if (outcome.error !== null) throw new WardenBlockedError(name, "AUDIT_UNAVAILABLE", `${name}: approval ${req.id} was approved but could not be recorded (${outcome.error}); not run`, d, "ESCALATE");
+    if (outcome.decision.verdict !== "ALLOW") throw new WardenBlockedError(name, outcome.decision.reasons[0]?.code ?? "APPROVAL_INVALID", `${name}: approval ${req.id} is not valid (${outcome.decision.reasons[0]?.message ?? "no reason"}); not run`, d, "ESCALATE");
   }
 }

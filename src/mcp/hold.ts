@@ -1,7 +1,10 @@
 // Holds an ESCALATE'd request (a tools/call, or a sampling request) in the approval store until a human
-// approves or denies it, or its timeout denies it.
+// approves or denies it, or its timeout denies it. The outcome is recorded, bound to the ESCALATE record, in the
+// same audit log; an approval that cannot be recorded is refused.
+import { recordApprovalOutcome } from "../approvals/outcome.js";
 import type { ApprovalStore } from "../approvals/store.js";
-import { errorText } from "../gateway/governor.js";
+import { errorText, type Governor } from "../gateway/governor.js";
+import type { DecisionRef } from "../record/approval.js";
 import type { Action, Decision } from "../types.js";
 
 export interface HoldContext {
@@ -9,6 +12,9 @@ export interface HoldContext {
   approvalPollMs: number;
   defaultApprovalTimeoutMs: number;
   agent: Action["agent"] | undefined;
+  /** Where the outcome is recorded (its sink) and the running policy it is recorded under. */
+  governor: Governor | null;
+  clock: () => Date;
   log: (event: Record<string, unknown>) => void;
   /** Called once the request is stored and waiting. */
   onHeld: () => void;
@@ -19,6 +25,8 @@ export interface HoldSubject {
   label: string;
   args: Record<string, unknown>;
   notRun: string;
+  /** The ESCALATE decision's record (from the sink's receipt), to bind the outcome to; null when not recorded. */
+  recorded: DecisionRef | null;
 }
 
 export interface HoldRefusal {
@@ -63,7 +71,17 @@ export async function holdForApproval(
   } finally {
     if (timer) clearInterval(timer);
   }
+  const outcome = await recordApprovalOutcome(ctx.governor, rec, label, subject.recorded, ctx.clock);
+  if (outcome.error !== null) ctx.log({ msg: "approval outcome not recorded", tool: label, approval: id, status: rec.status, error: outcome.error });
   if (rec.status === "approved") {
+    // Fail closed: an approval that is not in the audit log (or not a well-formed one) does not let the call run.
+    if (outcome.error !== null) {
+      return { text: `Warden held \`${label}\` for approval ${id} and it was approved by ${rec.resolution?.by ?? "an approver"}, but the approval could not be recorded in the audit log (${outcome.error}), so the call is refused. ${notRun}`, extra: { approval: id, approvalStatus: rec.status, approvalError: "AUDIT_UNAVAILABLE" } };
+    }
+    if (outcome.decision.verdict !== "ALLOW") {
+      const r = outcome.decision.reasons[0];
+      return { text: `Warden held \`${label}\` for approval ${id}; the approval is not valid (${r?.code ?? "BLOCK"}: ${r?.message ?? "no reason"}), so the call is refused. ${notRun}`, extra: { approval: id, approvalStatus: rec.status, approvalError: r?.code ?? "BLOCK" } };
+    }
     ctx.log({ msg: "approved", tool: label, approval: id, by: rec.resolution?.by });
     return null;
   }

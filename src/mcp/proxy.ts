@@ -108,6 +108,8 @@ export function createGovernedServer(upstream: Client, options: McpProxyOptions)
     approvalPollMs: options.approvalPollMs ?? 100,
     defaultApprovalTimeoutMs: options.defaultApprovalTimeoutMs ?? 300_000,
     agent: options.agent,
+    governor,
+    clock,
     log,
     onHeld: () => void stats.held++,
   };
@@ -136,7 +138,7 @@ export function createGovernedServer(upstream: Client, options: McpProxyOptions)
       const args = (req.params.arguments ?? {}) as Record<string, unknown>;
       const action: Action = { kind: "tool_call", at: clock().toISOString(), tool, args, context: { via: "mcp", server: info.name } };
       if (options.agent) action.agent = options.agent;
-      const d = await governor.decide(action);
+      const { decision: d, recorded } = await governor.decideRecorded(action);
       const sandbox = options.sandbox ?? null;
       const plan = planCall(tool, args, d, sandbox !== null);
       log({ msg: "decision", tool, verdict: d.verdict, codes: d.reasons.map((r) => r.code) });
@@ -167,7 +169,7 @@ export function createGovernedServer(upstream: Client, options: McpProxyOptions)
         forwardArgs = d.obligations.modify?.action.args ?? args;
         const token = extra._meta?.progressToken;
         const keepAlive = token === undefined ? null : (message: string, n: number) => extra.sendNotification({ method: "notifications/progress", params: { progressToken: token, progress: n, message } });
-        const outcome = await holdForApproval(holdCtx, { label: tool, args: forwardArgs, notRun: "The tool was not called." }, d, plan.reason, extra.signal, keepAlive);
+        const outcome = await holdForApproval(holdCtx, { label: tool, args: forwardArgs, notRun: "The tool was not called.", recorded }, d, plan.reason, extra.signal, keepAlive);
         if (outcome !== null) {
           stats.stopped++;
           return stopResult(outcome.text, d, outcome.extra);
@@ -200,7 +202,7 @@ export function createGovernedServer(upstream: Client, options: McpProxyOptions)
   /** A sampling request from the real server is a model call: decided, recorded and enforced like a tool call. */
   async function governSampling(params: CreateMessageRequest["params"], signal: AbortSignal, extra: Parameters<ReverseOptions["governSampling"]>[2]): Promise<CreateMessageRequest["params"]> {
     stats.samplingRequests++;
-    const d = await governor.decide(samplingAction(params, clock().toISOString(), info.name, options.agent));
+    const { decision: d, recorded } = await governor.decideRecorded(samplingAction(params, clock().toISOString(), info.name, options.agent));
     log({ msg: "decision", request: SAMPLING, verdict: d.verdict, codes: d.reasons.map((r) => r.code) });
     const plan = planSampling(params, d);
     const refuse = (text: string, extra: Record<string, unknown> = {}): never => {
@@ -211,7 +213,7 @@ export function createGovernedServer(upstream: Client, options: McpProxyOptions)
     if (plan.kind === "hold") {
       const token = extra._meta?.progressToken;
       const keepAlive = token === undefined ? null : (message: string, n: number) => extra.sendNotification({ method: "notifications/progress", params: { progressToken: token, progress: n, message } });
-      const outcome = await holdForApproval(holdCtx, { label: SAMPLING, args: plan.params as Record<string, unknown>, notRun: NOT_SENT }, d, plan.reason, signal, keepAlive);
+      const outcome = await holdForApproval(holdCtx, { label: SAMPLING, args: plan.params as Record<string, unknown>, notRun: NOT_SENT, recorded }, d, plan.reason, signal, keepAlive);
       if (outcome !== null) return refuse(outcome.text, outcome.extra);
     }
     return plan.params;

@@ -65,6 +65,7 @@ function describeDrift(d: ReplayDrift): string {
     `  recorded: ${r.verdict}${r.enforced ? "" : " (not enforced)"}  reasons ${reasons(r.reasons)}  policy ${r.policy.id} v${r.policy.version} ${r.policy.hash}`,
     `  replayed: ${d.replayed.verdict}${d.replayed.enforced ? "" : " (not enforced)"}  reasons ${reasons(d.replayed.reasons)}  policy ${d.replayed.policy.id} v${d.replayed.policy.version} ${d.replayed.policy.hash}`,
     `  record hash: ${d.recordHash} -> ${d.replayedHash}`,
+    ...(d.problems ?? []).map((p) => `  problem: ${p}`),
     "",
   ].join("\n");
 }
