@@ -230,7 +230,12 @@ export function scanWithPacks(compiled: CompiledPacks, text: string): Finding[] 
     const views = new Map<string, NormalizedText>();
     for (const g of compiled.groups) {
       if (fused.keys.includes(g.key)) continue;
-      if (base.ascii && asciiInert(g.set)) continue;
+      if (g.key === "none|-") {
+        // the raw-text group (no sentinel either): skipped unless the text holds a unit that moves one of
+        // its detectors off the start state
+        const trigger = triggerOf(g.set);
+        if (trigger === null ? false : !trigger.test(text)) continue;
+      }
       if (g.normalization.squash === true) {
         const v = unsquashedView(fused, g.normalization);
         if (v !== null) {
@@ -331,26 +336,43 @@ function scanFused(compiled: CompiledPacks, fused: FusedSet, base: SegmentedText
   }
 }
 
-const INERT = new WeakMap<CompiledPatternSet, boolean>();
+const TRIGGERS = new WeakMap<CompiledPatternSet, RegExp | null>();
 
 /**
- * True when no detector of the set ever leaves its start state on an ASCII unit and none reports at the end
- * from there: an all-ASCII text then has no match (the bidi/tag rule, for one).
+ * A regex matching the code units on which some detector of the set leaves its start state (or reports):
+ * a text without any of them leaves every detector where it started, so the set has no match in it. Null
+ * when that cannot be read off the tables (a lazy detector, context-dependent starts, a report at the end).
  */
-function asciiInert(set: CompiledPatternSet): boolean {
-  let v = INERT.get(set);
-  if (v !== undefined) return v;
-  v = set.detectors.every((d) => {
-    if (d.kind !== "table") return false;
-    const t = d.dfa;
-    const init = t.init[0] as number;
-    if (init !== t.init[1] || init !== t.init[2] || init !== t.init[3]) return false;
-    if ((t.labelByKind[(init / t.nCols) * 4] as number) >= 0) return false;
-    for (let u = 0; u < 0x80; u++) if (t.trans[init + (t.map[u] as number)] !== init) return false;
-    return true;
-  });
-  INERT.set(set, v);
-  return v;
+function triggerOf(set: CompiledPatternSet): RegExp | null {
+  let re = TRIGGERS.get(set);
+  if (re !== undefined) return re;
+  re = null;
+  const moves = new Uint8Array(0x10000);
+  let ok = true;
+  for (const d of set.detectors) {
+    if (d.kind !== "table") ok = false;
+    else {
+      const t = d.dfa;
+      const init = t.init[0] as number;
+      if (init !== t.init[1] || init !== t.init[2] || init !== t.init[3] || (t.labelByKind[(init / t.nCols) * 4] as number) >= 0) ok = false;
+      for (let u = 0; u < 0x10000; u++) if (t.trans[init + (t.map[u] as number)] !== init) moves[u] = 1;
+    }
+  }
+  if (ok) {
+    let cls = "";
+    const hex = (u: number): string => `\\u${u.toString(16).padStart(4, "0")}`;
+    for (let u = 0; u < 0x10000; u++) {
+      if (moves[u] !== 1) continue;
+      let v = u;
+      while (v + 1 < 0x10000 && moves[v + 1] === 1) v++;
+      cls += v === u ? hex(u) : `${hex(u)}-${hex(v)}`;
+      u = v;
+    }
+    // no trigger at all: nothing ever matches (an empty class matches nothing)
+    re = new RegExp(cls === "" ? "[]" : `[${cls}]`);
+  }
+  TRIGGERS.set(set, re);
+  return re;
 }
 
 /** Removes fallback findings that overlap a regular finding of the same pack (one report per attack). */
