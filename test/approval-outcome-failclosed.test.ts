@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { CreateMessageRequestSchema, type CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import { ApprovalStore } from "../src/approvals/store.js";
 import { compilePolicy } from "../src/compile/compile.js";
@@ -23,9 +23,15 @@ const POLICY = `
 id: outcome-test
 version: "1"
 default: BLOCK
-tools: { deploy: write }
+tools: { deploy: write, ask: read }
 rules:
-  - { id: declared, match: { class: [write] }, verdict: ALLOW }
+  - { id: declared, match: { class: [write, read] }, verdict: ALLOW }
+  - { id: models, match: { kind: model_call }, verdict: ALLOW }
+  - id: model-approval
+    match: { kind: model_call }
+    verdict: ESCALATE
+    code: MODEL_NEEDS_APPROVAL
+    approval: { group: ops, timeout: 60s }
   - id: deploy-approval
     match: { tool: deploy }
     verdict: ESCALATE
@@ -150,4 +156,38 @@ test("guard(): the outcome is recorded through the governor's sink, and an unrec
   store.resolve(id, "approved", "alice");
   await assert.rejects(lost, (e: unknown) => e instanceof WardenBlockedError && e.code === "AUDIT_UNAVAILABLE" && /approved but could not be recorded \(sink down\)/.test(e.message));
   assert.equal(ran, 1, "only the recorded approval ran the tool");
+});
+
+test("MCP sampling: a held sampling request's outcome is recorded for `sampling/createMessage`, bound to its model_call record", async () => {
+  const real = new McpServer({ name: "upstream", version: "1.0.0" });
+  real.registerTool("ask", { inputSchema: {} }, async () => {
+    const r = await real.server.createMessage({ messages: [{ role: "user", content: { type: "text", text: "hi" } }], maxTokens: 5 });
+    return { content: [{ type: "text", text: r.content.type === "text" ? r.content.text : "?" }] };
+  });
+  const [a, b] = InMemoryTransport.createLinkedPair();
+  await real.connect(a);
+  const upstream = new Client({ name: "proxy", version: "1" }, { capabilities: { sampling: {} } });
+  await upstream.connect(b);
+  const sink = new ReceiptSink();
+  const store = new ApprovalStore(mkdtempSync(join(tmpdir(), "warden-outcome-")));
+  const governed = createGovernedServer(upstream, { governor: new Governor(policy(), { sink }), agent: { id: "agent-1" }, approvals: store, approvalPollMs: 5 });
+  const [c, d] = InMemoryTransport.createLinkedPair();
+  await governed.server.connect(c);
+  const client = new Client({ name: "agent", version: "1" }, { capabilities: { sampling: {} } });
+  let asked = 0;
+  client.setRequestHandler(CreateMessageRequestSchema, async () => {
+    asked++;
+    return { role: "assistant", model: "m", content: { type: "text", text: "hello" } };
+  });
+  await client.connect(d);
+  const running = client.callTool({ name: "ask", arguments: {} }) as Promise<CallToolResult>;
+  store.resolve(await pending(store), "approved", "frank");
+  const r = await running;
+  assert.equal(text(r), "hello");
+  assert.equal(asked, 1);
+  const kinds = sink.entries.map((e) => `${e.action.kind}:${e.decision.verdict}`);
+  assert.deepEqual(kinds, ["tool_call:ALLOW", "model_call:ESCALATE", "approval:ALLOW"]);
+  const approval = sink.entries[2]!.action;
+  assert.equal(approval.tool, "sampling/createMessage");
+  assert.equal(approval.args.decision.record, "memlog:1");
 });
