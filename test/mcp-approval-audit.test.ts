@@ -177,6 +177,8 @@ test("after the proxy stops: `warden audit verify` passes and `warden replay` ma
   assert.equal(report.matched, all.length, "every record, decisions and approvals, replays identically");
   assert.equal(report.approvals, 3);
   assert.equal(report.drifted, 0);
+  const human = await cli(["replay", auditDir, "--policy", policyFile, "--key", keys.keyring]);
+  assert.match(human.out, /^ok .*, 0 drifted, 0 skipped\n  3 of the replayed records are approval outcomes/);
   // The SIEM export carries the approval records as decision events too.
   const ex = await cli(["audit", "export", auditDir]);
   const events = ex.out.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);

@@ -47,6 +47,7 @@ export const run: Command = async (argv, io) => {
     return ok ? 0 : 1;
   }
   io.out(`${ok ? "ok" : "FAIL"} ${target}: ${report.records} records, ${report.replayed} replayed, ${report.matched} identical (verdict, reasons, record hash), ${report.drifted} drifted, ${report.skipped.length} skipped\n`);
+  if (report.approvals) io.out(`  ${report.approvals} of the replayed records are approval outcomes (re-derived with approvalDecision(), bindings checked)\n`);
   if (report.policyMismatch) io.out(`  note: ${report.policyMismatch} records were decided under a different policy hash than \`${policy.hash}\`\n`);
   if (Object.keys(report.differs).length) io.out(`  what differs: ${Object.entries(report.differs).map(([k, v]) => `${k} ×${v}`).join(", ")}\n`);
   for (const d of report.drift) io.out(describeDrift(d));
