@@ -4,6 +4,7 @@ import type { NormalizedText } from "./normalize.js";
 
 const ALNUM = /[\p{L}\p{N}]/u;
 const SPACE = /\s/u;
+const LONE_BREAK = /[\t-\r]/g;
 
 export function isAlnum(cp: number): boolean {
   if (cp < 0x80) return (cp >= 48 && cp <= 57) || (cp >= 65 && cp <= 90) || (cp >= 97 && cp <= 122);
@@ -218,9 +219,16 @@ export class Emitter {
     }
   }
 
+  /**
+   * Runs were copied with lone tabs or line breaks in them (under collapsing, each is one space with its own
+   * offset): the finished text replaces them. No other such unit survives collapsing, so all of them go.
+   */
+  loneBreaks = false;
+
   finish(): SegmentedText {
     this.flushText();
-    const text = this.parts.length === 1 && this.parts[0] === this.original ? this.original : this.parts.join("");
+    let text = this.parts.length === 1 && this.parts[0] === this.original ? this.original : this.parts.join("");
+    if (this.loneBreaks) text = text.replace(LONE_BREAK, " ");
     return new SegmentedText(text, this.original.length, this.segNorm, this.segOrig, this.segEnd, this.segIdentity);
   }
 }

@@ -158,7 +158,7 @@ export function normalizeText(original: string, options: NormalizationOptions | 
   while (i < n) {
     const c = original.charCodeAt(i);
     // Runs of untouched ASCII are copied in bulk (the last one stays out if a combining mark follows it).
-    if (c < 0x80 && (plain[c] === 1 || c === 32)) {
+    if (c < 0x80 && (plain[c] === 1 || c === 32 || (c >= 9 && c <= 13))) {
       let j = i;
       while (j < n) {
         const d = original.charCodeAt(j);
@@ -170,6 +170,13 @@ export function normalizeText(original: string, options: NormalizationOptions | 
         // Under collapseWhitespace a lone space is unchanged too (its neighbours are in the run, so only the
         // first position can follow white space already written).
         if (d === 32 && collapseOnly && !(j === i && out.inSpace) && !(j + 1 < n && isSpace(original.codePointAt(j + 1) as number))) {
+          j++;
+          continue;
+        }
+        // A lone tab or line break before ASCII (which no option turns into white space) or the end becomes
+        // one space with its own offset: it is copied too and replaced in the finished text (`loneBreaks`).
+        if (d >= 9 && d <= 13 && collapseOnly && !(j === i && out.inSpace) && (j + 1 >= n || (original.charCodeAt(j + 1) < 0x80 && !isSpace(original.charCodeAt(j + 1))))) {
+          out.loneBreaks = true;
           j++;
           continue;
         }

@@ -129,17 +129,20 @@ export function baseView(text: string, views: readonly ViewMap[], viewsKey: stri
 
 const MARK = /\p{M}/u;
 const NON_ASCII = /[^\x00-\x7f]/;
+const NON_ASCII_G = /[^\x00-\x7f]/g;
 
-/** The clusters normalizeText forms under NFKC (a code point and its combining marks), from the first non-ASCII unit. */
+/**
+ * The clusters normalizeText forms under NFKC (a code point and its combining marks) that are not plain
+ * ASCII, found by regex from the first non-ASCII unit: an ASCII unit right before a unit >= U+0300 starts
+ * the cluster, as in normalizeText; every other ASCII unit is mapped by the views' ASCII tables.
+ */
 function clustersCompatible(text: string, from: number, views: readonly ViewMap[], viewsKey: string): boolean {
   const n = text.length;
-  let i = from > 0 ? from - 1 : 0; // an ASCII unit right before a mark is part of that cluster
-  while (i < n) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80 && !(i + 1 < n && text.charCodeAt(i + 1) >= 0x300)) {
-      i++;
-      continue;
-    }
+  let done = 0;
+  NON_ASCII_G.lastIndex = from;
+  for (let m = NON_ASCII_G.exec(text); m !== null; m = NON_ASCII_G.exec(text)) {
+    let i = m.index;
+    if (i > done && text.charCodeAt(i) >= 0x300 && text.charCodeAt(i - 1) < 0x80) i--;
     let j = i + ((text.codePointAt(i) as number) > 0xffff ? 2 : 1);
     while (j < n && text.charCodeAt(j) >= 0x300) {
       const cp = text.codePointAt(j) as number;
@@ -147,7 +150,9 @@ function clustersCompatible(text: string, from: number, views: readonly ViewMap[
       j += cp > 0xffff ? 2 : 1;
     }
     if (!clusterCompatible(text.slice(i, j), BASE_NORMALIZATION, views, viewsKey)) return false;
-    i = j;
+    // (an ASCII unit followed by a non-mark was a cluster of its own: the search resumes at that unit)
+    done = j;
+    NON_ASCII_G.lastIndex = j;
   }
   return true;
 }

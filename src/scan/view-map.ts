@@ -152,8 +152,8 @@ export function rewriteForBase(node: RegexNode, map: ViewMap, sentinelPrefixed: 
   return walk(node);
 }
 
-/** Per-cluster verdicts (a pure function of the cluster and the views), bounded. */
-const VERDICTS = new Map<string, boolean>();
+/** Per-cluster verdicts by views (a pure function of the cluster and the views), bounded. */
+const VERDICTS = new Map<string, Map<string, boolean>>();
 const VERDICT_LIMIT = 4096;
 
 /**
@@ -163,8 +163,9 @@ const VERDICT_LIMIT = 4096;
  * a replaced piece maps every unit to the whole cluster).
  */
 export function clusterCompatible(cluster: string, base: NormalizationOptions, views: readonly ViewMap[], cacheKey: string): boolean {
-  const key = `${cacheKey}\u0000${cluster}`;
-  const hit = VERDICTS.get(key);
+  let verdicts = VERDICTS.get(cacheKey);
+  if (!verdicts) VERDICTS.set(cacheKey, (verdicts = new Map()));
+  const hit = verdicts.get(cluster);
   if (hit !== undefined) return hit;
   const t1 = transformCluster(cluster, base);
   let ok = true;
@@ -179,7 +180,7 @@ export function clusterCompatible(cluster: string, base: NormalizationOptions, v
     }
     if (!ok) break;
   }
-  if (VERDICTS.size >= VERDICT_LIMIT) VERDICTS.clear();
-  VERDICTS.set(key, ok);
+  if (verdicts.size >= VERDICT_LIMIT) verdicts.clear();
+  verdicts.set(cluster, ok);
   return ok;
 }
