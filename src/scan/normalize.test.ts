@@ -149,3 +149,15 @@ test("property: squashing a normalized text equals normalizing with squash, and 
     { numRuns: 500 },
   );
 });
+
+test("collapsing: a lone tab or line break is one space with its own offset; before a unit that turns into a space it joins that space", () => {
+  const o: NormalizationOptions = { stripInvisible: true, nfkc: true, collapseWhitespace: true };
+  const a = normalizeText("ab\ncd\te\r", o);
+  assert.equal(a.text, "ab cd e ");
+  assert.deepEqual(mapSpan(a, 2, 3), { start: 2, end: 3 });
+  assert.deepEqual(mapSpan(a, 3, 5), { start: 3, end: 5 });
+  // U+00A8 (diaeresis) is NFKC " \u0308": its space and the line break collapse into one
+  const b = normalizeText("a\n\u00a8b", o);
+  assert.equal(b.text, "a \u0308b");
+  assert.deepEqual(mapSpan(b, 1, 2), { start: 1, end: 3 });
+});
