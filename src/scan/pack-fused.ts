@@ -169,9 +169,9 @@ const WS_ANY = /[\t-\r ]{2,}|[\t\n\v\f\r]/g;
  */
 export function collapseAscii(text: string): SegmentedText {
   const n = text.length;
-  WS_ANY.lastIndex = 0;
-  if (!WS_ANY.test(text)) return new SegmentedText(text, n, ZERO, ZERO, NONE, ONE);
   const out = text.replace(WS_ANY, " ");
+  // every run of two or more shortens the text: same length, so no run, so identity offsets
+  if (out.length === n) return new SegmentedText(out, n, ZERO, ZERO, NONE, ONE);
   WS_RUN.lastIndex = 0;
   let m = WS_RUN.exec(text);
   if (m === null) return new SegmentedText(out, n, ZERO, ZERO, NONE, ONE);

@@ -5,7 +5,7 @@
 // not plain ASCII normalizes under each view to exactly the map of its base normalization (checked per text).
 
 import type { RegexNode } from "./ast.js";
-import { MAX_UNIT, setFromRanges, type CharSet } from "./charset.js";
+import { MAX_UNIT, setFromRanges, setKey, type CharSet } from "./charset.js";
 import { isSpace } from "./normalize-map.js";
 import { normalizationKey, transformCluster, type NormalizationOptions } from "./normalize.js";
 
@@ -123,18 +123,26 @@ function inSet(set: CharSet, c: number): boolean {
   return false;
 }
 
+const PREIMAGES = new Map<string, Map<string, CharSet>>();
+const PREIMAGE_LIMIT = 20000;
+
 /**
  * The pattern rewritten to read the base text prefixed by one `\n` (the boundary sentinel, which the
  * collapsed base itself never contains): sets become preimages (which also drops `\n`, so no match can
  * touch the sentinel), and start-of-text becomes start-of-line, which holds right after the sentinel.
  */
 export function rewriteForBase(node: RegexNode, map: ViewMap, sentinelPrefixed: boolean): RegexNode {
-  const memo = new Map<CharSet, CharSet>();
+  let memo = PREIMAGES.get(map.key);
+  if (!memo) PREIMAGES.set(map.key, (memo = new Map()));
+  if (memo.size > PREIMAGE_LIMIT) memo.clear();
+  const known = memo;
   const walk = (n: RegexNode): RegexNode => {
     switch (n.t) {
       case "set": {
-        let s = memo.get(n.set);
-        if (!s) memo.set(n.set, (s = preimage(n.set, map)));
+        // the same class recurs across a pack's patterns and their factor pieces: computed once per view
+        const k = setKey(n.set);
+        let s = known.get(k);
+        if (!s) known.set(k, (s = preimage(n.set, map)));
         return { t: "set", set: s };
       }
       case "cat":
