@@ -78,18 +78,9 @@ type WellFormed = string & { isWellFormed(): boolean };
 /** Characters that need escaping, or a surrogate that needs a pairing check. Most strings have none. */
 const NEEDS_CARE = /[\u0000-\u001f"\\\ud800-\udfff]/;
 
-/** True when `s` has a character JSON must escape, or a surrogate (short strings: a loop beats a regex call). */
-function needsCare(s: string): boolean {
-  if (s.length > 32) return NEEDS_CARE.test(s);
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return true;
-  }
-  return false;
-}
-
 function quote(s: string): string {
-  if (!needsCare(s)) return '"' + s + '"';
+  // One regex test per string: measured faster here than a char-code loop, even for short strings.
+  if (!NEEDS_CARE.test(s)) return '"' + s + '"';
   // JSON.stringify escapes exactly as RFC 8785 requires for well-formed strings (and is native-fast).
   if (!(s as WellFormed).isWellFormed()) throw new Fault("string holds a lone surrogate");
   return JSON.stringify(s);
