@@ -52,7 +52,7 @@ export class MerkleTree {
   appendHash(hash: Uint8Array): number {
     if (hash.length !== HASH_SIZE) throw new Error(`leaf hash must be ${HASH_SIZE} bytes, got ${hash.length}`);
     const index = this.size;
-    this.push(0, hash);
+    this.slot(0).set(hash);
     for (let level = 0; ; level++) {
       const count = this.counts[level] as number;
       if (count % 2 === 1) break;
@@ -100,10 +100,6 @@ export class MerkleTree {
 
   private checkSize(size: number): void {
     if (!(Number.isInteger(size) && size >= 0 && size <= this.size)) throw new RangeError(`tree size ${size} is outside 0..${this.size}`);
-  }
-
-  private push(level: number, h: Uint8Array): void {
-    this.slot(level).set(h);
   }
 
   /** Makes room for one more hash at `level`, counts it, and returns its 32 bytes to fill. */

@@ -58,17 +58,18 @@ export class ParallelVerifier {
       firstSeqs.push(s);
       s += countLines(bytes, r[0], r[1]);
     }
-    const results = await Promise.all(ranges.map((r, i) => this.run(i, { id: 0, data: data.buffer, start: r[0], end: r[1], firstSeq: firstSeqs[i] as number })));
+    const results = await Promise.all(ranges.map((r, i) => this.run(i, { data: data.buffer, start: r[0], end: r[1], firstSeq: firstSeqs[i] as number })));
     results.forEach((r, i) => sink(firstSeqs[i] as number, r));
     return s;
   }
 
-  private run(worker: number, task: RangeTask): Promise<RangeResult> {
+  private run(worker: number, task: Omit<RangeTask, "id">): Promise<RangeResult> {
     if (this.failed) return Promise.reject(this.failed);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
-      (this.workers[worker] as Worker).postMessage({ ...task, id });
+      const message: RangeTask = { ...task, id };
+      (this.workers[worker] as Worker).postMessage(message);
     });
   }
 

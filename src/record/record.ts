@@ -107,9 +107,14 @@ export function recordBody(env: RecordEnvelope, action: unknown, inputHash: stri
   };
 }
 
-/** The bytes a record signature covers: a domain label and the record hash. */
+/** What a record signature covers: a domain label and the record hash (HMAC takes it as a string). */
+export function recordSigningText(recordHash: string): string {
+  return `warden.record.v1\n${recordHash}`;
+}
+
+/** The same message as bytes (what Ed25519 signs). */
 export function recordSigningMessage(recordHash: string): Buffer {
-  return Buffer.from(`warden.record.v1\n${recordHash}`, "utf8");
+  return Buffer.from(recordSigningText(recordHash), "utf8");
 }
 
 export interface EncodedRecord {
@@ -163,7 +168,7 @@ export function signRecord(body: DecisionRecordV1, keys: Keyring, mode: Signatur
   const recordHash = `sha256:${sha256Hex(bodyJcs)}`;
   const sig: RecordSignaturesV1 = {};
   // HMAC takes the message as a string (UTF-8, the same bytes) and skips a Buffer per record.
-  if (mode !== "ed25519") sig.hmac = keys.hmacSign(`warden.record.v1\n${recordHash}`);
+  if (mode !== "ed25519") sig.hmac = keys.hmacSign(recordSigningText(recordHash));
   if (mode !== "hmac") sig.ed25519 = keys.edSign(recordSigningMessage(recordHash));
   // JCS of {record, sig}: "record" sorts before "sig", so concatenation is canonical.
   const sigText = encodeSignatures(sig);
@@ -204,7 +209,7 @@ export function verifyRecordSignatures(recordHash: string, sig: RecordSignatures
     out.errors.push("record carries no signature");
     return out;
   }
-  const text = `warden.record.v1\n${recordHash}`;
+  const text = recordSigningText(recordHash);
   if (sig.hmac) {
     const ok = keys ? keys.hmacVerify(sig.hmac.kid, text, sig.hmac.sig) : null;
     if (ok === false) out.errors.push(`hmac signature (key \`${sig.hmac.kid}\`) does not match`);
