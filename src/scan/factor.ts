@@ -10,6 +10,8 @@ const MAX_STRINGS = 1024;
 const MAX_LENGTH = 12;
 /** Rarity beyond this buys nothing more: among saturated factors the smaller automaton wins. */
 const SATURATED = 6;
+/** What a bounded distance to the match start is worth, in rare units (see `requiredFactor`). */
+const BOUNDED_BONUS = 1.5;
 
 interface Finite {
   /** Number of branches (sequences of sets) and longest length: the size of the factor's automaton. */
@@ -130,9 +132,12 @@ export function requiredFactor(n: RegexNode, maxLength = MAX_LENGTH, prefer?: (f
       let best: Factor | null = null;
       let bestParts: (() => Pick<Factor, "suffix" | "lead">) | null = null;
       const consider = (f: Factor, parts: () => Pick<Factor, "suffix" | "lead">): void => {
-        // a factor at a bounded distance from the match start keeps candidate windows small
+        // rarity first: every hit costs a verification, and a common factor ("rm", "more ") fires all over
+        // ordinary prose. A factor at a bounded distance from the match start keeps each window small, which
+        // is worth BOUNDED_BONUS rare units: it breaks ties, but an unbounded window is at most one pass over
+        // the text per call (windows merge), so it never outweighs a much rarer factor.
         const rank = (x: Factor): number =>
-          Math.min(x.score, SATURATED) + (x.before >= 0 && x.score >= MIN_FACTOR_SCORE ? 100 : 0) + (prefer && prefer(x.node) ? 1000 : 0);
+          Math.min(x.score, SATURATED) + (x.before >= 0 && x.score >= MIN_FACTOR_SCORE ? BOUNDED_BONUS : 0) + (prefer && prefer(x.node) ? 1000 : 0);
         const a = rank(f);
         const b = best ? rank(best) : -1;
         if (a > b || (a === b && best && weight(f.node) < weight(best.node))) {
