@@ -152,9 +152,9 @@ export class LazyDfa {
     return mine;
   }
 
-  /** Context kind of the unit before position `i`. */
-  static ctxBefore(text: string, i: number): number {
-    return i === 0 ? K_EDGE : unitKind(text.charCodeAt(i - 1));
+  /** Context kind of the unit before position `i` of the text's code units. */
+  static ctxBefore(text: Uint16Array, i: number): number {
+    return i === 0 ? K_EDGE : unitKind(text[i - 1] as number);
   }
 
   private intern(ctx: number, nodes: Int32Array, fresh: boolean): number {

@@ -39,7 +39,7 @@ export class PatternMatcher {
    * match ending at `e`; the longest end of a match from `s`, at most `maxExtension` units past `e`; `pos` =
    * that end; repeat. Each unit is read at most once by each of the three scans (plus the extension).
    */
-  matchRanges(text: string, ranges: number[], maxExtension: number, out: number[]): void {
+  matchRanges(text: Uint16Array, ranges: number[], maxExtension: number, out: number[]): void {
     let pos = 0;
     this.range = 0;
     for (;;) {
@@ -57,8 +57,8 @@ export class PatternMatcher {
   /** Index of the current start range during `matchRanges`. */
   private range = 0;
 
-  private cls(d: LazyDfa, text: string, i: number): number {
-    return i < text.length ? (d.local[this.alphabet.map[text.charCodeAt(i)] as number] as number) : d.nClasses;
+  private cls(d: LazyDfa, text: Uint16Array, i: number): number {
+    return i < text.length ? (d.local[this.alphabet.map[text[i] as number] as number] as number) : d.nClasses;
   }
 
   /**
@@ -67,7 +67,7 @@ export class PatternMatcher {
    * live threads continue in the anchored DFA until they die or pass every range's end bound, and the
    * scan then jumps to the next range.
    */
-  firstEnd(text: string, pos: number, ranges: number[]): number {
+  firstEnd(text: Uint16Array, pos: number, ranges: number[]): number {
     const F = this.fwd;
     const A = this.ext;
     const n = text.length;
@@ -113,7 +113,7 @@ export class PatternMatcher {
         const loc = d.local;
         let steps = 0;
         while (i < stop) {
-          const t = tr[off + (loc[gmap[text.charCodeAt(i)] as number] as number)] as number;
+          const t = tr[off + (loc[gmap[text[i] as number] as number] as number)] as number;
           if (t < 0) break;
           off = t;
           i++;
@@ -129,7 +129,7 @@ export class PatternMatcher {
         return t < -1 && d.hitLabel ? n : -1;
       }
       this.steps++;
-      const c = d.local[gmap[text.charCodeAt(i)] as number] as number;
+      const c = d.local[gmap[text[i] as number] as number] as number;
       let t = d.trans[off + c] as number;
       if (t < 0) t = d.step(off, c); // unknown, labelled or dead: the slow path sets hitLabel
       if (t < -1) {
@@ -149,7 +149,7 @@ export class PatternMatcher {
    * Can the part of the pattern after its factor match starting at `j`? Reads at most `limit` units; an
    * undecided probe answers yes (the hit is then verified in full), so this only ever discards hits.
    */
-  suffixMatches(text: string, j: number, limit: number): boolean {
+  suffixMatches(text: Uint16Array, j: number, limit: number): boolean {
     const d = this.suffix;
     if (!d) return true;
     const gmap = this.alphabet.map;
@@ -157,7 +157,7 @@ export class PatternMatcher {
     const end = Math.min(text.length, j + limit);
     for (let i = j; i < end; i++) {
       this.steps++;
-      const c = d.local[gmap[text.charCodeAt(i)] as number] as number;
+      const c = d.local[gmap[text[i] as number] as number] as number;
       let t = d.trans[off + c] as number;
       if (t < 0) t = d.step(off, c);
       if (t < -1) {
@@ -175,15 +175,15 @@ export class PatternMatcher {
    * Can what must precede (and include) the factor match ending at `j`? Reads leftwards at most `limit`
    * units; undecided answers yes, so this only ever discards hits.
    */
-  leadMatches(text: string, j: number, limit: number): boolean {
+  leadMatches(text: Uint16Array, j: number, limit: number): boolean {
     const d = this.lead;
     if (!d) return true;
     const gmap = this.alphabet.map;
-    let off = d.initial(j < text.length ? unitKind(text.charCodeAt(j)) : K_EDGE);
+    let off = d.initial(j < text.length ? unitKind(text[j] as number) : K_EDGE);
     const stop = Math.max(0, j - limit);
     for (let i = j - 1; i >= stop; i--) {
       this.steps++;
-      const c = d.local[gmap[text.charCodeAt(i)] as number] as number;
+      const c = d.local[gmap[text[i] as number] as number] as number;
       let t = d.trans[off + c] as number;
       if (t < 0) t = d.step(off, c);
       if (t < -1) {
@@ -198,14 +198,14 @@ export class PatternMatcher {
   }
 
   /** Smallest start >= `lo` of a match ending at `e` (reverse DFA read right to left), or -1. */
-  leftmostStart(text: string, e: number, lo: number): number {
+  leftmostStart(text: Uint16Array, e: number, lo: number): number {
     const d = this.rev;
     const gmap = this.alphabet.map;
-    let off = d.initial(e < text.length ? unitKind(text.charCodeAt(e)) : K_EDGE);
+    let off = d.initial(e < text.length ? unitKind(text[e] as number) : K_EDGE);
     let best = -1;
     for (let i = e - 1; i >= lo; i--) {
       this.steps++;
-      const c = d.local[gmap[text.charCodeAt(i)] as number] as number;
+      const c = d.local[gmap[text[i] as number] as number] as number;
       let t = d.trans[off + c] as number;
       if (t < 0) t = d.step(off, c);
       if (t < -1) {
@@ -220,14 +220,14 @@ export class PatternMatcher {
   }
 
   /** Largest end <= `limit` of a match starting at `s`, or -1. */
-  longestEnd(text: string, s: number, limit: number): number {
+  longestEnd(text: Uint16Array, s: number, limit: number): number {
     const d = this.ext;
     const gmap = this.alphabet.map;
     let off = d.initial(LazyDfa.ctxBefore(text, s));
     let best = -1;
     for (let i = s; i < limit; i++) {
       this.steps++;
-      const c = d.local[gmap[text.charCodeAt(i)] as number] as number;
+      const c = d.local[gmap[text[i] as number] as number] as number;
       let t = d.trans[off + c] as number;
       if (t < 0) t = d.step(off, c);
       if (t < -1) {

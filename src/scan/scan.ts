@@ -5,6 +5,9 @@ import { LazyDfa } from "./lazy-dfa.js";
 import { PatternMatcher } from "./matcher.js";
 import type { StaticDfa } from "./static-dfa.js";
 import type { CompiledPatternSet, Detector, PatternInfo, ScanMatch, ScanOptions } from "./types.js";
+import { codeUnits } from "./units.js";
+
+const EMPTY_UNITS = new Uint16Array(0);
 
 /** Most units read when probing a hit's suffix (bounded so that many hits stay linear). */
 const SUFFIX_PROBE = 64;
@@ -21,7 +24,7 @@ class Windows {
   readonly seen: Uint8Array;
   private readonly seenList: number[] = [];
   n = 0;
-  text = "";
+  text: Uint16Array = EMPTY_UNITS;
 
   constructor(
     private readonly set: CompiledPatternSet,
@@ -34,7 +37,7 @@ class Windows {
   }
 
   /** Clears what the last scan touched (the scratch is reused across calls). */
-  reset(text: string): void {
+  reset(text: Uint16Array): void {
     const n = text.length;
     this.text = text;
     for (const p of this.touched) this.cur[p * 3 + 2] = -1;
@@ -81,28 +84,52 @@ class Windows {
   }
 }
 
-function runTable(d: StaticDfa, text: string, w: Windows): void {
-  const { trans, map, nCols, labelByKind, colKind, labels } = d;
+// Hits of the table loops, as (position, source offset, detector) triples, drained after the loop or when
+// the buffer is full. Keeping label resolution out of the loops leaves only the arrays they read live in
+// them: resolving hits inline measured ~1.25x slower on gitleaks' set (190 -> 240 MB/s at 4 KB).
+const HIT_CAP = 512;
+const hitBuf = new Int32Array(HIT_CAP * 3);
+
+function pushHit(nh: number, i: number, off: number, det: number): number {
+  hitBuf[nh] = i;
+  hitBuf[nh + 1] = off;
+  hitBuf[nh + 2] = det;
+  return nh + 3;
+}
+
+/** Reports the buffered hits (in text order per detector, as Windows needs) and returns the new count, 0. */
+function drainMulti(a: StaticDfa, b: StaticDfa, c: StaticDfa, d: StaticDfa, text: Uint16Array, count: number, w: Windows): number {
+  for (let k = 0; k < count; k += 3) {
+    const i = hitBuf[k] as number;
+    const det = hitBuf[k + 2] as number;
+    hitTable(det === 0 ? a : det === 1 ? b : det === 2 ? c : d, hitBuf[k + 1] as number, text[i] as number, i, w);
+  }
+  return 0;
+}
+
+function runTable(d: StaticDfa, text: Uint16Array, w: Windows): void {
+  const trans = d.trans;
+  const map = d.map;
   const n = text.length;
   let off = d.init[0] as number;
+  let nh = 0;
   for (let i = 0; i < n; i++) {
-    const t = trans[off + (map[text.charCodeAt(i)] as number)] as number;
+    const t = trans[off + (map[text[i] as number] as number)] as number;
     if (t < 0) {
-      // the state before this unit matches for the unit's kind: patterns ending at i
-      const l = labelByKind[(off / nCols) * 4 + (colKind[map[text.charCodeAt(i)] as number] as number)] as number;
-      for (const p of labels[l] as Int32Array) w.hit(p, i);
+      nh = pushHit(nh, i, off, 0);
+      if (nh === HIT_CAP * 3) nh = drainMulti(d, d, d, d, text, nh, w);
       off = ~t;
     } else off = t;
   }
-  const e = labelByKind[(off / nCols) * 4] as number;
-  if (e >= 0) for (const p of labels[e] as Int32Array) w.hit(p, n);
+  drainMulti(d, d, d, d, text, nh, w);
+  endTable(d, off, n, w);
 }
 
 /**
  * Two table detectors in one loop: the two dependent load chains overlap in the CPU, so this costs much
  * less than two passes.
  */
-function runTablePair(a: StaticDfa, b: StaticDfa, text: string, w: Windows): void {
+function runTablePair(a: StaticDfa, b: StaticDfa, text: Uint16Array, w: Windows): void {
   const ta = a.trans;
   const ma = a.map;
   const tb = b.trans;
@@ -110,24 +137,27 @@ function runTablePair(a: StaticDfa, b: StaticDfa, text: string, w: Windows): voi
   const n = text.length;
   let oa = a.init[0] as number;
   let ob = b.init[0] as number;
+  let nh = 0;
   for (let i = 0; i < n; i++) {
-    const u = text.charCodeAt(i);
+    const u = text[i] as number;
     const x = ta[oa + (ma[u] as number)] as number;
     const y = tb[ob + (mb[u] as number)] as number;
     if ((x | y) < 0) {
       if (x < 0) {
-        hitTable(a, oa, u, i, w);
+        nh = pushHit(nh, i, oa, 0);
         oa = ~x;
       } else oa = x;
       if (y < 0) {
-        hitTable(b, ob, u, i, w);
+        nh = pushHit(nh, i, ob, 1);
         ob = ~y;
       } else ob = y;
+      if (nh >= HIT_CAP * 3 - 12) nh = drainMulti(a, b, IDLE, IDLE, text, nh, w);
     } else {
       oa = x;
       ob = y;
     }
   }
+  drainMulti(a, b, IDLE, IDLE, text, nh, w);
   endTable(a, oa, n, w);
   endTable(b, ob, n, w);
 }
@@ -136,7 +166,7 @@ function runTablePair(a: StaticDfa, b: StaticDfa, text: string, w: Windows): voi
  * Up to four table detectors in one loop (a 1-state idle table pads three): four independent load chains
  * per unit. On the packs' four detectors this measured about half the time of two paired loops.
  */
-function runTableQuad(a: StaticDfa, b: StaticDfa, c: StaticDfa, d: StaticDfa, text: string, w: Windows): void {
+function runTableQuad(a: StaticDfa, b: StaticDfa, c: StaticDfa, d: StaticDfa, text: Uint16Array, w: Windows): void {
   const ta = a.trans;
   const ma = a.map;
   const tb = b.trans;
@@ -150,29 +180,31 @@ function runTableQuad(a: StaticDfa, b: StaticDfa, c: StaticDfa, d: StaticDfa, te
   let ob = b.init[0] as number;
   let oc = c.init[0] as number;
   let od = d.init[0] as number;
+  let nh = 0;
   for (let i = 0; i < n; i++) {
-    const u = text.charCodeAt(i);
+    const u = text[i] as number;
     const x = ta[oa + (ma[u] as number)] as number;
     const y = tb[ob + (mb[u] as number)] as number;
     const z = tc[oc + (mc[u] as number)] as number;
     const v = td[od + (md[u] as number)] as number;
     if ((x | y | z | v) < 0) {
       if (x < 0) {
-        hitTable(a, oa, u, i, w);
+        nh = pushHit(nh, i, oa, 0);
         oa = ~x;
       } else oa = x;
       if (y < 0) {
-        hitTable(b, ob, u, i, w);
+        nh = pushHit(nh, i, ob, 1);
         ob = ~y;
       } else ob = y;
       if (z < 0) {
-        hitTable(c, oc, u, i, w);
+        nh = pushHit(nh, i, oc, 2);
         oc = ~z;
       } else oc = z;
       if (v < 0) {
-        hitTable(d, od, u, i, w);
+        nh = pushHit(nh, i, od, 3);
         od = ~v;
       } else od = v;
+      if (nh >= HIT_CAP * 3 - 12) nh = drainMulti(a, b, c, d, text, nh, w);
     } else {
       oa = x;
       ob = y;
@@ -180,6 +212,7 @@ function runTableQuad(a: StaticDfa, b: StaticDfa, c: StaticDfa, d: StaticDfa, te
       od = v;
     }
   }
+  drainMulti(a, b, c, d, text, nh, w);
   endTable(a, oa, n, w);
   endTable(b, ob, n, w);
   endTable(c, oc, n, w);
@@ -208,12 +241,12 @@ function endTable(d: StaticDfa, off: number, n: number, w: Windows): void {
   if (e >= 0) for (const p of d.labels[e] as Int32Array) w.hit(p, n);
 }
 
-function runLazy(d: LazyDfa, text: string, w: Windows, gmap: Uint16Array): void {
+function runLazy(d: LazyDfa, text: Uint16Array, w: Windows, gmap: Uint16Array): void {
   const n = text.length;
   const local = d.local;
   let off = d.initial(LazyDfa.ctxBefore(text, 0));
   for (let i = 0; i <= n; i++) {
-    const c = i < n ? (local[gmap[text.charCodeAt(i)] as number] as number) : d.nClasses;
+    const c = i < n ? (local[gmap[text[i] as number] as number] as number) : d.nClasses;
     const t = d.step(off, c);
     if (t < -1) {
       const l = d.hitLabel;
@@ -223,7 +256,7 @@ function runLazy(d: LazyDfa, text: string, w: Windows, gmap: Uint16Array): void 
   }
 }
 
-function runDetector(set: CompiledPatternSet, det: Detector, text: string, w: Windows): void {
+function runDetector(set: CompiledPatternSet, det: Detector, text: Uint16Array, w: Windows): void {
   if (det.kind === "table") runTable(det.dfa, text, w);
   else runLazy(det.dfa, text, w, set.alphabet.map);
 }
@@ -250,7 +283,8 @@ export function scanText(set: CompiledPatternSet, text: string, options: ScanOpt
   // set so that a frozen set still scans
   let w = scratchWindows.get(set);
   if (!w) scratchWindows.set(set, (w = new Windows(set, set.patterns, set.keywords.length)));
-  w.reset(text);
+  const units = codeUnits(text);
+  w.reset(units);
   // detectors are ordered by tier, highest first: lower tiers can be skipped wholesale
   const dets = minTier === -Infinity ? set.detectors : set.detectors.filter((d) => d.tier >= minTier);
   for (let k = 0; k < dets.length; k++) {
@@ -259,15 +293,15 @@ export function scanText(set: CompiledPatternSet, text: string, options: ScanOpt
     const c = dets[k + 2];
     const d = dets[k + 3];
     if (a.kind === "table" && b?.kind === "table" && c?.kind === "table") {
-      runTableQuad(a.dfa, b.dfa, c.dfa, d?.kind === "table" ? d.dfa : IDLE, text, w);
+      runTableQuad(a.dfa, b.dfa, c.dfa, d?.kind === "table" ? d.dfa : IDLE, units, w);
       k += d?.kind === "table" ? 3 : 2;
     } else if (a.kind === "table" && b?.kind === "table") {
-      runTablePair(a.dfa, b.dfa, text, w);
+      runTablePair(a.dfa, b.dfa, units, w);
       k++;
-    } else runDetector(set, a, text, w);
+    } else runDetector(set, a, units, w);
   }
   if (w.touched.length === 0) {
-    w.text = "";
+    w.text = EMPTY_UNITS;
     return [];
   }
   const out: { m: ScanMatch; p: number }[] = [];
@@ -278,10 +312,10 @@ export function scanText(set: CompiledPatternSet, text: string, options: ScanOpt
     if (info.keywordIds.length > 0 && !info.keywordIds.some((k) => w.seen[k] === 1)) continue;
     const m = matcherFor(set, p);
     spans.length = 0;
-    m.matchRanges(text, w.list(p), set.maxExtension, spans);
+    m.matchRanges(units, w.list(p), set.maxExtension, spans);
     for (let k = 0; k < spans.length; k += 2) out.push({ m: { patternId: info.id, start: spans[k] as number, end: spans[k + 1] as number }, p });
   }
-  w.text = ""; // do not keep the caller's text alive in the per-set scratch
+  w.text = EMPTY_UNITS; // do not keep the caller's text alive in the per-set scratch
   out.sort((a, b) => a.m.start - b.m.start || a.m.end - b.m.end || a.p - b.p);
   return out.map((x) => x.m);
 }
