@@ -36,7 +36,3 @@ export { ApprovalStore, ApprovalError, type ApprovalRecord, type ApprovalRequest
 export { recordApprovalOutcome, outcomeOf, type RecordedOutcome } from "./approvals/outcome.js";
 export { planSandbox, type SandboxPlan, type PlanResult } from "./sandbox/plan.js";
 export { bwrapLauncher, type SandboxLauncher } from "./sandbox/bwrap.js";
-export { buildGateway, type GatewayOptions, type Gateway } from "./gateway/server.js";
-export { runStdioProxy, type UpstreamCommand, type RunningProxy } from "./mcp/stdio.js";
-export type { McpProxyOptions } from "./mcp/proxy.js";
-export { runHttpProxy, type HttpProxyOptions, type RunningHttpProxy } from "./mcp/http.js";

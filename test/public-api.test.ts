@@ -1,11 +1,28 @@
 // The package entry ("warden", resolved through package.json exports to dist/) carries the scanner, packs,
 // gitleaks import, approvals and sandbox planning, so library users need no deep imports.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { test } from "node:test";
 import * as warden from "warden";
+
+/** Bare specifiers reached through static imports and re-exports from a built module (dynamic imports are lazy). */
+function staticPackages(entry: string): string[] {
+  const seen = new Set<string>();
+  const packages = new Set<string>();
+  const visit = (file: string): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const m of readFileSync(file, "utf8").matchAll(/^(?:import|export)\s[^;]*?from\s+"([^"]+)"/gms)) {
+      const spec = m[1] as string;
+      if (spec.startsWith(".")) visit(resolve(dirname(file), spec));
+      else if (!spec.startsWith("node:")) packages.add(spec);
+    }
+  };
+  visit(resolve(entry));
+  return [...packages];
+}
 
 test("the scanner compiles, scans, serializes and reloads through the package entry", () => {
   const c = warden.compilePatternSet([{ id: "aws", pattern: "AKIA[0-9A-Z]{16}" }]);
@@ -68,4 +85,27 @@ test("sandbox plans refuse what they cannot enforce instead of widening it", () 
     assert.equal(ok.plan.network, "none");
     assert.deepEqual(ok.plan.env, { HOME: "/home/a", MODE: "sandbox" });
   }
+});
+
+test("`warden/sidecar` serves decisions; importing `warden` alone does not load Fastify or the MCP SDK", async () => {
+  const { buildGateway } = await import("warden/sidecar");
+  const mcp = await import("warden/mcp");
+  assert.equal(typeof mcp.runStdioProxy, "function");
+  assert.equal(typeof mcp.runHttpProxy, "function");
+  const compiled = warden.compilePolicy(
+    "id: api\nversion: 1\nmode: enforce\ndefault: BLOCK\ntools: { lookup: read }\nrules:\n  - { id: reads, match: { class: read }, verdict: ALLOW }\n",
+  );
+  assert.ok(compiled.ok, JSON.stringify(compiled.ok ? [] : compiled.diagnostics));
+  const { app } = buildGateway({ governor: new warden.Governor(compiled.policy), apiToken: "api-test-token-0123456789" });
+  try {
+    const decide = (tool: string) =>
+      app.inject({ method: "POST", url: "/v1/decide", headers: { authorization: "Bearer api-test-token-0123456789" }, payload: { kind: "tool_call", tool, args: {}, agent: { id: "a1" } } });
+    assert.equal((await decide("lookup")).json().verdict, "ALLOW");
+    assert.equal((await decide("rm_rf")).json().verdict, "BLOCK");
+  } finally {
+    await app.close();
+  }
+  // the main entry stays light (cold start of decide()): its static import graph reaches neither package
+  assert.deepEqual(staticPackages("dist/index.js").filter((p) => /fastify|modelcontextprotocol/.test(p)), []);
+  assert.ok(staticPackages("dist/gateway/public.js").includes("fastify"), "the graph walk sees packages");
 });
