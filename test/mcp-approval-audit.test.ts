@@ -185,6 +185,8 @@ test("after the proxy stops: `warden audit verify` passes and `warden replay` ma
   const granted = events.find((e) => e["action_kind"] === "approval" && (e["reason_codes"] as string[])[0] === "APPROVAL_GRANTED");
   assert.equal(granted?.["agent_id"], "alice");
   assert.equal(granted?.["event_id"], outcomes["approved"]?.approval.record.id);
+  assert.equal(granted?.["approves_record"], outcomes["approved"]?.escalate.record.id, "the held decision, as a field");
+  assert.equal(granted?.["approval_outcome"], "approved");
 });
 
 test("a tampered approval record is caught by `warden audit verify`, which names it", async () => {

@@ -1,6 +1,7 @@
 // SIEM export: one flat JSON event per decision with stable snake_case field names (schema
 // `warden.decision.v1`, documented in docs/decision-log.md). Never includes the action's arguments.
 import { hash as oneShotHash } from "node:crypto";
+import { APPROVAL_KIND } from "../record/approval.js";
 import type { DecisionRecordV1 } from "../record/record.js";
 import { parseEntry } from "./entry.js";
 import type { AuditStorage } from "./storage.js";
@@ -37,9 +38,49 @@ export interface DecisionEventV1 {
   approval_group: string | null;
   throttle_keys: string[];
   dropped_before: number;
+  /**
+   * Approval outcomes only (`action_kind` approval), else null: the approval id, its outcome, and the ESCALATE
+   * record it resolves (`<log>:<seq>`) with that record's input hash, read from the stored input.
+   */
+  approval_id: string | null;
+  approval_outcome: string | null;
+  approves_record: string | null;
+  approves_input_hash: string | null;
 }
 
-export function toDecisionEvent(r: DecisionRecordV1, recordHash: string): DecisionEventV1 {
+type ApprovalFields = Pick<DecisionEventV1, "approval_id" | "approval_outcome" | "approves_record" | "approves_input_hash">;
+const NO_APPROVAL: ApprovalFields = { approval_id: null, approval_outcome: null, approves_record: null, approves_input_hash: null };
+const str = (v: unknown): string | null => (typeof v === "string" ? v : null);
+const obj = (v: unknown): Record<string, unknown> | null => (v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : null);
+
+/**
+ * What an approval record's stored input says it resolved. The input must hash to the record's `input.hash`
+ * (else nothing is taken from it); a protected input (redacted or encrypted fields) keeps the action under
+ * `action`. Only the approval's own metadata is read, never a tool's arguments.
+ */
+function approvalFields(r: DecisionRecordV1, attachment: string | undefined): ApprovalFields {
+  if (r.kind !== APPROVAL_KIND || attachment === undefined) return NO_APPROVAL;
+  if (`sha256:${oneShotHash("sha256", attachment, "hex")}` !== r.input.hash) return NO_APPROVAL;
+  let stored: unknown;
+  try {
+    stored = JSON.parse(attachment);
+  } catch {
+    return NO_APPROVAL;
+  }
+  const top = obj(stored);
+  const action = r.input.mode === "inline" ? top : obj(top?.["action"]);
+  const args = obj(action?.["args"]);
+  const ref = obj(args?.["decision"]);
+  return {
+    approval_id: str(args?.["approval"]),
+    approval_outcome: str(args?.["outcome"]),
+    approves_record: str(ref?.["record"]),
+    approves_input_hash: str(ref?.["inputHash"]),
+  };
+}
+
+/** The SIEM event of a record; `attachment` (the entry's stored input) fills the approval fields. */
+export function toDecisionEvent(r: DecisionRecordV1, recordHash: string, attachment?: string): DecisionEventV1 {
   return {
     schema: SIEM_SCHEMA,
     event_id: r.id,
@@ -69,6 +110,7 @@ export function toDecisionEvent(r: DecisionRecordV1, recordHash: string): Decisi
     approval_group: r.obligations.approval?.group ?? null,
     throttle_keys: Object.keys(r.state.throttle).sort(),
     dropped_before: r.dropped,
+    ...approvalFields(r, attachment),
   };
 }
 
@@ -83,7 +125,7 @@ export async function exportLog(storage: AuditStorage, write: (line: string) => 
       malformed++;
       return;
     }
-    write(`${JSON.stringify(toDecisionEvent(e.signed.record, `sha256:${oneShotHash("sha256", e.bodyText, "hex")}`))}\n`);
+    write(`${JSON.stringify(toDecisionEvent(e.signed.record, `sha256:${oneShotHash("sha256", e.bodyText, "hex")}`, e.attachment))}\n`);
     events++;
   });
   return { events, malformed };
