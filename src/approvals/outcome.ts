@@ -23,14 +23,10 @@ export interface RecordedOutcome {
   error: string | null;
 }
 
-/**
- * Builds the approval action from the store's resolution, decides it with approvalDecision() under the running
- * policy, and appends it through the governor's sink (where the ESCALATE decision went). Never throws.
- * The caller runs the held call only if `error` is null and `decision.verdict` is ALLOW.
- */
-export async function recordApprovalOutcome(governor: Governor | null, rec: ApprovalRecord, tool: string, ref: DecisionRef | null, now: () => Date): Promise<RecordedOutcome> {
+/** The approval action for a resolved hold: who resolved it, when, how, and the ESCALATE record it belongs to. */
+export function approvalActionOf(rec: ApprovalRecord, tool: string, ref: DecisionRef | null, now: () => Date): ApprovalActionV1 {
   const r = rec.resolution;
-  const action = approvalAction({
+  return approvalAction({
     tool,
     by: typeof r?.by === "string" ? r.by : null,
     at: typeof r?.at === "string" ? r.at : now().toISOString(),
@@ -39,6 +35,15 @@ export async function recordApprovalOutcome(governor: Governor | null, rec: Appr
     decision: ref ?? { record: null, inputHash: null },
     note: typeof r?.note === "string" ? r.note : undefined,
   });
+}
+
+/**
+ * Builds the approval action from the store's resolution, decides it with approvalDecision() under the running
+ * policy, and appends it through the governor's sink (where the ESCALATE decision went). Never throws.
+ * The caller runs the held call only if `error` is null and `decision.verdict` is ALLOW.
+ */
+export async function recordApprovalOutcome(governor: Governor | null, rec: ApprovalRecord, tool: string, ref: DecisionRef | null, now: () => Date): Promise<RecordedOutcome> {
+  const action = approvalActionOf(rec, tool, ref, now);
   const decision = approvalDecision(governor?.policy?.info ?? NO_POLICY, action);
   if (governor === null) return { action, decision, error: null };
   try {

@@ -1,11 +1,14 @@
-// The HTTP sidecar: POST /v1/decide (+ batch), /healthz, /metrics, /admin/reload; auth, limits, logs.
+// The HTTP sidecar: POST /v1/decide (+ batch), approval outcomes, /healthz, /metrics, /admin/reload; auth, limits, logs.
 import { createHash, timingSafeEqual } from "node:crypto";
 import { createServer } from "node:http";
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { Logger } from "pino";
 import { checkAction } from "../engine/action-check.js";
+import { INPUT_HASH_HEADER, RECORD_HEADER } from "../guard/sidecar-client.js";
+import { approvalDecision } from "../record/approval.js";
 import type { Action, Decision } from "../types.js";
 import { errorText, type Governor } from "./governor.js";
+import type { SinkReceipt } from "./sink.js";
 import { BodyError, parseBody } from "./json-body.js";
 import { GatewayMetrics } from "./metrics.js";
 import type { PolicyWatcher } from "./reload.js";
@@ -46,6 +49,8 @@ interface ApiError {
   field?: string;
   index?: number;
 }
+
+const NO_POLICY = { id: "", version: "", hash: "" };
 
 const digest = (s: string): Buffer => createHash("sha256").update(s).digest();
 
@@ -132,12 +137,13 @@ export function buildGateway(options: GatewayOptions): Gateway {
     return { action: { ...a, at: clock().toISOString() } };
   };
 
-  const decideOne = async (action: Action, endpoint: string): Promise<Decision> => {
+  const decideOne = async (action: Action, endpoint: string): Promise<{ decision: Decision; recorded: SinkReceipt | null }> => {
     const t0 = process.hrtime.bigint();
-    const d = await governor.decide(action);
+    const r = await governor.decideRecorded(action);
+    const d = r.decision;
     metrics.observe(d, Number(process.hrtime.bigint() - t0) / 1e9, endpoint);
-    if (d.verdict !== "ALLOW") log?.info({ verdict: d.verdict, tool: action.tool, agent: action.agent?.id, codes: d.reasons.map((r) => r.code) }, "decision");
-    return d;
+    if (d.verdict !== "ALLOW") log?.info({ verdict: d.verdict, tool: action.tool, agent: action.agent?.id, codes: d.reasons.map((x) => x.code) }, "decision");
+    return r;
   };
 
   app.post("/v1/decide", async (req, reply) => {
@@ -146,7 +152,27 @@ export function buildGateway(options: GatewayOptions): Gateway {
       metrics.error("invalid_action");
       return fail(reply, 400, p.error);
     }
-    return reply.send(await decideOne(p.action, "decide"));
+    const { decision, recorded } = await decideOne(p.action, "decide");
+    // where the audit log holds it: an ESCALATE'd call's approval outcome is bound to that record
+    if (recorded?.record) reply.header(RECORD_HEADER, recorded.record);
+    if (recorded?.inputHash) reply.header(INPUT_HASH_HEADER, recorded.inputHash);
+    return reply.send(decision);
+  });
+
+  // How a held call ended (an approval action, kind `approval`), decided by approvalDecision() under the running
+  // policy and recorded next to the decisions: a guard() that holds calls against this sidecar reports here. A
+  // malformed one is recorded as the BLOCK it decides to (APPROVAL_INVALID); 503 when it could not be recorded.
+  app.post("/v1/approvals/outcome", async (req, reply) => {
+    const decision = approvalDecision(governor.policy?.info ?? NO_POLICY, req.body);
+    let recorded: SinkReceipt | null;
+    try {
+      recorded = await governor.record(req.body, decision);
+    } catch (e) {
+      metrics.error("audit_unavailable");
+      return fail(reply, 503, { code: "AUDIT_UNAVAILABLE", message: `the approval outcome could not be recorded: ${errorText(e)}` });
+    }
+    log?.info({ verdict: decision.verdict, codes: decision.reasons.map((x) => x.code) }, "approval outcome");
+    return reply.send({ decision, recorded });
   });
 
   app.post("/v1/decide/batch", async (req, reply) => {
@@ -168,7 +194,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
       actions.push(p.action);
     }
     const decisions: Decision[] = [];
-    for (const a of actions) decisions.push(await decideOne(a, "batch")); // in order: throttles count in sequence
+    for (const a of actions) decisions.push((await decideOne(a, "batch")).decision); // in order: throttles count in sequence
     return reply.send({ decisions });
   });
 

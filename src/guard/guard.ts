@@ -1,5 +1,5 @@
 // guard(tool, options): wrap any async tool function so it only runs when policy says so (in process or via a sidecar).
-import { recordApprovalOutcome } from "../approvals/outcome.js";
+import { approvalActionOf, recordApprovalOutcome, type RecordedOutcome } from "../approvals/outcome.js";
 import type { ApprovalStore } from "../approvals/store.js";
 import type { CompiledPolicy } from "../compile/build.js";
 import { engineBlock } from "../engine/decide.js";
@@ -8,7 +8,7 @@ import { decidingReason } from "../mcp/enforce.js";
 import type { DecisionRef } from "../record/approval.js";
 import type { Action, Decision } from "../types.js";
 import { WardenBlockedError, WardenThrottledError } from "./errors.js";
-import { askSidecar } from "./sidecar-client.js";
+import { askSidecar, recordOutcomeAtSidecar, type SidecarOptions } from "./sidecar-client.js";
 
 export interface GuardOptions {
   /** Tool name in actions (default: the function's name). */
@@ -57,6 +57,8 @@ export function guard<A, R, Rest extends unknown[]>(tool: (args: A, ...rest: Res
     governors.set(options.policy, governor);
   }
 
+  const sidecar: SidecarOptions | null = options.sidecarUrl === undefined ? null : { url: options.sidecarUrl, ...(options.token ? { token: options.token } : {}), timeoutMs: options.timeoutMs ?? 2000, ...(options.fetch ? { fetch: options.fetch } : {}) };
+
   const decideAction = async (action: Action): Promise<{ decision: Decision; recorded?: DecisionRef | null } | { fallbackAllow: string }> => {
     if (governor) {
       try {
@@ -65,8 +67,8 @@ export function guard<A, R, Rest extends unknown[]>(tool: (args: A, ...rest: Res
         return { decision: engineBlock(governor.policy?.info ?? NO_POLICY, "engine", "RUNTIME_ERROR", `internal error while deciding: ${errorText(e)}`) };
       }
     }
-    const answer = await askSidecar(action, { url: options.sidecarUrl as string, ...(options.token ? { token: options.token } : {}), timeoutMs: options.timeoutMs ?? 2000, ...(options.fetch ? { fetch: options.fetch } : {}) });
-    if (answer.ok) return { decision: answer.decision };
+    const answer = await askSidecar(action, sidecar as SidecarOptions);
+    if (answer.ok) return { decision: answer.decision, recorded: answer.recorded };
     if (!answer.unreachable) throw new WardenBlockedError(name, answer.code, `${name}: blocked: ${answer.message}`, null);
     if (fallback === "ALLOW") return { fallbackAllow: answer.message };
     throw new WardenBlockedError(name, "SIDECAR_UNREACHABLE", `${name}: blocked (fallback BLOCK): ${answer.message}`, null);
@@ -122,11 +124,19 @@ export function guard<A, R, Rest extends unknown[]>(tool: (args: A, ...rest: Res
     if (!store || !r) throw new WardenBlockedError(name, r?.code ?? "ESCALATE", `${name}: needs approval (${why}) and guard() has no approval store; not run`, d);
     const req = store.request({ group: d.obligations.approval?.group ?? "default", rule: r.rule, code: r.code, message: r.message, action: { tool: name, args, ...(options.agent ? { agent: options.agent } : {}) }, policy: d.policy.hash }, d.obligations.approval?.timeoutMs ?? 300_000);
     const rec = await store.waitFor(req.id, { pollMs: options.approvalPollMs ?? 100 });
-    // The outcome goes to the governor's sink, bound to the ESCALATE record (a sidecar's log is not reachable from here).
-    const outcome = await recordApprovalOutcome(governor, rec, name, recorded, clock);
+    // The outcome goes where the ESCALATE decision went (the governor's sink, or the sidecar's audit log), bound to it.
+    const outcome = sidecar ? await recordAtSidecar(sidecar, rec, name, recorded, d) : await recordApprovalOutcome(governor, rec, name, recorded, clock);
     if (rec.status !== "approved") throw new WardenBlockedError(name, r.code, `${name}: approval ${req.id} ${rec.status} (${why}); not run`, d, "ESCALATE");
     // Fail closed: an approval that is not in the audit log (or not well formed) does not let the call run.
     if (outcome.error !== null) throw new WardenBlockedError(name, "AUDIT_UNAVAILABLE", `${name}: approval ${req.id} was approved but could not be recorded (${outcome.error}); not run`, d, "ESCALATE");
     if (outcome.decision.verdict !== "ALLOW") throw new WardenBlockedError(name, outcome.decision.reasons[0]?.code ?? "APPROVAL_INVALID", `${name}: approval ${req.id} is not valid (${outcome.decision.reasons[0]?.message ?? "no reason"}); not run`, d, "ESCALATE");
+  }
+
+  async function recordAtSidecar(o: SidecarOptions, rec: Parameters<typeof approvalActionOf>[0], tool: string, ref: DecisionRef | null, held: Decision): Promise<RecordedOutcome> {
+    const action = approvalActionOf(rec, tool, ref, clock);
+    const a = await recordOutcomeAtSidecar(action, o);
+    if (a.ok) return { action, decision: a.decision, error: null };
+    // Not recorded: the held decision stands (the caller refuses to run the call).
+    return { action, decision: held, error: a.message };
   }
 }

@@ -1,8 +1,11 @@
-// Asks a `warden serve` sidecar for a decision; every failure is reported as a value so guard() can fail closed.
+// Talks to a `warden serve` sidecar: asks for decisions and records approval outcomes. Every failure is
+// reported as a value so guard() can fail closed.
+import type { ApprovalActionV1, DecisionRef } from "../record/approval.js";
 import { VERDICTS, type Action, type Decision } from "../types.js";
 
 export type SidecarAnswer =
-  | { ok: true; decision: Decision }
+  /** `recorded`: where the sidecar's audit log holds the decision (null when it keeps no log). */
+  | { ok: true; decision: Decision; recorded: DecisionRef | null }
   /** unreachable: network error, timeout, 5xx or an unreadable answer (the declared fallback applies). */
   | { ok: false; unreachable: true; message: string }
   /** rejected: the sidecar answered but refused the request (401, 400): always a BLOCK. */
@@ -15,20 +18,26 @@ export interface SidecarOptions {
   fetch?: typeof fetch;
 }
 
+/** Response headers naming the audit record of a decision (absent when the sidecar keeps no log). */
+export const RECORD_HEADER = "warden-record";
+export const INPUT_HASH_HEADER = "warden-input-hash";
+
 function looksLikeDecision(v: unknown): v is Decision {
   if (typeof v !== "object" || v === null) return false;
   const d = v as Record<string, unknown>;
   return typeof d.verdict === "string" && (VERDICTS as readonly string[]).includes(d.verdict) && Array.isArray(d.reasons) && typeof d.obligations === "object" && d.obligations !== null;
 }
 
-export async function askSidecar(action: Action, o: SidecarOptions): Promise<SidecarAnswer> {
+type Posted = { ok: true; status: number; body: unknown; headers: Headers } | { ok: false; unreachable: true; message: string };
+
+async function post(path: string, payload: unknown, o: SidecarOptions): Promise<Posted> {
   const doFetch = o.fetch ?? fetch;
   let res: Response;
   try {
-    res = await doFetch(`${o.url.replace(/\/+$/, "")}/v1/decide`, {
+    res = await doFetch(`${o.url.replace(/\/+$/, "")}${path}`, {
       method: "POST",
       headers: { "content-type": "application/json", ...(o.token ? { authorization: `Bearer ${o.token}` } : {}) },
-      body: JSON.stringify(action),
+      body: JSON.stringify(payload),
       signal: AbortSignal.timeout(o.timeoutMs),
     });
   } catch (e) {
@@ -36,16 +45,40 @@ export async function askSidecar(action: Action, o: SidecarOptions): Promise<Sid
     const why = err.name === "TimeoutError" ? `no answer within ${o.timeoutMs} ms` : (err.cause?.code ?? err.message);
     return { ok: false, unreachable: true, message: `sidecar ${o.url} unreachable: ${why}` };
   }
-  let body: unknown;
   try {
-    body = await res.json();
+    return { ok: true, status: res.status, body: await res.json(), headers: res.headers };
   } catch {
     return { ok: false, unreachable: true, message: `sidecar ${o.url} answered ${res.status} with a body that is not JSON` };
   }
-  if (res.status === 200 && looksLikeDecision(body)) return { ok: true, decision: body };
+}
+
+/** A refusal (4xx) or an unreachable sidecar (5xx, no decision), from an answer that carries no decision. */
+function failure(o: SidecarOptions, status: number, body: unknown): SidecarAnswer {
   const error = (body as { error?: { code?: string; message?: string } } | null)?.error;
-  if (res.status >= 400 && res.status < 500) {
-    return { ok: false, unreachable: false, code: res.status === 401 ? "SIDECAR_UNAUTHORIZED" : (error?.code ?? `HTTP_${res.status}`), message: `sidecar ${o.url} refused the request (${res.status}): ${error?.message ?? "no message"}` };
+  if (status >= 400 && status < 500) {
+    return { ok: false, unreachable: false, code: status === 401 ? "SIDECAR_UNAUTHORIZED" : (error?.code ?? `HTTP_${status}`), message: `sidecar ${o.url} refused the request (${status}): ${error?.message ?? "no message"}` };
   }
-  return { ok: false, unreachable: true, message: `sidecar ${o.url} answered ${res.status}${error?.message ? `: ${error.message}` : " without a decision"}` };
+  return { ok: false, unreachable: true, message: `sidecar ${o.url} answered ${status}${error?.message ? `: ${error.message}` : " without a decision"}` };
+}
+
+const refOf = (record: unknown, inputHash: unknown): DecisionRef | null =>
+  typeof record === "string" && record !== "" ? { record, inputHash: typeof inputHash === "string" && inputHash !== "" ? inputHash : null } : null;
+
+export async function askSidecar(action: Action, o: SidecarOptions): Promise<SidecarAnswer> {
+  const p = await post("/v1/decide", action, o);
+  if (!p.ok) return p;
+  if (p.status === 200 && looksLikeDecision(p.body)) return { ok: true, decision: p.body, recorded: refOf(p.headers.get(RECORD_HEADER), p.headers.get(INPUT_HASH_HEADER)) };
+  return failure(o, p.status, p.body);
+}
+
+/**
+ * Has the sidecar decide and record an approval outcome in its audit log, next to the ESCALATE decision it
+ * resolves. Not ok means it was not recorded: the caller must not run the held call.
+ */
+export async function recordOutcomeAtSidecar(action: ApprovalActionV1, o: SidecarOptions): Promise<SidecarAnswer> {
+  const p = await post("/v1/approvals/outcome", action, o);
+  if (!p.ok) return p;
+  const body = p.body as { decision?: unknown; recorded?: { record?: unknown; inputHash?: unknown } | null } | null;
+  if (p.status === 200 && looksLikeDecision(body?.decision)) return { ok: true, decision: body.decision, recorded: refOf(body.recorded?.record, body.recorded?.inputHash) };
+  return failure(o, p.status, p.body);
 }
