@@ -8,5 +8,8 @@ if (!existsSync(fileURLToPath(main))) {
   process.stderr.write("warden: dist/ is missing; run `npm install` (or `npm run build`) in the repository first\n");
   process.exit(2);
 }
+// Compiled rule packs are cached on disk for the next run (src/node/pack-cache-dir.ts; WARDEN_NO_CACHE=1: off).
+const { installPackCache } = await import(new URL("../dist/node/pack-cache-dir.js", import.meta.url).href);
+installPackCache();
 const { runCli } = await import(main.href);
 process.exitCode = await runCli(process.argv.slice(2));

@@ -1,6 +1,7 @@
 // Runs every test file (*.test.ts under src/ and test/) with node's built-in runner through tsx.
 // Node 20's --test takes no globs, so the files are listed here; pass paths or substrings to filter.
-import { readdirSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { spawnSync } from "node:child_process";
 
@@ -23,9 +24,12 @@ if (files.length === 0) {
   process.exit(1);
 }
 const concurrency = process.env.TEST_CONCURRENCY ?? "2";
+// The CLI caches compiled rule packs on disk: tests get a fresh cache of their own (never the user's).
+const cacheDir = mkdtempSync(join(tmpdir(), "warden-test-cache-"));
 const result = spawnSync(
   process.execPath,
   ["--import", "tsx", "--test", `--test-concurrency=${concurrency}`, "--test-reporter=spec", ...files],
-  { stdio: "inherit" },
+  { stdio: "inherit", env: { ...process.env, WARDEN_CACHE_DIR: cacheDir } },
 );
+rmSync(cacheDir, { recursive: true, force: true });
 process.exit(result.status ?? 1);

@@ -1,9 +1,9 @@
 // `matches` and `scan` conditions: compile their patterns with the scanner, and scan every string under a field.
 import { canonicalize } from "../canonical/jcs.js";
 import type { Diagnostic } from "../diagnostics.js";
-import { assemble, compilePacks, isPackName, loadPack, scanWithPacks, type CompiledPacks, type LoadedRule } from "../scan/pack.js";
-import { loadPatternSet, serializePatternSet } from "../scan/index.js";
-import { loadFused, storeFused, type StoredFused } from "../scan/pack-fused.js";
+import { assemble, isPackName, loadPack, scanWithPacks, type CompilePacksResult, type CompiledPacks, type LoadedRule } from "../scan/pack.js";
+import { compilePacksCached } from "../scan/pack-compile-cached.js";
+import { loadStoredPacks, storePacks, type StoredPacks } from "../scan/pack-store.js";
 import { tierOf } from "../scan/packs/types.js";
 import type { ScanArgIR } from "./ir.js";
 import { MISSING, safeEcho, type FieldValue } from "./fields.js";
@@ -42,9 +42,9 @@ export function compileScanArg(arg: ScanArgIR, file?: string): { ok: true; packs
   const key = canonicalize(arg);
   const hit = compiled.get(key);
   if (hit) return { ok: true, packs: hit };
-  let res: ReturnType<typeof compilePacks>;
+  let res: CompilePacksResult;
   try {
-    res = compilePacks(assemble(loadedRules(arg)), file === undefined ? {} : { file });
+    res = compilePacksCached(assemble(loadedRules(arg)), file === undefined ? {} : { file });
   } catch (e) {
     return { ok: false, diagnostics: [{ code: "INVALID_REGEX", severity: "error", message: `the scanner failed on these patterns: ${e instanceof Error ? e.message : String(e)}` }] };
   }
@@ -156,13 +156,8 @@ export function redactFindings(packs: CompiledPacks, value: unknown, replacement
 }
 
 /** Compiled scan automata as they are stored in a policy artifact (built once, loaded without recompiling). */
-export interface StoredScanner {
+export interface StoredScanner extends StoredPacks {
   arg: ScanArgIR;
-  groups: Array<{ key: string; normalization: CompiledPacks["groups"][number]["normalization"]; boundary: string | null; set: string }>;
-  rules: LoadedRule[];
-  allow: string | null;
-  /** The groups that read unit maps of one base view, in one set (absent in older artifacts: not used). */
-  fused?: StoredFused | null;
 }
 
 /** The automata of every scan operand in `args`, serialized deterministically. */
@@ -173,27 +168,12 @@ export function exportScanners(args: ScanArgIR[]): StoredScanner[] {
     const key = canonicalize(arg);
     if (seen.has(key)) continue;
     seen.add(key);
-    const packs = packsFor(arg);
-    out.push({
-      arg,
-      groups: packs.groups.map((g) => ({ key: g.key, normalization: g.normalization, boundary: g.boundary ?? null, set: serializePatternSet(g.set) })),
-      rules: [...packs.rules.values()],
-      allow: packs.allow ? serializePatternSet(packs.allow) : null,
-      fused: packs.fused ? storeFused(packs.fused) : null,
-    });
+    out.push({ arg, ...storePacks(packsFor(arg)) });
   }
   return out;
 }
 
 /** Registers stored automata so that building the policy finds them instead of compiling. */
 export function importScanners(stored: StoredScanner[]): void {
-  for (const s of stored) {
-    const packs: CompiledPacks = {
-      groups: s.groups.map((g) => ({ key: g.key, normalization: g.normalization, boundary: (g.boundary ?? undefined) as CompiledPacks["groups"][number]["boundary"], set: loadPatternSet(g.set) })),
-      rules: new Map(s.rules.map((r) => [r.id, r])),
-      allow: s.allow === null ? null : loadPatternSet(s.allow),
-      fused: s.fused ? loadFused(s.fused) : null,
-    };
-    compiled.set(canonicalize(s.arg), packs);
-  }
+  for (const s of stored) compiled.set(canonicalize(s.arg), loadStoredPacks(s));
 }

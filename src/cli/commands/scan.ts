@@ -4,7 +4,8 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { formatDiagnostic, type Diagnostic } from "../../diagnostics.js";
 import { importGitleaks } from "../../scan/gitleaks.js";
-import { assemble, compilePacks, isPackName, loadPack, scanWithPacks, type Finding, type LoadedRule } from "../../scan/pack.js";
+import { assemble, isPackName, loadPack, scanWithPacks, type Finding, type LoadedRule } from "../../scan/pack.js";
+import { compilePacksCached } from "../../scan/pack-compile-cached.js";
 import { PACK_NAMES } from "../../scan/packs/types.js";
 import { parseArgs } from "../args.js";
 import { ExitError, type Command } from "../io.js";
@@ -68,7 +69,7 @@ export const run: Command = async (argv, io) => {
     diagnostics.push(...imp.diagnostics);
     rules.push(...imp.rules);
   }
-  const compiled = diagnostics.some((d) => d.severity === "error") ? null : compilePacks(assemble(rules), rulesFiles.length === 1 ? { file: rulesFiles[0] as string } : {});
+  const compiled = diagnostics.some((d) => d.severity === "error") ? null : compilePacksCached(assemble(rules), rulesFiles.length === 1 ? { file: rulesFiles[0] as string } : {});
   if (compiled) diagnostics.push(...compiled.diagnostics);
   if (compiled === null || !compiled.ok) {
     if (json) io.out(`${JSON.stringify({ ok: false, diagnostics })}\n`);
