@@ -1,5 +1,6 @@
 // Scans tool results for injected instructions with the scanner's injection pack (src/scan).
-import { compilePacks, loadPack, scanWithPacks, type CompiledPacks } from "../scan/pack.js";
+import { loadPack, scanWithPacks, type CompiledPacks } from "../scan/pack.js";
+import { compilePacksCached } from "../scan/pack-compile-cached.js";
 
 export interface ResultFinding {
   rule: string;
@@ -11,10 +12,10 @@ export interface ResultScanner {
   scan(text: string): ResultFinding[];
 }
 
-/** Compiles the named packs once (at proxy start); throws with the diagnostics when they do not compile. */
+/** Compiles the named packs once (at proxy start, through the pack cache); throws when they do not compile. */
 export function packScanner(names: string[]): ResultScanner {
   const compiled: CompiledPacks[] = names.map((name) => {
-    const r = compilePacks(loadPack(name as Parameters<typeof loadPack>[0]));
+    const r = compilePacksCached(loadPack(name as Parameters<typeof loadPack>[0]));
     if (!r.ok) throw new Error(`scan pack \`${name}\` does not compile: ${r.diagnostics.map((d) => d.message).join("; ")}`);
     return r.compiled;
   });
