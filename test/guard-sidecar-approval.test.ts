@@ -43,6 +43,20 @@ async function firstPending(store: ApprovalStore): Promise<string> {
   }
 }
 
+/** A payment tool guarded by the sidecar at `url`, holding ESCALATE'd calls in an approval store under `root`. */
+function guardedPayment(root: string, url: string) {
+  const ran: unknown[] = [];
+  const store = new ApprovalStore(join(root, "approvals"));
+  const pay = guard(
+    async function sendPayment(args: { payee: string; amount: number }) {
+      ran.push(args);
+      return `sent ${args.amount}`;
+    },
+    { sidecarUrl: url, token: TOKEN, approvals: store, approvalPollMs: 10, timeoutMs: 500, agent: { id: "fin-1" } },
+  );
+  return { ran, store, pay };
+}
+
 test("approved and denied holds are recorded in the sidecar's log, each bound to its ESCALATE record", async (t) => {
   const root = mkdtempSync(join(tmpdir(), "warden-guard-sidecar-"));
   t.after(() => rmSync(root, { recursive: true, force: true }));
@@ -51,15 +65,7 @@ test("approved and denied holds are recorded in the sidecar's log, each bound to
   const sink = await AuditSink.open({ dir: auditDir, keys: keys.keyring });
   const { app } = buildGateway({ governor: new Governor(policy, { sink }), apiToken: TOKEN });
   const url = await app.listen({ host: "127.0.0.1", port: 0 });
-  const ran: unknown[] = [];
-  const store = new ApprovalStore(join(root, "approvals"));
-  const pay = guard(
-    async function sendPayment(args: { payee: string; amount: number }) {
-      ran.push(args);
-      return `sent ${args.amount}`;
-    },
-    { sidecarUrl: url, token: TOKEN, approvals: store, approvalPollMs: 10, agent: { id: "fin-1" } },
-  );
+  const { ran, store, pay } = guardedPayment(root, url);
   try {
     const approved = pay({ payee: "globex", amount: 5000 });
     store.resolve(await firstPending(store), "approved", "carol", "checked the invoice");
@@ -95,15 +101,7 @@ test("fail closed: an approval the sidecar cannot record does not run the held c
   t.after(() => rmSync(root, { recursive: true, force: true }));
   const { app } = buildGateway({ governor: new Governor(policy), apiToken: TOKEN });
   const url = await app.listen({ host: "127.0.0.1", port: 0 });
-  const ran: unknown[] = [];
-  const store = new ApprovalStore(join(root, "approvals"));
-  const pay = guard(
-    async function sendPayment(args: { payee: string; amount: number }) {
-      ran.push(args);
-      return "sent";
-    },
-    { sidecarUrl: url, token: TOKEN, approvals: store, approvalPollMs: 10, timeoutMs: 500 },
-  );
+  const { ran, store, pay } = guardedPayment(root, url);
   const held = pay({ payee: "globex", amount: 5000 });
   const id = await firstPending(store);
   await app.close(); // the sidecar is gone before the outcome can be recorded
