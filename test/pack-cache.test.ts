@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { compilePacks, loadPack, scanWithPacks } from "../src/scan/pack.js";
@@ -76,6 +76,15 @@ test("the disk cache round-trips, rejects an edited entry, and the fingerprint f
   const file = join(root, "packs", "k1.json");
   writeFileSync(file, readFileSync(file, "utf8").replace('"allow":null', '"allow":"x"'));
   assert.equal(disk.get("k1"), null, "checksum mismatch: a miss");
+
+  // bounded: the oldest entries go first
+  const small = new DirPackCache(join(root, "small"), 2);
+  small.put("a", value);
+  small.put("b", value);
+  utimesSync(join(root, "small", "packs", "a.json"), 1000, 1000);
+  utimesSync(join(root, "small", "packs", "b.json"), 2000, 2000);
+  small.put("c", value);
+  assert.deepEqual(readdirSync(join(root, "small", "packs")).sort(), ["b.json", "c.json"]);
 
   const code = join(root, "code");
   mkdirSync(join(code, "packs"), { recursive: true });

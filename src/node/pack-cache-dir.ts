@@ -3,7 +3,7 @@
 // Keys are salted with a fingerprint of the scanner's own code, so editing or upgrading Warden never reads an
 // entry an older build wrote. Every failure here is a cache miss, never an error.
 import { createHash } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -36,10 +36,16 @@ interface Entry {
   value: CachedCompile;
 }
 
+/** Entries kept (a few MB each): older ones, e.g. from a previous Warden build, are removed on write. */
+const MAX_ENTRIES = 24;
+
 export class DirPackCache implements PackCache {
   private readonly dir: string;
 
-  constructor(root: string) {
+  constructor(
+    root: string,
+    private readonly maxEntries = MAX_ENTRIES,
+  ) {
     this.dir = join(root, "packs");
   }
 
@@ -66,6 +72,29 @@ export class DirPackCache implements PackCache {
     const tmp = `${this.file(key)}.${process.pid}.tmp`;
     writeFileSync(tmp, `{"sha256":"${createHash("sha256").update(body).digest("hex")}","value":${body}}`, { mode: 0o600 });
     renameSync(tmp, this.file(key));
+    this.prune();
+  }
+
+  /** Removes the least recently written entries beyond `maxEntries` (a failure only leaves them). */
+  private prune(): void {
+    const entries = readdirSync(this.dir)
+      .filter((n) => n.endsWith(".json"))
+      .map((n) => {
+        try {
+          return { n, t: statSync(join(this.dir, n)).mtimeMs };
+        } catch {
+          return null;
+        }
+      })
+      .filter((e): e is { n: string; t: number } => e !== null)
+      .sort((a, b) => b.t - a.t || (a.n < b.n ? -1 : 1));
+    for (const e of entries.slice(this.maxEntries)) {
+      try {
+        unlinkSync(join(this.dir, e.n));
+      } catch {
+        // another process removed it first
+      }
+    }
   }
 }
 
