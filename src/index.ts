@@ -36,3 +36,4 @@ export { ApprovalStore, ApprovalError, type ApprovalRecord, type ApprovalRequest
 export { recordApprovalOutcome, outcomeOf, type RecordedOutcome } from "./approvals/outcome.js";
 export { planSandbox, type SandboxPlan, type PlanResult } from "./sandbox/plan.js";
 export { bwrapLauncher, type SandboxLauncher } from "./sandbox/bwrap.js";
+export { runSandboxed, sandboxBox, type SandboxBox, type SandboxRunResult, type SandboxRunOptions } from "./sandbox/run.js";

@@ -7,6 +7,9 @@ import { errorText, Governor } from "../gateway/governor.js";
 import { decidingReason } from "../mcp/enforce.js";
 import type { DecisionRef } from "../record/approval.js";
 import type { Action, Decision } from "../types.js";
+import type { SandboxLauncher } from "../sandbox/bwrap.js";
+import { planSandbox } from "../sandbox/plan.js";
+import { sandboxBox, type SandboxBox } from "../sandbox/run.js";
 import { WardenBlockedError, WardenThrottledError } from "./errors.js";
 import { askSidecar, recordOutcomeAtSidecar, type SidecarOptions } from "./sidecar-client.js";
 
@@ -29,6 +32,14 @@ export interface GuardOptions {
   /** Where ESCALATE'd calls wait for a human; without it they throw. */
   approvals?: ApprovalStore;
   approvalPollMs?: number;
+  /**
+   * Carries out SANDBOX verdicts: called instead of the tool with the obligation's profile, its plan for this
+   * host and `box.exec()` to run programs inside it (bubblewrap unless `sandboxLauncher` says otherwise); it
+   * must return what the tool would. Without it a SANDBOX verdict throws. A profile this host cannot enforce
+   * (host lists on the network, relative paths) throws SANDBOX_UNENFORCEABLE and nothing runs.
+   */
+  sandbox?: (box: SandboxBox, args: Record<string, unknown>) => Promise<unknown>;
+  sandboxLauncher?: SandboxLauncher;
   /** Sees every decision (and the fallback when the sidecar was unreachable). */
   onDecision?: (decision: Decision | null, action: Action, note?: string) => void;
   clock?: () => Date;
@@ -105,8 +116,15 @@ export function guard<A, R, Rest extends unknown[]>(tool: (args: A, ...rest: Res
       }
       case "THROTTLE":
         throw new WardenThrottledError(name, r?.code ?? "THROTTLED", `${name}: throttled (${why}); retry after ${d.obligations.retryAfterMs} ms`, d, d.obligations.retryAfterMs);
-      case "SANDBOX":
-        throw new WardenBlockedError(name, r?.code ?? "SANDBOX_REQUIRED", `${name}: requires a sandbox (${why}) and guard() has no sandbox executor; not run`, d);
+      case "SANDBOX": {
+        const profile = d.obligations.sandbox;
+        if (!options.sandbox || !profile) throw new WardenBlockedError(name, r?.code ?? "SANDBOX_REQUIRED", `${name}: requires a sandbox (${why}) and guard() has no sandbox executor; not run`, d);
+        const plan = planSandbox(profile, process.env);
+        if (!plan.ok) throw new WardenBlockedError(name, "SANDBOX_UNENFORCEABLE", `${name}: requires a sandbox this host cannot enforce (${plan.error}); not run`, d);
+        // MODIFY changes apply inside the sandbox too
+        const modified = d.obligations.modify?.action.args;
+        return (await options.sandbox(sandboxBox(profile, plan.plan, options.sandboxLauncher), modified ?? args)) as R;
+      }
       case "ESCALATE": {
         // MODIFY obligations still apply to a held call: the approver sees, and the tool gets, the modified arguments.
         const modified = d.obligations.modify?.action.args;
