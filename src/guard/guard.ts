@@ -1,6 +1,6 @@
 // guard(tool, options): wrap any async tool function so it only runs when policy says so (in process or via a sidecar).
 import { approvalActionOf, recordApprovalOutcome, type RecordedOutcome } from "../approvals/outcome.js";
-import type { ApprovalStore } from "../approvals/store.js";
+import type { ApprovalRecord, ApprovalStore } from "../approvals/store.js";
 import type { CompiledPolicy } from "../compile/build.js";
 import { engineBlock } from "../engine/decide.js";
 import { errorText, Governor } from "../gateway/governor.js";
@@ -150,7 +150,7 @@ export function guard<A, R, Rest extends unknown[]>(tool: (args: A, ...rest: Res
     if (outcome.decision.verdict !== "ALLOW") throw new WardenBlockedError(name, outcome.decision.reasons[0]?.code ?? "APPROVAL_INVALID", `${name}: approval ${req.id} is not valid (${outcome.decision.reasons[0]?.message ?? "no reason"}); not run`, d, "ESCALATE");
   }
 
-  async function recordAtSidecar(o: SidecarOptions, rec: Parameters<typeof approvalActionOf>[0], tool: string, ref: DecisionRef | null, held: Decision): Promise<RecordedOutcome> {
+  async function recordAtSidecar(o: SidecarOptions, rec: ApprovalRecord, tool: string, ref: DecisionRef | null, held: Decision): Promise<RecordedOutcome> {
     const action = approvalActionOf(rec, tool, ref, clock);
     const a = await recordOutcomeAtSidecar(action, o);
     if (a.ok) return { action, decision: a.decision, error: null };
