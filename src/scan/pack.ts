@@ -232,9 +232,9 @@ export function scanWithPacks(compiled: CompiledPacks, text: string): Finding[] 
       if (fused.keys.includes(g.key)) continue;
       if (g.key === "none|-") {
         // the raw-text group (no sentinel either): skipped unless the text holds a unit that moves one of
-        // its detectors off the start state
+        // its detectors off the start state (an all-ASCII text cannot hold a trigger that is all non-ASCII)
         const trigger = triggerOf(g.set);
-        if (trigger === null ? false : !trigger.test(text)) continue;
+        if (trigger === null ? false : (base.ascii && !trigger.ascii) || !trigger.re.test(text)) continue;
       }
       if (g.normalization.squash === true) {
         const v = unsquashedView(fused, g.normalization);
@@ -336,17 +336,22 @@ function scanFused(compiled: CompiledPacks, fused: FusedSet, base: SegmentedText
   }
 }
 
-const TRIGGERS = new WeakMap<CompiledPatternSet, RegExp | null>();
+/** A set's trigger units as a regex class, and whether any of them is ASCII. */
+interface Trigger {
+  re: RegExp;
+  ascii: boolean;
+}
+const TRIGGERS = new WeakMap<CompiledPatternSet, Trigger | null>();
 
 /**
  * A regex matching the code units on which some detector of the set leaves its start state (or reports):
  * a text without any of them leaves every detector where it started, so the set has no match in it. Null
  * when that cannot be read off the tables (a lazy detector, context-dependent starts, a report at the end).
  */
-function triggerOf(set: CompiledPatternSet): RegExp | null {
-  let re = TRIGGERS.get(set);
-  if (re !== undefined) return re;
-  re = null;
+function triggerOf(set: CompiledPatternSet): Trigger | null {
+  let trigger = TRIGGERS.get(set);
+  if (trigger !== undefined) return trigger;
+  trigger = null;
   const moves = new Uint8Array(0x10000);
   let ok = true;
   for (const d of set.detectors) {
@@ -369,10 +374,10 @@ function triggerOf(set: CompiledPatternSet): RegExp | null {
       u = v;
     }
     // no trigger at all: nothing ever matches (an empty class matches nothing)
-    re = new RegExp(cls === "" ? "[]" : `[${cls}]`);
+    trigger = { re: new RegExp(cls === "" ? "[]" : `[${cls}]`), ascii: moves.subarray(0, 0x80).includes(1) };
   }
-  TRIGGERS.set(set, re);
-  return re;
+  TRIGGERS.set(set, trigger);
+  return trigger;
 }
 
 /** Removes fallback findings that overlap a regular finding of the same pack (one report per attack). */
