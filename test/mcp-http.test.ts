@@ -4,8 +4,6 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { randomUUID } from "node:crypto";
-import { createServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,13 +11,12 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import { compilePolicy } from "../src/compile/compile.js";
 import { Governor } from "../src/gateway/governor.js";
 import { runHttpProxy, type RunningHttpProxy } from "../src/mcp/http.js";
+import { startHttpUpstream, type HttpUpstream } from "./mcp-http-upstream.js";
 
 const POLICY = `
 id: http-test
@@ -37,38 +34,23 @@ rules:
 `;
 
 const upstreamCalls: string[] = [];
-let upstream: HttpServer;
+let upstream: HttpUpstream;
 let upstreamUrl: string;
 
 before(async () => {
-  const sessions = new Map<string, StreamableHTTPServerTransport>();
-  upstream = createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString("utf8")) : undefined;
-    const sid = req.headers["mcp-session-id"];
-    let transport = typeof sid === "string" ? sessions.get(sid) : undefined;
-    if (!transport) {
-      const mcp = new McpServer({ name: "http-upstream", version: "2.0.0" });
-      for (const name of ["echo", "lookup", "wipe"]) {
-        mcp.registerTool(name, { inputSchema: { q: z.string().optional() } }, async (args) => {
-          upstreamCalls.push(name);
-          return { content: [{ type: "text", text: `${name}:${args.q ?? ""}` }] };
-        });
-      }
-      const t: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({ sessionIdGenerator: () => randomUUID(), onsessioninitialized: (id) => void sessions.set(id, t) });
-      await mcp.connect(t);
-      transport = t;
+  upstream = await startHttpUpstream("http-upstream", "2.0.0", (mcp) => {
+    for (const name of ["echo", "lookup", "wipe"]) {
+      mcp.registerTool(name, { inputSchema: { q: z.string().optional() } }, async (args) => {
+        upstreamCalls.push(name);
+        return { content: [{ type: "text", text: `${name}:${args.q ?? ""}` }] };
+      });
     }
-    await transport.handleRequest(req, res, body);
   });
-  await new Promise<void>((r) => upstream.listen(0, "127.0.0.1", r));
-  upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/mcp`;
+  upstreamUrl = upstream.url;
 });
 
 after(async () => {
-  upstream.closeAllConnections();
-  await new Promise((r) => upstream.close(r));
+  await upstream.close();
 });
 
 async function proxy(token: string | null = null): Promise<RunningHttpProxy> {

@@ -22,12 +22,9 @@ import {
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { ResultSchema as CreateMessageResultSchemaLoose } from "@modelcontextprotocol/sdk/types.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
-import { randomUUID } from "node:crypto";
-import { createServer } from "node:http";
 import { z } from "zod";
 import { runHttpProxy } from "../src/mcp/http.js";
+import { startHttpUpstream } from "./mcp-http-upstream.js";
 import { compilePolicy } from "../src/compile/compile.js";
 import { Governor } from "../src/gateway/governor.js";
 import { MemorySink } from "../src/gateway/sink.js";
@@ -279,34 +276,20 @@ test("progress that arrives in the same read as the response is still relayed", 
 });
 
 test("streamable HTTP mode: a sampling request from the real server is decided and reaches the agent", async () => {
-  const sessions = new Map<string, StreamableHTTPServerTransport>();
-  const upstream = createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString("utf8")) : undefined;
-    const sid = req.headers["mcp-session-id"];
-    let transport = typeof sid === "string" ? sessions.get(sid) : undefined;
-    if (!transport) {
-      const mcp = new McpServer({ name: "http-sampler", version: "1" });
-      mcp.registerTool("ask_model", { inputSchema: { prompt: z.string() } }, async ({ prompt }, extra) => {
-        try {
-          const r = await extra.sendRequest({ method: "sampling/createMessage", params: { messages: [{ role: "user", content: { type: "text", text: prompt } }], maxTokens: 20 } }, CreateMessageResultSchemaLoose);
-          return { content: [{ type: "text", text: `model said: ${(r.content as { text: string }).text}` }] };
-        } catch (e) {
-          return { content: [{ type: "text", text: `failed: ${(e as Error).message}` }], isError: true };
-        }
-      });
-      const t: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({ sessionIdGenerator: () => randomUUID(), onsessioninitialized: (id) => void sessions.set(id, t) });
-      await mcp.connect(t);
-      transport = t;
-    }
-    await transport.handleRequest(req, res, body);
+  const upstream = await startHttpUpstream("http-sampler", "1", (mcp) => {
+    mcp.registerTool("ask_model", { inputSchema: { prompt: z.string() } }, async ({ prompt }, extra) => {
+      try {
+        const r = await extra.sendRequest({ method: "sampling/createMessage", params: { messages: [{ role: "user", content: { type: "text", text: prompt } }], maxTokens: 20 } }, CreateMessageResultSchemaLoose);
+        return { content: [{ type: "text", text: `model said: ${(r.content as { text: string }).text}` }] };
+      } catch (e) {
+        return { content: [{ type: "text", text: `failed: ${(e as Error).message}` }], isError: true };
+      }
+    });
   });
-  await new Promise<void>((r) => upstream.listen(0, "127.0.0.1", r));
   const compiled = compilePolicy(POLICY);
   assert.ok(compiled.ok, JSON.stringify(compiled.diagnostics));
   const sink = new MemorySink();
-  const proxy = await runHttpProxy({ upstreamUrl: `http://127.0.0.1:${(upstream.address() as { port: number }).port}/mcp`, governor: new Governor(compiled.policy, { sink }) });
+  const proxy = await runHttpProxy({ upstreamUrl: upstream.url, governor: new Governor(compiled.policy, { sink }) });
   const client = new Client({ name: "agent", version: "1" }, { capabilities: { sampling: {} } });
   const sampled: string[] = [];
   client.setRequestHandler(CreateMessageRequestSchema, async (req) => {
@@ -323,7 +306,6 @@ test("streamable HTTP mode: a sampling request from the real server is decided a
   } finally {
     await client.close();
     await proxy.close();
-    upstream.closeAllConnections();
-    await new Promise((r) => upstream.close(r));
+    await upstream.close();
   }
 });
