@@ -207,16 +207,10 @@ test("every decision is a signed record in the audit log, and the log verifies",
 });
 
 test("`warden serve` process: refuses a public bind without a token, serves on loopback, decides over real HTTP", async () => {
-  const main = pathToFileURL(join(process.cwd(), "src/cli/main.ts")).href;
-  const args = ["serve", "--policy", "examples/policies/finance.yaml", "--host", "0.0.0.0", "--port", "0", "--json", "--log-level", "warn"];
-  const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", `const { runCli } = await import(${JSON.stringify(main)}); process.exitCode = await runCli(${JSON.stringify(args)});`], { env: { ...process.env, WARDEN_API_TOKEN: "" }, stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  let err = "";
-  child.stdout.on("data", (c) => (out += c));
-  child.stderr.on("data", (c) => (err += c));
+  const serve = await serveProcess(["--host", "0.0.0.0"], { WARDEN_API_TOKEN: "" });
   try {
-    await waitFor(() => out.includes("\n"), 20_000);
-    const info = JSON.parse(out.split("\n")[0] as string);
+    const info = serve.info;
+    const err = serve.err();
     assert.match(info.listening, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.equal(info.authenticated, false);
     assert.match(err, /UNAUTHENTICATED/);
@@ -226,11 +220,33 @@ test("`warden serve` process: refuses a public bind without a token, serves on l
     assert.equal(d.verdict, "BLOCK");
     assert.equal(d.reasons[0]?.code, "COUNTERPARTY_NOT_ALLOWLISTED");
   } finally {
-    child.kill("SIGTERM");
-    await new Promise((r) => child.once("exit", r));
+    await serve.stop();
   }
-  assert.equal(child.exitCode, 0, err);
+  assert.equal(serve.child.exitCode, 0, serve.err());
 });
+
+/**
+ * `warden serve --policy examples/policies/finance.yaml --port 0 --json --log-level warn <extra>` in its own
+ * process (through tsx), once it has printed where it listens.
+ */
+async function serveProcess(extra: string[], env: Record<string, string> = {}) {
+  const main = pathToFileURL(join(process.cwd(), "src/cli/main.ts")).href;
+  const args = ["serve", "--policy", "examples/policies/finance.yaml", "--port", "0", "--json", "--log-level", "warn", ...extra];
+  const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", `const { runCli } = await import(${JSON.stringify(main)}); process.exitCode = await runCli(${JSON.stringify(args)});`], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  let err = "";
+  child.stdout.on("data", (c) => (out += c));
+  child.stderr.on("data", (c) => (err += c));
+  await waitFor(() => out.includes("\n") || child.exitCode !== null, 20_000);
+  const info = JSON.parse(out.split("\n")[0] as string) as { listening: string; authenticated: boolean };
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null) {
+      child.kill("SIGTERM");
+      await new Promise((r) => child.once("exit", r));
+    }
+  };
+  return { child, info, err: () => err, stop };
+}
 
 async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
   const end = Date.now() + ms;
@@ -241,31 +257,23 @@ async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
 }
 
 test("`warden serve --token-file --audit --keys` process: authenticated, recorded, sealed on SIGTERM", async () => {
-  const main = pathToFileURL(join(process.cwd(), "src/cli/main.ts")).href;
   const keys = generateKeyFiles(join(tmp, "proc-keys"), new Date());
   const token = "process-token-0123456789abcdef";
   writeFileSync(join(tmp, "api.token"), `${token}\n`);
   const audit = join(tmp, "proc-audit");
-  const args = ["serve", "--policy", "examples/policies/finance.yaml", "--port", "0", "--json", "--log-level", "warn", "--token-file", join(tmp, "api.token"), "--audit", audit, "--keys", keys.keyring, "--durability", "strict"];
-  const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", `const { runCli } = await import(${JSON.stringify(main)}); process.exitCode = await runCli(${JSON.stringify(args)});`], { stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  let err = "";
-  child.stdout.on("data", (c) => (out += c));
-  child.stderr.on("data", (c) => (err += c));
+  const serve = await serveProcess(["--token-file", join(tmp, "api.token"), "--audit", audit, "--keys", keys.keyring, "--durability", "strict"]);
   try {
-    await waitFor(() => out.includes("\n"), 20_000);
-    const info = JSON.parse(out.split("\n")[0] as string) as { listening: string; authenticated: boolean };
+    const info = serve.info;
     assert.equal(info.authenticated, true);
-    assert.doesNotMatch(err, /UNAUTHENTICATED|not recorded/);
+    assert.doesNotMatch(serve.err(), /UNAUTHENTICATED|not recorded/);
     const post = (auth?: string) => fetch(`${info.listening}/v1/decide`, { method: "POST", headers: { "content-type": "application/json", ...(auth ? { authorization: `Bearer ${auth}` } : {}) }, body: JSON.stringify(pay("acme-unknown")) });
     assert.equal((await post()).status, 401);
     const d = (await (await post(token)).json()) as { verdict: string };
     assert.equal(d.verdict, "BLOCK");
   } finally {
-    child.kill("SIGTERM");
-    await new Promise((r) => child.once("exit", r));
+    await serve.stop();
   }
-  assert.equal(child.exitCode, 0, err);
+  assert.equal(serve.child.exitCode, 0, serve.err());
   const report = await verifyLog(new FileStorage(audit, { repair: false }), { keys: keys.ring });
   assert.equal(report.ok, true, JSON.stringify(report.firstBad));
   assert.equal(report.records, 1, "only the decided request is recorded; the unauthenticated one never reached the engine");
