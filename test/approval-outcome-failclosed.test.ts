@@ -60,6 +60,27 @@ function policy() {
   return compiled.policy;
 }
 
+/**
+ * `real` behind the governed proxy (all in memory), with a receipt sink and an approval store. `sampling`
+ * declares the capability on both clients; `setup` runs on the agent's client before it connects.
+ */
+async function governedAround(real: McpServer, sampling = false, setup: (client: Client) => void = () => {}) {
+  const options = sampling ? { capabilities: { sampling: {} } } : undefined;
+  const [a, b] = InMemoryTransport.createLinkedPair();
+  await real.connect(a);
+  const upstream = new Client({ name: "proxy", version: "1" }, options);
+  await upstream.connect(b);
+  const sink = new ReceiptSink();
+  const store = new ApprovalStore(mkdtempSync(join(tmpdir(), "warden-outcome-")));
+  const governed = createGovernedServer(upstream, { governor: new Governor(policy(), { sink }), agent: { id: "agent-1" }, approvals: store, approvalPollMs: 5 });
+  const [c, d] = InMemoryTransport.createLinkedPair();
+  await governed.server.connect(c);
+  const client = new Client({ name: "agent", version: "1" }, options);
+  setup(client);
+  await client.connect(d);
+  return { client, sink, store };
+}
+
 async function proxy() {
   const calls: unknown[] = [];
   const real = new McpServer({ name: "upstream", version: "1.0.0" });
@@ -67,17 +88,7 @@ async function proxy() {
     calls.push(args);
     return { content: [{ type: "text", text: "deployed" }] };
   });
-  const [a, b] = InMemoryTransport.createLinkedPair();
-  await real.connect(a);
-  const upstream = new Client({ name: "proxy", version: "1" });
-  await upstream.connect(b);
-  const sink = new ReceiptSink();
-  const store = new ApprovalStore(mkdtempSync(join(tmpdir(), "warden-outcome-")));
-  const governed = createGovernedServer(upstream, { governor: new Governor(policy(), { sink }), agent: { id: "agent-1" }, approvals: store, approvalPollMs: 5 });
-  const [c, d] = InMemoryTransport.createLinkedPair();
-  await governed.server.connect(c);
-  const client = new Client({ name: "agent", version: "1" });
-  await client.connect(d);
+  const { client, sink, store } = await governedAround(real);
   const call = async () => (await client.callTool({ name: "deploy", arguments: { env: "prod" } })) as CallToolResult;
   return { call, calls, sink, store };
 }
@@ -164,22 +175,13 @@ test("MCP sampling: a held sampling request's outcome is recorded for `sampling/
     const r = await real.server.createMessage({ messages: [{ role: "user", content: { type: "text", text: "hi" } }], maxTokens: 5 });
     return { content: [{ type: "text", text: r.content.type === "text" ? r.content.text : "?" }] };
   });
-  const [a, b] = InMemoryTransport.createLinkedPair();
-  await real.connect(a);
-  const upstream = new Client({ name: "proxy", version: "1" }, { capabilities: { sampling: {} } });
-  await upstream.connect(b);
-  const sink = new ReceiptSink();
-  const store = new ApprovalStore(mkdtempSync(join(tmpdir(), "warden-outcome-")));
-  const governed = createGovernedServer(upstream, { governor: new Governor(policy(), { sink }), agent: { id: "agent-1" }, approvals: store, approvalPollMs: 5 });
-  const [c, d] = InMemoryTransport.createLinkedPair();
-  await governed.server.connect(c);
-  const client = new Client({ name: "agent", version: "1" }, { capabilities: { sampling: {} } });
   let asked = 0;
-  client.setRequestHandler(CreateMessageRequestSchema, async () => {
-    asked++;
-    return { role: "assistant", model: "m", content: { type: "text", text: "hello" } };
-  });
-  await client.connect(d);
+  const { client, sink, store } = await governedAround(real, true, (agent) =>
+    agent.setRequestHandler(CreateMessageRequestSchema, async () => {
+      asked++;
+      return { role: "assistant", model: "m", content: { type: "text", text: "hello" } };
+    }),
+  );
   const running = client.callTool({ name: "ask", arguments: {} }) as Promise<CallToolResult>;
   store.resolve(await pending(store), "approved", "frank");
   const r = await running;
