@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { compilePolicy } from "../src/compile/compile.js";
 import type { CompiledPolicy } from "../src/compile/build.js";
 import { generateKeyFiles, type KeyFiles } from "../src/keys/keyfile.js";
+import { mulberry32 } from "../bench/decide/prng.js";
 
 export const POLICY_YAML = `
 id: payments-audit
@@ -65,17 +66,8 @@ export function fixtureKeys(dir: string): KeyFiles {
   return generateKeyFiles(join(dir, "keys"), new Date("2026-03-01T00:00:00Z"));
 }
 
-/** A small deterministic PRNG (mulberry32) so failures reproduce. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small deterministic PRNG (mulberry32, shared with the decide benchmark) so failures reproduce. */
+export const rng = mulberry32;
 
 const TOOLS = ["payments.send", "ledger.read", "search.web", "search.web", "shell.exec"];
 const PARTIES = ["acme-corp", "globex", "initech", "evil-co", "umbrella"];
