@@ -1,12 +1,12 @@
 // Records how a held call ended (approved, denied, timed out, cancelled) as a signed decision record in the same
 // audit log as its ESCALATE decision, bound to that record; an approval that cannot be recorded does not count.
+import { NO_POLICY_INFO } from "../engine/decide.js";
 import type { Governor } from "../gateway/governor.js";
 import { errorText } from "../gateway/governor.js";
 import { approvalAction, approvalDecision, type ApprovalActionV1, type ApprovalOutcome, type DecisionRef } from "../record/approval.js";
 import type { Decision } from "../types.js";
 import type { ApprovalRecord } from "./store.js";
 
-const NO_POLICY = { id: "", version: "", hash: "" };
 
 /** The store's status as an outcome: `expired` by a cancelled wait is `cancelled`, otherwise a timeout. */
 export function outcomeOf(rec: ApprovalRecord): ApprovalOutcome {
@@ -44,7 +44,7 @@ export function approvalActionOf(rec: ApprovalRecord, tool: string, ref: Decisio
  */
 export async function recordApprovalOutcome(governor: Governor | null, rec: ApprovalRecord, tool: string, ref: DecisionRef | null, now: () => Date): Promise<RecordedOutcome> {
   const action = approvalActionOf(rec, tool, ref, now);
-  const decision = approvalDecision(governor?.policy?.info ?? NO_POLICY, action);
+  const decision = approvalDecision(governor?.policy?.info ?? NO_POLICY_INFO, action);
   if (governor === null) return { action, decision, error: null };
   try {
     await governor.record(action, decision);

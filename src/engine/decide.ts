@@ -32,7 +32,8 @@ export interface EngineState {
 const NO_REASONS: readonly Reason[] = Object.freeze([]);
 const NO_OBLIGATIONS: Obligations = Object.freeze({ retryAfterMs: 0, sandbox: null, modify: null, approval: null });
 const NO_STATE: DecisionState = Object.freeze({ throttle: Object.freeze({}) as Record<string, ThrottleObservation> });
-const NO_POLICY_INFO: PolicyInfo = Object.freeze({ id: "", version: "", hash: "" });
+/** The policy named by decisions made without one (no policy loaded, or none known to the caller). */
+export const NO_POLICY_INFO: PolicyInfo = Object.freeze({ id: "", version: "", hash: "" });
 
 /** A BLOCK that no rule produced: no policy, a malformed action, or an internal error. */
 export function engineBlock(info: PolicyInfo, rule: string, code: string, message: string, field?: string): Decision {

@@ -1,6 +1,6 @@
 // The shared enforcement core of every interception point: decide, count throttles, record, fail closed.
 import type { CompiledPolicy } from "../compile/build.js";
-import { decide, engineBlock } from "../engine/decide.js";
+import { decide, engineBlock, NO_POLICY_INFO } from "../engine/decide.js";
 import { MemoryThrottleStore } from "../engine/throttle-store.js";
 import type { Decision } from "../types.js";
 import type { DecisionSink, SinkReceipt } from "./sink.js";
@@ -10,7 +10,6 @@ export interface GovernorOptions {
   throttle?: MemoryThrottleStore;
 }
 
-const NO_POLICY = { id: "", version: "", hash: "" };
 
 /**
  * Holds the running policy (swappable for hot reload), the throttle counters and the sink.
@@ -80,7 +79,7 @@ export class Governor {
       return d;
     } catch (e) {
       // decide() never throws by contract; a fault anywhere here is still never a permission.
-      return engineBlock(this.current?.info ?? NO_POLICY, "engine", "RUNTIME_ERROR", `internal error while deciding: ${errorText(e)}`);
+      return engineBlock(this.current?.info ?? NO_POLICY_INFO, "engine", "RUNTIME_ERROR", `internal error while deciding: ${errorText(e)}`);
     }
   }
 }

@@ -4,6 +4,7 @@ import { createServer } from "node:http";
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { Logger } from "pino";
 import { checkAction } from "../engine/action-check.js";
+import { NO_POLICY_INFO } from "../engine/decide.js";
 import { INPUT_HASH_HEADER, RECORD_HEADER } from "../guard/sidecar-client.js";
 import { approvalDecision } from "../record/approval.js";
 import type { Action, Decision } from "../types.js";
@@ -50,7 +51,6 @@ interface ApiError {
   index?: number;
 }
 
-const NO_POLICY = { id: "", version: "", hash: "" };
 const JSON_TYPE = "application/json; charset=utf-8";
 
 const digest = (s: string): Buffer => createHash("sha256").update(s).digest();
@@ -180,7 +180,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
   // policy and recorded next to the decisions: a guard() that holds calls against this sidecar reports here. A
   // malformed one is recorded as the BLOCK it decides to (APPROVAL_INVALID); 503 when it could not be recorded.
   app.post("/v1/approvals/outcome", async (req, reply) => {
-    const decision = approvalDecision(governor.policy?.info ?? NO_POLICY, req.body);
+    const decision = approvalDecision(governor.policy?.info ?? NO_POLICY_INFO, req.body);
     let recorded: SinkReceipt | null;
     try {
       recorded = await governor.record(req.body, decision);

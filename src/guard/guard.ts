@@ -2,7 +2,7 @@
 import { approvalActionOf, recordApprovalOutcome, type RecordedOutcome } from "../approvals/outcome.js";
 import type { ApprovalRecord, ApprovalStore } from "../approvals/store.js";
 import type { CompiledPolicy } from "../compile/build.js";
-import { engineBlock } from "../engine/decide.js";
+import { engineBlock, NO_POLICY_INFO } from "../engine/decide.js";
 import { errorText, Governor } from "../gateway/governor.js";
 import { decidingReason } from "../mcp/enforce.js";
 import type { DecisionRef } from "../record/approval.js";
@@ -47,7 +47,6 @@ export interface GuardOptions {
 }
 
 const governors = new WeakMap<CompiledPolicy, Governor>();
-const NO_POLICY = { id: "", version: "", hash: "" };
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v) && (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null);
@@ -75,7 +74,7 @@ export function guard<A, R, Rest extends unknown[]>(tool: (args: A, ...rest: Res
       try {
         return await governor.decideRecorded(action);
       } catch (e) {
-        return { decision: engineBlock(governor.policy?.info ?? NO_POLICY, "engine", "RUNTIME_ERROR", `internal error while deciding: ${errorText(e)}`) };
+        return { decision: engineBlock(governor.policy?.info ?? NO_POLICY_INFO, "engine", "RUNTIME_ERROR", `internal error while deciding: ${errorText(e)}`) };
       }
     }
     const answer = await askSidecar(action, sidecar as SidecarOptions);
