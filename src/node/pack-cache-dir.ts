@@ -31,10 +31,10 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(env["XDG_CACHE_HOME"] || join(homedir(), ".cache"), "warden");
 }
 
-interface Entry {
-  sha256: string;
-  value: CachedCompile;
-}
+/** An entry is `{"sha256":"<hex of the value's text>","value":<value>}`. */
+const HEAD = '{"sha256":"';
+const MID = '","value":';
+const sha256Hex = (text: string): string => createHash("sha256").update(text).digest("hex");
 
 /** Entries kept (a few MB each): older ones, e.g. from a previous Warden build, are removed on write. */
 const MAX_ENTRIES = 24;
@@ -60,17 +60,19 @@ export class DirPackCache implements PackCache {
     } catch {
       return null;
     }
-    const e = JSON.parse(text) as Partial<Entry>;
-    const body = JSON.stringify(e.value);
-    if (typeof e.sha256 !== "string" || createHash("sha256").update(body).digest("hex") !== e.sha256) return null; // damaged: recompile
-    return e.value;
+    // the checksum covers the value's text as written: checked on that text, parsed only once it matches
+    const sum = text.slice(HEAD.length, HEAD.length + 64);
+    if (!text.startsWith(HEAD) || !text.startsWith(MID, HEAD.length + 64) || !text.endsWith("}")) return null;
+    const body = text.slice(HEAD.length + 64 + MID.length, -1);
+    if (sha256Hex(body) !== sum) return null; // damaged: recompile
+    return JSON.parse(body) as unknown;
   }
 
   put(key: string, value: CachedCompile): void {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     const body = JSON.stringify(value);
     const tmp = `${this.file(key)}.${process.pid}.tmp`;
-    writeFileSync(tmp, `{"sha256":"${createHash("sha256").update(body).digest("hex")}","value":${body}}`, { mode: 0o600 });
+    writeFileSync(tmp, `${HEAD}${sha256Hex(body)}${MID}${body}}`, { mode: 0o600 });
     renameSync(tmp, this.file(key));
     this.prune();
   }
