@@ -3,12 +3,10 @@
 // --upstream-url` runs as a process.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import type { AddressInfo } from "node:net";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
@@ -17,6 +15,7 @@ import { compilePolicy } from "../src/compile/compile.js";
 import { Governor } from "../src/gateway/governor.js";
 import { runHttpProxy, type RunningHttpProxy } from "../src/mcp/http.js";
 import { startHttpUpstream, type HttpUpstream } from "./mcp-http-upstream.js";
+import { startWardenHttpCli } from "./mcp-cli.js";
 
 const POLICY = `
 id: http-test
@@ -123,29 +122,18 @@ test("the bearer token is required when configured; requests without a session m
 });
 
 test("`warden mcp --upstream-url` runs as a process and governs calls", async () => {
-  const main = pathToFileURL(join(process.cwd(), "src/cli/main.ts")).href;
   const policyFile = join(mkdtempSync(join(tmpdir(), "warden-mcp-http-")), "policy.yaml");
   writeFileSync(policyFile, POLICY);
-  const args = ["mcp", "--policy", policyFile, "--upstream-url", upstreamUrl, "--listen", "127.0.0.1:0", "--agent-id", "cli-agent", "--json", "--log-level", "warn"];
-  const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", `const { runCli } = await import(${JSON.stringify(main)}); process.exitCode = await runCli(${JSON.stringify(args)});`], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, WARDEN_MCP_TOKEN: "" } });
-  let out = "";
-  let err = "";
-  child.stdout.on("data", (c) => (out += c));
-  child.stderr.on("data", (c) => (err += c));
+  const cli = await startWardenHttpCli(["mcp", "--policy", policyFile, "--upstream-url", upstreamUrl, "--listen", "127.0.0.1:0", "--agent-id", "cli-agent", "--json", "--log-level", "warn"], { ...process.env, WARDEN_MCP_TOKEN: "" });
   try {
-    const end = Date.now() + 20_000;
-    while (!out.includes("\n") && Date.now() < end && child.exitCode === null) await new Promise((r) => setTimeout(r, 20));
-    const info = JSON.parse(out.split("\n")[0] as string) as { listening: string };
-    assert.match(err, /UNAUTHENTICATED/);
-    const client = await connect(info.listening);
+    assert.match(cli.stderr(), /UNAUTHENTICATED/);
+    const client = await connect(cli.url);
     assert.match(text(await client.callTool({ name: "wipe", arguments: {} })), /NO_WIPE/);
     assert.equal(text(await client.callTool({ name: "echo", arguments: { q: "cli" } })), "echo:cli");
     await client.close();
   } finally {
-    child.kill("SIGTERM");
-    await new Promise((r) => child.once("exit", r));
+    assert.equal(await cli.stop(), 0, cli.stderr());
   }
-  assert.equal(child.exitCode, 0, err);
 });
 
 test("`warden drill --target mcp --upstream-url` fires known-bad calls at a streamable-HTTP server through the proxy", async () => {

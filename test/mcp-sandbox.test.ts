@@ -1,5 +1,5 @@
 // SANDBOX in the MCP proxy: the plan a profile becomes, and end to end with bubblewrap — the real
-// @modelcontextprotocol/server-filesystem behind `warden mcp --sandbox bwrap`, driven by the SDK's Client, and
+// @modelcontextprotocol/server-filesystem behind `warden mcp --sandbox bwrap` (stdio and HTTP modes), driven by the SDK's Client, and
 // a small real SDK server that reports its environment and tries the network from inside.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -9,7 +9,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { wardenCliTransport } from "./mcp-cli.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { z } from "zod";
+import { startWardenHttpCli, wardenCliTransport } from "./mcp-cli.js";
+import { startHttpUpstream } from "./mcp-http-upstream.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { compilePolicy } from "../src/compile/compile.js";
@@ -176,6 +179,73 @@ e2e("without --sandbox the same call is refused and says how to enable it", asyn
   } finally {
     await plain.client.close();
   }
+});
+
+e2e("HTTP mode: SANDBOX'd calls run on the local server command under bwrap, with instances per agent session", async () => {
+  const remoteCalls: string[] = [];
+  const remote = await startHttpUpstream("remote-fs", "1", (mcp) => {
+    for (const name of ["list_directory", "read_text_file", "write_file"]) {
+      mcp.registerTool(name, { inputSchema: { path: z.string(), content: z.string().optional() } }, async (a) => {
+        remoteCalls.push(name);
+        return { content: [{ type: "text", text: `remote ${name} ${a.path}` }] };
+      });
+    }
+  });
+  const policyFile = join(tmp, "fs-sandbox-http.yaml");
+  writeFileSync(policyFile, FS_POLICY);
+  const cli = await startWardenHttpCli(["mcp", "--policy", policyFile, "--scan-results", "off", "--upstream-url", remote.url, "--listen", "127.0.0.1:0", "--json", "--sandbox", "bwrap", "--", process.execPath, FS_BIN, root], { ...process.env, WARDEN_MCP_TOKEN: "" });
+  const session = async () => {
+    const transport = new StreamableHTTPClientTransport(new URL(cli.url));
+    const client = new Client({ name: "http-agent", version: "1" });
+    await client.connect(transport);
+    const call = async (name: string, args: Record<string, unknown>) => (await client.callTool({ name, arguments: args })) as CallToolResult;
+    return { call, end: async () => { await transport.terminateSession(); await client.close(); } };
+  };
+  const started = () => cli.stderr().match(/sandbox instance started/g)?.length ?? 0;
+  try {
+    const a = await session();
+    assert.equal(text(await a.call("list_directory", { path: root })), `remote list_directory ${root}`, "ALLOW goes to the remote server");
+    const ok = await a.call("write_file", { path: join(root, "out", "http-a.txt"), content: "via the HTTP proxy" });
+    assert.notEqual(ok.isError, true, text(ok));
+    assert.equal(readFileSync(join(root, "out", "http-a.txt"), "utf8"), "via the HTTP proxy");
+    const target = join(root, "http-escaped.txt");
+    const bad = await a.call("write_file", { path: target, content: "should not land" });
+    assert.equal(bad.isError, true, text(bad));
+    assert.match(text(bad), /read-only file system|EROFS/i);
+    assert.ok(!existsSync(target));
+    assert.deepEqual(remoteCalls, ["list_directory"], "SANDBOX'd calls never reach the remote server");
+    assert.equal(started(), 1);
+
+    const b = await session();
+    const okB = await b.call("write_file", { path: join(root, "out", "http-b.txt"), content: "second agent" });
+    assert.notEqual(okB.isError, true, text(okB));
+    assert.equal(started(), 2, "the second agent session gets its own sandboxed instance");
+    await a.end();
+    await b.end();
+    const until = Date.now() + 10_000;
+    while ((cli.stderr().match(/sandbox instance stopped/g)?.length ?? 0) < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 25));
+    assert.equal(cli.stderr().match(/sandbox instance stopped/g)?.length, 2, "ending a session stops its sandboxed instances");
+  } finally {
+    assert.equal(await cli.stop(), 0, cli.stderr());
+    await remote.close();
+  }
+});
+
+test("HTTP mode: --sandbox without the local server command, or a command without --sandbox, is a usage error", async () => {
+  const { runCli } = await import("../src/cli/main.js");
+  const policyFile = join(tmp, "fs-sandbox-usage.yaml");
+  writeFileSync(policyFile, FS_POLICY);
+  const run = async (extra: string[]) => {
+    const o = { stdout: "", stderr: "", out(t: string) { o.stdout += t; }, err(t: string) { o.stderr += t; }, readStdin: async () => "", cwd: process.cwd(), env: {} as Record<string, string> };
+    const code = await runCli(["mcp", "--policy", policyFile, "--upstream-url", "http://127.0.0.1:9/mcp", ...extra], o);
+    return { code, err: o.stderr };
+  };
+  const noCommand = await run(["--sandbox", "bwrap"]);
+  assert.equal(noCommand.code, 2);
+  assert.match(noCommand.err, /--sandbox with --upstream-url needs the local stdio form of the server after `--`/);
+  const noSandbox = await run(["--", process.execPath, FS_BIN, root]);
+  assert.equal(noSandbox.code, 2);
+  assert.match(noSandbox.err, /a command after `--` is the server that SANDBOX'd calls run on in a sandbox, so it needs --sandbox bwrap/);
 });
 
 // A real SDK server (low-level Server, JSON schemas) that reports what it sees from where it runs.

@@ -12,9 +12,16 @@ import { BodyError, parseBody } from "../gateway/json-body.js";
 import { WARDEN_VERSION } from "../version.js";
 import { forwardedCapabilities, initializeCapabilities } from "./handshake.js";
 import { createGovernedServer, type McpProxyOptions, type ProxyStats } from "./proxy.js";
+import type { SandboxExecutor } from "./sandbox-pool.js";
 
-export interface HttpProxyOptions extends McpProxyOptions {
+export interface HttpProxyOptions extends Omit<McpProxyOptions, "sandbox"> {
   upstreamUrl: string;
+  /**
+   * Makes the sandbox executor of one agent session (SANDBOX'd calls run on a local instance of the server inside
+   * the sandbox; the remote upstream cannot be). One per session, closed with it, so a sandboxed instance's
+   * requests (sampling, elicitation) only ever reach the agent it serves. Without it SANDBOX'd calls are refused.
+   */
+  sandboxFor?: () => SandboxExecutor;
   host?: string;
   port?: number;
   /** Path agents post to (default /mcp). */
@@ -40,6 +47,7 @@ export interface RunningHttpProxy {
 interface Session {
   transport: StreamableHTTPServerTransport;
   upstream: Client;
+  sandbox: SandboxExecutor | null;
   stats: ProxyStats;
   policyChanged: () => Promise<void>;
 }
@@ -75,8 +83,9 @@ export async function runHttpProxy(options: HttpProxyOptions): Promise<RunningHt
   const openSession = async (agentCapabilities: ClientCapabilities | undefined): Promise<Session> => {
     const upstream = new Client({ name: "warden-mcp-proxy", version: WARDEN_VERSION }, { capabilities: forwardedCapabilities(agentCapabilities) });
     await upstream.connect(new StreamableHTTPClientTransport(new URL(options.upstreamUrl), options.upstreamHeaders ? { requestInit: { headers: options.upstreamHeaders } } : undefined));
-    const governed = createGovernedServer(upstream, options);
-    const session: Session = { upstream, stats: governed.stats, policyChanged: governed.policyChanged, transport: undefined as unknown as StreamableHTTPServerTransport };
+    const sandbox = options.sandboxFor?.() ?? null;
+    const governed = createGovernedServer(upstream, { ...options, sandbox });
+    const session: Session = { upstream, sandbox, stats: governed.stats, policyChanged: governed.policyChanged, transport: undefined as unknown as StreamableHTTPServerTransport };
     session.transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => void sessions.set(id, session),
@@ -85,6 +94,7 @@ export async function runHttpProxy(options: HttpProxyOptions): Promise<RunningHt
       const id = session.transport.sessionId;
       if (id && sessions.delete(id)) addStats(closed, session.stats);
       void upstream.close().catch(() => {});
+      void sandbox?.close().catch(() => {});
     };
     await governed.server.connect(session.transport);
     return session;
@@ -142,7 +152,10 @@ export async function runHttpProxy(options: HttpProxyOptions): Promise<RunningHt
       return total;
     },
     close: async () => {
-      for (const s of [...sessions.values()]) await s.transport.close().catch(() => {});
+      for (const s of [...sessions.values()]) {
+        await s.transport.close().catch(() => {});
+        await s.sandbox?.close().catch(() => {});
+      }
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
     },

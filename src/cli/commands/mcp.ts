@@ -7,9 +7,8 @@ import { watchPolicy } from "../../gateway/reload.js";
 import { packScanner } from "../../mcp/scan-results.js";
 import { createSandboxPool, type SandboxExecutor } from "../../mcp/sandbox-pool.js";
 import { bwrapLauncher } from "../../sandbox/bwrap.js";
-import { runStdioProxy } from "../../mcp/stdio.js";
-import { runHttpProxy } from "../../mcp/http.js";
-import type { McpProxyOptions } from "../../mcp/proxy.js";
+import { runStdioProxy, type UpstreamCommand } from "../../mcp/stdio.js";
+import { runHttpProxy, type HttpProxyOptions } from "../../mcp/http.js";
 import type { Action } from "../../types.js";
 import { flag, parseArgs, requireFlag, type ParsedArgs } from "../args.js";
 import { ExitError, type CliIO, type Command } from "../io.js";
@@ -21,7 +20,8 @@ import { waitForStop } from "../signals.js";
 const USAGE = `usage: warden mcp --policy <policy.yaml> [--agent-id ID] [--agent-role ROLE] [--agent-label k=v…]
        [--approvals-dir D] [--audit DIR --keys KEYRING [--audit-on-full block|drop]] [--scan-results injection|off] [--log-level L]
        ( [--sandbox bwrap] -- <server command> [args…]                   stdio: stdin/stdout speak MCP, logs go to stderr
-       | --upstream-url URL [--listen HOST:PORT] [--token-file F] [--json] )  streamable HTTP in front of a streamable-HTTP server`;
+       | --upstream-url URL [--listen HOST:PORT] [--token-file F] [--json]   streamable HTTP in front of a streamable-HTTP server
+           [--sandbox bwrap -- <server command> [args…]] )                 SANDBOX'd calls run on this local stdio form of the server`;
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
 
 /** The agent identity comes from flags or the environment of whoever starts the proxy, never from the agent. */
@@ -45,11 +45,14 @@ export const run: Command = async (argv, io) => {
     booleans: ["json"],
   }, "mcp");
   const upstreamUrl = flag(args, "upstream-url");
-  if (args.positionals.length > 0 || (args.rest.length === 0) === (upstreamUrl === undefined)) throw new ExitError(`${USAGE}\n(give either the server command after \`--\` or --upstream-url)`);
-  if (upstreamUrl === undefined && (flag(args, "listen") !== undefined || flag(args, "token-file") !== undefined)) throw new ExitError("warden mcp: --listen and --token-file belong to the HTTP mode (--upstream-url)");
   const sandboxKind = flag(args, "sandbox") ?? "off";
   if (sandboxKind !== "bwrap" && sandboxKind !== "off") throw new ExitError("warden mcp: --sandbox is `bwrap` (bubblewrap) or `off` (SANDBOX verdicts are refused)");
-  if (sandboxKind !== "off" && upstreamUrl !== undefined) throw new ExitError("warden mcp: --sandbox starts the server command in a sandbox, so it needs the stdio mode (`-- <server command>`), not --upstream-url");
+  if (args.positionals.length > 0 || (upstreamUrl === undefined && args.rest.length === 0)) throw new ExitError(`${USAGE}\n(give either the server command after \`--\` or --upstream-url)`);
+  if (upstreamUrl === undefined && (flag(args, "listen") !== undefined || flag(args, "token-file") !== undefined)) throw new ExitError("warden mcp: --listen and --token-file belong to the HTTP mode (--upstream-url)");
+  // In HTTP mode a command after `--` is only the local form of the server that SANDBOX'd calls run on: the remote
+  // server cannot be put in a sandbox from here. Each half without the other would be silently ignored, so refuse.
+  if (upstreamUrl !== undefined && args.rest.length > 0 && sandboxKind === "off") throw new ExitError("warden mcp: with --upstream-url, a command after `--` is the server that SANDBOX'd calls run on in a sandbox, so it needs --sandbox bwrap");
+  if (upstreamUrl !== undefined && args.rest.length === 0 && sandboxKind !== "off") throw new ExitError("warden mcp: --sandbox with --upstream-url needs the local stdio form of the server after `--` (`-- <server command> [args…]`): SANDBOX'd calls run on it, inside the sandbox");
   const policyPath = resolve(io.cwd, requireFlag(args, "policy", "mcp"));
   const policy = requirePolicy(policyPath, io, "mcp");
   const agent = agentFrom(args, io);
@@ -94,21 +97,15 @@ export const run: Command = async (argv, io) => {
     scanner,
     log: (e: Record<string, unknown>) => logger.info(e),
   };
+  const [command, ...rest] = args.rest as [string, ...string[]];
+  const sandboxFor = sandboxKind === "bwrap" ? await bwrapExecutors({ command, args: rest, cwd: io.cwd }, logger) : null;
   if (upstreamUrl !== undefined) {
-    const code = await serveHttp(io, args, upstreamUrl, proxyOptions, logger, (f) => (announce = f));
+    const code = await serveHttp(io, args, upstreamUrl, { ...proxyOptions, ...(sandboxFor ? { sandboxFor } : {}) }, logger, (f) => (announce = f));
     watcher.close();
     await sink?.close();
     return code;
   }
-  const [command, ...rest] = args.rest as [string, ...string[]];
-  let sandbox: SandboxExecutor | null = null;
-  if (sandboxKind === "bwrap") {
-    const launcher = bwrapLauncher();
-    // A launcher that cannot start still leaves SANDBOX calls refused (each refusal says why); say so now, loudly.
-    const broken = await launcher.probe();
-    if (broken !== null) logger.error({ err: broken }, "the sandbox does not work here; SANDBOX'd calls will be refused");
-    sandbox = createSandboxPool({ launcher, upstream: { command, args: rest, cwd: io.cwd }, log: (e) => logger.info(e) });
-  }
+  const sandbox: SandboxExecutor | null = sandboxFor?.() ?? null;
   let proxy;
   try {
     proxy = await runStdioProxy({ command, args: rest, cwd: io.cwd }, { ...proxyOptions, sandbox });
@@ -133,7 +130,16 @@ export const run: Command = async (argv, io) => {
   return 0;
 };
 
-async function serveHttp(io: CliIO, args: ParsedArgs, upstreamUrl: string, options: McpProxyOptions, logger: Logger, onAnnounce: (f: () => Promise<void>) => void): Promise<number> {
+/** Probes bubblewrap once, then makes sandbox pools that run `upstream` inside it (one per proxy, or per HTTP session). */
+async function bwrapExecutors(upstream: UpstreamCommand, logger: Logger): Promise<() => SandboxExecutor> {
+  const launcher = bwrapLauncher();
+  // A launcher that cannot start still leaves SANDBOX calls refused (each refusal says why); say so now, loudly.
+  const broken = await launcher.probe();
+  if (broken !== null) logger.error({ err: broken }, "the sandbox does not work here; SANDBOX'd calls will be refused");
+  return () => createSandboxPool({ launcher, upstream, log: (e) => logger.info(e) });
+}
+
+async function serveHttp(io: CliIO, args: ParsedArgs, upstreamUrl: string, options: Omit<HttpProxyOptions, "upstreamUrl">, logger: Logger, onAnnounce: (f: () => Promise<void>) => void): Promise<number> {
   try {
     new URL(upstreamUrl);
   } catch {
@@ -157,7 +163,7 @@ async function serveHttp(io: CliIO, args: ParsedArgs, upstreamUrl: string, optio
   }
   onAnnounce(() => proxy.policyChanged());
   if (token === null) io.err("WARNING: warden mcp (HTTP) is UNAUTHENTICATED; listening on loopback only\n");
-  io.out(args.bools.has("json") ? `${JSON.stringify({ listening: proxy.url, upstream: upstreamUrl })}\n` : `warden mcp: governing ${upstreamUrl} at ${proxy.url}\n`);
+  io.out(args.bools.has("json") ? `${JSON.stringify({ listening: proxy.url, upstream: upstreamUrl, sandbox: options.sandboxFor ? "bwrap" : null })}\n` : `warden mcp: governing ${upstreamUrl} at ${proxy.url}${options.sandboxFor ? " (SANDBOX'd calls run on the local server command under bwrap)" : ""}\n`);
   await waitForStop();
   await proxy.close();
   logger.info({ stats: proxy.stats() }, "proxy stopped");
