@@ -92,6 +92,9 @@ test("`warden/sidecar` serves decisions; importing `warden` alone does not load 
   const mcp = await import("warden/mcp");
   assert.equal(typeof mcp.runStdioProxy, "function");
   assert.equal(typeof mcp.runHttpProxy, "function");
+  assert.equal(typeof mcp.createGovernedServer, "function");
+  assert.equal(typeof mcp.connectUpstream, "function");
+  assert.equal(typeof mcp.packScanner, "function");
   const compiled = warden.compilePolicy(
     "id: api\nversion: 1\nmode: enforce\ndefault: BLOCK\ntools: { lookup: read }\nrules:\n  - { id: reads, match: { class: read }, verdict: ALLOW }\n",
   );
