@@ -13,6 +13,7 @@ import { summarize, us, ratio, type LatencySummary } from "./lib/stats.js";
 import { machineLine, table, writeSection } from "./lib/report.js";
 import { loadgenBinary, openLoop } from "./gateway/c-load.js";
 import { measureMcpOverhead, type McpPath } from "./gateway/mcp-overhead.js";
+import { processCpuUs } from "./lib/proc-cpu.js";
 
 interface Target {
   url: string;
@@ -85,17 +86,6 @@ async function startFloor(): Promise<string> {
   return new Promise((resolve) => child.stdout!.once("data", (c: Buffer) => resolve(c.toString().trim())));
 }
 
-/** CPU time (user + system) a process has used, in µs, from /proc (Linux). */
-function cpuUs(pid: number | undefined): number {
-  if (pid === undefined) return NaN;
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-    return ((Number(f[11]) + Number(f[12])) * 1e6) / 100; // clock ticks (USER_HZ = 100)
-  } catch {
-    return NaN;
-  }
-}
-
 interface Row {
   system: string;
   cpuPerReqUs: number;
@@ -120,12 +110,12 @@ const timerBefore = timerFloor();
 async function drive(system: string, target: Target, pid?: number): Promise<void> {
   for (const rate of RATES) {
     (globalThis as { gc?: () => void }).gc?.();
-    const cpu0 = cpuUs(pid);
+    const cpu0 = processCpuUs(pid);
     const u = new URL(target.url);
     const r = await openLoop({ host: u.hostname, port: Number(u.port), path: u.pathname, bodies: target.bodies, ...(target.headers ? { headers: target.headers } : {}) }, { rate, durationMs: MEASURE_MS, warmupMs: WARMUP_MS, connections: 16 });
     generator = r.generator;
     target.check?.(r.firstStatus, r.firstBody);
-    const cpuPerReqUs = (cpuUs(pid) - cpu0) / r.sent;
+    const cpuPerReqUs = (processCpuUs(pid) - cpu0) / r.sent;
     const s = summarize(r.latNs);
     rows.push({ system, rate, s, achieved: r.achieved, errors: r.errors, lagMs: r.maxLagNs / 1e6, p99LagMs: r.p99LagNs / 1e6, cpuPerReqUs });
     say(`${system} @ ${rate}/s: p50 ${us(s.p50)} µs, p99 ${us(s.p99)} µs, p99.9 ${us(s.p999)} µs, achieved ${r.achieved.toFixed(0)}/s, errors ${r.errors}`);

@@ -2,13 +2,13 @@
 // `warden mcp` (its own process, as the CLI runs it), and through the governed server embedded in the agent's
 // process (warden/mcp's createGovernedServer). All paths to one server are connected at once and take turns
 // call by call, so a noisy moment on this shared machine lands on every path alike instead of on one run.
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { summarize, type LatencySummary } from "../lib/stats.js";
+import { processCpuUs } from "../lib/proc-cpu.js";
 
 export interface McpPath {
   label: string;
@@ -26,19 +26,6 @@ export interface McpServerUnderTest {
 }
 
 const POLICY = "examples/policies/mcp-filesystem.yaml";
-const CLK_TCK = 100;
-
-/** user + system CPU of a process, in µs (Linux /proc; null elsewhere). */
-function cpuUs(pid: number | undefined): number | null {
-  if (pid === undefined) return null;
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-    return ((Number(f[11]) + Number(f[12])) * 1e6) / CLK_TCK;
-  } catch {
-    return null;
-  }
-}
-
 interface Path {
   label: string;
   direct: boolean;
@@ -89,10 +76,10 @@ export async function measureMcpOverhead(server: McpServerUnderTest, file: strin
   ];
   const lat = paths.map(() => new Float64Array(calls));
   const args = { path: join(file) };
-  let cpu0: Array<number | null> = [];
+  let cpu0: number[] = [];
   try {
     for (let i = 0; i < warmup + calls; i++) {
-      if (i === warmup) cpu0 = paths.map((p) => cpuUs(p.pid));
+      if (i === warmup) cpu0 = paths.map((p) => processCpuUs(p.pid));
       for (let j = 0; j < paths.length; j++) {
         const k = (i + j) % paths.length;
         const p = paths[k]!;
@@ -104,11 +91,10 @@ export async function measureMcpOverhead(server: McpServerUnderTest, file: strin
       }
     }
     return paths.map((p, k) => {
-      const before = cpu0[k];
-      const after = cpuUs(p.pid);
+      const cpu = (processCpuUs(p.pid) - (cpu0[k] ?? NaN)) / calls;
       const s = summarize(lat[k]!);
       say(`mcp ${server.name} / ${p.label}: p50 ${(s.p50 / 1000).toFixed(0)} µs p99 ${(s.p99 / 1000).toFixed(0)} µs`);
-      return { label: p.label, direct: p.direct, s, proxyCpuUs: p.direct || before == null || after === null ? null : (after - before) / calls };
+      return { label: p.label, direct: p.direct, s, proxyCpuUs: p.direct || Number.isNaN(cpu) ? null : cpu };
     });
   } finally {
     for (const p of paths) await p.close().catch(() => {});
