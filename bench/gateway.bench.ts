@@ -4,7 +4,7 @@
 // per tools/call against a direct stdio connection to the same server-filesystem.
 // Reproduce: npm run bench -- gateway   (needs dist/: `npm run bench` builds it)
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { getPriority, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
