@@ -1,4 +1,4 @@
-// The parallel verifier (worker threads over shared segment bytes) reports exactly what the inline one
+// The parallel verifier (worker threads over chunks of the segment files) reports exactly what the inline one
 // does: on a clean multi-segment log, and on flipped bytes, deleted, swapped, duplicated and torn records.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -31,6 +31,11 @@ test("parallel verification == inline verification, clean and tampered", async (
       const inline = await verifyLog(new FileStorage(dir, { repair: false }), { keys, threads: 1 });
       const parallel = await verifyLog(new FileStorage(dir, { repair: false }), { keys, threads: 2 });
       assert.deepEqual(strip(parallel), strip(inline), what);
+      // chunks that end mid-line (64 KiB), and chunks smaller than one line (the buffer grows)
+      for (const chunkBytes of [64 << 10, 500]) {
+        const chunked = await verifyLog(new FileStorage(dir, { repair: false }), { keys, threads: 2, chunkBytes });
+        assert.deepEqual(strip(chunked), strip(inline), `${what}, ${chunkBytes}-byte chunks`);
+      }
       return inline;
     };
     const clean = await both("clean");

@@ -1,5 +1,5 @@
-// Worker thread of the parallel verifier: checks a byte range of a segment file (shared memory, whole
-// lines) entry by entry and sends back the leaf hashes and the problems found.
+// Worker thread of the parallel verifier: checks a chunk of a segment file (whole lines) entry by entry and
+// sends back the leaf hashes and the problems found, with the chunk's buffer.
 import { parentPort, workerData } from "node:worker_threads";
 import { Keyring, type VerifierParts } from "../keys/keyring.js";
 import { checkEntry, type EntryContext } from "./verify-entry.js";
@@ -12,7 +12,8 @@ export interface VerifyWorkerInit {
 
 export interface RangeTask {
   id: number;
-  data: SharedArrayBuffer;
+  /** Transferred to the worker, and back with the result (the verifier reads into it again). */
+  data: ArrayBuffer;
   start: number;
   end: number;
   firstSeq: number;
@@ -20,6 +21,8 @@ export interface RangeTask {
 
 export interface RangeResult {
   id: number;
+  /** The task's buffer, handed back. */
+  data: ArrayBuffer;
   count: number;
   /** count × 32 bytes. */
   leaves: Uint8Array;
@@ -33,18 +36,21 @@ const init = workerData as VerifyWorkerInit;
 const ctx: EntryContext = { log: init.log, keys: init.keys ? Keyring.fromVerifierParts(init.keys) : null, hmacRequired: init.hmacRequired };
 
 parentPort?.on("message", (task: RangeTask) => {
-  const text = Buffer.from(task.data, task.start, task.end - task.start).toString("utf8");
-  const lines = text.length === 0 ? [] : text.slice(0, -1).split("\n");
-  const leaves = new Uint8Array(lines.length * 32);
-  const out: RangeResult = { id: task.id, count: lines.length, leaves, problems: [], hmac: 0, ed25519: 0, unchecked: 0 };
-  for (let i = 0; i < lines.length; i++) {
+  // The range ends with a newline. Each line is decoded on its own (see scanLines in file-storage.ts: slices
+  // of one big decoded string are two-byte as soon as any record is not ASCII, and slower to parse and hash).
+  const bytes = Buffer.from(task.data, task.start, task.end - task.start);
+  const ends: number[] = [];
+  for (let nl = bytes.indexOf(10); nl >= 0; nl = bytes.indexOf(10, nl + 1)) ends.push(nl);
+  const leaves = new Uint8Array(ends.length * 32);
+  const out: RangeResult = { id: task.id, data: task.data, count: ends.length, leaves, problems: [], hmac: 0, ed25519: 0, unchecked: 0 };
+  for (let i = 0, start = 0; i < ends.length; start = (ends[i] as number) + 1, i++) {
     const seq = task.firstSeq + i;
-    const c = checkEntry(lines[i] as string, seq, ctx);
+    const c = checkEntry(bytes.toString("utf8", start, ends[i]), seq, ctx);
     leaves.set(c.leaf, i * 32);
     for (const p of c.problems) out.problems.push([seq, p]);
     if (c.hmac) out.hmac++;
     if (c.ed25519) out.ed25519++;
     out.unchecked += c.unchecked;
   }
-  parentPort?.postMessage(out, [leaves.buffer]);
+  parentPort?.postMessage(out, [leaves.buffer, task.data]);
 });

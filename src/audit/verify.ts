@@ -39,6 +39,8 @@ export interface VerifyOptions {
    * more than 8 MiB, else none). 1 checks inline. Results are the same either way.
    */
   threads?: number;
+  /** Bytes per chunk handed to a worker (default 4 MiB); tests use small ones to cross chunk ends. */
+  chunkBytes?: number;
 }
 
 export interface VerifyProblem {
@@ -109,7 +111,7 @@ export async function verifyLog(storage: AuditStorage & { problems?: string[] },
   };
   const threads = parallelThreads(storage, options.threads);
   if (threads > 1 && storage instanceof FileStorage) {
-    const pool = new ParallelVerifier(ctx, threads);
+    const pool = new ParallelVerifier(ctx, threads, options.chunkBytes);
     try {
       await storage.forEachSegment((path, seq) =>
         pool.segment(path, seq, (first, r) => {
