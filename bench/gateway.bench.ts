@@ -14,6 +14,7 @@ import { machineLine, table, writeSection } from "./lib/report.js";
 import { loadgenBinary, openLoop } from "./gateway/c-load.js";
 import { measureMcpOverhead, type McpPath } from "./gateway/mcp-overhead.js";
 import { processCpuUs } from "./lib/proc-cpu.js";
+import { WARDEN_NODE_FLAGS } from "./lib/node-flags.js";
 
 interface Target {
   url: string;
@@ -65,7 +66,7 @@ const wardenBodies = mix.map((m) => Buffer.from(JSON.stringify({ kind: "tool_cal
 const last = (): number | undefined => children[children.length - 1]?.pid;
 
 async function startWarden(extra: string[]): Promise<string> {
-  const child = spawn(process.execPath, ["bin/warden.js", "serve", "--policy", join(root, "policy.yaml"), "--port", "0", "--json", "--log-level", "error", ...extra], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, WARDEN_API_TOKEN: "" } });
+  const child = spawn(process.execPath, [...WARDEN_NODE_FLAGS, "bin/warden.js", "serve", "--policy", join(root, "policy.yaml"), "--port", "0", "--json", "--log-level", "error", ...extra], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, WARDEN_API_TOKEN: "" } });
   children.push(child);
   return new Promise((resolve, reject) => {
     let out = "";
@@ -81,7 +82,7 @@ async function startWarden(extra: string[]): Promise<string> {
 async function startFloor(): Promise<string> {
   const reply = JSON.stringify({ verdict: "ALLOW", enforced: true, reasons: [{ rule: "operators-may-send", code: "ALLOWED", verdict: "ALLOW", shadow: false, message: "allowed" }], shadow: [], obligations: { retryAfterMs: 0, sandbox: null, modify: null, approval: null }, state: { throttle: {} }, policy: { id: "bench", version: "1", hash: "sha256:x" } });
   const code = `const http=require("node:http");const body=${JSON.stringify(reply)};const len=Buffer.byteLength(body);const s=http.createServer((q,r)=>{let n=0;q.on("data",c=>n+=c.length);q.on("end",()=>{JSON.parse('{"n":'+n+'}');r.writeHead(200,{"content-type":"application/json","content-length":len});r.end(body);});});s.keepAliveTimeout=5000;s.listen(0,"127.0.0.1",()=>console.log("http://127.0.0.1:"+s.address().port));`;
-  const child = spawn(process.execPath, ["-e", code], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, [...WARDEN_NODE_FLAGS, "-e", code], { stdio: ["ignore", "pipe", "inherit"] });
   children.push(child);
   return new Promise((resolve) => child.stdout!.once("data", (c: Buffer) => resolve(c.toString().trim())));
 }

@@ -1,15 +1,17 @@
 // Runs every benchmark (bench/*.bench.ts) one after another; pass substrings to select some.
 // Each benchmark writes its own section of docs/performance.md.
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 
 const filters = process.argv.slice(2);
 let files = readdirSync("bench").filter((f) => f.endsWith(".bench.ts")).sort();
 if (filters.length > 0) files = files.filter((f) => filters.some((x) => f.includes(x)));
+// The flags on bin/warden.js's shebang (the installed CLI runs with them): every bench runs under them too.
+const nodeFlags = (readFileSync("bin/warden.js", "utf8").split("\n")[0] ?? "").split(/\s+/).filter((a) => a.startsWith("--"));
 let failed = 0;
 for (const file of files) {
-  console.log(`\n=== bench/${file}`);
-  const r = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", `bench/${file}`], { stdio: "inherit" });
+  console.log(`\n=== bench/${file} (node ${nodeFlags.join(" ")})`);
+  const r = spawnSync(process.execPath, ["--expose-gc", ...nodeFlags, "--import", "tsx", `bench/${file}`], { stdio: "inherit" });
   if (r.status !== 0) failed++;
 }
 process.exit(failed === 0 ? 0 : 1);

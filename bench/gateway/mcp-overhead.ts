@@ -9,6 +9,7 @@ import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { summarize, type LatencySummary } from "../lib/stats.js";
 import { processCpuUs } from "../lib/proc-cpu.js";
+import { WARDEN_NODE_FLAGS } from "../lib/node-flags.js";
 
 export interface McpPath {
   label: string;
@@ -67,7 +68,7 @@ async function inProcessPath(server: McpServerUnderTest): Promise<Path> {
 
 /** `calls` measured calls per path after `warmup`, reading `file`; paths take turns in a rotating order. */
 export async function measureMcpOverhead(server: McpServerUnderTest, file: string, calls: number, warmup: number, say: (m: string) => void): Promise<McpPath[]> {
-  const cli = (scan: boolean): string[] => ["bin/warden.js", "mcp", "--policy", POLICY, "--agent-id", "bench", ...(scan ? [] : ["--scan-results", "off"]), "--log-level", "error", "--", server.command, ...server.args];
+  const cli = (scan: boolean): string[] => [...WARDEN_NODE_FLAGS, "bin/warden.js", "mcp", "--policy", POLICY, "--agent-id", "bench", ...(scan ? [] : ["--scan-results", "off"]), "--log-level", "error", "--", server.command, ...server.args];
   const paths: Path[] = [
     await stdioPath(`direct to ${server.name}`, true, server.command, server.args),
     await stdioPath("warden mcp process (scan on)", false, process.execPath, cli(true)),
