@@ -3,6 +3,7 @@ import { summarize, type LatencySummary } from "../lib/stats.js";
 import type { BenchAction } from "./scenario.js";
 
 type Decide = (a: BenchAction) => unknown;
+/** Times each call into samples[at + i]; the answers go to raws[i] (one chunk's worth, checked by the caller). */
 type PerCallLoop = (fn: Decide, actions: readonly BenchAction[], samples: Float64Array, at: number, raws: unknown[], hr: () => bigint) => void;
 type BatchLoop = (fn: Decide, actions: readonly BenchAction[], raws: unknown[]) => void;
 
@@ -15,7 +16,7 @@ const PER_CALL_SRC = `
     const r = fn(a);
     const t1 = hr();
     samples[at + i] = Number(t1 - t0);
-    raws[at + i] = r;
+    raws[i] = r;
   }`;
 const BATCH_SRC = `for (let i = 0; i < actions.length; i++) raws[i] = fn(actions[i]);`;
 
