@@ -22,6 +22,7 @@ export function summarize(samplesNs: Float64Array | number[]): LatencySummary {
 
 /** Formats nanoseconds as µs with sensible precision. */
 export function us(ns: number): string {
+  if (ns < 0) return `-${us(-ns)}`; // differences of percentiles can come out negative
   const v = ns / 1000;
   return v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0);
 }
