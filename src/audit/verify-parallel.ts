@@ -77,8 +77,9 @@ export class ParallelVerifier {
     try {
       for (;;) {
         if (carry === buf.length) {
-          // one line longer than a chunk: grow the buffer rather than split the line
-          const bigger = Buffer.allocUnsafe(buf.length * 2);
+          // one line longer than a chunk: grow the buffer rather than split the line (never from Node's shared
+          // Buffer pool, whose memory must not be transferred)
+          const bigger = this.buffer(buf.length * 2);
           buf.copy(bigger, 0, 0, carry);
           buf = bigger;
         }
@@ -110,6 +111,7 @@ export class ParallelVerifier {
 
   /** A chunk buffer of at least `size` bytes that owns its whole ArrayBuffer (it is transferred). */
   private buffer(size: number): Buffer {
+    // every buffer in `free` holds at least a chunk
     const reuse = size <= this.chunk ? this.free.pop() : undefined;
     return reuse ? Buffer.from(reuse) : Buffer.from(new ArrayBuffer(size));
   }
