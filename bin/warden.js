@@ -1,9 +1,8 @@
-#!/usr/bin/env -S node --min-semi-space-size=16
+#!/usr/bin/env node
 // Entry point for the `warden` CLI: runs the compiled CLI from dist/ (built by `npm install` / `npm run build`).
-// The shebang pins V8's young generation at 16 MiB from the start. By default it starts at 1 MiB and is resized as
-// the heap works, and on VMs where first-touching memory is slow (Firecracker here) the pages it takes on cost
-// decide() a p99 of 11.7 µs instead of 1.2 µs, and the audit path ~20% of its throughput (docs/performance.md).
-// Costs up to 32 MiB more resident memory. Run as `node bin/warden.js …` the flag is not applied; pass it yourself.
+// For long-running processes (`serve`, `mcp`) on VMs where first-touching memory is slow, start Node with
+// `--min-semi-space-size=16` (docs/performance.md, "Node flags"): the shebang cannot carry it portably
+// (`env -S` is GNU/BSD only, not BusyBox), and NODE_OPTIONS does not accept it.
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 

@@ -1,13 +1,14 @@
 // Runs every benchmark (bench/*.bench.ts) one after another; pass substrings to select some.
 // Each benchmark writes its own section of docs/performance.md.
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 
 const filters = process.argv.slice(2);
 let files = readdirSync("bench").filter((f) => f.endsWith(".bench.ts")).sort();
 if (filters.length > 0) files = files.filter((f) => filters.some((x) => f.includes(x)));
-// The flags on bin/warden.js's shebang (the installed CLI runs with them): every bench runs under them too.
-const nodeFlags = (readFileSync("bin/warden.js", "utf8").split("\n")[0] ?? "").split(/\s+/).filter((a) => a.startsWith("--"));
+// The heap tuning docs/performance.md recommends ("Node flags"); the benches hand it on to the Warden
+// processes they start (bench/lib/node-flags.ts).
+const nodeFlags = ["--min-semi-space-size=16"];
 let failed = 0;
 for (const file of files) {
   console.log(`\n=== bench/${file} (node ${nodeFlags.join(" ")})`);
