@@ -27,6 +27,7 @@ export interface McpServerUnderTest {
 }
 
 const POLICY = "examples/policies/mcp-filesystem.yaml";
+const BYTE_PIPE = new URL("./byte-pipe.mjs", import.meta.url).pathname;
 interface Path {
   label: string;
   direct: boolean;
@@ -71,6 +72,7 @@ export async function measureMcpOverhead(server: McpServerUnderTest, file: strin
   const cli = (scan: boolean): string[] => [...WARDEN_NODE_FLAGS, "bin/warden.js", "mcp", "--policy", POLICY, "--agent-id", "bench", ...(scan ? [] : ["--scan-results", "off"]), "--log-level", "error", "--", server.command, ...server.args];
   const paths: Path[] = [
     await stdioPath(`direct to ${server.name}`, true, server.command, server.args),
+    await stdioPath("floor: a Node process copying bytes (no proxy logic)", false, process.execPath, [...WARDEN_NODE_FLAGS, BYTE_PIPE, server.command, ...server.args]),
     await stdioPath("warden mcp process (scan on)", false, process.execPath, cli(true)),
     await stdioPath("warden mcp process (scan off)", false, process.execPath, cli(false)),
     await inProcessPath(server),

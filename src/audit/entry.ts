@@ -56,19 +56,26 @@ export interface ParsedEntry extends SplitEntry {
   signed: SignedRecordV1;
 }
 
-/** Splits and parses one entry line (without its newline); an error string when malformed. */
-export function parseEntry(line: string): ParsedEntry | string {
-  const split = splitEntry(line);
-  if (typeof split === "string") return split;
+/** Parses the `{"record":…,"sig":…}` half of an entry; an error string when it is not that shape. */
+export function parseSigned(signedText: string): SignedRecordV1 | string {
   let signed: SignedRecordV1;
   try {
-    // The attachment is checked by hash against the record (input.hash), so it is not parsed here.
-    signed = JSON.parse(split.signedText) as SignedRecordV1;
+    signed = JSON.parse(signedText) as SignedRecordV1;
   } catch {
     return "entry is not valid JSON";
   }
   if (signed === null || typeof signed !== "object" || Object.keys(signed).length !== 2 || typeof signed.record !== "object" || signed.record === null || typeof signed.sig !== "object" || signed.sig === null) {
     return "entry is not `{record, sig}`";
   }
+  return signed;
+}
+
+/** Splits and parses one entry line (without its newline); an error string when malformed. */
+export function parseEntry(line: string): ParsedEntry | string {
+  const split = splitEntry(line);
+  if (typeof split === "string") return split;
+  // The attachment is checked by hash against the record (input.hash), so it is not parsed here.
+  const signed = parseSigned(split.signedText);
+  if (typeof signed === "string") return signed;
   return { ...split, signed };
 }

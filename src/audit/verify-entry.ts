@@ -4,8 +4,9 @@
 import { hash as oneShotHash } from "node:crypto";
 import { canonicalize } from "../canonical/jcs.js";
 import type { Keyring } from "../keys/keyring.js";
-import { encodeBody, verifyRecordSignatures } from "../record/record.js";
-import { bodyHash, leafHashOfLine, merkleLeafHash, parseEntry } from "./entry.js";
+import { encodeBody, verifyRecordSignatures, type RecordSignaturesV1 } from "../record/record.js";
+import { readBodyFields } from "./body-fields.js";
+import { bodyHash, leafHashOfLine, merkleLeafHash, parseSigned, splitEntry } from "./entry.js";
 
 export interface EntryCheck {
   /** The entry's Merkle leaf hash (32 bytes), whatever else is wrong with it. */
@@ -24,11 +25,13 @@ export interface EntryContext {
   keys: Keyring | null;
   /** A keyring that can sign holds the HMAC keys: an HMAC signature it cannot check is then an error. */
   hmacRequired: boolean;
+  /** Re-derive every record's bytes from the schema, also those a checked signature vouches for. */
+  deep: boolean;
 }
 
 export function checkEntry(line: string, seq: number, ctx: EntryContext): EntryCheck {
   const out: EntryCheck = { leaf: EMPTY, problems: [], hmac: false, ed25519: false, unchecked: 0 };
-  const e = parseEntry(line);
+  const e = splitEntry(line);
   if (typeof e === "string") {
     out.leaf = leafHashOfLine(line);
     out.problems.push(e);
@@ -36,26 +39,24 @@ export function checkEntry(line: string, seq: number, ctx: EntryContext): EntryC
   }
   const recordHash = bodyHash(e.bodyText);
   out.leaf = merkleLeafHash(recordHash, e.sigText);
-  const r = e.signed.record;
   const problem = (reason: string): EntryCheck => {
     out.problems.push(reason);
     return out;
   };
-  let canonical: string;
+  const r = readBodyFields(e.bodyText);
+  if (typeof r === "string") return problem(r);
+  let sig: RecordSignaturesV1;
   try {
-    // The schema is fixed, so the template encoder re-derives the canonical bytes (extra, missing or
-    // mistyped fields cannot reproduce them); a mismatch means the bytes were not written by Warden.
-    canonical = `{"record":${encodeBody(r)},"sig":${canonicalize(e.signed.sig)}}`;
-  } catch (err) {
-    return problem(`entry holds malformed data: ${(err as Error).message}`);
+    sig = JSON.parse(e.sigText) as RecordSignaturesV1;
+  } catch {
+    return problem("signatures are not valid JSON");
   }
   const { log, keys } = ctx;
-  if (canonical !== e.signedText) return problem("record bytes are not canonical JSON (edited?)");
   if (r.v !== 1) return problem(`unknown record version \`${String(r.v)}\``);
   if (r.log !== log) return problem(`record belongs to log \`${String(r.log)}\`, not \`${log}\``);
   if (r.seq !== seq) return problem(`record claims seq ${String(r.seq)} at position ${seq} (deleted, reordered or duplicated records)`);
   if (r.id !== `${log}:${seq}`) return problem(`record id \`${String(r.id)}\` does not match its position`);
-  const sigs = verifyRecordSignatures(recordHash, e.signed.sig, keys);
+  const sigs = verifyRecordSignatures(recordHash, sig, keys);
   out.problems.push(...sigs.errors);
   if (sigs.errors.length > 0) return out;
   for (const u of sigs.unchecked) {
@@ -63,11 +64,31 @@ export function checkEntry(line: string, seq: number, ctx: EntryContext): EntryC
     if (keys !== null && (!isHmac || ctx.hmacRequired)) return problem(`signed with unknown key: ${u}`);
     out.unchecked++;
   }
-  out.hmac = e.signed.sig.hmac !== undefined && sigs.unchecked.every((u) => !u.startsWith("hmac"));
-  out.ed25519 = e.signed.sig.ed25519 !== undefined && sigs.unchecked.every((u) => !u.startsWith("ed25519"));
-  if (!r.input || `sha256:${oneShotHash("sha256", e.attachment, "hex")}` !== r.input.hash) problem("stored input does not match the record's input hash");
-  else if (r.input.mode === "inline" && r.input.hash !== r.inputHash) problem("inline input hash differs from inputHash");
+  out.hmac = sig.hmac !== undefined && sigs.unchecked.every((u) => !u.startsWith("hmac"));
+  out.ed25519 = sig.ed25519 !== undefined && sigs.unchecked.every((u) => !u.startsWith("ed25519"));
+  // A checked signature vouches for every byte of the body (it covers the body's hash). Bytes that none vouches
+  // for, and every record under `deep`, are re-derived from the schema: the template encoder reproduces the
+  // canonical bytes, so extra, missing or mistyped fields cannot pass.
+  if (ctx.deep || !(out.hmac || out.ed25519)) {
+    const schema = schemaProblem(e.signedText);
+    if (schema !== null) return problem(schema);
+  }
+  const input = r.input as { hash?: unknown; mode?: unknown } | null;
+  if (input === null || typeof input !== "object" || `sha256:${oneShotHash("sha256", e.attachment, "hex")}` !== input.hash) problem("stored input does not match the record's input hash");
+  else if (input.mode === "inline" && input.hash !== r.inputHash) problem("inline input hash differs from inputHash");
   return out;
+}
+
+/** Whether the signed record's bytes are exactly what Warden's encoder writes for the record they parse to. */
+function schemaProblem(signedText: string): string | null {
+  const parsed = parseSigned(signedText);
+  if (typeof parsed === "string") return parsed;
+  try {
+    const canonical = `{"record":${encodeBody(parsed.record)},"sig":${canonicalize(parsed.sig)}}`;
+    return canonical === signedText ? null : "record bytes are not canonical JSON (edited?)";
+  } catch (err) {
+    return `entry holds malformed data: ${(err as Error).message}`;
+  }
 }
 
 const EMPTY = Buffer.alloc(32);

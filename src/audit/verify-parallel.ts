@@ -11,6 +11,7 @@ export interface ParallelContext {
   log: string;
   keys: Keyring | null;
   hmacRequired: boolean;
+  deep: boolean;
 }
 
 /** Receives each segment's results in order: leaves (32 bytes each) starting at `firstSeq`. */
@@ -32,7 +33,7 @@ export class ParallelVerifier {
     threads: number,
     private readonly chunk = CHUNK_BYTES,
   ) {
-    const workerData: VerifyWorkerInit = { log: ctx.log, keys: ctx.keys ? ctx.keys.verifierParts() : null, hmacRequired: ctx.hmacRequired };
+    const workerData: VerifyWorkerInit = { log: ctx.log, keys: ctx.keys ? ctx.keys.verifierParts() : null, hmacRequired: ctx.hmacRequired, deep: ctx.deep };
     this.workers = Array.from({ length: threads }, () => {
       const w = startWorker(new URL("./verify-worker.js", import.meta.url), { workerData });
       w.on("message", (r: RangeResult) => {

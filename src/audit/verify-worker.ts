@@ -8,6 +8,7 @@ export interface VerifyWorkerInit {
   log: string;
   keys: VerifierParts | null;
   hmacRequired: boolean;
+  deep: boolean;
 }
 
 export interface RangeTask {
@@ -33,7 +34,7 @@ export interface RangeResult {
 }
 
 const init = workerData as VerifyWorkerInit;
-const ctx: EntryContext = { log: init.log, keys: init.keys ? Keyring.fromVerifierParts(init.keys) : null, hmacRequired: init.hmacRequired };
+const ctx: EntryContext = { log: init.log, keys: init.keys ? Keyring.fromVerifierParts(init.keys) : null, hmacRequired: init.hmacRequired, deep: init.deep };
 
 parentPort?.on("message", (task: RangeTask) => {
   // The range ends with a newline. Each line is decoded on its own (see scanLines in file-storage.ts: slices

@@ -39,6 +39,12 @@ export interface VerifyOptions {
    * more than 8 MiB, else none). 1 checks inline. Results are the same either way.
    */
   threads?: number;
+  /**
+   * Re-derive every record's bytes from the record schema (canonical JSON, no extra, missing or mistyped
+   * fields), also for records whose checked signature already vouches for them. Records no signature vouches
+   * for (no key given, or a key that is not available) always get this check.
+   */
+  deep?: boolean;
   /** Bytes per chunk handed to a worker (default 4 MiB); tests use small ones to cross chunk ends. */
   chunkBytes?: number;
 }
@@ -101,7 +107,7 @@ export async function verifyLog(storage: AuditStorage & { problems?: string[] },
   }
   report.log = log;
   const tree = new MerkleTree();
-  const ctx: EntryContext = { log, keys, hmacRequired: keys !== null && keys.canSign };
+  const ctx: EntryContext = { log, keys, hmacRequired: keys !== null && keys.canSign, deep: options.deep === true };
   const take = (seq: number, leaf: Uint8Array, entryProblems: readonly string[], hmac: boolean, ed25519: boolean, unchecked: number): void => {
     tree.appendHash(leaf);
     for (const reason of entryProblems) add({ seq, head: null, reason });

@@ -15,7 +15,7 @@ import { ExitError, type CliIO, type Command } from "../io.js";
 import { parseJson, readInput } from "../policy-input.js";
 
 const USAGE = `usage:
-  warden audit verify <log> [--key KEYRING|JWKS] [--expect-head HEAD.json]… [--allow-unsealed] [--threads N] [--json]
+  warden audit verify <log> [--key KEYRING|JWKS] [--expect-head HEAD.json]… [--allow-unsealed] [--deep] [--threads N] [--json]
   warden audit proof <log> --record N [--out FILE] [--json]
   warden audit proof <log> --consistency SIZE [--out FILE]
   warden audit verify-proof <proof.json|-> --key JWKS [--json]
@@ -47,7 +47,7 @@ function target(args: ParsedArgs): string {
 
 export const run: Command = async (argv, io) => {
   const [sub, ...rest] = argv;
-  const args = parseArgs(rest, { values: ["key", "record", "out", "consistency", "threads"], repeatable: ["expect-head"], booleans: ["json", "allow-unsealed"] }, `audit ${sub ?? ""}`.trim());
+  const args = parseArgs(rest, { values: ["key", "record", "out", "consistency", "threads"], repeatable: ["expect-head"], booleans: ["json", "allow-unsealed", "deep"] }, `audit ${sub ?? ""}`.trim());
   const json = args.bools.has("json");
   try {
     switch (sub) {
@@ -61,7 +61,7 @@ export const run: Command = async (argv, io) => {
           throw new ExitError(`warden audit verify: --threads \`${threadsFlag}\` is not a thread count from 1 to 64 (1 checks inline; default: one per core for logs over 8 MiB)`);
         }
         const storage = await storageFor(target(args), io.cwd, "read");
-        const report = await verifyLog(storage, { keys, expectHeads, allowUnsealed: args.bools.has("allow-unsealed"), ...(threads !== undefined ? { threads } : {}) }).finally(() => storage.close());
+        const report = await verifyLog(storage, { keys, expectHeads, allowUnsealed: args.bools.has("allow-unsealed"), deep: args.bools.has("deep"), ...(threads !== undefined ? { threads } : {}) }).finally(() => storage.close());
         io.out(json ? `${JSON.stringify(report)}\n` : describeVerify(report));
         return report.ok ? 0 : 1;
       }
