@@ -9,7 +9,7 @@ import { decide } from "../src/index.js";
 import { AuditLog } from "../src/audit/log.js";
 import { FileStorage } from "../src/audit/file-storage.js";
 import { bodyHash, splitEntry } from "../src/audit/entry.js";
-import { checkEntry, type EntryContext } from "../src/audit/verify-entry.js";
+import { checkEntryText as checkEntry, type EntryContext } from "../src/audit/verify-entry.js";
 import { encodeSignatures, recordSigningText } from "../src/record/record.js";
 import { Keyring } from "../src/keys/keyring.js";
 import { compileFixturePolicy, fixtureKeys, randomActions, tempDir } from "./record-fixtures.js";

@@ -22,8 +22,8 @@ export function merkleLeafHash(recordHash: string, sigText: string): Buffer {
   return sha256Bytes(`\0{"record":"${recordHash}","sig":${sigText}}`);
 }
 
-export function bodyHash(bodyText: string): string {
-  return `sha256:${oneShotHash("sha256", bodyText, "hex")}`;
+export function bodyHash(body: string | Uint8Array): string {
+  return `sha256:${oneShotHash("sha256", body, "hex")}`;
 }
 
 export interface SplitEntry {
@@ -43,6 +43,32 @@ export function splitEntry(line: string): SplitEntry | string {
   const sigAt = signedText.lastIndexOf(',"sig":{');
   if (sigAt < 0) return "entry has no signatures";
   return { signedText, bodyText: signedText.slice(10, sigAt), sigText: signedText.slice(sigAt + 7, -1), attachment: line.slice(tab + 1) };
+}
+
+const TAB = 0x09;
+const RECORD_PREFIX = Buffer.from('{"record":{', "latin1");
+const SIG_MARK = Buffer.from(',"sig":{', "latin1");
+const CLOSE = 0x7d;
+
+/** An entry line's parts as views of its UTF-8 bytes (what verification hashes and reads, no string made). */
+export interface SplitEntryBytes {
+  signed: Buffer;
+  body: Buffer;
+  sigText: string;
+  attachment: Buffer;
+}
+
+/** splitEntry() on the line's bytes: the same shape checks and error messages. */
+export function splitEntryBytes(line: Buffer): SplitEntryBytes | string {
+  const tab = line.indexOf(TAB);
+  if (tab < 0 || line.indexOf(TAB, tab + 1) >= 0) return "entry is not `<record>\\t<input>`";
+  const signed = line.subarray(0, tab);
+  if (signed.length < RECORD_PREFIX.length + 2 || signed.compare(RECORD_PREFIX, 0, RECORD_PREFIX.length, 0, RECORD_PREFIX.length) !== 0 || signed[tab - 1] !== CLOSE || signed[tab - 2] !== CLOSE) {
+    return "entry does not start with a signed record";
+  }
+  const sigAt = signed.lastIndexOf(SIG_MARK);
+  if (sigAt < 0) return "entry has no signatures";
+  return { signed, body: signed.subarray(10, sigAt), sigText: signed.toString("utf8", sigAt + 7, tab - 1), attachment: line.subarray(tab + 1) };
 }
 
 /** The Merkle leaf hash of a stored line; a malformed line hashes as itself (it can only mismatch). */
@@ -69,6 +95,15 @@ export function parseSigned(signedText: string): SignedRecordV1 | string {
   }
   return signed;
 }
+
+/** leafHashOfLine() on the line's bytes (the same hash for a line that is valid UTF-8). */
+export function leafHashOfBytes(line: Buffer): Buffer {
+  const e = splitEntryBytes(line);
+  if (typeof e === "string") return sha256Bytes(Buffer.concat([ZERO, line]));
+  return merkleLeafHash(bodyHash(e.body), e.sigText);
+}
+
+const ZERO = Buffer.alloc(1);
 
 /** Splits and parses one entry line (without its newline); an error string when malformed. */
 export function parseEntry(line: string): ParsedEntry | string {

@@ -6,7 +6,7 @@ import { canonicalize } from "../canonical/jcs.js";
 import type { Keyring } from "../keys/keyring.js";
 import { encodeBody, verifyRecordSignatures, type RecordSignaturesV1 } from "../record/record.js";
 import { readBodyFields } from "./body-fields.js";
-import { bodyHash, leafHashOfLine, merkleLeafHash, parseSigned, splitEntry } from "./entry.js";
+import { bodyHash, leafHashOfBytes, merkleLeafHash, parseSigned, splitEntryBytes } from "./entry.js";
 
 export interface EntryCheck {
   /** The entry's Merkle leaf hash (32 bytes), whatever else is wrong with it. */
@@ -29,21 +29,31 @@ export interface EntryContext {
   deep: boolean;
 }
 
-export function checkEntry(line: string, seq: number, ctx: EntryContext): EntryCheck {
+/** checkEntry() on a line held as a string (storage that returns text, e.g. PostgreSQL). */
+export function checkEntryText(line: string, seq: number, ctx: EntryContext): EntryCheck {
+  return checkEntry(Buffer.from(line, "utf8"), seq, ctx);
+}
+
+/**
+ * Checks one entry line (its UTF-8 bytes, without the newline; only read during the call). Works on the bytes:
+ * the hashes take them as they are (a string would be encoded to UTF-8 again for each) and the fields are read
+ * from them without decoding the line.
+ */
+export function checkEntry(line: Buffer, seq: number, ctx: EntryContext): EntryCheck {
   const out: EntryCheck = { leaf: EMPTY, problems: [], hmac: false, ed25519: false, unchecked: 0 };
-  const e = splitEntry(line);
+  const e = splitEntryBytes(line);
   if (typeof e === "string") {
-    out.leaf = leafHashOfLine(line);
+    out.leaf = leafHashOfBytes(line);
     out.problems.push(e);
     return out;
   }
-  const recordHash = bodyHash(e.bodyText);
+  const recordHash = bodyHash(e.body);
   out.leaf = merkleLeafHash(recordHash, e.sigText);
   const problem = (reason: string): EntryCheck => {
     out.problems.push(reason);
     return out;
   };
-  const r = readBodyFields(e.bodyText);
+  const r = readBodyFields(e.body);
   if (typeof r === "string") return problem(r);
   let sig: RecordSignaturesV1;
   try {
@@ -70,7 +80,7 @@ export function checkEntry(line: string, seq: number, ctx: EntryContext): EntryC
   // for, and every record under `deep`, are re-derived from the schema: the template encoder reproduces the
   // canonical bytes, so extra, missing or mistyped fields cannot pass.
   if (ctx.deep || !(out.hmac || out.ed25519)) {
-    const schema = schemaProblem(e.signedText);
+    const schema = schemaProblem(e.signed.toString("utf8"));
     if (schema !== null) return problem(schema);
   }
   const input = r.input as { hash?: unknown; mode?: unknown } | null;

@@ -37,8 +37,7 @@ const init = workerData as VerifyWorkerInit;
 const ctx: EntryContext = { log: init.log, keys: init.keys ? Keyring.fromVerifierParts(init.keys) : null, hmacRequired: init.hmacRequired, deep: init.deep };
 
 parentPort?.on("message", (task: RangeTask) => {
-  // The range ends with a newline. Each line is decoded on its own (see scanLines in file-storage.ts: slices
-  // of one big decoded string are two-byte as soon as any record is not ASCII, and slower to parse and hash).
+  // The range ends with a newline; each line is checked as bytes (see checkEntry).
   const bytes = Buffer.from(task.data, task.start, task.end - task.start);
   const ends: number[] = [];
   for (let nl = bytes.indexOf(10); nl >= 0; nl = bytes.indexOf(10, nl + 1)) ends.push(nl);
@@ -46,7 +45,7 @@ parentPort?.on("message", (task: RangeTask) => {
   const out: RangeResult = { id: task.id, data: task.data, count: ends.length, leaves, problems: [], hmac: 0, ed25519: 0, unchecked: 0 };
   for (let i = 0, start = 0; i < ends.length; start = (ends[i] as number) + 1, i++) {
     const seq = task.firstSeq + i;
-    const c = checkEntry(bytes.toString("utf8", start, ends[i]), seq, ctx);
+    const c = checkEntry(bytes.subarray(start, ends[i]), seq, ctx);
     leaves.set(c.leaf, i * 32);
     for (const p of c.problems) out.problems.push([seq, p]);
     if (c.hmac) out.hmac++;

@@ -7,7 +7,7 @@ import { FileStorage } from "./file-storage.js";
 import { parseHead, verifyHead, type TreeHeadV1 } from "./heads.js";
 import { MerkleTree } from "./merkle.js";
 import type { AuditStorage } from "./storage.js";
-import { checkEntry, type EntryContext } from "./verify-entry.js";
+import { checkEntry, checkEntryText, type EntryContext } from "./verify-entry.js";
 import { ParallelVerifier } from "./verify-parallel.js";
 
 const NONE: readonly string[] = [];
@@ -132,9 +132,14 @@ export async function verifyLog(storage: AuditStorage & { problems?: string[] },
     } finally {
       await pool.close();
     }
+  } else if (storage instanceof FileStorage) {
+    await storage.scanEntryBytes((line, seq) => {
+      const c = checkEntry(line, seq, ctx);
+      take(seq, c.leaf, c.problems, c.hmac, c.ed25519, c.unchecked);
+    });
   } else {
     await storage.scanEntries((line, seq) => {
-      const c = checkEntry(line, seq, ctx);
+      const c = checkEntryText(line, seq, ctx);
       take(seq, c.leaf, c.problems, c.hmac, c.ed25519, c.unchecked);
     });
   }
