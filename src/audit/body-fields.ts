@@ -108,7 +108,7 @@ function wantedIndex(b: Uint8Array, start: number, end: number): number {
 export function readBodyFields(body: Buffer): BodyFields | string {
   if (body[0] !== OPEN_BRACE) return "record is not a JSON object";
   const values: unknown[] = new Array(WANTED.length);
-  const seen = [false, false, false, false, false, false];
+  const seen: boolean[] = WANTED.map(() => false);
   let i = 1;
   let closed = body.length === 2 && body[1] === CLOSE_BRACE;
   while (!closed && i < body.length) {

@@ -215,8 +215,6 @@ export class FileStorage implements AuditStorage {
  * of verification.
  */
 function scanLines(path: string, fn: (line: string, seq: number) => void, seq: number): number {
-  // Each line is decoded on its own: slices of one big decoded string are two-byte as soon as any record is
-  // not ASCII, and slower to parse and hash.
   return scanLineBytes(path, (line, n) => fn(line.toString("utf8"), n), seq);
 }
 

@@ -1,6 +1,7 @@
 // Checks one stored log entry on its own: form, position, signatures, stored input, and the record's bytes
-// against the schema where no checked signature vouches for them; derives its Merkle leaf. Everything that needs no other entry, so the verifier can run it on many
-// threads (see verify-parallel.ts) and keep only the tree and the heads on one.
+// against the schema where no checked signature vouches for them; derives its Merkle leaf. Everything that
+// needs no other entry, so the verifier can run it on many threads (see verify-parallel.ts) and keep only the
+// tree and the heads on one.
 import { hash as oneShotHash } from "node:crypto";
 import { canonicalize } from "../canonical/jcs.js";
 import type { Keyring } from "../keys/keyring.js";
