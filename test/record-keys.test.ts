@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { Keyring, KeyError, rotateKeyring } from "../src/keys/keyring.js";
 import { generateKeyFiles, loadKeys, rotateKeyFile } from "../src/keys/keyfile.js";
 import { parseFieldPaths, restoreInput, storeInput } from "../src/record/input.js";
+import { recordSigningText, verifyRecordSignatures, type RecordSignaturesV1 } from "../src/record/record.js";
 import { fixtureKeys, tempDir } from "./record-fixtures.js";
 
 test("keys gen writes a 0600 keyring and a public JWKS; ids are bound to the key material", () => {
@@ -95,6 +96,41 @@ test("sensitive paths: dotted, with * for any key or index; bad paths are report
     const bad = storeInput({ x: NaN }, [], "encrypt", null);
     assert.equal(bad.input.mode, "invalid");
     assert.match(bad.attachment, /non-finite/);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test("record signatures from untrusted bytes: exactly {hmac?, ed25519?}, each exactly {kid, sig} strings", () => {
+  const t = tempDir("sig-shape");
+  try {
+    const keys = fixtureKeys(t.dir).ring;
+    const recordHash = `sha256:${createHash("sha256").update("r").digest("hex")}`;
+    const good = keys.hmacSign(recordSigningText(recordHash));
+    const check = (sig: unknown): string[] => verifyRecordSignatures(recordHash, sig as RecordSignaturesV1, keys).errors;
+    assert.deepEqual(check({ hmac: good }), []);
+    assert.deepEqual(check(JSON.parse(`{"hmac":${JSON.stringify(good)}}`)), []);
+    const refused: Array<[unknown, RegExp]> = [
+      [null, /not an object/],
+      [[], /not an object/],
+      ["x", /not an object/],
+      [{}, /no signature/],
+      [{ rsa: good }, /unknown signature type `rsa`/],
+      [JSON.parse(`{"__proto__":${JSON.stringify(good)}}`), /unknown signature type `__proto__`/],
+      [{ hmac: { kid: good.kid } }, /hmac signature is malformed/],
+      [{ hmac: { ...good, extra: 1 } }, /hmac signature is malformed/],
+      [{ hmac: { kid: good.kid, sig: 1 } }, /hmac signature is malformed/],
+      [{ hmac: { kid: 1, sig: good.sig } }, /hmac signature is malformed/],
+      [{ hmac: [good.kid, good.sig] }, /hmac signature is malformed/],
+      [{ hmac: null }, /hmac signature is malformed/],
+      [{ hmac: good, ed25519: "x" }, /ed25519 signature is malformed/],
+      [{ hmac: { kid: good.kid, sig: `${good.sig.slice(0, -1)}${good.sig.endsWith("A") ? "B" : "A"}` } }, /does not match/],
+    ];
+    for (const [sig, want] of refused) {
+      const errors = check(sig);
+      assert.equal(errors.length, 1, JSON.stringify(sig));
+      assert.match(errors[0] as string, want, JSON.stringify(sig));
+    }
   } finally {
     t.cleanup();
   }

@@ -15,7 +15,7 @@ const NONE: readonly string[] = [];
 /** Below this much log data, starting worker threads costs more than they save. */
 const PARALLEL_MIN_BYTES = 8 << 20;
 
-/** Worker threads to verify with: `requested`, else one per core for a large file log, else 1 (inline). */
+/** Threads to verify with (this one included): `requested`, else one per core for a large file log, else 1 (inline). */
 function parallelThreads(storage: AuditStorage, requested: number | undefined): number {
   if (requested !== undefined) return Math.max(1, Math.floor(requested));
   if (!(storage instanceof FileStorage) || availableParallelism() < 2) return 1;
@@ -35,8 +35,8 @@ export interface VerifyOptions {
    */
   expectHeads?: TreeHeadV1[];
   /**
-   * Worker threads for the per-record checks of a file log (default: one per core when the log holds
-   * more than 8 MiB, else none). 1 checks inline. Results are the same either way.
+   * Threads for the per-record checks of a file log, this one included (default: one per core when the log
+   * holds more than 8 MiB, else 1). 1 checks inline; N adds N − 1 worker threads. Results are the same either way.
    */
   threads?: number;
   /**

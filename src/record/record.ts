@@ -226,12 +226,19 @@ export function verifyRecordSignatures(recordHash: string, sig: RecordSignatures
 /** Signatures come from untrusted bytes: exactly `{hmac?, ed25519?}`, each exactly `{kid, sig}` strings. */
 function signatureShapeError(sig: unknown): string | null {
   if (sig === null || typeof sig !== "object" || Array.isArray(sig)) return "signatures are not an object";
-  for (const [name, v] of Object.entries(sig)) {
+  // Walked without building key lists: this runs once per record when a log is verified.
+  for (const name in sig) {
+    if (!Object.hasOwn(sig, name)) continue;
     if (name !== "hmac" && name !== "ed25519") return `unknown signature type \`${name}\``;
-    const o = v as Record<string, unknown> | null;
-    if (o === null || typeof o !== "object" || Object.keys(o).sort().join(",") !== "kid,sig" || typeof o["kid"] !== "string" || typeof o["sig"] !== "string") {
-      return `${name} signature is malformed`;
-    }
+    if (!isKidAndSig((sig as Record<string, unknown>)[name])) return `${name} signature is malformed`;
   }
   return null;
+}
+
+/** Exactly `{kid, sig}`, both strings: no other own key, and both present. */
+function isKidAndSig(v: unknown): boolean {
+  if (v === null || typeof v !== "object" || Array.isArray(v)) return false;
+  for (const k in v) if (Object.hasOwn(v, k) && k !== "kid" && k !== "sig") return false;
+  const o = v as Record<string, unknown>;
+  return typeof o["kid"] === "string" && typeof o["sig"] === "string";
 }
