@@ -2,9 +2,11 @@
 // other request and notification passes through unchanged. Transport-agnostic (stdio, in-memory for drills).
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import {
   CallToolRequestSchema,
   CallToolResultSchema,
+  type CallToolRequest,
   ErrorCode,
   McpError,
   type CreateMessageRequest,
@@ -18,6 +20,7 @@ import type { ApprovalStore } from "../approvals/store.js";
 import type { Governor } from "../gateway/governor.js";
 import type { Action, Decision } from "../types.js";
 import { decidingReason, describeStop, planCall } from "./enforce.js";
+import { FastToolCalls, type CallRoute } from "./fast-calls.js";
 import { holdForApproval, type HoldContext } from "./hold.js";
 import { bridgeServerRequests, createProgressRelay, type ProgressExtra, type ReverseOptions } from "./reverse.js";
 import { NOT_SENT, SAMPLING, planSampling, samplingAction } from "./sampling.js";
@@ -42,6 +45,11 @@ export interface McpProxyOptions {
   upstreamTimeoutMs?: number;
   clock?: () => Date;
   log?: (event: Record<string, unknown>) => void;
+  /**
+   * Take plain tools/calls off the SDK's path and forward them on the transports directly (fast-calls.ts; the
+   * default). false sends every call through the SDK's Server and Client (same decisions, more CPU per call).
+   */
+  fastCalls?: boolean;
 }
 
 export interface ProxyStats {
@@ -95,6 +103,16 @@ function mirrorCapabilities(caps: ServerCapabilities | undefined): ServerCapabil
   return out;
 }
 
+/** The SDK's Server, with the fast tools/call path attached to each transport it is connected to. */
+class FastPathServer extends Server {
+  fast: FastToolCalls | null = null;
+
+  override async connect(transport: Transport): Promise<void> {
+    await super.connect(transport);
+    this.fast?.attach(transport);
+  }
+}
+
 export function createGovernedServer(upstream: Client, options: McpProxyOptions): GovernedServer {
   const { governor } = options;
   const clock = options.clock ?? (() => new Date());
@@ -115,12 +133,13 @@ export function createGovernedServer(upstream: Client, options: McpProxyOptions)
   };
   // Progress follows the request it belongs to, both ways (see reverse.ts for why the proxy routes it itself).
   const progress = createProgressRelay();
-  const server = new Server(
+  const server = new FastPathServer(
     { ...info, name: info.name },
     { capabilities: mirrorCapabilities(upstream.getServerCapabilities()), ...(instructions ? { instructions } : {}) },
   );
 
   if (upstream.getServerCapabilities()?.tools) {
+    if (options.fastCalls !== false && upstream.transport) server.fast = new FastToolCalls(upstream.transport, governCall, upstreamTimeout);
     server.setRequestHandler(ListToolsRequestSchema, async (req, extra) => {
       const res = await upstream.request({ method: "tools/list", ...(req.params ? { params: req.params } : {}) }, ListToolsResultSchema, { signal: extra.signal, timeout: upstreamTimeout });
       const visible = res.tools.filter((t) => !neverAllowed(governor.policy, t.name));
@@ -133,55 +152,63 @@ export function createGovernedServer(upstream: Client, options: McpProxyOptions)
     });
 
     server.setRequestHandler(CallToolRequestSchema, async (req, extra) => {
-      stats.calls++;
-      const tool = req.params.name;
-      const args = (req.params.arguments ?? {}) as Record<string, unknown>;
-      const action: Action = { kind: "tool_call", at: clock().toISOString(), tool, args, context: { via: "mcp", server: info.name } };
-      if (options.agent) action.agent = options.agent;
-      const { decision: d, recorded } = await governor.decideRecorded(action);
-      const sandbox = options.sandbox ?? null;
-      const plan = planCall(tool, args, d, sandbox !== null);
-      log({ msg: "decision", tool, verdict: d.verdict, codes: d.reasons.map((r) => r.code) });
-      if (plan.kind === "refuse") {
-        stats.stopped++;
-        return stopResult(plan.text, d);
-      }
-      if (plan.kind === "sandbox") {
-        // Never forwarded unsandboxed: no executor means a refusal (planCall already says so; this guards the type).
-        if (sandbox === null) return stopResult(describeStop(tool, d, "Warden requires a sandbox for"), d);
-        let result: CallToolResult;
-        try {
-          const routed = progress.forward({ ...req.params, arguments: plan.args }, extra);
-          result = await sandbox.callTool(plan.profile, routed.params, { signal: extra.signal, timeout: upstreamTimeout }).finally(routed.done);
-        } catch (e) {
-          if (!(e instanceof SandboxError)) throw e;
-          stats.stopped++;
-          log({ msg: "sandbox refused", tool, code: e.code, error: e.message });
-          return stopResult(`${describeStop(tool, d, "Warden requires a sandbox for")} ${e.code}: ${e.message}, so the call is refused.`, d, { sandbox: { executor: sandbox.name, error: e.code } });
-        }
-        stats.forwarded++;
-        stats.sandboxed++;
-        return screen(tool, result, d);
-      }
-      let forwardArgs = args;
-      if (plan.kind === "hold") {
-        // Changes required by MODIFY rules still apply to a held call: the approver sees, and the server gets, the modified arguments.
-        forwardArgs = d.obligations.modify?.action.args ?? args;
-        const token = extra._meta?.progressToken;
-        const keepAlive = token === undefined ? null : (message: string, n: number) => extra.sendNotification({ method: "notifications/progress", params: { progressToken: token, progress: n, message } });
-        const outcome = await holdForApproval(holdCtx, { label: tool, args: forwardArgs, notRun: "The tool was not called.", recorded }, d, plan.reason, extra.signal, keepAlive);
-        if (outcome !== null) {
-          stats.stopped++;
-          return stopResult(outcome.text, d, outcome.extra);
-        }
-      } else forwardArgs = plan.args;
-      stats.forwarded++;
-      const routed = progress.forward({ ...req.params, arguments: forwardArgs }, extra);
-      const result = (await upstream
-        .request({ method: "tools/call", params: routed.params }, CallToolResultSchema, { signal: extra.signal, timeout: upstreamTimeout })
-        .finally(routed.done)) as CallToolResult;
-      return screen(tool, result, d);
+      const token = extra._meta?.progressToken;
+      return governCall(req.params, {
+        signal: extra.signal,
+        keepAlive: token === undefined ? null : (message, n) => extra.sendNotification({ method: "notifications/progress", params: { progressToken: token, progress: n, message } }),
+        relay: (params) => progress.forward(params, extra),
+        forward: (params) => {
+          const routed = progress.forward(params, extra);
+          return upstream.request({ method: "tools/call", params: routed.params }, CallToolResultSchema, { signal: extra.signal, timeout: upstreamTimeout }).finally(routed.done) as Promise<CallToolResult>;
+        },
+      });
     });
+  }
+
+  /** Decides one tools/call and carries the decision out; `route` says how it reaches the server and the agent. */
+  async function governCall(params: CallToolRequest["params"], route: CallRoute): Promise<CallToolResult> {
+    stats.calls++;
+    const tool = params.name;
+    const args = (params.arguments ?? {}) as Record<string, unknown>;
+    const action: Action = { kind: "tool_call", at: clock().toISOString(), tool, args, context: { via: "mcp", server: info.name } };
+    if (options.agent) action.agent = options.agent;
+    const { decision: d, recorded } = await governor.decideRecorded(action);
+    const sandbox = options.sandbox ?? null;
+    const plan = planCall(tool, args, d, sandbox !== null);
+    log({ msg: "decision", tool, verdict: d.verdict, codes: d.reasons.map((r) => r.code) });
+    if (plan.kind === "refuse") {
+      stats.stopped++;
+      return stopResult(plan.text, d);
+    }
+    if (plan.kind === "sandbox") {
+      // Never forwarded unsandboxed: no executor means a refusal (planCall already says so; this guards the type).
+      if (sandbox === null) return stopResult(describeStop(tool, d, "Warden requires a sandbox for"), d);
+      let result: CallToolResult;
+      try {
+        const routed = route.relay({ ...params, arguments: plan.args });
+        result = await sandbox.callTool(plan.profile, routed.params, { signal: route.signal, timeout: upstreamTimeout }).finally(routed.done);
+      } catch (e) {
+        if (!(e instanceof SandboxError)) throw e;
+        stats.stopped++;
+        log({ msg: "sandbox refused", tool, code: e.code, error: e.message });
+        return stopResult(`${describeStop(tool, d, "Warden requires a sandbox for")} ${e.code}: ${e.message}, so the call is refused.`, d, { sandbox: { executor: sandbox.name, error: e.code } });
+      }
+      stats.forwarded++;
+      stats.sandboxed++;
+      return screen(tool, result, d);
+    }
+    let forwardArgs = args;
+    if (plan.kind === "hold") {
+      // Changes required by MODIFY rules still apply to a held call: the approver sees, and the server gets, the modified arguments.
+      forwardArgs = d.obligations.modify?.action.args ?? args;
+      const outcome = await holdForApproval(holdCtx, { label: tool, args: forwardArgs, notRun: "The tool was not called.", recorded }, d, plan.reason, route.signal, route.keepAlive);
+      if (outcome !== null) {
+        stats.stopped++;
+        return stopResult(outcome.text, d, outcome.extra);
+      }
+    } else forwardArgs = plan.args;
+    stats.forwarded++;
+    return screen(tool, await route.forward({ ...params, arguments: forwardArgs }), d);
   }
 
   /** Withholds a result whose text the scanner flags as injected instructions. */
