@@ -6,6 +6,7 @@ import type { ClientCapabilities } from "@modelcontextprotocol/sdk/types.js";
 import type { Readable, Writable } from "node:stream";
 import { WARDEN_VERSION } from "../version.js";
 import { FirstMessageTransport, forwardedCapabilities, initializeCapabilities } from "./handshake.js";
+import { useLineReadBuffer } from "./line-buffer.js";
 import { createGovernedServer, type GovernedServer, type McpProxyOptions } from "./proxy.js";
 
 export interface UpstreamCommand {
@@ -32,6 +33,7 @@ export async function connectUpstream(cmd: UpstreamCommand, capabilities: Client
     ...(cmd.cwd ? { cwd: cmd.cwd } : {}),
     stderr: "inherit",
   });
+  useLineReadBuffer(transport);
   const client = new Client({ name: "warden-mcp-proxy", version: WARDEN_VERSION }, { capabilities });
   await client.connect(transport);
   return client;
@@ -51,7 +53,9 @@ export interface RunningProxy extends GovernedServer {
  */
 export async function runStdioProxy(cmd: UpstreamCommand, options: McpProxyOptions, io: { stdin?: Readable; stdout?: Writable } = {}): Promise<RunningProxy> {
   const stdin = io.stdin ?? process.stdin;
-  const agentSide = new FirstMessageTransport(new StdioServerTransport(stdin, io.stdout));
+  const stdio = new StdioServerTransport(stdin, io.stdout);
+  useLineReadBuffer(stdio);
+  const agentSide = new FirstMessageTransport(stdio);
   const endOfInput = new Promise<null>((r) => {
     stdin.once("end", () => r(null));
     stdin.once("close", () => r(null));

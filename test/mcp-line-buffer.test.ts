@@ -1,0 +1,71 @@
+// The proxy's stdio read buffer (src/mcp/line-buffer.ts): it is really swapped into the SDK's stdio
+// transports (an SDK upgrade that moves the field fails here), it frames lines as the SDK does (CRLF, split
+// chunks, several messages per chunk), and it refuses what is not a JSON-RPC message without losing the
+// messages that follow.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import { PassThrough } from "node:stream";
+import { jsonRpcProblem, LineReadBuffer, useLineReadBuffer } from "../src/mcp/line-buffer.js";
+
+test("both SDK stdio transports take the line buffer, and the server side delivers through it", async () => {
+  const client = new StdioClientTransport({ command: "true" });
+  assert.equal(useLineReadBuffer(client), true);
+  assert.ok((client as unknown as { _readBuffer: unknown })._readBuffer instanceof LineReadBuffer);
+  const stdin = new PassThrough();
+  const server = new StdioServerTransport(stdin, new PassThrough());
+  assert.equal(useLineReadBuffer(server), true);
+  const got: unknown[] = [];
+  const errors: string[] = [];
+  server.onmessage = (m) => void got.push(m);
+  server.onerror = (e) => void errors.push(e.message);
+  await server.start();
+  stdin.write('{"jsonrpc":"2.0","id":1,"method":"ping"}\r\n{"jsonrpc":"2.0","method":"notifications/initialized"}\n{"jsonrpc":"2.0","id":2,"res');
+  stdin.write('ult":{}}\nnot json\n{"jsonrpc":"1.0","id":3,"method":"x"}\n{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"é"}}\n');
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(got, [
+    { jsonrpc: "2.0", id: 1, method: "ping" },
+    { jsonrpc: "2.0", method: "notifications/initialized" },
+    { jsonrpc: "2.0", id: 2, result: {} },
+    { jsonrpc: "2.0", id: 4, method: "tools/call", params: { name: "é" } },
+  ]);
+  assert.equal(errors.length, 2);
+  assert.match(errors[1] as string, /`jsonrpc` is not "2.0"/);
+  await server.close();
+  assert.equal(useLineReadBuffer({}), false, "a transport without the SDK's buffer is left alone");
+});
+
+test("what is and is not a JSON-RPC 2.0 message", () => {
+  const ok = [
+    { jsonrpc: "2.0", id: "a", method: "m" },
+    { jsonrpc: "2.0", id: 0, method: "m", params: {} },
+    { jsonrpc: "2.0", method: "n" },
+    { jsonrpc: "2.0", id: 1, result: { x: 1 } },
+    { jsonrpc: "2.0", id: 1, error: { code: -32600, message: "bad" } },
+    { jsonrpc: "2.0", error: { code: -32700, message: "parse error" } },
+  ];
+  for (const m of ok) assert.equal(jsonRpcProblem(m), null, JSON.stringify(m));
+  const bad = [
+    null, [], "x",
+    { id: 1, method: "m" },
+    { jsonrpc: "2.0", method: 5 },
+    { jsonrpc: "2.0", id: null, method: "m" },
+    { jsonrpc: "2.0", id: 1.5, method: "m" },
+    { jsonrpc: "2.0", method: "m", params: [1] },
+    { jsonrpc: "2.0", id: 1, result: [1] },
+    { jsonrpc: "2.0", result: {} },
+    { jsonrpc: "2.0", id: 1, error: { code: "x", message: "m" } },
+    { jsonrpc: "2.0", id: 1 },
+  ];
+  for (const m of bad) assert.notEqual(jsonRpcProblem(m), null, JSON.stringify(m));
+});
+
+test("a line over the size limit is refused and the buffer starts over", () => {
+  const b = new LineReadBuffer();
+  b.append(Buffer.alloc(6 * 1024 * 1024, 0x20));
+  assert.throws(() => b.append(Buffer.alloc(5 * 1024 * 1024, 0x20)), /exceeds/);
+  b.append(Buffer.from('{"jsonrpc":"2.0","method":"n"}\n'));
+  assert.deepEqual(b.readMessage(), { jsonrpc: "2.0", method: "n" });
+  assert.equal(b.readMessage(), null);
+});
