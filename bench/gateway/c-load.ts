@@ -1,26 +1,18 @@
 // Runs bench/gateway/loadgen.c (compiled once with the system's cc into the temp directory, keyed by its
 // source hash) for one open-loop run, and reads its latencies back. Falls back to the JavaScript
 // generator (raw-load.ts) when no C compiler is installed, and says so.
-import { execFileSync, spawn } from "node:child_process";
-import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { compileC } from "../lib/cc.js";
 import { rawOpenLoop, type RawLoadResult, type RawTarget } from "./raw-load.js";
 
 const SOURCE = join(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "loadgen.c");
 
 /** The compiled generator's path, or null (with the reason) when it cannot be built here. */
 export function loadgenBinary(): { path: string } | { error: string } {
-  const src = readFileSync(SOURCE);
-  const bin = join(tmpdir(), `warden-loadgen-${createHash("sha256").update(src).digest("hex").slice(0, 16)}`);
-  if (existsSync(bin)) return { path: bin };
-  try {
-    execFileSync("cc", ["-O2", "-o", bin, SOURCE], { stdio: "pipe" });
-    return { path: bin };
-  } catch (e) {
-    return { error: `cannot compile bench/gateway/loadgen.c (${(e as Error).message.split("\n")[0]})` };
-  }
+  return compileC(SOURCE);
 }
 
 export interface LoadOptions {

@@ -58,7 +58,7 @@ export const run: Command = async (argv, io) => {
         const threadsFlag = flag(args, "threads");
         const threads = threadsFlag === undefined ? undefined : Number(threadsFlag);
         if (threads !== undefined && !(Number.isSafeInteger(threads) && threads >= 1 && threads <= 64)) {
-          throw new ExitError(`warden audit verify: --threads \`${threadsFlag}\` is not a thread count from 1 to 64 (1 checks inline; default: one per core for logs over 8 MiB)`);
+          throw new ExitError(`warden audit verify: --threads \`${threadsFlag}\` is not a thread count from 1 to 64 (1 checks inline; default: one per core for logs over 128 MiB)`);
         }
         const storage = await storageFor(target(args), io.cwd, "read");
         const report = await verifyLog(storage, { keys, expectHeads, allowUnsealed: args.bools.has("allow-unsealed"), deep: args.bools.has("deep"), ...(threads !== undefined ? { threads } : {}) }).finally(() => storage.close());
