@@ -4,20 +4,26 @@
 // transports, scripted by each test, so ids and every message on the wire can be checked.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import { compilePolicy } from "../src/compile/compile.js";
 import { Governor } from "../src/gateway/governor.js";
 import { createGovernedServer } from "../src/mcp/proxy.js";
+import { ApprovalStore } from "../src/approvals/store.js";
 
 const POLICY = `
 id: fast-calls-test
 version: "1"
 default: BLOCK
-tools: { echo: read, wipe: write }
+tools: { echo: read, wipe: write, deploy: write }
 rules:
   - { id: reads, match: { class: read }, verdict: ALLOW }
+  - { id: deploys, match: { tool: deploy }, verdict: ALLOW }
+  - { id: deploy-approval, match: { tool: deploy }, verdict: ESCALATE, code: NEEDS_APPROVAL, approval: { group: ops, timeout: 60s } }
   - { id: no-wipe, match: { tool: wipe }, verdict: BLOCK, code: NO_WIPE }
 `;
 
@@ -25,7 +31,7 @@ type Msg = Record<string, unknown>;
 type Answer = (call: Msg) => Msg | null | Promise<Msg | null>;
 
 /** A scripted real server: answers initialize and tools/list itself, tools/call with `answer` (null: never). */
-async function setup(answer: Answer, options: { fastCalls?: boolean; upstreamTimeoutMs?: number } = {}) {
+async function setup(answer: Answer, options: { fastCalls?: boolean; upstreamTimeoutMs?: number; approvals?: ApprovalStore } = {}) {
   const compiled = compilePolicy(POLICY);
   assert.ok(compiled.ok);
   const seen: Msg[] = [];
@@ -79,6 +85,10 @@ async function setup(answer: Answer, options: { fastCalls?: boolean; upstreamTim
 
 const echo: Answer = (m) => ({ result: { content: [{ type: "text", text: JSON.stringify((m["params"] as Msg)["arguments"]) }] } });
 const tick = (ms = 20): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** Waits for `cond`, failing (rather than spinning on) after 5 s. */
+async function until(cond: () => boolean, what: string): Promise<void> {
+  for (const end = Date.now() + 5000; !cond(); await tick(5)) if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+}
 const strip = (m: Msg): Msg => ({ ...m, id: null });
 
 test("a plain call takes the fast path; a call with a progress token, and fastCalls: false, take the SDK's; the answers are the same", async () => {
@@ -135,7 +145,7 @@ test("a cancelled call gets no answer, the server is told, and its late answer i
   // the first call is held until released; later ones are answered at once
   const t = await setup((m) => (release === null ? new Promise((r) => (release = () => r(echo(m) as Msg))) : echo(m)));
   await t.send({ id: 7, method: "tools/call", params: { name: "echo", arguments: {} } });
-  while (t.calls().length === 0) await tick(5);
+  await until(() => t.calls().length > 0, "the call to reach the server");
   await t.send({ method: "notifications/cancelled", params: { requestId: 7, reason: "user pressed stop" } });
   await tick();
   const cancel = t.seen.find((m) => m["method"] === "notifications/cancelled");
@@ -161,7 +171,7 @@ test("a server that hangs up fails the calls in flight; ids 1 and \"1\" in fligh
   const t = await setup((m) => new Promise((r) => held.push(() => r(echo(m) as Msg))));
   const p1 = t.call(1, "echo", { n: "number" });
   const p2 = t.call("1", "echo", { n: "string" });
-  while (held.length < 2) await tick(5);
+  await until(() => held.length >= 2, "both calls to reach the server");
   for (const h of held.splice(0)) h();
   const [a1, a2] = await Promise.all([p1, p2]);
   assert.equal(a1["id"], 1);
@@ -170,9 +180,23 @@ test("a server that hangs up fails the calls in flight; ids 1 and \"1\" in fligh
   assert.deepEqual(((a2["result"] as Msg)["content"] as Msg[])[0]?.["text"], '{"n":"string"}');
 
   const pending = t.call(3, "echo");
-  while (held.length < 1) await tick(5);
+  await until(() => held.length >= 1, "the call to reach the server");
   await t.serverSide.close();
   const e = (await pending)["error"] as Msg;
   assert.equal(e["code"], -32000);
   assert.match(String(e["message"]), /Connection closed/);
+});
+
+test("a call held for approval and then cancelled by the agent stops waiting (recorded as cancelled) and gets no answer", async () => {
+  const approvals = new ApprovalStore(mkdtempSync(join(tmpdir(), "warden-fast-apr-")));
+  const t = await setup(echo, { approvals });
+  await t.send({ id: 9, method: "tools/call", params: { name: "deploy", arguments: { to: "prod" } } });
+  await until(() => approvals.list("pending").length > 0, "the approval request");
+  await t.send({ method: "notifications/cancelled", params: { requestId: 9 } });
+  await until(() => approvals.list("pending").length === 0, "the wait to end");
+  const [rec] = approvals.list();
+  assert.equal(rec?.resolution?.by, "warden:cancelled");
+  await tick(30);
+  assert.equal(t.answers.has(t.key(9)), false);
+  assert.deepEqual(t.calls(), [], "never forwarded");
 });

@@ -105,7 +105,11 @@ export class FastToolCalls {
     const route: CallRoute = {
       // Created only when a held or sandboxed call needs one: most calls never do.
       get signal() {
-        return (call.ctrl ??= new AbortController()).signal;
+        if (call.ctrl === null) {
+          call.ctrl = new AbortController();
+          if (call.cancelled) call.ctrl.abort("cancelled before it was needed");
+        }
+        return call.ctrl.signal;
       },
       keepAlive: null,
       relay: (p) => ({ params: p, done: () => {} }),
