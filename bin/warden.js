@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Entry point for the `warden` CLI: runs the compiled CLI from dist/ (built by `npm install` / `npm run build`).
-// For long-running processes (`serve`, `mcp`) on VMs where first-touching memory is slow, start Node with
-// `--min-semi-space-size=16` (docs/performance.md, "Node flags"): the shebang cannot carry it portably
-// (`env -S` is GNU/BSD only, not BusyBox), and NODE_OPTIONS does not accept it.
+// For long-running processes that decide in a hot loop (`serve`, or a program embedding `decide()`) on VMs where
+// first-touching memory is slow, start Node with `--min-semi-space-size=16` (docs/performance.md, "Node flags"; not
+// for `mcp`, which it slows down): the shebang cannot carry it portably (`env -S` is GNU/BSD only, not BusyBox), and
+// NODE_OPTIONS does not accept it.
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
