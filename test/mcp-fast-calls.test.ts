@@ -2,7 +2,7 @@
 // and the protocol's edges — cancellation, timeouts, error answers, invalid results, a server that hangs up,
 // ids 1 and "1" in flight together. The agent and the real server are raw JSON-RPC peers on in-memory
 // transports, scripted by each test, so ids and every message on the wire can be checked.
-import { test } from "node:test";
+import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -28,6 +28,12 @@ rules:
 `;
 
 type Msg = Record<string, unknown>;
+
+/** Every setup's transports, closed when the file's tests are done (nothing may keep the process alive). */
+const open: Array<() => Promise<unknown>> = [];
+after(async () => {
+  await Promise.allSettled(open.map((close) => close()));
+});
 type Answer = (call: Msg) => Msg | null | Promise<Msg | null>;
 
 /** A scripted real server: answers initialize and tools/list itself, tools/call with `answer` (null: never). */
@@ -67,6 +73,7 @@ async function setup(answer: Answer, options: { fastCalls?: boolean; upstreamTim
     waiters.get(k)?.(m);
   };
   await agentSide.start();
+  open.push(() => agentSide.close(), () => governed.server.close(), () => upstream.close(), () => serverSide.close());
   const send = (m: Msg): Promise<void> => agentSide.send({ jsonrpc: "2.0", ...m } as JSONRPCMessage);
   const answerTo = (id: unknown): Promise<Msg> => {
     const got = answers.get(key(id));
