@@ -14,6 +14,7 @@ export interface BodyFields {
 }
 
 const WANTED = ["v", "id", "log", "seq", "inputHash", "input"] as const;
+const INPUT = WANTED.indexOf("input");
 const WANTED_BYTES: readonly Uint8Array[] = WANTED.map((k) => Buffer.from(k, "latin1"));
 
 const QUOTE = 34;
@@ -90,6 +91,34 @@ function valueOf(b: Buffer, start: number, end: number): unknown {
   return JSON.parse(b.toString("utf8", start, end)) as unknown;
 }
 
+const INPUT_HEAD = Buffer.from('{"hash":"', "latin1");
+const INPUT_MODE = Buffer.from('","mode":"', "latin1");
+
+/** Whether b[start, end) holds no quote, backslash or control byte (a JSON string's text that needs no decoding). */
+function plainText(b: Uint8Array, start: number, end: number): boolean {
+  for (let k = start; k < end; k++) {
+    const c = b[k] as number;
+    if (c === QUOTE || c === BACKSLASH || c < 0x20) return false;
+  }
+  return true;
+}
+
+/**
+ * The `input` value: `{"hash":"…","mode":"…"}` with plain texts (what Warden writes) is read directly; anything
+ * else goes through valueOf (JSON.parse), which was a tenth of the walk's cost for this one small object.
+ */
+function inputOf(b: Buffer, start: number, end: number): unknown {
+  const head = INPUT_HEAD.length;
+  if (end - start >= head + INPUT_MODE.length + 2 && b[end - 1] === CLOSE_BRACE && b[end - 2] === QUOTE && b.compare(INPUT_HEAD, 0, head, start, start + head) === 0) {
+    const mid = b.indexOf(INPUT_MODE, start + head);
+    const modeStart = mid + INPUT_MODE.length;
+    if (mid >= 0 && modeStart <= end - 2 && plainText(b, start + head, mid) && plainText(b, modeStart, end - 2)) {
+      return { hash: b.toString("utf8", start + head, mid), mode: b.toString("utf8", modeStart, end - 2) };
+    }
+  }
+  return valueOf(b, start, end);
+}
+
 /** Which wanted field the key in b[start, end) (between its quotes) names, or -1; compared as bytes, no string made. */
 function wantedIndex(b: Uint8Array, start: number, end: number): number {
   keys: for (let k = 0; k < WANTED_BYTES.length; k++) {
@@ -122,7 +151,7 @@ export function readBodyFields(body: Buffer): BodyFields | string {
       if (seen[k]) return `record has field \`${WANTED[k] as string}\` twice`;
       seen[k] = true;
       try {
-        values[k] = valueOf(body, keyEnd + 1, valueEnd);
+        values[k] = k === INPUT ? inputOf(body, keyEnd + 1, valueEnd) : valueOf(body, keyEnd + 1, valueEnd);
       } catch {
         return `record field \`${WANTED[k] as string}\` is not well-formed JSON`;
       }

@@ -68,15 +68,21 @@ export function checkEntry(line: Buffer, seq: number, ctx: EntryContext): EntryC
   if (r.seq !== seq) return problem(`record claims seq ${String(r.seq)} at position ${seq} (deleted, reordered or duplicated records)`);
   if (r.id !== `${log}:${seq}`) return problem(`record id \`${String(r.id)}\` does not match its position`);
   const sigs = verifyRecordSignatures(recordHash, sig, keys);
-  out.problems.push(...sigs.errors);
-  if (sigs.errors.length > 0) return out;
+  if (sigs.errors.length > 0) {
+    out.problems.push(...sigs.errors);
+    return out;
+  }
+  let hmacUnchecked = false;
+  let edUnchecked = false;
   for (const u of sigs.unchecked) {
     const isHmac = u.startsWith("hmac");
     if (keys !== null && (!isHmac || ctx.hmacRequired)) return problem(`signed with unknown key: ${u}`);
     out.unchecked++;
+    if (isHmac) hmacUnchecked = true;
+    else edUnchecked = true;
   }
-  out.hmac = sig.hmac !== undefined && sigs.unchecked.every((u) => !u.startsWith("hmac"));
-  out.ed25519 = sig.ed25519 !== undefined && sigs.unchecked.every((u) => !u.startsWith("ed25519"));
+  out.hmac = sig.hmac !== undefined && !hmacUnchecked;
+  out.ed25519 = sig.ed25519 !== undefined && !edUnchecked;
   // A checked signature vouches for every byte of the body (it covers the body's hash). Bytes that none vouches
   // for, and every record under `deep`, are re-derived from the schema: the template encoder reproduces the
   // canonical bytes, so extra, missing or mistyped fields cannot pass.
