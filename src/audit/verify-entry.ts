@@ -58,7 +58,7 @@ export function checkEntry(line: Buffer, seq: number, ctx: EntryContext): EntryC
   if (typeof r === "string") return problem(r);
   let sig: RecordSignaturesV1;
   try {
-    sig = JSON.parse(e.sigText) as RecordSignaturesV1;
+    sig = parseSignatures(e.sigText) as RecordSignaturesV1;
   } catch {
     return problem("signatures are not valid JSON");
   }
@@ -94,6 +94,35 @@ export function checkEntry(line: Buffer, seq: number, ctx: EntryContext): EntryC
   if (input === null || typeof input !== "object" || `sha256:${oneShotHash("sha256", e.attachment, "hex")}` !== input.hash) problem("stored input does not match the record's input hash");
   else if (input.mode === "inline" && input.hash !== r.inputHash) problem("inline input hash differs from inputHash");
   return out;
+}
+
+const HMAC_ONLY_HEAD = '{"hmac":{"kid":"';
+const KID_SIG = '","sig":"';
+const HMAC_ONLY_TAIL = '"}}';
+
+/** Whether `s` is a JSON string's text that needs no decoding (no quote, backslash or control character). */
+function plainText(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 34 || c === 92 || c < 0x20) return false;
+  }
+  return true;
+}
+
+/**
+ * The signatures' JSON: `{"hmac":{"kid":"…","sig":"…"}}` with plain texts (the default, written once per record) is
+ * read directly; anything else goes through JSON.parse. The shape is checked afterwards either way.
+ */
+export function parseSignatures(text: string): unknown {
+  if (text.startsWith(HMAC_ONLY_HEAD) && text.endsWith(HMAC_ONLY_TAIL)) {
+    const mid = text.indexOf(KID_SIG, HMAC_ONLY_HEAD.length);
+    if (mid >= 0 && mid + KID_SIG.length <= text.length - HMAC_ONLY_TAIL.length) {
+      const kid = text.slice(HMAC_ONLY_HEAD.length, mid);
+      const sig = text.slice(mid + KID_SIG.length, text.length - HMAC_ONLY_TAIL.length);
+      if (plainText(kid) && plainText(sig)) return { hmac: { kid, sig } };
+    }
+  }
+  return JSON.parse(text) as unknown;
 }
 
 /** Whether the signed record's bytes are exactly what Warden's encoder writes for the record they parse to. */
