@@ -5,6 +5,7 @@
 // messages are checked by hand for what the proxy relies on. Everything else keeps the SDK's path.
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { ErrorCode, McpError, type CallToolRequest, type CallToolResult, type JSONRPCMessage, type RequestId } from "@modelcontextprotocol/sdk/types.js";
+import { isRecord } from "../policy/context.js";
 
 /** How one tools/call reaches the real server and the agent (the SDK's handler or this fast path). */
 export interface CallRoute {
@@ -34,7 +35,6 @@ interface Pending {
 }
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => v !== null && typeof v === "object" && !Array.isArray(v);
 
 /** Request ids 1 and "1" are different requests. */
 const idKey = (id: RequestId): string => (typeof id === "number" ? `n${id}` : `s${id}`);
@@ -94,10 +94,10 @@ export class FastToolCalls {
     if (m.method !== "tools/call" || !("id" in m)) return false;
     const params = m.params;
     // Anything unusual goes the SDK's way, which validates it and answers as the SDK does.
-    if (!isObj(params) || typeof params["name"] !== "string" || params["task"] !== undefined) return false;
-    if (params["arguments"] !== undefined && !isObj(params["arguments"])) return false;
+    if (!isRecord(params) || typeof params["name"] !== "string" || params["task"] !== undefined) return false;
+    if (params["arguments"] !== undefined && !isRecord(params["arguments"])) return false;
     const meta = params["_meta"];
-    if (meta !== undefined && (!isObj(meta) || meta["progressToken"] !== undefined)) return false;
+    if (meta !== undefined && (!isRecord(meta) || meta["progressToken"] !== undefined)) return false;
     const key = idKey(m.id);
     if (this.inflight.has(key)) return false;
     const call: Call = { id: m.id, ctrl: null, upstreamId: null, cancelled: false };
@@ -140,7 +140,7 @@ export class FastToolCalls {
     call.cancelled = true;
     call.ctrl?.abort(reason);
     const up = call.upstreamId;
-    if (up !== null && this.pending.has(up)) this.abandon(up, new McpError(ErrorCode.RequestTimeout, `Request cancelled: ${reason}`), reason);
+    if (up !== null && this.pending.has(up)) this.abandon(up, new McpError(ErrorCode.ConnectionClosed, `Request was cancelled: ${reason}`), reason);
   }
 
   private forward(call: Call, params: CallToolRequest["params"]): Promise<CallToolResult> {
@@ -210,24 +210,24 @@ export class FastToolCalls {
 
 /** What is wrong with a tools/call result for the proxy to pass on and scan (null: nothing). */
 export function resultProblem(result: unknown): string | null {
-  if (!isObj(result)) return "it is not an object";
+  if (!isRecord(result)) return "it is not an object";
   const content = result["content"];
   if (content !== undefined) {
     if (!Array.isArray(content)) return "`content` is not an array";
     for (let i = 0; i < content.length; i++) {
       const c: unknown = content[i];
-      if (!isObj(c) || typeof c["type"] !== "string") return `content[${i}] has no type`;
+      if (!isRecord(c) || typeof c["type"] !== "string") return `content[${i}] has no type`;
       if (c["type"] === "text" && typeof c["text"] !== "string") return `content[${i}] is text without a string \`text\``;
     }
   }
   if (result["isError"] !== undefined && typeof result["isError"] !== "boolean") return "`isError` is not a boolean";
-  if (result["structuredContent"] !== undefined && !isObj(result["structuredContent"])) return "`structuredContent` is not an object";
+  if (result["structuredContent"] !== undefined && !isRecord(result["structuredContent"])) return "`structuredContent` is not an object";
   return null;
 }
 
 /** A thrown error as a JSON-RPC error object, the way the SDK's Protocol answers a failed handler. */
 function errorObject(e: unknown): { code: number; message: string; data?: unknown } {
-  const err = (isObj(e) ? e : {}) as { code?: unknown; message?: unknown; data?: unknown };
+  const err = (isRecord(e) ? e : {}) as { code?: unknown; message?: unknown; data?: unknown };
   const out: { code: number; message: string; data?: unknown } = {
     code: Number.isSafeInteger(err.code) ? (err.code as number) : ErrorCode.InternalError,
     message: typeof err.message === "string" ? err.message : "Internal error",

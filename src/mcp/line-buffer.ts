@@ -2,6 +2,7 @@
 // envelope instead of the SDK's zod schema for every message. Swapped into the SDK's own stdio transports
 // (which keep spawning, writing and closing), on the proxy's hot path: the zod parse was ~15 µs per message.
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import { isRecord } from "../policy/context.js";
 
 /** The SDK's ReadBuffer, as its stdio transports use it. */
 interface ReadBufferLike {
@@ -13,28 +14,26 @@ interface ReadBufferLike {
 /** As the SDK's default: a line longer than this is refused (and the buffer dropped). */
 const MAX_BUFFER_BYTES = 10 * 1024 * 1024;
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => v !== null && typeof v === "object" && !Array.isArray(v);
 const isId = (v: unknown): boolean => typeof v === "string" || (typeof v === "number" && Number.isInteger(v));
 
 /** What makes `v` not a JSON-RPC 2.0 request, notification or response (null: nothing). */
 export function jsonRpcProblem(v: unknown): string | null {
-  if (!isObj(v)) return "not a JSON object";
+  if (!isRecord(v)) return "not a JSON object";
   if (v["jsonrpc"] !== "2.0") return "`jsonrpc` is not \"2.0\"";
   if ("method" in v) {
     if (typeof v["method"] !== "string") return "`method` is not a string";
     if ("id" in v && !isId(v["id"])) return "`id` is not a string or an integer";
-    if (v["params"] !== undefined && !isObj(v["params"])) return "`params` is not an object";
+    if (v["params"] !== undefined && !isRecord(v["params"])) return "`params` is not an object";
     return null;
   }
   if ("result" in v) {
     if (!isId(v["id"])) return "a response's `id` is not a string or an integer";
-    return isObj(v["result"]) ? null : "`result` is not an object";
+    return isRecord(v["result"]) ? null : "`result` is not an object";
   }
   if ("error" in v) {
     if (v["id"] !== undefined && !isId(v["id"])) return "an error's `id` is not a string or an integer";
     const e = v["error"];
-    return isObj(e) && Number.isInteger(e["code"]) && typeof e["message"] === "string" ? null : "`error` is not {code, message}";
+    return isRecord(e) && Number.isInteger(e["code"]) && typeof e["message"] === "string" ? null : "`error` is not {code, message}";
   }
   return "neither a request, a notification nor a response";
 }
