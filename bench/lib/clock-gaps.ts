@@ -25,7 +25,12 @@ export function measureClockGaps(ms = 2000): ClockGaps | null {
   return JSON.parse(execFileSync(bin.path, [String(ms)], { encoding: "utf8" })) as ClockGaps;
 }
 
-/** The chance that a call lasting `us` microseconds is interrupted at least once. */
-export function hitChance(g: ClockGaps, us: number): number {
-  return 1 - Math.exp(-g.gapsPerSec * us * 1e-6);
+/** The chance that a call lasting `us` microseconds is interrupted at least once, at `gapsPerSec` gaps a second. */
+export function hitChance(gapsPerSec: number, us: number): number {
+  return 1 - Math.exp(-gapsPerSec * us * 1e-6);
+}
+
+/** The longest call (µs) that is interrupted with probability at most `chance` (the inverse of hitChance). */
+export function longestCleanCall(gapsPerSec: number, chance: number): number {
+  return (-Math.log(1 - chance) / gapsPerSec) * 1e6;
 }
