@@ -91,6 +91,9 @@ export function buildGateway(options: GatewayOptions): Gateway {
     // enough that a client trickling a request in (slowloris) is cut off close to the timeout.
     serverFactory: (handler) => createServer({ requestTimeout, headersTimeout: requestTimeout, connectionsCheckingInterval: Math.max(50, Math.min(1000, requestTimeout / 4)) }, handler),
     ...(log ? { loggerInstance: log } : { logger: false }),
+    // Fastify gives every request a child logger (pino's child() serializes its bindings: ~4 µs a request in a
+    // profile at 5,000/s). Nothing here logs through `req.log`; decisions and errors go to `log` with their own fields.
+    childLoggerFactory: (logger) => logger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     requestTimeout,
@@ -124,17 +127,20 @@ export function buildGateway(options: GatewayOptions): Gateway {
 
   const apiToken = options.apiToken ?? null;
   const adminToken = options.adminToken ?? null;
-  app.addHook("onRequest", async (req, reply) => {
+  // A callback hook, not an async one: no promise and microtask per request. A refused request is answered here
+  // and `done` is not called, so nothing runs after it.
+  app.addHook("onRequest", (req, reply, done) => {
     const path = req.url.split("?")[0] ?? "";
     if (path.startsWith("/admin/")) {
-      if (adminToken === null) return fail(reply, 403, { code: "ADMIN_DISABLED", message: "admin routes are disabled: start the sidecar with --admin-token-file or WARDEN_ADMIN_TOKEN" });
-      if (!bearerMatches(req, adminToken)) return fail(reply, 401, { code: "UNAUTHORIZED", message: "admin routes need `Authorization: Bearer <admin token>`" });
-      return;
+      if (adminToken === null) return void fail(reply, 403, { code: "ADMIN_DISABLED", message: "admin routes are disabled: start the sidecar with --admin-token-file or WARDEN_ADMIN_TOKEN" });
+      if (!bearerMatches(req, adminToken)) return void fail(reply, 401, { code: "UNAUTHORIZED", message: "admin routes need `Authorization: Bearer <admin token>`" });
+      return done();
     }
     if (apiToken !== null && (path.startsWith("/v1/") || path === "/metrics") && !bearerMatches(req, apiToken)) {
       metrics.error("unauthorized");
-      return fail(reply, 401, { code: "UNAUTHORIZED", message: "this sidecar needs `Authorization: Bearer <token>`" });
+      return void fail(reply, 401, { code: "UNAUTHORIZED", message: "this sidecar needs `Authorization: Bearer <token>`" });
     }
+    done();
   });
 
   /** Validates one action: a malformed one is a 400, never a decision. Stamps `at` with the sidecar's clock. */
@@ -158,7 +164,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
     const r = await governor.decideRecorded(action);
     const d = r.decision;
     metrics.observe(d, Number(process.hrtime.bigint() - t0) / 1e9, endpoint);
-    if (d.verdict !== "ALLOW") log?.info({ verdict: d.verdict, tool: action.tool, agent: action.agent?.id, codes: d.reasons.map((x) => x.code) }, "decision");
+    if (d.verdict !== "ALLOW" && log?.isLevelEnabled("info")) log.info({ verdict: d.verdict, tool: action.tool, agent: action.agent?.id, codes: d.reasons.map((x) => x.code) }, "decision");
     return r;
   };
 
