@@ -131,6 +131,58 @@ test("texts the strict parser refuses go to the yaml package: a closing `]` at i
   assert.ok(refused.some((m) => /aliases/.test(m)) || refused.some((m) => /alias/.test(m)), refused.join("; "));
 });
 
+test("positions of empty values, block scalars and lone-CR lines; no value is placed at 1:1 by default", () => {
+  const src = parseSource("a: 1\nb:\nc: >-\n  folded\nd: |+ # keep\n\n  lit\n", "t.yaml");
+  assert.equal(spanFor(src, "b").line, 2);
+  assert.deepEqual(spanFor(src, "c"), { file: "t.yaml", line: 3, col: 4, path: "c" });
+  assert.deepEqual(spanFor(src, "d"), { file: "t.yaml", line: 5, col: 4, path: "d" });
+  const cr = parseSource("a: 1\rb: 2\rc: 3\r", "t.yaml");
+  assert.deepEqual(cr.value, { a: 1, b: 2, c: 3 });
+  assert.deepEqual(spanFor(cr, "c"), { file: "t.yaml", line: 3, col: 4, path: "c" });
+  const crlf = parseSource("a: 1\r\nb: 2\r\n", "t.yaml");
+  assert.deepEqual(spanFor(crlf, "b"), { file: "t.yaml", line: 2, col: 4, path: "b" });
+});
+
+test("where js-yaml and the yaml package disagree, the yaml package decides", () => {
+  // Each of these read differently with js-yaml 5.5 alone (found by comparing the two parsers).
+  for (const text of ['k: "a\\\n\n  b"\n', "k: >+\n    \n  ", "a:\n  b: |+\n  "]) {
+    assert.deepEqual(parsedValue(text), reference(text), JSON.stringify(text));
+  }
+  // An escape above U+10FFFF is an error, not garbage.
+  const bad = parseSource('k: "\\U00110000"\n', "t.yaml");
+  assert.equal(bad.diagnostics[0]?.code, "SYNTAX_ERROR");
+  assert.equal(parseSource('k: "\\\\U00110000"\n', "t.yaml").diagnostics.length, 0, "an escaped backslash before U is plain text");
+});
+
+test("a stray `:` with no key is refused, not read as a `null` key", () => {
+  assert.match(onlyError("rules:\n  - id: a\n    : verdict: BLOCK\n").message, /./);
+  const src = parseSource("- : : a\n", "t.yaml");
+  assert.ok(src.diagnostics.some((d) => d.severity === "error"), JSON.stringify(src.value));
+  const keyless = parseSource("a: 1\n: x\n", "t.yaml");
+  assert.equal(keyless.diagnostics[0]?.code, "SYNTAX_ERROR");
+  assert.equal(keyless.diagnostics[0]?.span?.line, 2);
+});
+
+test("the yaml package's reading refuses what the strict one refuses", () => {
+  // `z: [\n  1,\n]` sends the text to the yaml package (the closing bracket sits at its key's indentation).
+  const lenient = "z: [\n  1,\n]\n";
+  for (const [prefix, suffix, pattern] of [
+    ["%YAML 1.1\n---\n", "", /declares `%YAML 1.1`/],
+    ["%YAML 2.0\n---\n", "", /declares `%YAML 2.0`/],
+    ["%TAG ! tag:example.com,2000:\n---\n", "", /`%TAG` directives/],
+    ["", "&a k: 1\n", /mapping keys in a policy must be plain values/],
+    ["", "!!str k: 1\n", /mapping keys in a policy must be plain values/],
+    ["", "k: !!str []\n", /tag `!!str` is not supported/],
+    ["", "k: !!int 1\n", /tag `!!int` is not supported/],
+    ["", "k: &x 1\nj: *x\n", /aliases/],
+  ] as const) {
+    const text = prefix + lenient + suffix;
+    const src = parseSource(text, "t.yaml");
+    assert.ok(src.diagnostics.some((d) => d.severity === "error" && pattern.test(d.message)), `${JSON.stringify(text)}: ${JSON.stringify(src.diagnostics)}`);
+  }
+  assert.deepEqual(parsedValue("%YAML 1.2\n---\n" + lenient), { z: [1] });
+});
+
 // Keys and strings drawn to hit YAML's corners: indicators, quotes, numbers-as-text, spaces, unicode, newlines.
 const tricky = fc.oneof(
   fc.string({ maxLength: 12 }),

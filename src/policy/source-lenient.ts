@@ -12,8 +12,11 @@ function yaml(): Yaml {
   return (yamlModule ??= createRequire(import.meta.url)("yaml") as Yaml);
 }
 
-/** Tags a node may carry: they restate what it is. Any other tag is refused, as on the strict path. */
-const PLAIN_TAGS: ReadonlySet<string> = new Set(["tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "!"]);
+const CORE = "tag:yaml.org,2002:";
+/** A tag as written: `!!str` rather than its resolved name. */
+const shownTag = (tag: string): string => (tag.startsWith(CORE) ? `!!${tag.slice(CORE.length)}` : tag);
+/** `%` directive lines before the first `---` (the only place they can be). */
+const DIRECTIVES = /^(?:%[^\n]*\r?\n|#[^\n]*\r?\n|[ \t]*\r?\n)*---/;
 
 /**
  * Fills `out` (value, offsets, number texts, diagnostics) from the `yaml` package's document. `report` adds a
@@ -28,24 +31,32 @@ export function parseLenient(
   const doc = parseDocument(text, { uniqueKeys: true, merge: false, prettyErrors: false, version: "1.2" });
   for (const e of doc.errors) report(e.pos[0], e.message.split("\n")[0]?.toLowerCase() ?? "syntax error", undefined, e.code === "DUPLICATE_KEY" ? "DUPLICATE_KEY" : "SYNTAX_ERROR");
   if (doc.errors.length > 0) return;
+  // The same refusals as the strict path: only YAML 1.2, no %TAG.
+  const head = DIRECTIVES.exec(text)?.[0] ?? "";
+  for (const m of head.matchAll(/^%(\S+)[ \t]*(\S*)/gm)) {
+    if (m[1] === "YAML" && m[2] === "1.2") continue;
+    report(m.index ?? 0, m[1] === "YAML" ? `policies are yaml 1.2, this file declares \`%YAML ${m[2]}\`` : `\`%${m[1]}\` directives are not supported in policies`, "remove the directive");
+    return;
+  }
   for (const e of doc.warnings) report(e.pos[0], e.message.split("\n")[0]?.toLowerCase() ?? "yaml warning", undefined, "SYNTAX_ERROR", "warning");
 
-  const tagRefused = (n: YamlNode): boolean => {
-    if (n.tag === undefined || PLAIN_TAGS.has(n.tag)) return false;
-    report(n.range?.[0] ?? 0, `yaml tag \`${n.tag}\` is not supported in policies`, "write the value without a tag; quote it to make it a string");
+  /** A tag that only restates the node's kind (`!!str` on a scalar, `!!map`, `!!seq`, or `!`) is accepted. */
+  const tagRefused = (n: YamlNode, kind: "str" | "map" | "seq"): boolean => {
+    if (n.tag === undefined || n.tag === "!" || n.tag === CORE + kind) return false;
+    report(n.range?.[0] ?? 0, `yaml tag \`${shownTag(n.tag)}\` is not supported in policies`, "write the value without a tag; quote it to make it a string");
     return true;
   };
   const walk = (node: unknown, path: string): unknown => {
     const n = node as YamlNode | null;
     if (n && n.range) out.positions.set(path, n.range[0]);
-    if (n && !isAlias(n) && tagRefused(n)) return null;
     if (isMap(n)) {
+      if (tagRefused(n, "map")) return null;
       // Keys are defined, never assigned, so `__proto__` stays plain data (and values stay printable).
       const obj: Record<string, unknown> = {};
       for (const item of n.items) {
         if (!isPair(item)) continue;
         const keyNode = item.key as YamlNode | null;
-        if (keyNode !== null && !isScalar(keyNode)) {
+        if (keyNode !== null && (!isScalar(keyNode) || keyNode.tag !== undefined || keyNode.anchor !== undefined)) {
           report(keyNode.range?.[0] ?? 0, "mapping keys in a policy must be plain values (no lists, mappings, tags, anchors or aliases as keys)");
           continue;
         }
@@ -61,8 +72,9 @@ export function parseLenient(
       }
       return obj;
     }
-    if (isSeq(n)) return n.items.map((item, i) => walk(item, path === "" ? String(i) : `${path}.${i}`));
+    if (isSeq(n)) return tagRefused(n, "seq") ? null : n.items.map((item, i) => walk(item, path === "" ? String(i) : `${path}.${i}`));
     if (isScalar(n)) {
+      if (tagRefused(n, "str")) return null;
       if (typeof n.value === "number" && n.range) out.numberText.set(path, text.slice(n.range[0], n.range[1]).trim());
       return n.value;
     }

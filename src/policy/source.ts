@@ -1,5 +1,5 @@
 // Parses policy text (YAML 1.2 or JSON) into plain data plus a map from data paths to source offsets.
-import { EVENT_ID, getScalarValue, parseEvents, YAMLException, type Event, type ScalarEvent } from "js-yaml";
+import { CHOMPING_MODE, EVENT_ID, getScalarValue, parseEvents, type Event, type ScalarEvent } from "js-yaml";
 import type { Diagnostic, SourceSpan } from "../diagnostics.js";
 import { parseLenient } from "./source-lenient.js";
 import { resolvePlainScalar } from "./yaml-scalars.js";
@@ -29,35 +29,51 @@ const { SEQUENCE, MAPPING, SCALAR, ALIAS, POP, DOCUMENT } = EVENT_ID;
 const STYLE_PLAIN = 1;
 const STYLE_SINGLE_QUOTED = 2;
 const STYLE_DOUBLE_QUOTED = 3;
+const STYLE_LITERAL = 4;
+const STYLE_FOLDED = 5;
 /** Tags that only restate what a node already is; any other tag is refused (policies spell values out). */
 const STR_TAGS: ReadonlySet<string> = new Set(["!", "!!str", "!<tag:yaml.org,2002:str>"]);
 const MAP_TAGS: ReadonlySet<string> = new Set(["!", "!!map", "!<tag:yaml.org,2002:map>"]);
 const SEQ_TAGS: ReadonlySet<string> = new Set(["!", "!!seq", "!<tag:yaml.org,2002:seq>"]);
 
 export function parseSource(text: string, file: string): ParsedSource {
-  const out: ParsedSource = { file, text, value: undefined, positions: new Map(), keyPositions: new Map(), numberText: new Map(), diagnostics: [] };
-  let events: Event[];
+  const out = emptySource(text, file);
   try {
-    events = parseEvents(text, { filename: file });
-  } catch (e) {
-    if (!(e instanceof YAMLException)) throw e;
-    // The `yaml` package accepts some texts the strict parser refuses, and its errors are the ones users know.
-    parseLenient(out, (offset, message, help, code, severity) => syntaxError(out, offset, message, help, code, severity));
+    new EventReader(out, parseEvents(text, { filename: file })).readStream();
     return out;
+  } catch {
+    // The `yaml` package reads what the strict parser refuses (a YAMLException) and the few texts where the two
+    // are known to disagree (Decline); its errors are the ones users know. Anything else thrown would be a parser
+    // fault: the other reading decides that text too.
+    const lenient = emptySource(text, file);
+    parseLenient(lenient, (offset, message, help, code, severity) => syntaxError(lenient, offset, message, help, code, severity));
+    return lenient;
   }
-  new EventReader(out, events).readStream();
-  return out;
 }
 
-function syntaxError(out: ParsedSource, offset: number, message: string, help?: string, code = "SYNTAX_ERROR", severity: "error" | "warning" = "error"): void {
-  const d: Diagnostic = { code, severity, message, span: offsetSpan(out, offset) };
+function emptySource(text: string, file: string): ParsedSource {
+  return { file, text, value: undefined, positions: new Map(), keyPositions: new Map(), numberText: new Map(), diagnostics: [] };
+}
+
+function syntaxError(out: ParsedSource, offset: number, message: string, help?: string, code = "SYNTAX_ERROR", severity: "error" | "warning" = "error", path?: string): void {
+  const d: Diagnostic = { code, severity, message, span: offsetSpan(out, offset, path) };
   if (help !== undefined) d.help = help;
   out.diagnostics.push(d);
 }
 
+/** Thrown where js-yaml reads a text differently from the `yaml` package: that text is read by the latter. */
+class Decline extends Error {}
+
+/** `\U` escapes, skipping escaped backslashes: js-yaml turns one above U+10FFFF into garbage instead of refusing it. */
+const LONG_ESCAPE = /\\(?:U([0-9A-Fa-f]{8})|[^])/g;
+/** A block scalar's header at the end of its line: the indicator, chomping / indentation, an optional comment. */
+const BLOCK_HEADER = /[|>][-+1-9]{0,2}[ \t]*(?:#.*)?$/;
+
 /** Builds plain data from the event stream, recording where each value and key starts. */
 class EventReader {
   private i = 0;
+  /** The last source offset seen: where an empty scalar (which has none) is reported. */
+  private last = 0;
 
   constructor(
     private readonly out: ParsedSource,
@@ -84,17 +100,17 @@ class EventReader {
     this.out.value = this.read("");
     this.i++; // the document's POP
     if (this.i < events.length && this.out.diagnostics.length === 0) {
-      syntaxError(this.out, this.nextOffset(), "the policy text holds more than one yaml document", "keep one policy per file (use `extends` to share rules)");
+      const marker = this.text.indexOf("\n---", this.last);
+      syntaxError(this.out, marker >= 0 ? marker + 1 : this.last, "the policy text holds more than one yaml document", "keep one policy per file (use `extends` to share rules)");
     }
   }
 
-  /** The source offset of the first event from the cursor on that carries one. */
+  /** The source offset of the first event from the cursor on that has one (else the end of the text). */
   private nextOffset(): number {
     for (let j = this.i; j < this.events.length; j++) {
       const e = this.events[j] as Event;
-      if (e.type === SCALAR) return e.valueStart;
-      if (e.type === MAPPING || e.type === SEQUENCE) return e.start;
-      if (e.type === ALIAS) return e.anchorStart;
+      const o = e.type === SCALAR ? e.valueStart : e.type === MAPPING || e.type === SEQUENCE ? e.start : e.type === ALIAS ? e.anchorStart : -1;
+      if (o >= 0) return o;
     }
     return this.text.length;
   }
@@ -103,22 +119,49 @@ class EventReader {
     return this.out.text;
   }
 
+  /** Remembers a known offset (negative: none) and returns the offset to report. */
+  private at(offset: number): number {
+    if (offset >= 0) this.last = offset;
+    return this.last;
+  }
+
+  /** Where a scalar starts as a user reads it: its opening quote, its block header's indicator. */
+  private scalarStart(e: ScalarEvent): number {
+    // An empty scalar has no offset: its tag or anchor if it has one, else the last place seen (its key).
+    if (e.valueStart < 0) return this.at(e.tagStart >= 0 ? e.tagStart : e.anchorStart >= 0 ? e.anchorStart - 1 : -1);
+    if (e.style === STYLE_SINGLE_QUOTED || e.style === STYLE_DOUBLE_QUOTED) return this.at(e.valueStart - 1);
+    if (e.style === STYLE_LITERAL || e.style === STYLE_FOLDED) {
+      // The header is on the last line before the content that is not blank.
+      const text = this.text;
+      let lineEnd = text.lastIndexOf("\n", e.valueStart - 1);
+      while (lineEnd > 0) {
+        const lineStart = text.lastIndexOf("\n", lineEnd - 1) + 1;
+        const line = text.slice(lineStart, lineEnd).replace(/\r$/, "");
+        if (line.trim() !== "") {
+          const m = BLOCK_HEADER.exec(line);
+          return this.at(m ? lineStart + m.index : e.valueStart);
+        }
+        lineEnd = lineStart - 1;
+      }
+    }
+    return this.at(e.valueStart);
+  }
+
   /** Reads the node at the cursor (and its children); records its start under `path`. */
   private read(path: string): unknown {
     const e = this.events[this.i++] as Event;
     switch (e.type) {
       case SCALAR: {
-        const start = e.style === STYLE_SINGLE_QUOTED || e.style === STYLE_DOUBLE_QUOTED ? e.valueStart - 1 : e.valueStart;
-        this.out.positions.set(path, start);
+        this.out.positions.set(path, this.scalarStart(e));
         return this.scalar(e, path);
       }
       case MAPPING: {
-        this.out.positions.set(path, e.start);
+        this.out.positions.set(path, this.at(e.start));
         if (!this.collectionTagOk(e.tagStart, e.tagEnd, MAP_TAGS)) return this.skipCollection();
         return this.mapping(path);
       }
       case SEQUENCE: {
-        this.out.positions.set(path, e.start);
+        this.out.positions.set(path, this.at(e.start));
         if (!this.collectionTagOk(e.tagStart, e.tagEnd, SEQ_TAGS)) return this.skipCollection();
         const items: unknown[] = [];
         while ((this.events[this.i] as Event).type !== POP) items.push(this.read(joinPath(path, items.length)));
@@ -126,18 +169,20 @@ class EventReader {
         return items;
       }
       case ALIAS: {
-        this.out.positions.set(path, e.anchorStart - 1);
+        const start = this.at(e.anchorStart - 1);
+        this.out.positions.set(path, start);
         // Aliases could multiply a small file into a huge policy (billion laughs); policies spell things out.
-        syntaxError(this.out, e.anchorStart - 1, "yaml aliases (`*name`) are not supported in policies", "write the value out, or use `lists:` / rule groups to share it");
+        syntaxError(this.out, start, "yaml aliases (`*name`) are not supported in policies", "write the value out, or use `lists:` / rule groups to share it", undefined, undefined, path);
         return null;
       }
       default:
-        syntaxError(this.out, 0, "unexpected structure in the yaml event stream");
+        syntaxError(this.out, this.last, "unexpected structure in the yaml event stream");
         return null;
     }
   }
 
   private scalar(e: ScalarEvent, path: string): unknown {
+    this.checkAgreement(e);
     const raw = getScalarValue(this.text, e);
     if (e.tagStart >= 0) {
       const tag = this.text.slice(e.tagStart, e.tagEnd);
@@ -149,6 +194,23 @@ class EventReader {
     const value = resolvePlainScalar(raw);
     if (typeof value === "number") this.out.numberText.set(path, raw);
     return value;
+  }
+
+  /**
+   * Declines the scalars js-yaml 5.5 reads differently from the `yaml` package (found by comparing the two):
+   * `\U` escapes above U+10FFFF (garbage instead of an error), an escaped line break in double quotes followed
+   * by a blank line, and keep chomping (`|+`, `>+`) at the end of a text without a final line break.
+   */
+  private checkAgreement(e: ScalarEvent): void {
+    if (e.style === STYLE_DOUBLE_QUOTED && e.valueStart >= 0) {
+      const src = this.text.slice(e.valueStart, e.valueEnd);
+      if (src.includes("\\")) {
+        if (/\\\r?\n/.test(src)) throw new Decline();
+        for (const m of src.matchAll(LONG_ESCAPE)) if (m[1] !== undefined && parseInt(m[1], 16) > 0x10ffff) throw new Decline();
+      }
+    } else if ((e.style === STYLE_LITERAL || e.style === STYLE_FOLDED) && e.chomping === CHOMPING_MODE.KEEP && !this.text.endsWith("\n")) {
+      throw new Decline();
+    }
   }
 
   private collectionTagOk(tagStart: number, tagEnd: number, allowed: ReadonlySet<string>): boolean {
@@ -166,16 +228,25 @@ class EventReader {
     while ((this.events[this.i] as Event).type !== POP) {
       const k = this.events[this.i] as Event;
       let key: string | undefined;
-      let keyStart = 0;
-      if (k.type === SCALAR && k.tagStart < 0 && k.anchorStart < 0) {
+      let keyStart: number;
+      if (k.type === SCALAR && k.tagStart < 0 && k.anchorStart < 0 && k.valueStart >= 0) {
         this.i++;
-        keyStart = k.style === STYLE_SINGLE_QUOTED || k.style === STYLE_DOUBLE_QUOTED ? k.valueStart - 1 : k.valueStart;
+        keyStart = this.scalarStart(k);
         const raw = getScalarValue(this.text, k);
         key = k.style === STYLE_PLAIN ? String(resolvePlainScalar(raw)) : raw;
       } else {
-        keyStart = this.nextOffset();
+        const empty = k.type === SCALAR && k.valueStart < 0;
+        // Where the key starts; a missing key (no offset) at its `:`, the last one before its value.
+        const next = this.nextOffset();
+        keyStart = empty ? this.text.lastIndexOf(":", next) : next;
+        if (keyStart < 0) keyStart = this.last;
         this.read(joinPath(path, "?"));
-        syntaxError(this.out, keyStart, "mapping keys in a policy must be plain values (no lists, mappings, tags, anchors or aliases as keys)");
+        syntaxError(
+          this.out,
+          keyStart,
+          empty ? "a mapping key is missing (a `:` with nothing before it)" : "mapping keys in a policy must be plain values (no lists, mappings, tags, anchors or aliases as keys)",
+          empty ? "write the key before the `:`, or remove the stray `:`" : undefined,
+        );
       }
       const childPath = key === undefined ? joinPath(path, "?") : joinPath(path, key);
       const value = this.read(childPath);
@@ -212,7 +283,11 @@ function offsetSpan(src: ParsedSource, offset: number, path?: string): SourceSpa
   if (starts === undefined) {
     starts = [0];
     const text = src.text;
-    for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) starts.push(i + 1);
+    // Line breaks as YAML counts them: \n, \r\n, and a lone \r.
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 0x0a || (c === 0x0d && text.charCodeAt(i + 1) !== 0x0a)) starts.push(i + 1);
+    }
     lineStarts.set(src, starts);
   }
   // The last line start at or before the offset.
