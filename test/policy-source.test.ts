@@ -175,6 +175,7 @@ test("the yaml package's reading refuses what the strict one refuses", () => {
     ["", "k: !!str []\n", /tag `!!str` is not supported/],
     ["", "k: !!int 1\n", /tag `!!int` is not supported/],
     ["", "k: &x 1\nj: *x\n", /aliases/],
+    ["", ": x\n", /a mapping key is missing/],
   ] as const) {
     const text = prefix + lenient + suffix;
     const src = parseSource(text, "t.yaml");

@@ -56,19 +56,23 @@ export function parseLenient(
       for (const item of n.items) {
         if (!isPair(item)) continue;
         const keyNode = item.key as YamlNode | null;
-        if (keyNode !== null && (!isScalar(keyNode) || keyNode.tag !== undefined || keyNode.anchor !== undefined)) {
+        if (keyNode === null || (isScalar(keyNode) && keyNode.range != null && keyNode.range[0] === keyNode.range[1])) {
+          report(keyNode?.range?.[0] ?? n.range?.[0] ?? 0, "a mapping key is missing (a `:` with nothing before it)", "write the key before the `:`, or remove the stray `:`");
+          continue;
+        }
+        if ((!isScalar(keyNode) || keyNode.tag !== undefined || keyNode.anchor !== undefined)) {
           report(keyNode.range?.[0] ?? 0, "mapping keys in a policy must be plain values (no lists, mappings, tags, anchors or aliases as keys)");
           continue;
         }
-        const key = String(keyNode?.value ?? null);
+        const key = String(keyNode.value);
         const childPath = path === "" ? key : `${path}.${key}`;
-        if (keyNode?.range) out.keyPositions.set(childPath, keyNode.range[0]);
+        if (keyNode.range) out.keyPositions.set(childPath, keyNode.range[0]);
         if (Object.prototype.hasOwnProperty.call(obj, key)) {
-          report(keyNode?.range?.[0] ?? 0, `map keys must be unique: \`${key}\` appears twice`, "remove or rename one of them", "DUPLICATE_KEY");
+          report(keyNode.range?.[0] ?? 0, `map keys must be unique: \`${key}\` appears twice`, "remove or rename one of them", "DUPLICATE_KEY");
           continue;
         }
         Object.defineProperty(obj, key, { value: walk(item.value, childPath), enumerable: true, writable: true, configurable: true });
-        if (!out.positions.has(childPath) && keyNode?.range) out.positions.set(childPath, keyNode.range[0]);
+        if (!out.positions.has(childPath) && keyNode.range) out.positions.set(childPath, keyNode.range[0]);
       }
       return obj;
     }
