@@ -1,6 +1,7 @@
 // The HTTP sidecar: POST /v1/decide (+ batch), approval outcomes, /healthz, /metrics, /admin/reload; auth, limits, logs.
 import { createHash, timingSafeEqual } from "node:crypto";
 import { createServer } from "node:http";
+import underPressure from "@fastify/under-pressure";
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { Logger } from "pino";
 import { checkAction } from "../engine/action-check.js";
@@ -37,6 +38,12 @@ export interface GatewayOptions {
    * callers replaying recorded traffic: an agent that picks its own time could step outside every budget.
    */
   trustClientTime?: boolean;
+  /**
+   * Load shedding, off by default: while the event loop's mean delay over the last 100 ms sample is above this
+   * (ms), API requests get 503 `OVERLOADED` at once (nothing decided; `Retry-After: 1`) instead of queueing until
+   * the request timeout. /healthz and /metrics are always answered.
+   */
+  maxEventLoopDelayMs?: number;
 }
 
 export interface Gateway {
@@ -124,6 +131,24 @@ export function buildGateway(options: GatewayOptions): Gateway {
   app.setNotFoundHandler((req, reply) => {
     void fail(reply, 404, { code: "NOT_FOUND", message: `no route \`${req.method} ${req.url.split("?")[0]}\`` });
   });
+
+  if (options.maxEventLoopDelayMs !== undefined && options.maxEventLoopDelayMs > 0) {
+    const limit = options.maxEventLoopDelayMs;
+    void app.register(underPressure, {
+      maxEventLoopDelay: limit,
+      sampleInterval: 100,
+      // Answered here, so the request goes no further (Fastify stops once a hook has sent the reply).
+      pressureHandler: (req, reply, _type, value) => {
+        const path = req.url.split("?")[0] ?? "";
+        if (path === "/healthz" || path === "/metrics") return; // observability stays up under load
+        metrics.error("overloaded");
+        void fail(reply.header("retry-after", "1"), 503, {
+          code: "OVERLOADED",
+          message: `the sidecar is overloaded (event loop delay ${Math.round(value ?? 0)} ms, limit ${limit} ms): nothing was decided; retry after 1 s`,
+        });
+      },
+    });
+  }
 
   const apiToken = options.apiToken ?? null;
   const adminToken = options.adminToken ?? null;

@@ -13,7 +13,7 @@ import { requirePolicy } from "../policy-input.js";
 import { waitForStop } from "../signals.js";
 
 const USAGE = `usage: warden serve --policy <policy.yaml> [--host H] [--port N] [--token-file F] [--admin-token-file F]
-       [--audit DIR --keys KEYRING [--durability strict|batched] [--audit-on-full block|drop]] [--reload-ms N] [--log-level L] [--json]`;
+       [--audit DIR --keys KEYRING [--durability strict|batched] [--audit-on-full block|drop]] [--reload-ms N] [--shed-delay-ms N] [--log-level L] [--json]`;
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
 
 /** Reads a secret from a file (first line, trimmed) or an environment variable. */
@@ -57,13 +57,17 @@ export async function openSink(io: CliIO, audit: string | undefined, keys: strin
 }
 
 export const run: Command = async (argv, io) => {
-  const args = parseArgs(argv, { values: ["policy", "host", "port", "token-file", "admin-token-file", "audit", "key", "keys", "durability", "audit-on-full", "reload-ms", "log-level"], booleans: ["json"] }, "serve");
+  const args = parseArgs(argv, { values: ["policy", "host", "port", "token-file", "admin-token-file", "audit", "key", "keys", "durability", "audit-on-full", "reload-ms", "shed-delay-ms", "log-level"], booleans: ["json"] }, "serve");
   if (args.positionals.length > 0) throw new ExitError(USAGE);
   const policyPath = resolve(io.cwd, requireFlag(args, "policy", "serve"));
   const port = Number(flag(args, "port") ?? "8787");
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ExitError(`warden serve: --port must be 0..65535, got \`${flag(args, "port")}\``);
   const reloadMs = Number(flag(args, "reload-ms") ?? "1000");
   if (!Number.isInteger(reloadMs) || reloadMs < 50) throw new ExitError("warden serve: --reload-ms must be a whole number ≥ 50");
+  // Load shedding (off unless given): 503 OVERLOADED while the event loop lags more than this.
+  const shedText = flag(args, "shed-delay-ms");
+  const shedDelayMs = shedText === undefined ? undefined : Number(shedText);
+  if (shedDelayMs !== undefined && (!Number.isInteger(shedDelayMs) || shedDelayMs < 1)) throw new ExitError(`warden serve: --shed-delay-ms must be a whole number of milliseconds ≥ 1, got \`${shedText}\``);
   const apiToken = readToken(io, flag(args, "token-file"), "WARDEN_API_TOKEN", "API token");
   const adminToken = readToken(io, flag(args, "admin-token-file"), "WARDEN_ADMIN_TOKEN", "admin token");
   let host = flag(args, "host") ?? "127.0.0.1";
@@ -84,7 +88,7 @@ export const run: Command = async (argv, io) => {
       if (o.changed) logger.info({ hash: o.hash }, "policy reloaded");
     } else logger.error({ errors: o.errors, kept: o.keptHash }, "policy reload rejected; the running policy stays in force");
   }, reloadMs);
-  gateway = buildGateway({ governor, apiToken, adminToken, logger, watcher });
+  gateway = buildGateway({ governor, apiToken, adminToken, logger, watcher, ...(shedDelayMs !== undefined ? { maxEventLoopDelayMs: shedDelayMs } : {}) });
   let address: string;
   try {
     address = await gateway.app.listen({ host, port });
