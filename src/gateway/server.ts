@@ -69,6 +69,11 @@ function bearerMatches(req: FastifyRequest, token: string): boolean {
   return timingSafeEqual(digest(h.slice(7).trim()), digest(token));
 }
 
+/** The path of a request URL, without its query. */
+function pathOf(url: string): string {
+  return url.split("?")[0] ?? "";
+}
+
 function fail(reply: FastifyReply, status: number, error: ApiError): FastifyReply {
   return reply.code(status).send({ error });
 }
@@ -129,7 +134,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
     void fail(reply, status, { code, message: status >= 500 ? "internal error; nothing was allowed" : err.message });
   });
   app.setNotFoundHandler((req, reply) => {
-    void fail(reply, 404, { code: "NOT_FOUND", message: `no route \`${req.method} ${req.url.split("?")[0]}\`` });
+    void fail(reply, 404, { code: "NOT_FOUND", message: `no route \`${req.method} ${pathOf(req.url)}\`` });
   });
 
   if (options.maxEventLoopDelayMs !== undefined && options.maxEventLoopDelayMs > 0) {
@@ -139,7 +144,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
       sampleInterval: 100,
       // Answered here, so the request goes no further (Fastify stops once a hook has sent the reply).
       pressureHandler: (req, reply, _type, value) => {
-        const path = req.url.split("?")[0] ?? "";
+        const path = pathOf(req.url);
         if (path === "/healthz" || path === "/metrics") return; // observability stays up under load
         metrics.error("overloaded");
         void fail(reply.header("retry-after", "1"), 503, {
@@ -155,7 +160,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
   // A callback hook, not an async one: no promise and microtask per request. A refused request is answered here
   // and `done` is not called, so nothing runs after it.
   app.addHook("onRequest", (req, reply, done) => {
-    const path = req.url.split("?")[0] ?? "";
+    const path = pathOf(req.url);
     if (path.startsWith("/admin/")) {
       if (adminToken === null) return void fail(reply, 403, { code: "ADMIN_DISABLED", message: "admin routes are disabled: start the sidecar with --admin-token-file or WARDEN_ADMIN_TOKEN" });
       if (!bearerMatches(req, adminToken)) return void fail(reply, 401, { code: "UNAUTHORIZED", message: "admin routes need `Authorization: Bearer <admin token>`" });

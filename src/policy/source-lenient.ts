@@ -1,7 +1,7 @@
 // The `yaml` package's reading of policy text, for what js-yaml's strict parser refuses: the errors users saw before,
 // and texts that package accepts (a flow list's closing `]` at its key's indentation, as many policies are written).
 import { createRequire } from "node:module";
-import type { ParsedSource } from "./source.js";
+import { joinPath, type ParsedSource } from "./source.js";
 
 type Yaml = typeof import("yaml");
 type YamlNode = import("yaml").Node;
@@ -65,7 +65,7 @@ export function parseLenient(
           continue;
         }
         const key = String(keyNode.value);
-        const childPath = path === "" ? key : `${path}.${key}`;
+        const childPath = joinPath(path, key);
         if (keyNode.range) out.keyPositions.set(childPath, keyNode.range[0]);
         if (Object.prototype.hasOwnProperty.call(obj, key)) {
           report(keyNode.range?.[0] ?? 0, `map keys must be unique: \`${key}\` appears twice`, "remove or rename one of them", "DUPLICATE_KEY");
@@ -76,7 +76,7 @@ export function parseLenient(
       }
       return obj;
     }
-    if (isSeq(n)) return tagRefused(n, "seq") ? null : n.items.map((item, i) => walk(item, path === "" ? String(i) : `${path}.${i}`));
+    if (isSeq(n)) return tagRefused(n, "seq") ? null : n.items.map((item, i) => walk(item, joinPath(path, i)));
     if (isScalar(n)) {
       if (tagRefused(n, "str")) return null;
       if (typeof n.value === "number" && n.range) out.numberText.set(path, text.slice(n.range[0], n.range[1]).trim());

@@ -157,12 +157,12 @@ class EventReader {
       }
       case MAPPING: {
         this.out.positions.set(path, this.at(e.start));
-        if (!this.collectionTagOk(e.tagStart, e.tagEnd, MAP_TAGS)) return this.skipCollection();
+        if (!this.tagAllowed(e.tagStart, e.tagEnd, MAP_TAGS)) return this.skipCollection();
         return this.mapping(path);
       }
       case SEQUENCE: {
         this.out.positions.set(path, this.at(e.start));
-        if (!this.collectionTagOk(e.tagStart, e.tagEnd, SEQ_TAGS)) return this.skipCollection();
+        if (!this.tagAllowed(e.tagStart, e.tagEnd, SEQ_TAGS)) return this.skipCollection();
         const items: unknown[] = [];
         while ((this.events[this.i] as Event).type !== POP) items.push(this.read(joinPath(path, items.length)));
         this.i++;
@@ -184,12 +184,7 @@ class EventReader {
   private scalar(e: ScalarEvent, path: string): unknown {
     this.checkAgreement(e);
     const raw = getScalarValue(this.text, e);
-    if (e.tagStart >= 0) {
-      const tag = this.text.slice(e.tagStart, e.tagEnd);
-      if (STR_TAGS.has(tag)) return raw;
-      syntaxError(this.out, e.tagStart, `yaml tag \`${tag}\` is not supported in policies`, "write the value without a tag; quote it to make it a string");
-      return null;
-    }
+    if (e.tagStart >= 0) return this.tagAllowed(e.tagStart, e.tagEnd, STR_TAGS, "write the value without a tag; quote it to make it a string") ? raw : null;
     if (e.style !== STYLE_PLAIN) return raw;
     const value = resolvePlainScalar(raw);
     if (typeof value === "number") this.out.numberText.set(path, raw);
@@ -213,11 +208,12 @@ class EventReader {
     }
   }
 
-  private collectionTagOk(tagStart: number, tagEnd: number, allowed: ReadonlySet<string>): boolean {
+  /** Whether a node's tag (if any) is one that restates its kind; any other is reported. */
+  private tagAllowed(tagStart: number, tagEnd: number, allowed: ReadonlySet<string>, help = "write the value without a tag"): boolean {
     if (tagStart < 0) return true;
     const tag = this.text.slice(tagStart, tagEnd);
     if (allowed.has(tag)) return true;
-    syntaxError(this.out, tagStart, `yaml tag \`${tag}\` is not supported in policies`, "write the value without a tag");
+    syntaxError(this.out, tagStart, `yaml tag \`${tag}\` is not supported in policies`, help);
     return false;
   }
 

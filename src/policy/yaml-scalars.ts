@@ -22,7 +22,7 @@ export function resolvePlainScalar(s: string): string | number | boolean | null 
   if (INT_OCT.test(s)) return parseInt(s.slice(2), 8);
   if (INT.test(s)) return parseInt(s, 10);
   if (INT_HEX.test(s)) return parseInt(s.slice(2), 16);
-  if (FLOAT_SPECIAL.test(s)) return s.endsWith("nan") || s.endsWith("NaN") || s.endsWith("NAN") ? NaN : s.charCodeAt(0) === 0x2d ? -Infinity : Infinity;
+  if (FLOAT_SPECIAL.test(s)) return s.endsWith("nan") || s.endsWith("NaN") || s.endsWith("NAN") ? NaN : c === 0x2d ? -Infinity : Infinity;
   if (FLOAT_EXP.test(s) || FLOAT.test(s)) return parseFloat(s);
   return s;
 }
