@@ -72,6 +72,22 @@ test("a torn last line is ignored and cut by the next writer; a damaged line in 
   assert.throws(() => store.list(), (e: unknown) => e instanceof ApprovalError && e.code === "STORE_CORRUPT" && /approvals\.jsonl:1/.test(e.message));
 });
 
+test("a complete last event without its newline is kept by the next writer: a denial stays a denial", () => {
+  const dir = fresh();
+  const store = new ApprovalStore(dir);
+  const x = store.request(req, 60_000);
+  const y = store.request(req, 60_000);
+  appendFileSync(join(dir, "approvals.jsonl"), JSON.stringify({ type: "resolution", id: x.id, status: "denied", by: "alice", at: new Date().toISOString() }));
+  assert.equal(store.get(x.id)?.status, "denied");
+  assert.equal(store.resolve(y.id, "approved", "bob").status, "approved");
+  assert.equal(store.get(x.id)?.status, "denied");
+  assert.throws(() => store.resolve(x.id, "approved", "mallory"), (e: unknown) => e instanceof ApprovalError && e.code === "ALREADY_RESOLVED");
+  // a line that is JSON but not an event object is damage, reported, not a crash
+  appendFileSync(join(dir, "approvals.jsonl"), "null\n");
+  store.request(req, 60_000);
+  assert.throws(() => store.list(), (e: unknown) => e instanceof ApprovalError && e.code === "STORE_CORRUPT" && /not an event object/.test(e.message));
+});
+
 test("`warden approvals` lists as JSON and reports unknown ids with exit 1", async () => {
   const dir = fresh();
   const r = new ApprovalStore(dir).request(req, 60_000);

@@ -49,7 +49,9 @@ export const APPROVALS_FILE = "approvals.jsonl";
 
 /**
  * A writer that crashed mid-line leaves a fragment without its newline; appending after it would glue the
- * next event onto it. Cut the fragment first (it was never acknowledged to anyone).
+ * next event onto it. Cut the fragment first (it was never acknowledged to anyone). A last line that is a
+ * complete event and only lacks its newline (an editor or another tool wrote it) is kept: read() honours it,
+ * so cutting it would silently drop a resolution, and a denied request would become approvable again.
  */
 function cutTornTail(fd: number): void {
   const size = fstatSync(fd).size;
@@ -61,7 +63,21 @@ function cutTornTail(fd: number): void {
   const tail = Buffer.alloc(span);
   readSync(fd, tail, 0, span, size - span);
   const nl = tail.lastIndexOf(0x0a);
+  if (isEvent(tail.toString("utf8", nl + 1))) {
+    writeSync(fd, "\n");
+    return;
+  }
   ftruncateSync(fd, nl < 0 ? size - span : size - span + nl + 1);
+}
+
+/** Whether `line` is a whole JSON event object (what read() takes as an event). */
+function isEvent(line: string): boolean {
+  try {
+    const v = JSON.parse(line) as unknown;
+    return v !== null && typeof v === "object" && !Array.isArray(v);
+  } catch {
+    return false;
+  }
 }
 
 export class ApprovalStore {
@@ -105,7 +121,9 @@ export class ApprovalStore {
       let ev: ApprovalRequestV1 | ApprovalResolutionV1;
       try {
         ev = JSON.parse(line) as ApprovalRequestV1 | ApprovalResolutionV1;
-      } catch {
+        if (ev === null || typeof ev !== "object" || Array.isArray(ev)) throw new ApprovalError("STORE_CORRUPT", `${this.file}:${i + 1}: not an event object`);
+      } catch (e) {
+        if (e instanceof ApprovalError) throw e;
         // A torn final line (crash mid-write) is ignored; damage anywhere else is reported.
         if (i === lines.length - 1 || (i === lines.length - 2 && lines[lines.length - 1] === "")) continue;
         throw new ApprovalError("STORE_CORRUPT", `${this.file}:${i + 1}: not a JSON event`);
