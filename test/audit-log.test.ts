@@ -2,7 +2,7 @@
 // inputs; the bounded buffer with counted drops; torn tails.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { appendFileSync, readFileSync, readdirSync } from "node:fs";
+import { appendFileSync, readFileSync, readdirSync, statSync, truncateSync } from "node:fs";
 import { join } from "node:path";
 import { decide, MemoryThrottleStore } from "../src/index.js";
 import { AuditLog, AuditUnavailableError } from "../src/audit/log.js";
@@ -229,6 +229,23 @@ test("bounded buffer, block mode: the caller waits while the sink is down and fa
     assert.equal(r.seq, 3);
     assert.equal(log.stats().dropped, 0);
     await log.close();
+  } finally {
+    t.cleanup();
+  }
+});
+
+test("a writer refusing a log whose signed head covers a cut-short record leaves every byte in place", async () => {
+  const t = tempDir("torn-sealed");
+  try {
+    const keys = fixtureKeys(t.dir);
+    const dir = join(t.dir, "log");
+    const log = await writeLog(dir, keys.ring, 10, { durability: "strict" });
+    await log.close(); // seals all 10
+    const seg = join(dir, "entries-000000000000.jsonl");
+    const size = statSync(seg).size;
+    truncateSync(seg, size - 300); // the last sealed record loses its end: damage, not a crash
+    await assert.rejects(AuditLog.open(new FileStorage(dir), { keys: keys.ring }), /does not match its last signed tree head/);
+    assert.equal(statSync(seg).size, size - 300, "the refused writer cut evidence");
   } finally {
     t.cleanup();
   }

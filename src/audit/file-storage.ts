@@ -49,6 +49,8 @@ export class FileStorage implements AuditStorage {
   private locked = false;
   /** Problems found when opening without repair (torn tails, stray files). */
   readonly problems: string[] = [];
+  /** Torn tails found by open() with repair, cut by applyRepairs(). */
+  private pendingCuts: Array<{ path: string; keep: number; what: string }> = [];
 
   constructor(
     readonly dir: string,
@@ -76,8 +78,9 @@ export class FileStorage implements AuditStorage {
       .map((x) => ({ name: x.name, first: Number((x.m as RegExpExecArray)[1]) }))
       .sort((a, b) => a.first - b.first);
     const last = this.segments[this.segments.length - 1];
-    if (last) this.cutTornTail(join(this.dir, last.name), repairs);
-    this.cutTornTail(join(this.dir, "heads.jsonl"), repairs);
+    this.pendingCuts = [];
+    if (last) this.cutTornTail(join(this.dir, last.name));
+    this.cutTornTail(join(this.dir, "heads.jsonl"));
     return { log, repairs };
   }
 
@@ -100,17 +103,28 @@ export class FileStorage implements AuditStorage {
     throw new AuditLogError(`cannot lock audit log \`${this.dir}\``);
   }
 
-  private cutTornTail(path: string, repairs: string[]): void {
+  /**
+   * Notes a torn tail: a problem when opened read-only; with repair, a cut that waits for applyRepairs(). The
+   * writer calls that only once the complete lines match the last signed tree head, so bytes a head covers
+   * (a damaged log, not a crash) are never cut by a writer that then refuses the log anyway.
+   */
+  private cutTornTail(path: string): void {
     if (!existsSync(path)) return;
     const { size, keep } = lastLineEnd(path);
     if (keep === size) return;
     const what = `${path}: torn tail of ${size - keep} bytes after the last complete line`;
-    if (this.repair) {
+    if (this.repair) this.pendingCuts.push({ path, keep, what });
+    else this.problems.push(what);
+  }
+
+  /** Cuts the torn tails open() found (see cutTornTail); returns what it cut, in words. */
+  applyRepairs(): string[] {
+    const done = this.pendingCuts.map(({ path, keep, what }) => {
       truncateSync(path, keep);
-      repairs.push(`${what} (cut)`);
-    } else {
-      this.problems.push(what);
-    }
+      return `${what} (cut)`;
+    });
+    this.pendingCuts = [];
+    return done;
   }
 
   async scanEntries(fn: (line: string, seq: number) => void): Promise<number> {

@@ -171,6 +171,11 @@ export class AuditLog {
       }
       log.headSize = lastHead.size;
     }
+    // Only now, with the complete lines matching the last signed head, is a torn tail a crash's leftover.
+    for (const r of storage.applyRepairs?.() ?? []) {
+      log.repairs.push(r);
+      log.onEvent({ type: "repair", message: r });
+    }
     log.durableSize = n;
     log.pendingFirst = n;
     if (log.headSize < n) {

@@ -4,15 +4,20 @@ import type { EntryBatch } from "./batch.js";
 
 export interface OpenedStorage {
   log: string;
-  /** Torn tails found and cut while opening (after a crash), in words. */
+  /** Repairs made while opening, in words (file storage defers its cuts to applyRepairs()). */
   repairs: string[];
 }
 
 export interface AuditStorage {
   /** e.g. `file:/var/log/warden` or `postgres:test/log-id`. */
   readonly describe: string;
-  /** Opens (creating when `create` and empty) and repairs torn tails. */
+  /** Opens (creating when `create` and empty); torn tails are reported, or cut later by applyRepairs(). */
   open(create: { log: string } | null): Promise<OpenedStorage>;
+  /**
+   * Cuts the torn tails open() found (a writer calls it once the log checks out against its last signed
+   * head, before appending); returns what was cut, in words. Storage that cannot tear has none.
+   */
+  applyRepairs?(): string[];
   /** Calls `fn` for every entry line (without newline) in order; returns the count. */
   scanEntries(fn: (line: string, seq: number) => void): Promise<number>;
   /** Every tree head line, in order. */
