@@ -16,4 +16,11 @@ if (!existsSync(fileURLToPath(main))) {
 const { installPackCache } = await import(new URL("../dist/node/pack-cache-dir.js", import.meta.url).href);
 installPackCache();
 const { runCli } = await import(main.href);
-process.exitCode = await runCli(process.argv.slice(2));
+const { stdoutFailure } = await import(new URL("../dist/cli/io.js", import.meta.url).href);
+const code = await runCli(process.argv.slice(2));
+// a failed write is reported by an 'error' event after the write call: let it arrive before looking
+await new Promise((done) => (process.stdout.destroyed ? done() : process.stdout.write("", () => setImmediate(done))));
+const failed = stdoutFailure();
+// A reader that went away early (`| head`) is not an error; any other failed write of the output is.
+if (failed && failed.code !== "EPIPE") process.stderr.write(`warden: could not write the output (${failed.code ?? failed.message}); the command ran to its end, its output is incomplete\n`);
+process.exitCode = failed && failed.code !== "EPIPE" && code === 0 ? 1 : code;

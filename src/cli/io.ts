@@ -22,9 +22,32 @@ export class ExitError extends Error {
   }
 }
 
+/** The first error writing standard output (EPIPE when the reader went away, ENOSPC on a full disk), if any. */
+let stdoutError: NodeJS.ErrnoException | null = null;
+let streamsGuarded = false;
+
+export function stdoutFailure(): NodeJS.ErrnoException | null {
+  return stdoutError;
+}
+
+/**
+ * A failed write to stdout (`warden check … | head -1`) must not kill the process with an unhandled 'error'
+ * event: the command would die before its audit log is flushed and closed, losing decisions it already made.
+ * The command runs to its end instead, writing no more output; bin/warden.js reports the failure afterwards.
+ */
+function guardStreams(): void {
+  if (streamsGuarded) return;
+  streamsGuarded = true;
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    stdoutError ??= e;
+  });
+  process.stderr.on("error", () => {}); // nowhere left to report it
+}
+
 export function processIO(): CliIO {
+  guardStreams();
   return {
-    out: (t) => void process.stdout.write(t),
+    out: (t) => void (stdoutError === null && process.stdout.write(t)),
     err: (t) => void process.stderr.write(t),
     readStdin: async () => {
       const chunks: Buffer[] = [];
