@@ -108,3 +108,30 @@ test("an inline policy in a case file is compiled from its own YAML text, like t
   ].join("\n"));
   assert.throws(() => compileCasePolicy(file, { readFile: () => "", file: "inline.test.yaml" }), /LOSSY_NUMBER/);
 });
+
+test("a case whose expectation is misspelt or empty is refused: it could never fail", () => {
+  const file = (expect: string): string => `policy: p.yaml\ncases:\n  - name: c\n    action: { tool: t }\n    expect: ${expect}\n`;
+  assert.throws(() => parseCaseFile(file("{ verdcit: ALLOW }")), /case #1 \(`c`\): unknown expectation `verdcit`; expect takes `verdict`/);
+  assert.throws(() => parseCaseFile(file("{}")), /`expect` is empty, so the case could never fail/);
+  assert.equal(parseCaseFile(file("{ verdict: ALLOW }")).cases.length, 1);
+});
+
+test("`decision:` expectations match part of the Decision and fail when it differs", () => {
+  const file = parseCaseFile([
+    "policy:",
+    "  id: p",
+    "  version: \"1\"",
+    "  default: ALLOW",
+    "  rules:",
+    "    - { id: big, when: { field: args.amount, gt: 100 }, verdict: ESCALATE, code: BIG, approval: { group: ops, timeout: 15min } }",
+    "cases:",
+    "  - { name: holds, action: { kind: tool_call, tool: t, args: { amount: 500 } }, expect: { decision: { obligations: { approval: { group: ops, timeoutMs: 900000 }, sandbox: null }, reasons: [ { rule: big }, { rule: default } ] } } }",
+    "  - { name: wrong value, action: { kind: tool_call, tool: t, args: { amount: 500 } }, expect: { decision: { obligations: { approval: { group: sec } } } } }",
+    "  - { name: wrong length, action: { kind: tool_call, tool: t, args: { amount: 500 } }, expect: { decision: { reasons: [ { rule: big } ] } } }",
+    "  - { name: not absent, action: { kind: tool_call, tool: t, args: { amount: 500 } }, expect: { decision: { obligations: { approval: { absent: true } } } } }",
+  ].join("\n"));
+  const policy = compileCasePolicy(file, { readFile: () => "", file: "inline.test.yaml" });
+  const results = file.cases.map((c) => runCase(policy, c));
+  assert.deepEqual(results.map((r) => r.ok), [true, false, false, false], JSON.stringify(results.map((r) => r.failures)));
+  assert.match(results[1]?.failures[0] ?? "", /decision\.obligations\.approval\.group: expected "sec", got "ops"/);
+});

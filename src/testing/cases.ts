@@ -27,6 +27,12 @@ export interface Expectation {
   modified?: Record<string, unknown>;
   approvalGroup?: string;
   sandbox?: { filesystemDeny?: string[]; networkDeny?: string[]; filesystemAllow?: string[] };
+  /**
+   * A part of the Decision that must be there as given: mappings match the keys they name (others may be
+   * present; `{ absent: true }` says a key must not be), lists match element by element and have the same
+   * length, scalars are equal, e.g. `decision: { obligations: { approval: { timeoutMs: 900000 } } }`.
+   */
+  decision?: Record<string, unknown>;
 }
 
 export interface Step {
@@ -58,6 +64,10 @@ export interface CaseResult {
 
 export type Evaluator = "indexed" | "linear";
 
+/** Every key an Expectation takes: a Record over keyof, so the compiler holds it in step with the interface. */
+const EXPECT_KEY_TABLE: Record<keyof Expectation, true> = { verdict: true, rules: true, codes: true, shadow: true, shadowVerdict: true, enforced: true, retryAfterMs: true, field: true, message: true, modified: true, approvalGroup: true, sandbox: true, decision: true };
+const EXPECT_KEYS: ReadonlySet<string> = new Set(Object.keys(EXPECT_KEY_TABLE));
+
 export function parseCaseFile(text: string): CaseFile {
   const doc = parseYaml(text, { uniqueKeys: true }) as unknown;
   const d = doc as Partial<CaseFile> & { policySource?: string };
@@ -68,6 +78,13 @@ export function parseCaseFile(text: string): CaseFile {
     if (typeof c?.name !== "string" || c.action === undefined || typeof c.expect !== "object" || c.expect === null) {
       throw new Error(`case #${i + 1} needs \`name\`, \`action\` and \`expect\``);
     }
+    // A misspelt or empty expectation would assert nothing and pass whatever the policy does.
+    const keys = Array.isArray(c.expect) ? [] : Object.keys(c.expect);
+    const unknown = keys.filter((k) => !EXPECT_KEYS.has(k));
+    if (unknown.length > 0) {
+      throw new Error(`case #${i + 1} (\`${c.name}\`): unknown expectation ${unknown.map((k) => `\`${k}\``).join(", ")}; expect takes ${[...EXPECT_KEYS].map((k) => `\`${k}\``).join(", ")}`);
+    }
+    if (keys.length === 0) throw new Error(`case #${i + 1} (\`${c.name}\`): \`expect\` is empty, so the case could never fail; give at least \`verdict\``);
   });
   if (typeof d.policy === "object") {
     const source = inlinePolicySource(text);
@@ -159,5 +176,36 @@ export function runCase(policy: CompiledPolicy, c: TestCase, evaluator: Evaluato
     needs("network.deny", e.sandbox.networkDeny, sb?.network.deny);
     needs("filesystem.allow", e.sandbox.filesystemAllow, sb?.filesystem.allow);
   }
+  if (e.decision !== undefined) partialMatch(e.decision, d, "decision", failures);
   return { name: c.name, ok: failures.length === 0, failures, decision: d };
+}
+
+/** `{ absent: true }` in an expected decision: the key must not be there. */
+function isAbsentMarker(v: unknown): boolean {
+  return v !== null && typeof v === "object" && !Array.isArray(v) && Object.keys(v).length === 1 && (v as { absent?: unknown }).absent === true;
+}
+
+/** Whether `got` holds `want`: mappings by the keys `want` names, lists element-wise, scalars equal. */
+function partialMatch(want: unknown, got: unknown, path: string, failures: string[]): void {
+  if (isAbsentMarker(want)) {
+    if (got !== undefined) failures.push(`${path}: expected to be absent, got ${JSON.stringify(got)}`);
+    return;
+  }
+  if (want !== null && typeof want === "object" && !Array.isArray(want)) {
+    if (got === null || typeof got !== "object" || Array.isArray(got)) {
+      failures.push(`${path}: expected a mapping, got ${JSON.stringify(got) ?? "nothing"}`);
+      return;
+    }
+    for (const [k, v] of Object.entries(want)) partialMatch(v, Object.hasOwn(got, k) ? (got as Record<string, unknown>)[k] : undefined, `${path}.${k}`, failures);
+    return;
+  }
+  if (Array.isArray(want)) {
+    if (!Array.isArray(got) || got.length !== want.length) {
+      failures.push(`${path}: expected a list of ${want.length}, got ${JSON.stringify(got) ?? "nothing"}`);
+      return;
+    }
+    want.forEach((w, i) => partialMatch(w, got[i], `${path}[${i}]`, failures));
+    return;
+  }
+  if (JSON.stringify(want) !== JSON.stringify(got)) failures.push(`${path}: expected ${JSON.stringify(want)}, got ${JSON.stringify(got) ?? "nothing"}`);
 }
