@@ -88,3 +88,19 @@ test("as a real process: reads stdin, exit status 1 on findings and 0 when clean
   assert.equal(ok.status, 0, ok.stderr);
   assert.equal(ok.stdout, "no findings\n");
 });
+
+test("an empty --pack and UTF-16 input are errors (exit 2), never a clean 'no findings'", async () => {
+  for (const pack of ["", ","]) {
+    const r = await scan(["--pack", pack, join(dir, "leak.txt")]);
+    assert.equal(r.code, 2, r.out + r.err);
+    assert.match(r.err, /--pack names no pack/);
+  }
+  const utf16 = join(dir, "leak-utf16.txt");
+  writeFileSync(utf16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`export GITHUB_TOKEN=${TOKEN}\n`, "utf16le")]));
+  const r = await scan([utf16]);
+  assert.equal(r.code, 2, r.out + r.err);
+  assert.match(r.err, /looks like UTF-16 text; scan takes UTF-8 \(convert it first/);
+  const noBom = join(dir, "leak-utf16-nobom.txt");
+  writeFileSync(noBom, Buffer.from(`export GITHUB_TOKEN=${TOKEN}\n`, "utf16le"));
+  assert.equal((await scan([noBom])).code, 2);
+});

@@ -36,10 +36,23 @@ function positions(text: string, findings: Finding[]): Array<{ line: number; col
 
 function packsFrom(values: string[]): string[] {
   const names = values.flatMap((v) => v.split(",")).map((v) => v.trim()).filter((v) => v !== "");
+  // `--pack ""` must not become "scan with nothing" and report a clean input
+  if (values.length > 0 && names.length === 0) throw new ExitError(`warden scan: --pack names no pack (choose from ${PACK_NAMES.join(", ")}, all)`);
   for (const n of names) {
     if (n !== "all" && !isPackName(n)) throw new ExitError(`warden scan: unknown pack \`${n}\` (choose from ${PACK_NAMES.join(", ")}, all)`);
   }
   return names.includes("all") ? ["all"] : [...new Set(names)];
+}
+
+/** A UTF-16 byte-order mark, or NULs on one parity in most of the first 4 KiB (UTF-16 text read as UTF-8). */
+function looksLikeUtf16(text: string): boolean {
+  if (text.startsWith("\uFFFD\uFFFD") && text.includes("\0")) return true;
+  const n = Math.min(text.length, 4096);
+  if (n < 8) return false;
+  let even = 0;
+  let odd = 0;
+  for (let i = 0; i < n; i++) if (text.charCodeAt(i) === 0) (i & 1) === 0 ? even++ : odd++;
+  return Math.max(even, odd) >= 0.4 * n;
 }
 
 export const run: Command = async (argv, io) => {
@@ -77,6 +90,10 @@ export const run: Command = async (argv, io) => {
     return 2;
   }
   const text = await readInput(source, io, "input");
+  if (looksLikeUtf16(text)) {
+    // read as UTF-8, UTF-16 text is a NUL between every character: no pattern would match, and "no findings" would lie
+    throw new ExitError(`warden scan: ${source === "-" ? "standard input" : `\`${source}\``} looks like UTF-16 text; scan takes UTF-8 (convert it first, e.g. \`iconv -f UTF-16 -t UTF-8 ${source === "-" ? "FILE" : source}\`)`);
+  }
   const findings = scanWithPacks(compiled.compiled, text);
   const pos = positions(text, findings);
   const name = source === "-" ? "<stdin>" : source;
