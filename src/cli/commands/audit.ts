@@ -1,6 +1,5 @@
 // `warden audit verify|proof|verify-proof|export`: check a whole log (naming the first bad record), print
 // proofs a third party checks with the public key alone, and export decisions for a SIEM.
-import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { buildConsistencyProof, buildInclusionProof, verifyProofBundle } from "../../audit/proof.js";
 import { AuditLogError } from "../../audit/storage.js";
@@ -13,6 +12,7 @@ import { KeyError, type Keyring } from "../../keys/keyring.js";
 import { flag, parseArgs, type ParsedArgs } from "../args.js";
 import { ExitError, type CliIO, type Command } from "../io.js";
 import { parseJson, readInput } from "../policy-input.js";
+import { writeOutputFile } from "../output-file.js";
 
 const USAGE = `usage:
   warden audit verify <log> [--key KEYRING|JWKS] [--expect-head HEAD.json]… [--allow-unsealed] [--deep] [--threads N] [--json]
@@ -43,6 +43,12 @@ function target(args: ParsedArgs): string {
   const t = args.positionals[0];
   if (t === undefined || args.positionals.length > 1) throw new ExitError(USAGE);
   return t;
+}
+
+/** The log folder an --out must stay out of (none for a PostgreSQL log). */
+function logInputs(args: ParsedArgs): string[] {
+  const t = args.positionals[0];
+  return t === undefined || /^postgres(ql)?:\/\//.test(t) ? [] : [t];
 }
 
 export const run: Command = async (argv, io) => {
@@ -84,7 +90,7 @@ export const run: Command = async (argv, io) => {
         const text = `${JSON.stringify(bundle, null, json ? undefined : 2)}\n`;
         const out = flag(args, "out");
         if (out !== undefined) {
-          writeFileSync(resolve(io.cwd, out), text);
+          writeOutputFile("audit proof", io.cwd, out, text, logInputs(args));
           if (!json) io.out(`wrote ${bundle.type} proof to ${out}; check it with: warden audit verify-proof ${out} --key <jwks>\n`);
         } else io.out(text);
         return 0;
@@ -105,7 +111,7 @@ export const run: Command = async (argv, io) => {
         const out = flag(args, "out");
         const chunks: string[] = [];
         const r = await exportLog(storage, out === undefined ? (l) => io.out(l) : (l) => chunks.push(l)).finally(() => storage.close());
-        if (out !== undefined) writeFileSync(resolve(io.cwd, out), chunks.join(""));
+        if (out !== undefined) writeOutputFile("audit export", io.cwd, out, chunks.join(""), logInputs(args));
         io.err(`exported ${r.events} decision events${r.malformed ? ` (${r.malformed} malformed entries skipped: run \`warden audit verify\`)` : ""}\n`);
         return r.malformed ? 1 : 0;
       }

@@ -1,9 +1,8 @@
 // `warden compile <policy> [--out file.wpc.json]`: write the deterministic compiled artifact and print its hash.
-import { writeFileSync } from "node:fs";
-import { resolve } from "node:path";
 import { parseArgs, flag } from "../args.js";
 import { ExitError, type Command } from "../io.js";
 import { requirePolicy } from "../policy-input.js";
+import { writeOutputFile } from "../output-file.js";
 
 export const run: Command = async (argv, io) => {
   const args = parseArgs(argv, { values: ["out"], booleans: ["json"] }, "compile");
@@ -11,7 +10,7 @@ export const run: Command = async (argv, io) => {
   if (path === undefined || args.positionals.length > 1) throw new ExitError("usage: warden compile <policy.yaml> [--out policy.wpc.json] [--json]");
   const policy = requirePolicy(path, io, "compile");
   const out = flag(args, "out");
-  if (out !== undefined) writeFileSync(resolve(io.cwd, out), policy.artifact);
+  if (out !== undefined) writeOutputFile("compile", io.cwd, out, policy.artifact, [path]);
   if (args.bools.has("json")) io.out(`${JSON.stringify({ id: policy.id, version: policy.version, hash: policy.hash, bytes: policy.artifact.length, out: out ?? null })}\n`);
   else io.out(`${policy.id} v${policy.version} ${policy.hash}${out ? ` -> ${out}` : ""}\n`);
   return 0;
