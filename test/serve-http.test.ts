@@ -50,6 +50,9 @@ test("malformed requests get a precise 400 and are never decided", async () => {
     ["", "EMPTY_BODY", /empty/],
     ['{"kind":"tool_call","tool":"x","args":' + "[".repeat(20) + "]".repeat(20) + "}", "JSON_TOO_DEEP", /deeper than 8/],
     ['{"kind":"launch_missiles","tool":"x"}', "INVALID_ACTION", /kind/],
+    // a repeated key: JSON.parse keeps the last (5), another reader may pay the first (48000)
+    ['{"kind":"tool_call","tool":"x","args":{"amount":48000,"amount":5}}', "DUPLICATE_KEY", /key "amount" twice \(the second at 1:55\)/],
+    ['{"kind":"tool_call","tool":"x","args":{"a\\u006d":1,"am":2}}', "DUPLICATE_KEY", /key "am" twice/],
     ['[{"kind":"tool_call"}]', "INVALID_ACTION", /list/],
     ['{"kind":"tool_call","tool":"ledger.read","args":"x"}', "INVALID_ACTION", /args/],
   ];

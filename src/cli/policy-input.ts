@@ -1,4 +1,5 @@
 // Shared CLI input handling: load and report a policy, read JSON / JSON-lines files with precise errors.
+import { BodyError, checkDepth } from "../gateway/json-body.js";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { CompiledPolicy } from "../compile/build.js";
@@ -29,6 +30,13 @@ export async function readInput(path: string, io: CliIO, what: string): Promise<
 
 /** Parses JSON; on failure says where (line:col) and why. */
 export function parseJson(text: string, file: string): { ok: true; value: unknown } | { ok: false; message: string } {
+  try {
+    // a repeated key would be read as its last value by us and perhaps as its first by whoever acts on it
+    checkDepth(text, Number.MAX_SAFE_INTEGER);
+  } catch (e) {
+    if (e instanceof BodyError) return { ok: false, message: `${file}: ${e.message}` };
+    throw e;
+  }
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch (e) {

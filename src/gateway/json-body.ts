@@ -1,4 +1,5 @@
-// Request-body guards for the sidecar: a bounded JSON nesting depth checked before parsing, precise errors.
+// Request-body guards for the sidecar and the CLI: a bounded JSON nesting depth and no repeated key in an
+// object, checked before parsing, with precise errors.
 
 export class BodyError extends Error {
   constructor(
@@ -9,21 +10,56 @@ export class BodyError extends Error {
   }
 }
 
-/** Throws BodyError when brackets nest deeper than `maxDepth` (strings are skipped, escapes honoured). */
+/** line:column (1-based) of `offset` in `text`. */
+function lineCol(text: string, offset: number): string {
+  const before = text.slice(0, offset);
+  return `${before.split("\n").length}:${offset - before.lastIndexOf("\n")}`;
+}
+
+/**
+ * Throws BodyError when brackets nest deeper than `maxDepth`, or when an object names a key twice (strings are
+ * skipped, escapes honoured; keys compare after unescaping). JSON.parse keeps the last of repeated keys, while
+ * another reader of the same text may take the first: `{"amount": 48000, "amount": 5}` would be decided on 5
+ * and paid as 48000. Text that is not valid JSON is left for JSON.parse to report.
+ */
 export function checkDepth(text: string, maxDepth: number): void {
-  let depth = 0;
-  let inString = false;
+  // per open bracket: the keys seen so far (objects) or null (arrays)
+  const keys: Array<Set<string> | null> = [];
+  let expectKey = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 92 /* \ */) i++;
-      else if (c === 34 /* " */) inString = false;
-      continue;
-    }
-    if (c === 34) inString = true;
-    else if (c === 123 || c === 91) {
-      if (++depth > maxDepth) throw new BodyError("JSON_TOO_DEEP", `request body nests deeper than ${maxDepth} levels (at offset ${i})`);
-    } else if (c === 125 || c === 93) depth--;
+    if (c === 34 /* " */) {
+      const start = i;
+      let escaped = false;
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 92 /* \ */) {
+          escaped = true;
+          i++;
+        } else if (d === 34) break;
+      }
+      const top = keys[keys.length - 1];
+      if (expectKey && top) {
+        let key = text.slice(start + 1, i);
+        if (escaped) {
+          try {
+            key = JSON.parse(text.slice(start, i + 1)) as string;
+          } catch {
+            return; // not valid JSON: JSON.parse reports it
+          }
+        }
+        if (top.has(key)) throw new BodyError("DUPLICATE_KEY", `JSON object has the key ${JSON.stringify(key)} twice (the second at ${lineCol(text, start)}); send each key once`);
+        top.add(key);
+      }
+      expectKey = false;
+    } else if (c === 123 /* { */ || c === 91 /* [ */) {
+      if (keys.length + 1 > maxDepth) throw new BodyError("JSON_TOO_DEEP", `request body nests deeper than ${maxDepth} levels (at offset ${i})`);
+      keys.push(c === 123 ? new Set() : null);
+      expectKey = c === 123;
+    } else if (c === 125 || c === 93) {
+      keys.pop();
+      expectKey = false;
+    } else if (c === 44 /* , */) expectKey = keys[keys.length - 1] != null;
   }
 }
 
@@ -37,9 +73,6 @@ export function parseBody(text: string, maxDepth: number): unknown {
     const msg = e instanceof Error ? e.message : String(e);
     const m = /position (\d+)/.exec(msg);
     const offset = m ? Number(m[1]) : text.length;
-    const before = text.slice(0, offset);
-    const line = before.split("\n").length;
-    const col = offset - before.lastIndexOf("\n");
-    throw new BodyError("INVALID_JSON", `request body is not valid JSON at ${line}:${col}: ${msg}`);
+    throw new BodyError("INVALID_JSON", `request body is not valid JSON at ${lineCol(text, offset)}: ${msg}`);
   }
 }
