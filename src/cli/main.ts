@@ -1,5 +1,8 @@
 // CLI dispatch: `warden <command> [args]`; each command lives in commands/<name>.ts.
 import { COMMANDS } from "./commands/index.js";
+import { ApprovalError } from "../approvals/store.js";
+import { AuditLogError } from "../audit/storage.js";
+import { KeyError } from "../keys/keyring.js";
 import { ExitError, processIO, type CliIO } from "./io.js";
 
 function usage(): string {
@@ -33,7 +36,28 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
       io.err(`${e.message}\n`);
       return e.code;
     }
+    const user = userError(e);
+    if (user !== null) {
+      io.err(`warden ${name}: ${user}\n`);
+      return 2;
+    }
     io.err(`warden ${name}: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     return 70;
   }
+}
+
+/** File-system failures on paths the user gave (a folder where a file belongs, a missing parent, no permission). */
+const USER_FS_ERRORS = new Set(["ENOENT", "EEXIST", "EISDIR", "ENOTDIR", "EACCES", "EPERM", "EROFS", "ENOSPC", "ENAMETOOLONG", "ELOOP"]);
+
+/**
+ * The message of an error that is about the user's input or environment rather than a bug: the domain errors
+ * that carry a code (a damaged approvals store, an audit log refused, a key file) and file-system errors on a
+ * path. Those get a one-line message and exit 2; anything else is an internal error with its stack.
+ */
+function userError(e: unknown): string | null {
+  if (!(e instanceof Error)) return null;
+  const code = (e as NodeJS.ErrnoException).code;
+  if (typeof code === "string" && USER_FS_ERRORS.has(code)) return e.message;
+  if (e instanceof ApprovalError || e instanceof AuditLogError || e instanceof KeyError) return e.message;
+  return null;
 }

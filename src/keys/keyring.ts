@@ -164,7 +164,13 @@ export class Keyring {
   /** Loads whichever of the two formats `data` is. */
   static parse(data: unknown, source: string): Keyring {
     const isJwks = data !== null && typeof data === "object" && Array.isArray((data as { keys?: unknown }).keys);
-    return isJwks ? Keyring.fromJwks(data, source) : Keyring.fromFile(data, source);
+    try {
+      return isJwks ? Keyring.fromJwks(data, source) : Keyring.fromFile(data, source);
+    } catch (e) {
+      if (e instanceof KeyError) throw e;
+      // a hand-edited or damaged file (a null entry, a number for a list, a bad key encoding): say which file
+      throw new KeyError(`${source}: malformed ${isJwks ? "JWKS" : "keyring"} (${(e as Error).message}); create a fresh one with \`warden keys gen --out DIR\``);
+    }
   }
 
   private addPublic(kid: string, key: KeyObject, x: string): void {

@@ -130,9 +130,11 @@ async function readExpectedHeads(paths: string[], io: CliIO): Promise<TreeHeadV1
   for (const p of paths) {
     const parsed = parseJson(await readInput(p, io, "tree head"), p);
     if (!parsed.ok) throw new ExitError(`warden audit verify: ${parsed.message}`);
-    const v = parsed.value as { head?: unknown; from?: unknown; to?: unknown; sig?: unknown };
+    const v = parsed.value as { head?: unknown; from?: unknown; to?: unknown; sig?: unknown } | null;
+    if (v === null || typeof v !== "object") throw new ExitError(`warden audit verify: \`${p}\` holds no tree head (expected a signed head, or a proof bundle with one)`);
     const found = (v.sig ? [v] : v.head ? [v.head] : [v.from, v.to].filter(Boolean)) as TreeHeadV1[];
     for (const h of found) {
+      if (h === null || typeof h !== "object") throw new ExitError(`warden audit verify: \`${p}\` holds no valid tree head`);
       const ok = parseHead(JSON.stringify({ log: h.log, root: h.root, sig: h.sig, size: h.size, time: h.time, v: h.v }));
       if (typeof ok === "string") throw new ExitError(`warden audit verify: \`${p}\` holds no valid tree head (${ok})`);
       heads.push(ok);

@@ -11,6 +11,7 @@ import { runStdioProxy, type UpstreamCommand } from "../../mcp/stdio.js";
 import { runHttpProxy, type HttpProxyOptions } from "../../mcp/http.js";
 import type { Action } from "../../types.js";
 import { flag, parseArgs, requireFlag, type ParsedArgs } from "../args.js";
+import { logLevel } from "../log-level.js";
 import { ExitError, type CliIO, type Command } from "../io.js";
 import { requirePolicy } from "../policy-input.js";
 import { approvalsDir } from "./approvals.js";
@@ -61,7 +62,7 @@ export const run: Command = async (argv, io) => {
   const pollMs = Number(flag(args, "approval-poll-ms") ?? "100");
   if (!Number.isInteger(pollMs) || pollMs < 10) throw new ExitError("warden mcp: --approval-poll-ms must be a whole number ≥ 10");
   // stdout belongs to the MCP protocol: every log line goes to stderr.
-  const logger = pino({ level: flag(args, "log-level") ?? "info", base: { svc: "warden-mcp" } }, pino.destination({ fd: 2, sync: true }));
+  const logger = pino({ level: logLevel(flag(args, "log-level"), "mcp"), base: { svc: "warden-mcp" } }, pino.destination({ fd: 2, sync: true }));
   let scanner = null;
   if (scan === "injection") {
     try {

@@ -8,6 +8,7 @@ import { watchPolicy } from "../../gateway/reload.js";
 import { buildGateway, type Gateway } from "../../gateway/server.js";
 import type { DecisionSink } from "../../gateway/sink.js";
 import { flag, parseArgs, requireFlag } from "../args.js";
+import { logLevel } from "../log-level.js";
 import { ExitError, type CliIO, type Command } from "../io.js";
 import { requirePolicy } from "../policy-input.js";
 import { waitForStop } from "../signals.js";
@@ -78,7 +79,7 @@ export const run: Command = async (argv, io) => {
   if (apiToken !== null && adminToken !== null && apiToken === adminToken) throw new ExitError("warden serve: the admin token must differ from the API token");
 
   const policy = requirePolicy(policyPath, io, "serve");
-  const logger = pino({ level: flag(args, "log-level") ?? "info", base: { svc: "warden-serve" } }, pino.destination({ fd: 2, sync: false }));
+  const logger = pino({ level: logLevel(flag(args, "log-level"), "serve"), base: { svc: "warden-serve" } }, pino.destination({ fd: 2, sync: false }));
   const sink = await openSink(io, flag(args, "audit"), flag(args, "key") ?? flag(args, "keys"), flag(args, "durability"), "serve", flag(args, "audit-on-full"), policy.ir.sensitive);
   const governor = new Governor(policy, { sink });
   let gateway: Gateway | null = null;
