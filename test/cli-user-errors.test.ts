@@ -37,3 +37,15 @@ test("damaged key files, approval stores, heads and misplaced paths are clear er
     assert.ok(r.code === 1 || r.code === 2, `${args.join(" ")}: exit ${r.code}`);
   }
 });
+
+test("every command prints its usage for --help and for `warden help <command>` (exit 0)", async () => {
+  const { COMMANDS } = await import("../src/cli/commands/index.js");
+  for (const name of Object.keys(COMMANDS)) {
+    for (const args of [[name, "--help"], ["help", name]]) {
+      let out = "";
+      const io: CliIO = { out: (t) => void (out += t), err: () => {}, readStdin: async () => "", cwd: process.cwd(), env: {} };
+      assert.equal(await runCli(args, io), 0, args.join(" "));
+      assert.match(out, new RegExp(`usage:[\\s\\S]*warden ${name}`), args.join(" "));
+    }
+  }
+});

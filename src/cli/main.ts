@@ -14,6 +14,16 @@ function usage(): string {
 
 export async function runCli(argv: string[], io: CliIO = processIO()): Promise<number> {
   const [name, ...rest] = argv;
+  // `warden help <command>` and `warden <command> --help` print that command's usage (a --help after `--`
+  // belongs to the command `warden mcp` starts)
+  const dashes = rest.indexOf("--");
+  const own = dashes < 0 ? rest : rest.slice(0, dashes);
+  const helpFor = name === "help" ? rest[0] : own.includes("--help") || own.includes("-h") ? name : undefined;
+  const helpEntry = helpFor === undefined ? undefined : COMMANDS[helpFor];
+  if (helpEntry) {
+    io.out(`${helpEntry.summary}\n\n${(await helpEntry.load()).USAGE}\n`);
+    return 0;
+  }
   if (name === undefined || name === "help" || name === "--help" || name === "-h") {
     io.out(usage());
     return name === undefined ? 2 : 0;
@@ -30,7 +40,7 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
   }
   try {
     const command = await entry.load();
-    return await command(rest, io);
+    return await command.run(rest, io);
   } catch (e) {
     if (e instanceof ExitError) {
       io.err(`${e.message}\n`);

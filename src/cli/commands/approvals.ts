@@ -5,7 +5,7 @@ import { ApprovalError, ApprovalStore, type ApprovalRecord, type ApprovalStatus 
 import { flag, parseArgs } from "../args.js";
 import { ExitError, type CliIO, type Command } from "../io.js";
 
-const USAGE = `usage:
+export const USAGE = `usage:
   warden approvals list [--dir D] [--status pending|approved|denied|expired|all] [--json]
   warden approvals approve <id> [--dir D] [--by NAME] [--note TEXT] [--json]
   warden approvals deny <id> [--dir D] [--by NAME] [--note TEXT] [--json]

@@ -14,7 +14,7 @@ import { ExitError, type CliIO, type Command } from "../io.js";
 import { parseJson, readInput } from "../policy-input.js";
 import { writeOutputFile } from "../output-file.js";
 
-const USAGE = `usage:
+export const USAGE = `usage:
   warden audit verify <log> [--key KEYRING|JWKS] [--expect-head HEAD.json]… [--allow-unsealed] [--deep] [--threads N] [--json]
   warden audit proof <log> --record N [--out FILE] [--json]
   warden audit proof <log> --consistency SIZE [--out FILE]

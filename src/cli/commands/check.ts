@@ -11,7 +11,7 @@ import type { CompiledPolicy } from "../../compile/build.js";
 import { AUDIT_FLAGS, openAuditHook } from "../audit-hook.js";
 import type { Recorder } from "../../audit/recorder.js";
 
-const USAGE = "usage: warden check --policy <policy.yaml> (--action <action.json|-> | --trace <actions.jsonl|->) [--json] [--fail-on VERDICT]";
+export const USAGE = "usage: warden check --policy <policy.yaml> (--action <action.json|-> | --trace <actions.jsonl|->) [--json] [--fail-on VERDICT]";
 
 export const run: Command = async (argv, io) => {
   const args = parseArgs(argv, { values: ["policy", "action", "trace", "fail-on", ...AUDIT_FLAGS], booleans: ["json"] }, "check");

@@ -4,10 +4,12 @@ import { ExitError, type Command } from "../io.js";
 import { requirePolicy } from "../policy-input.js";
 import { writeOutputFile } from "../output-file.js";
 
+export const USAGE = "usage: warden compile <policy.yaml> [--out policy.wpc.json] [--json]";
+
 export const run: Command = async (argv, io) => {
   const args = parseArgs(argv, { values: ["out"], booleans: ["json"] }, "compile");
   const [path] = args.positionals;
-  if (path === undefined || args.positionals.length > 1) throw new ExitError("usage: warden compile <policy.yaml> [--out policy.wpc.json] [--json]");
+  if (path === undefined || args.positionals.length > 1) throw new ExitError(USAGE);
   const policy = requirePolicy(path, io, "compile");
   const out = flag(args, "out");
   if (out !== undefined) writeOutputFile("compile", io.cwd, out, policy.artifact, [path]);

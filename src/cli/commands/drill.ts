@@ -11,7 +11,7 @@ import { ExitError, type Command } from "../io.js";
 import { requirePolicy } from "../policy-input.js";
 import { readToken } from "./serve.js";
 
-const USAGE = `usage: warden drill --policy <policy.yaml> --target http|mcp [--cases <cases.test.yaml>] [--json]
+export const USAGE = `usage: warden drill --policy <policy.yaml> --target http|mcp [--cases <cases.test.yaml>] [--json]
        http: [--url http://host:port [--token-file F]]   (default: a sidecar started on loopback)
        mcp:  -- <server command> [args…]  or  --upstream-url URL   (use a disposable server: a leak is real)`;
 

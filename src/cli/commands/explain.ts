@@ -5,6 +5,8 @@ import { parseArgs, requireFlag } from "../args.js";
 import type { Command } from "../io.js";
 import { parseJson, readInput, requirePolicy } from "../policy-input.js";
 
+export const USAGE = "usage: warden explain --policy <policy.yaml> --action <action.json|-> [--json]";
+
 export const run: Command = async (argv, io) => {
   const args = parseArgs(argv, { values: ["policy", "action"], booleans: ["json"] }, "explain");
   const policy = requirePolicy(requireFlag(args, "policy", "explain"), io, "explain");

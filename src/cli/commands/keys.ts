@@ -6,7 +6,7 @@ import { KeyError } from "../../keys/keyring.js";
 import { parseArgs, requireFlag } from "../args.js";
 import { ExitError, type Command } from "../io.js";
 
-const USAGE = "usage: warden keys gen|init --out DIR [--force] | warden keys rotate --key FILE | warden keys jwks --key FILE   [--json]";
+export const USAGE = "usage: warden keys gen|init --out DIR [--force] | warden keys rotate --key FILE | warden keys jwks --key FILE   [--json]";
 
 export const run: Command = async (argv, io) => {
   const [sub, ...rest] = argv;

@@ -18,7 +18,7 @@ import { approvalsDir } from "./approvals.js";
 import { openSink, readToken } from "./serve.js";
 import { waitForStop } from "../signals.js";
 
-const USAGE = `usage: warden mcp --policy <policy.yaml> [--agent-id ID] [--agent-role ROLE] [--agent-label k=v…]
+export const USAGE = `usage: warden mcp --policy <policy.yaml> [--agent-id ID] [--agent-role ROLE] [--agent-label k=v…]
        [--approvals-dir D] [--audit DIR --keys KEYRING [--audit-on-full block|drop]] [--scan-results injection|off] [--log-level L]
        ( [--sandbox bwrap] -- <server command> [args…]                   stdio: stdin/stdout speak MCP, logs go to stderr
        | --upstream-url URL [--listen HOST:PORT] [--token-file F] [--json]   streamable HTTP in front of a streamable-HTTP server

@@ -10,7 +10,7 @@ import { flag, parseArgs, requireFlag } from "../args.js";
 import { ExitError, type Command } from "../io.js";
 import { requirePolicy } from "../policy-input.js";
 
-const USAGE = "usage: warden replay <log> --policy <policy.yaml|artifact> [--key KEYRING] [--max-drift N] [--allow-skipped] [--json]";
+export const USAGE = "usage: warden replay <log> --policy <policy.yaml|artifact> [--key KEYRING] [--max-drift N] [--allow-skipped] [--json]";
 
 export const run: Command = async (argv, io) => {
   const args = parseArgs(argv, { values: ["policy", "key", "max-drift"], booleans: ["json", "allow-skipped"] }, "replay");

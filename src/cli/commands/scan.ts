@@ -11,7 +11,7 @@ import { parseArgs } from "../args.js";
 import { ExitError, type Command } from "../io.js";
 import { readInput } from "../policy-input.js";
 
-const USAGE = `usage: warden scan [--pack ${PACK_NAMES.join("|")}|all]... [--rules gitleaks.toml]... [--json] [file|-]
+export const USAGE = `usage: warden scan [--pack ${PACK_NAMES.join("|")}|all]... [--rules gitleaks.toml]... [--json] [file|-]
   Scans the file (or standard input) with the built-in packs (default: all, unless --rules is given) and
   the rules of gitleaks configs. Exit 0: nothing found; 1: findings; 2: usage or configuration error.`;
 

@@ -13,7 +13,7 @@ import { ExitError, type CliIO, type Command } from "../io.js";
 import { requirePolicy } from "../policy-input.js";
 import { waitForStop } from "../signals.js";
 
-const USAGE = `usage: warden serve --policy <policy.yaml> [--host H] [--port N] [--token-file F] [--admin-token-file F]
+export const USAGE = `usage: warden serve --policy <policy.yaml> [--host H] [--port N] [--token-file F] [--admin-token-file F]
        [--audit DIR --keys KEYRING [--durability strict|batched] [--audit-on-full block|drop]] [--reload-ms N] [--shed-delay-ms N] [--log-level L] [--json]`;
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
 

@@ -5,9 +5,11 @@ import { compileCasePolicy, parseCaseFile, runCase, type CaseResult } from "../.
 import { parseArgs } from "../args.js";
 import { ExitError, type Command } from "../io.js";
 
+export const USAGE = "usage: warden test <cases.yaml…> [--json] [--verbose]";
+
 export const run: Command = async (argv, io) => {
   const args = parseArgs(argv, { booleans: ["json", "verbose"] }, "test");
-  if (args.positionals.length === 0) throw new ExitError("usage: warden test <cases.yaml…> [--json] [--verbose]");
+  if (args.positionals.length === 0) throw new ExitError(USAGE);
   let passed = 0;
   let failed = 0;
   const report: Array<{ file: string; error?: string; results: CaseResult[] }> = [];

@@ -5,9 +5,11 @@ import { loadAnyPolicy } from "../../node/load.js";
 import { parseArgs } from "../args.js";
 import { ExitError, type Command } from "../io.js";
 
+export const USAGE = "usage: warden validate <policy.yaml…> [--json]";
+
 export const run: Command = async (argv, io) => {
   const args = parseArgs(argv, { booleans: ["json"] }, "validate");
-  if (args.positionals.length === 0) throw new ExitError("usage: warden validate <policy.yaml…> [--json]");
+  if (args.positionals.length === 0) throw new ExitError(USAGE);
   let failed = 0;
   const results = [];
   for (const path of args.positionals) {
