@@ -221,7 +221,7 @@ export class AuditLog {
     const seq = this.tree.size;
     const stored = storeInput(action, this.sensitive, this.o.sensitiveMode, this.keys, invalid);
     const env = { log: this.log, seq, time: this.now(), epoch: this.o.epoch, dropped: this.droppedSinceLast };
-    const enc = signRecord(recordBody(env, action, stored.inputHash, stored.input, decision), this.keys, this.o.signatures);
+    const enc = signRecord(recordBody(env, action, stored.inputHash, stored.input, decision, stored.protected), this.keys, this.o.signatures);
     this.tree.appendHash(merkleLeafHash(enc.recordHash, enc.sigText));
     this.droppedSinceLast = 0;
     this.pending.push(encodeEntry(enc.signed, stored.attachment));

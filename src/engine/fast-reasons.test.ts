@@ -18,8 +18,13 @@ test("numberText is String() for every number (amounts take a fast path)", () =>
   }
 });
 
-test("the renderers give renderReason()'s reasons, whether the value is new, seen once or cached", () => {
-  const policy = compilePolicy(readFileSync("bench/decide/finance-3.yaml", "utf8"), { file: "finance-3.yaml" });
+const FINANCE = readFileSync("bench/decide/finance-3.yaml", "utf8");
+// The same policy with fields marked sensitive: the renderers mask them exactly as renderReason() does.
+const FINANCE_SENSITIVE = FINANCE.replace(/^rules:/m, "sensitive: [args.counterparty, args.amount]\nrules:");
+
+for (const [name, source] of [["", FINANCE], [" (sensitive fields)", FINANCE_SENSITIVE]] as const) test(`the renderers give renderReason()'s reasons, whether the value is new, seen once or cached${name}`, () => {
+  assert.notEqual(FINANCE_SENSITIVE, FINANCE);
+  const policy = compilePolicy(source, { file: "finance-3.yaml" });
   assert.ok(policy.ok);
   const ir = policy.policy.ir;
   const value = fc.oneof(fc.constantFrom("acme-corp", "evil", "", "viewer", "USD"), fc.string(), fc.double(), fc.integer({ min: 0, max: 3_000_000 }).map((c) => c / 100), fc.constant(undefined), fc.array(fc.integer(), { maxLength: 2 }));

@@ -7,7 +7,8 @@ import { isLeaf, type LeafIR, type PolicyIR, type RuleIR } from "../compile/ir.j
 import { E, type Tri } from "../compile/leaf.js";
 import { makeGetter, MISSING, showValue, type Getter } from "../compile/fields.js";
 import type { Action, Reason } from "../types.js";
-import { compileTemplate, operandText, renderReason } from "./reasons.js";
+import { compileTemplate, operandText, renderReason, sensitiveLeafMessage } from "./reasons.js";
+import { SENSITIVE_MASK, sensitiveOf } from "../compile/sensitive.js";
 
 /** Renders the reason of a fired rule from the action. */
 export interface Renderer {
@@ -210,7 +211,9 @@ export function trueRenderer(rule: CompiledRule, policy: PolicyIR): Renderer {
   // One input per field path, so a field echoed twice (or the leaf's own field) is read once.
   const byPath = new Map<string, Input>();
   const inputFor = (path: string): Input => byPath.get(path) ?? (byPath.set(path, { read: makeGetter(path), show: showValue }).get(path) as Input);
-  const leafInput: Input | null = leaf === undefined ? null : inputFor(leaf.field);
+  const sensitive = sensitiveOf(policy);
+  // A sensitive leaf's value is never shown (see compileTemplate): a fixed text stands in for it.
+  const leafInput: Input | null = leaf === undefined ? null : sensitive(leaf.field) ? { read: none, show: () => SENSITIVE_MASK } : inputFor(leaf.field);
   const inputs: Input[] = [];
   const parts: Array<string | number> = [];
   const use = (input: Input): void => {
@@ -220,7 +223,7 @@ export function trueRenderer(rule: CompiledRule, policy: PolicyIR): Renderer {
   };
   if (ir.message !== null) {
     const fixed: Record<string, string> = { rule: ir.id, code: ir.code, verdict: ir.verdict, field: leaf?.field ?? "", list: leaf && leaf.arg.kind === "list" ? leaf.arg.name : "" };
-    for (const seg of compileTemplate(ir.message)) {
+    for (const seg of compileTemplate(ir.message, sensitive)) {
       if (typeof seg === "string") parts.push(seg);
       else if ("get" in seg) use(inputFor(seg.path));
       else if (seg.name === "tool") use(TOOL_INPUT);
@@ -229,6 +232,8 @@ export function trueRenderer(rule: CompiledRule, policy: PolicyIR): Renderer {
     }
   } else if (ir.verdict === "ALLOW") {
     parts.push(`allowed by rule \`${ir.id}\``);
+  } else if (leaf && sensitive(leaf.field)) {
+    parts.push(sensitiveLeafMessage(ir.id, leaf));
   } else if (leaf && leafInput) {
     const operand = operandText(leaf.arg);
     parts.push(`rule \`${ir.id}\` matched: \`${leaf.field}\` ${leaf.op}${operand ? ` ${operand}` : ""} (value \``);
@@ -267,7 +272,7 @@ export function indeterminateRenderer(rule: CompiledRule, policy: PolicyIR): Ren
     if (!reads.includes(read)) reads.push(read);
   };
   if (ir.message !== null) {
-    for (const seg of compileTemplate(ir.message)) {
+    for (const seg of compileTemplate(ir.message, sensitiveOf(policy))) {
       if (typeof seg === "string") continue;
       if ("get" in seg) add(getter(seg.path));
       else if (seg.name === "tool") add(readTool);

@@ -5,6 +5,7 @@ import { isLeaf, type ArgIR, type LeafIR, type PolicyIR } from "../compile/ir.js
 import { packsFor, scanValue, type FieldFinding } from "../compile/scan-leaf.js";
 import { E, leafProblem, type Tri } from "../compile/leaf.js";
 import { makeGetter, showValue, type Getter } from "../compile/fields.js";
+import { SENSITIVE_MASK, sensitiveOf, type SensitiveTest } from "../compile/sensitive.js";
 import type { Action, Reason, ThrottleObservation } from "../types.js";
 
 export function operandText(arg: ArgIR): string {
@@ -20,6 +21,14 @@ export function operandText(arg: ArgIR): string {
     case "none": return "";
     case "scan": return [...arg.packs.map((n) => `pack \`${n}\``), ...arg.patterns.map((x) => `/${x.pattern}/`)].join(", ");
   }
+}
+
+/**
+ * The default message of a rule decided on a sensitive field: neither the value nor the operand (`in [the one
+ * stolen card]` that matched would tell the value).
+ */
+export function sensitiveLeafMessage(rule: string, leaf: LeafIR): string {
+  return `rule \`${rule}\` matched: \`${leaf.field}\` ${leaf.op} (operand and value not shown: the field is sensitive)`;
 }
 
 /** The leaf that decided: the first indeterminate one, else the last one evaluated. */
@@ -46,8 +55,11 @@ export function staticReason(rule: CompiledRule): Reason | null {
 
 export type Segment = string | { name: string } | { get: Getter; path: string };
 
-/** A message template split once into literal text, named variables and field getters. */
-export function compileTemplate(template: string): Segment[] {
+/**
+ * A message template split once into literal text, named variables and field getters. A field the policy marks
+ * sensitive becomes the literal mask: messages go into signed records, which keep no sensitive value in clear.
+ */
+export function compileTemplate(template: string, sensitive: SensitiveTest): Segment[] {
   const out: Segment[] = [];
   const re = /\{\{|\}\}|\{([^{}]*)\}/g;
   let last = 0;
@@ -57,6 +69,7 @@ export function compileTemplate(template: string): Segment[] {
     const name = m[1];
     if (name === undefined) out.push(m[0] === "{{" ? "{" : "}");
     else if (TEMPLATE_VARS.has(name)) out.push({ name });
+    else if (sensitive(name)) out.push(SENSITIVE_MASK);
     else out.push({ get: makeGetter(name), path: name });
     last = re.lastIndex;
   }
@@ -67,12 +80,12 @@ export function compileTemplate(template: string): Segment[] {
 const TEMPLATE_VARS = new Set(["rule", "code", "verdict", "tool", "field", "value", "list", "limit", "window", "retry_after"]);
 const plans = new WeakMap<CompiledRule, { template: Segment[] | null; leaf: LeafIR | null; get: Getter | null }>();
 
-function planFor(rule: CompiledRule): { template: Segment[] | null; leaf: LeafIR | null; get: Getter | null } {
+function planFor(rule: CompiledRule, policy: PolicyIR): { template: Segment[] | null; leaf: LeafIR | null; get: Getter | null } {
   let p = plans.get(rule);
   if (!p) {
     const when = rule.ir.when;
     const leaf = when !== null && isLeaf(when) ? when : null;
-    p = { template: rule.ir.message === null ? null : compileTemplate(rule.ir.message), leaf, get: leaf ? makeGetter(leaf.field) : null };
+    p = { template: rule.ir.message === null ? null : compileTemplate(rule.ir.message, sensitiveOf(policy)), leaf, get: leaf ? makeGetter(leaf.field) : null };
     plans.set(rule, p);
   }
   return p;
@@ -80,7 +93,8 @@ function planFor(rule: CompiledRule): { template: Segment[] | null; leaf: LeafIR
 
 export function renderReason(rule: CompiledRule, policy: PolicyIR, a: Action, result: Tri, throttle?: ThrottleObservation): Reason {
   const ir = rule.ir;
-  const plan = planFor(rule);
+  const plan = planFor(rule, policy);
+  const sensitive = sensitiveOf(policy);
   let d: LeafTrace | undefined;
   if (plan.leaf !== null && plan.get !== null) {
     // One-leaf rules: the decisive leaf is known; read its value without re-evaluating the condition.
@@ -90,6 +104,7 @@ export function renderReason(rule: CompiledRule, policy: PolicyIR, a: Action, re
     if (ir.when !== null) evalCondition(ir.when, a, policy.lists, trace);
     d = decisive(trace);
   }
+  const shownValue = (field: string, v: unknown): string => (sensitive(field) ? SENSITIVE_MASK : showValue(v));
   const variable = (name: string): string => {
     switch (name) {
       case "rule": return ir.id;
@@ -97,7 +112,7 @@ export function renderReason(rule: CompiledRule, policy: PolicyIR, a: Action, re
       case "verdict": return ir.verdict;
       case "tool": return typeof a.tool === "string" ? a.tool : "(none)";
       case "field": return d?.leaf.field ?? "";
-      case "value": return d ? showValue(d.value) : "";
+      case "value": return d ? shownValue(d.leaf.field, d.value) : "";
       case "list": return d && d.leaf.arg.kind === "list" ? d.leaf.arg.name : "";
       case "limit": return throttle ? String(throttle.limit) : "";
       case "window": return throttle ? throttle.window : "";
@@ -114,6 +129,8 @@ export function renderReason(rule: CompiledRule, policy: PolicyIR, a: Action, re
     message = `budget of ${throttle.limit} per ${throttle.window} used up (${throttle.count} calls); retry in ${throttle.retryAfterMs} ms`;
   } else if (ir.verdict === "ALLOW") {
     message = `allowed by rule \`${ir.id}\``;
+  } else if (d && sensitive(d.leaf.field)) {
+    message = sensitiveLeafMessage(ir.id, d.leaf);
   } else if (d) {
     const operand = operandText(d.leaf.arg);
     message = `rule \`${ir.id}\` matched: \`${d.leaf.field}\` ${d.leaf.op}${operand ? ` ${operand}` : ""} (value \`${showValue(d.value)}\`)`;

@@ -4,6 +4,7 @@ import { canonicalize } from "../canonical/jcs.js";
 import type { ValidationContext } from "./context.js";
 import type { PolicyDocument } from "./document.js";
 import { joinPath } from "./source.js";
+import { sensitiveTest } from "../compile/sensitive.js";
 
 /** A policy with its own parents already merged in (groups kept for children to `use`). */
 export interface ResolvedPolicy {
@@ -41,6 +42,24 @@ function mergeParent(ctx: ValidationContext, acc: ResolvedPolicy, p: ResolvedPol
     if (!acc.hasDefault || p.ir.default === "BLOCK") acc.ir.default = p.ir.default;
     if (!acc.hasDefault || p.ir.mode === "enforce") acc.ir.mode = p.ir.mode;
     acc.hasDefault = true;
+  }
+}
+
+/**
+ * A budget keyed by a sensitive field would keep that value in clear in the throttle counters and in the `state` of
+ * every record. Own rules are checked against every sensitive field; inherited ones against this policy's additions
+ * (a parent's own conflicts are reported where it is compiled).
+ */
+function checkSensitiveKeys(ctx: ValidationContext, acc: ResolvedPolicy, own: RuleIR[], doc: PolicyDocument): void {
+  const all = sensitiveTest(acc.ir.sensitive);
+  const added = sensitiveTest(doc.sensitive);
+  const ownIds = new Set(own.map((r) => r.id));
+  for (const rule of acc.ir.rules) {
+    const mine = ownIds.has(rule.id);
+    const key = rule.throttle?.key.find(mine ? all : added);
+    if (key === undefined) continue;
+    const at = mine ? joinPath(joinPath(doc.rulePaths.get(rule.id) ?? "rules", "throttle"), "key") : "sensitive";
+    ctx.error("SENSITIVE_THROTTLE_KEY", at, `rule \`${rule.id}\` keys its budget by \`${key}\`, a sensitive field: the value would be kept in clear in throttle counters and in every record`, "key the budget by a field that identifies without revealing (an account id, not the card number), or do not mark it sensitive");
   }
 }
 
@@ -96,6 +115,7 @@ export function composePolicy(ctx: ValidationContext, parents: ResolvedPolicy[],
 
   acc.ir.sensitive.push(...doc.sensitive);
   acc.ir.sensitive = [...new Set(acc.ir.sensitive)].sort();
+  checkSensitiveKeys(ctx, acc, own, doc);
   if (doc.default !== undefined) {
     if (acc.hasDefault && acc.ir.default === "BLOCK" && doc.default === "ALLOW") {
       ctx.error("WEAKENS_PARENT", "default", "a child cannot change a parent's `default: BLOCK` to ALLOW");

@@ -1,6 +1,7 @@
 // Validates a whole policy document (id, version, default, mode, lists, tools, groups, rules).
 import type { RuleIR, Scalar } from "../compile/ir.js";
-import { readScalarList } from "./conditions.js";
+import { unprotectableProblem } from "../compile/sensitive.js";
+import { fieldPathProblem, readScalarList } from "./conditions.js";
 import { describeType, isRecord, type ValidationContext } from "./context.js";
 import { readRule } from "./rules.js";
 import { joinPath } from "./source.js";
@@ -76,7 +77,7 @@ export function readPolicyDocument(ctx: ValidationContext, value: unknown, inher
   }
   readLists(ctx, value["lists"], doc);
   readTools(ctx, value["tools"], doc);
-  doc.sensitive = readStringList(ctx, value["sensitive"], "sensitive") ?? [];
+  doc.sensitive = readSensitive(ctx, value["sensitive"]);
   doc.use = readStringList(ctx, value["use"], "use") ?? [];
   const scope = { lists: { ...inheritedLists, ...doc.lists } };
   const seen = new Map<string, string>();
@@ -113,6 +114,29 @@ export function readPolicyDocument(ctx: ValidationContext, value: unknown, inher
     }
   }
   return doc;
+}
+
+/**
+ * `sensitive:` paths name action fields (`*` for any one key or index), but not those every record names in clear.
+ */
+function readSensitive(ctx: ValidationContext, raw: unknown): string[] {
+  const list = readStringList(ctx, raw, "sensitive") ?? [];
+  return list.filter((path, i) => {
+    const at = joinPath("sensitive", i);
+    const segs = path.split(".");
+    const fail = (message: string): false => (ctx.error("UNKNOWN_FIELD_PATH", at, message, "write paths like `args.ssn` or `args.cards.*.number`"), false);
+    if (segs.some((s) => s.includes("*") && s !== "*")) return fail(`sensitive field \`${path}\` has a partial glob: \`*\` must be a whole segment`);
+    if (segs[0] === "*") return fail(`sensitive field \`${path}\` must start with an action field, not \`*\``);
+    // The field rules with each `*` read as one concrete key; the problem is then reported for the path as written.
+    const problem = fieldPathProblem(segs.map((s) => (s === "*" ? "any" : s)).join("."));
+    if (problem) return fail(`sensitive ${problem.message.replace(/`[^`]*`/, `\`${path}\``)}`);
+    const unprotectable = unprotectableProblem(path, segs);
+    if (unprotectable) {
+      ctx.error("INVALID_VALUE", at, unprotectable, "mark the fields inside `args`, `context`, `result` or `text` that hold the secret");
+      return false;
+    }
+    return true;
+  });
 }
 
 function readStringList(ctx: ValidationContext, raw: unknown, path: string): string[] | undefined {

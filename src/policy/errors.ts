@@ -20,6 +20,7 @@ export const POLICY_ERRORS = {
   INVALID_GLOB: "a tool glob is malformed",
   INVALID_TEMPLATE: "a message template names a placeholder that cannot be filled",
   DUPLICATE_RULE_ID: "two rules share an id",
+  SENSITIVE_THROTTLE_KEY: "a budget is keyed by a field the policy marks `sensitive` (its value would be kept in clear)",
   MISSING_OBLIGATION: "a THROTTLE/SANDBOX/MODIFY/ESCALATE rule lacks its `throttle`/`sandbox`/`modify`/`approval` block",
   UNEXPECTED_OBLIGATION: "an obligation block on a rule whose verdict does not use it",
   INVALID_DURATION: "a duration such as `1h` or `30s` could not be read",

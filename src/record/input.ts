@@ -4,6 +4,8 @@ import { createCipheriv, createDecipheriv, randomFillSync } from "node:crypto";
 import { canonicalize, CanonicalizationError } from "../canonical/jcs.js";
 import type { Keyring } from "../keys/keyring.js";
 import { sha256Hex, type DecisionRecordV1, type InputMode } from "./record.js";
+import { escapePointer, resolvePointer } from "./pointer.js";
+import { unprotectableProblem } from "../compile/sensitive.js";
 
 /** How sensitive fields are stored: a keyed hash plus a redacted view, or encrypted. */
 export type SensitiveMode = "redact" | "encrypt";
@@ -28,7 +30,11 @@ export interface StoredInput {
   input: DecisionRecordV1["input"];
   /** The JCS text stored beside the record (sha256 of it is `input.hash`). */
   attachment: string;
+  /** JSON pointers of the values stored protected (none when inline): the record body hides them too. */
+  protected: readonly string[];
 }
+
+const NONE: readonly string[] = Object.freeze([]);
 
 /**
  * Compiled field paths (`args.ssn`, `args.cards.*.number`; `*` matches any key or index). Returns the
@@ -40,12 +46,14 @@ export function parseFieldPaths(paths: readonly string[]): { paths: string[][]; 
   for (const p of paths) {
     const segs = p.split(".");
     if (p.length === 0 || segs.some((s) => s.length === 0)) errors.push(`sensitive field \`${p}\` is not a dotted path like \`args.ssn\``);
-    else out.push(segs);
+    else {
+      const problem = unprotectableProblem(p, segs);
+      if (problem) errors.push(problem);
+      else out.push(segs);
+    }
   }
   return { paths: out, errors };
 }
-
-const escapePointer = (s: string): string => s.replace(/~/g, "~0").replace(/\//g, "~1");
 
 /** Finds every concrete location of `segs` in `value`, as [pointer, parent, key]. */
 function locate(value: unknown, segs: string[], at: number, pointer: string, out: Array<[string, Record<string, unknown> | unknown[], string | number]>): void {
@@ -79,7 +87,7 @@ export function storeInput(action: unknown, sensitive: readonly string[][], mode
   const storeInvalid = (reason: string, raw: string | null): StoredInput => {
     const attachment = canonicalize({ invalid: reason, raw });
     const h = `sha256:${sha256Hex(attachment)}`;
-    return { inputHash: h, input: { mode: "invalid", hash: h }, attachment };
+    return { inputHash: h, input: { mode: "invalid", hash: h }, attachment, protected: NONE };
   };
   // Input that never became an action (e.g. a line that is not JSON): kept raw, marked, not replayable.
   if (invalid !== undefined) return storeInvalid(invalid, typeof action === "string" && (action as string & { isWellFormed(): boolean }).isWellFormed() ? action : null);
@@ -91,11 +99,11 @@ export function storeInput(action: unknown, sensitive: readonly string[][], mode
     return storeInvalid(e.message, null);
   }
   const inputHash = `sha256:${sha256Hex(actionJcs)}`;
-  if (sensitive.length === 0) return { inputHash, input: { mode: "inline", hash: inputHash }, attachment: actionJcs };
+  if (sensitive.length === 0) return { inputHash, input: { mode: "inline", hash: inputHash }, attachment: actionJcs, protected: NONE };
   // Look first on the action itself (read-only): most actions carry no sensitive field, and need no copy.
   const probe: Array<[string, Record<string, unknown> | unknown[], string | number]> = [];
   for (const segs of sensitive) locate(action, segs, 0, "", probe);
-  if (probe.length === 0) return { inputHash, input: { mode: "inline", hash: inputHash }, attachment: actionJcs };
+  if (probe.length === 0) return { inputHash, input: { mode: "inline", hash: inputHash }, attachment: actionJcs, protected: NONE };
   const copy = JSON.parse(actionJcs) as unknown;
   const hits: Array<[string, Record<string, unknown> | unknown[], string | number]> = [];
   for (const segs of sensitive) locate(copy, segs, 0, "", hits);
@@ -113,7 +121,7 @@ export function storeInput(action: unknown, sensitive: readonly string[][], mode
   pointers.sort();
   const stored: ProtectedInputV1 = { v: 1, mode: mode === "redact" ? "redacted" : "encrypted", protected: pointers, action: copy };
   const attachment = canonicalize(stored);
-  return { inputHash, input: { mode: stored.mode, hash: `sha256:${sha256Hex(attachment)}` }, attachment };
+  return { inputHash, input: { mode: stored.mode, hash: `sha256:${sha256Hex(attachment)}` }, attachment, protected: pointers };
 }
 
 function redact(plain: string, original: unknown, keys: Keyring): ProtectedValueV1 {
@@ -148,18 +156,8 @@ function encrypt(plain: string, aad: string, keys: Keyring): ProtectedValueV1 {
   return { $warden: "encrypted", kid, iv: iv.toString("base64url"), ct: ct.toString("base64url"), tag: cipher.getAuthTag().toString("base64url") };
 }
 
-function resolvePointer(root: unknown, ptr: string): [Record<string | number, unknown>, string] | null {
-  const segs = ptr.split("/").slice(1).map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
-  let cur: unknown = root;
-  for (let i = 0; i < segs.length - 1; i++) {
-    if (cur === null || typeof cur !== "object") return null;
-    cur = (cur as Record<string, unknown>)[segs[i] as string];
-  }
-  if (cur === null || typeof cur !== "object" || segs.length === 0) return null;
-  return [cur as Record<string | number, unknown>, segs[segs.length - 1] as string];
-}
-
-export type RestoredInput = { ok: true; action: unknown } | { ok: false; reason: string; replayable: false };
+/** A restored action, with the pointers its record keeps protected (see StoredInput.protected). */
+export type RestoredInput = { ok: true; action: unknown; protected: readonly string[] } | { ok: false; reason: string; replayable: false };
 
 /**
  * Turns a stored attachment back into the action that was decided. Checks the attachment against the
@@ -169,8 +167,9 @@ export function restoreInput(record: Pick<DecisionRecordV1, "inputHash" | "input
   const fail = (reason: string): RestoredInput => ({ ok: false, reason, replayable: false });
   if (`sha256:${sha256Hex(attachment)}` !== record.input.hash) return fail("stored input does not match the record's input hash");
   if (record.input.mode === "invalid") return fail("the action was not JSON data when decided");
-  if (record.input.mode === "inline") return { ok: true, action: JSON.parse(attachment) as unknown };
+  if (record.input.mode === "inline") return { ok: true, action: JSON.parse(attachment) as unknown, protected: NONE };
   const stored = JSON.parse(attachment) as ProtectedInputV1;
+  if (stored === null || typeof stored !== "object" || !Array.isArray(stored.protected) || !stored.protected.every((p) => typeof p === "string")) return fail("stored input is not a protected input (no list of protected fields)");
   if (record.input.mode === "redacted") return fail(`fields ${stored.protected.map((p) => `\`${p}\``).join(", ")} are stored redacted`);
   if (!keys) return fail("encrypted fields need the keyring (--key) to replay");
   for (const ptr of stored.protected) {
@@ -190,5 +189,5 @@ export function restoreInput(record: Pick<DecisionRecordV1, "inputHash" | "input
     }
   }
   if (`sha256:${sha256Hex(canonicalize(stored.action))}` !== record.inputHash) return fail("restored action does not match the record's inputHash");
-  return { ok: true, action: stored.action };
+  return { ok: true, action: stored.action, protected: stored.protected };
 }

@@ -2,7 +2,8 @@
 import { hash as oneShotHash } from "node:crypto";
 import { canonicalize, canonicalString } from "../canonical/jcs.js";
 import type { Keyring } from "../keys/keyring.js";
-import type { Decision, DecisionState, Obligations, Reason, Verdict } from "../types.js";
+import type { Action, Decision, DecisionState, Obligations, Reason, Verdict } from "../types.js";
+import { resolvePointer } from "./pointer.js";
 import { WARDEN_VERSION } from "../version.js";
 import { encodeReasons, encodeState } from "./encode-parts.js";
 
@@ -77,8 +78,33 @@ function str(v: unknown): string | null {
   return typeof v === "string" ? v : null;
 }
 
-/** Builds the record body from an envelope, the action's summary fields and a decision. Pure. */
-export function recordBody(env: RecordEnvelope, action: unknown, inputHash: string, input: DecisionRecordV1["input"], d: Decision): DecisionRecordV1 {
+/** What a record body shows in place of a value its input keeps protected. */
+export const PROTECTED_VALUE = Object.freeze({ $warden: "protected" });
+
+/**
+ * The obligations as recorded: a MODIFY's copy of the action has the values at `hidden` (the pointers its stored
+ * input protects) replaced by PROTECTED_VALUE, so the record never holds in clear what the input encrypts or
+ * redacts. Replay rebuilds the same view from the decision it re-derives. The decision itself is not touched:
+ * the caller forwards the real modified action.
+ */
+export function recordedObligations(o: Obligations, hidden: readonly string[]): Obligations {
+  if (hidden.length === 0 || o.modify === null) return o;
+  const action = JSON.parse(canonicalize(o.modify.action)) as unknown;
+  let changed = false;
+  for (const ptr of hidden) {
+    const loc = resolvePointer(action, ptr);
+    if (loc === null || !Object.hasOwn(loc[0], loc[1])) continue;
+    loc[0][loc[1]] = PROTECTED_VALUE;
+    changed = true;
+  }
+  return changed ? { ...o, modify: { ...o.modify, action: action as Action } } : o;
+}
+
+/**
+ * Builds the record body from an envelope, the action's summary fields and a decision. Pure. `hidden` lists the
+ * pointers the stored input protects (StoredInput.protected).
+ */
+export function recordBody(env: RecordEnvelope, action: unknown, inputHash: string, input: DecisionRecordV1["input"], d: Decision, hidden: readonly string[] = []): DecisionRecordV1 {
   const a = (action !== null && typeof action === "object" ? action : {}) as Record<string, unknown>;
   const agent = a["agent"] !== null && typeof a["agent"] === "object" ? (a["agent"] as Record<string, unknown>)["id"] : undefined;
   return {
@@ -101,7 +127,7 @@ export function recordBody(env: RecordEnvelope, action: unknown, inputHash: stri
     reasons: d.reasons,
     shadow: d.shadow,
     shadowVerdict: d.shadowVerdict ?? null,
-    obligations: d.obligations,
+    obligations: recordedObligations(d.obligations, hidden),
     state: d.state,
     dropped: env.dropped,
   };

@@ -84,7 +84,7 @@ export async function replayLog(storage: AuditStorage, options: ReplayOptions): 
     report.replayed++;
     if (approval) report.approvals++;
     const env = { log: stored.log, seq: stored.seq, time: stored.time, epoch: stored.epoch, dropped: stored.dropped };
-    const body = { ...recordBody(env, input.action, stored.inputHash, stored.input, d), wardenVersion: stored.wardenVersion };
+    const body = { ...recordBody(env, input.action, stored.inputHash, stored.input, d, input.protected), wardenVersion: stored.wardenVersion };
     const replayedHash = hashRecord(body);
     const differs: string[] = [];
     if (stored.policy.hash !== d.policy.hash) {
@@ -95,7 +95,7 @@ export async function replayLog(storage: AuditStorage, options: ReplayOptions): 
     if (stored.enforced !== d.enforced) differs.push("enforced");
     if (canonicalize(stored.reasons) !== canonicalize(d.reasons)) differs.push("reasons");
     if (canonicalize(stored.shadow) !== canonicalize(d.shadow)) differs.push("shadow reasons");
-    if (canonicalize(stored.obligations) !== canonicalize(d.obligations)) differs.push("obligations");
+    if (canonicalize(stored.obligations) !== canonicalize(body.obligations)) differs.push("obligations");
     if (canonicalize(stored.state) !== canonicalize(d.state)) differs.push("observed state");
     if (replayedHash !== storedHash) differs.push("record hash");
     const problems = approval ? bindings.check(stored, input.action) : [];
@@ -111,7 +111,7 @@ export async function replayLog(storage: AuditStorage, options: ReplayOptions): 
         seq,
         differs,
         record: stored,
-        replayed: { verdict: d.verdict, enforced: d.enforced, reasons: d.reasons, shadow: d.shadow, obligations: d.obligations, state: d.state, policy: d.policy },
+        replayed: { verdict: d.verdict, enforced: d.enforced, reasons: d.reasons, shadow: d.shadow, obligations: body.obligations, state: d.state, policy: d.policy },
         recordHash: storedHash,
         replayedHash,
         ...(problems.length > 0 ? { problems } : {}),
