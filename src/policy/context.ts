@@ -55,6 +55,7 @@ export function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 export function describeType(v: unknown): string {
+  if (v === undefined) return "nothing";
   if (v === null) return "null";
   if (Array.isArray(v)) return "a list";
   if (typeof v === "object") return "a mapping";

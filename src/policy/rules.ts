@@ -125,7 +125,7 @@ export function readRule(ctx: ValidationContext, raw: unknown, path: string, sco
   const v = verdict as Verdict;
   const code = raw["code"] ?? (v === "ALLOW" ? "ALLOWED" : undefined);
   if (typeof code !== "string" || !CODE_RE.test(code)) {
-    ctx.error(code === undefined ? "MISSING_FIELD" : "INVALID_VALUE", joinPath(path, "code"), `rule \`${id}\`: \`code\` must be a stable UPPER_SNAKE reason code, got ${describeType(code)}`, "e.g. `COUNTERPARTY_NOT_ALLOWLISTED`");
+    ctx.error(code === undefined ? "MISSING_FIELD" : "INVALID_VALUE", joinPath(path, "code"), code === undefined ? `rule \`${id}\` has no \`code\`: a ${v} rule needs a stable UPPER_SNAKE reason code` : `rule \`${id}\`: \`code\` must be a stable UPPER_SNAKE reason code, got ${describeType(code)}`, "e.g. `COUNTERPARTY_NOT_ALLOWLISTED`");
     return undefined;
   }
   const message = raw["message"] ?? null;
