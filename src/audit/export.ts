@@ -5,6 +5,7 @@ import { APPROVAL_KIND } from "../record/approval.js";
 import type { DecisionRecordV1 } from "../record/record.js";
 import { parseEntry } from "./entry.js";
 import type { AuditStorage } from "./storage.js";
+import { coverageProblem, positionProblem } from "./continuity.js";
 
 export const SIEM_SCHEMA = "warden.decision.v1";
 
@@ -114,19 +115,29 @@ export function toDecisionEvent(r: DecisionRecordV1, recordHash: string, attachm
   };
 }
 
-/** Streams every record of a log as JSON lines to `write`; returns the count (malformed entries are skipped and counted). */
-export async function exportLog(storage: AuditStorage, write: (line: string) => void): Promise<{ events: number; malformed: number }> {
-  await storage.open(null);
+/**
+ * Streams every record of a log as JSON lines to `write`; returns the count (malformed entries are skipped and
+ * counted) and the signs that the log is not whole (see continuity.ts), which the caller must not hide.
+ */
+export async function exportLog(storage: AuditStorage, write: (line: string) => void): Promise<{ events: number; malformed: number; damage: string[] }> {
+  const { log } = await storage.open(null);
   let events = 0;
   let malformed = 0;
-  await storage.scanEntries((line) => {
+  let records = 0;
+  const damage: string[] = [];
+  await storage.scanEntries((line, seq) => {
+    records++;
     const e = parseEntry(line);
     if (typeof e === "string") {
       malformed++;
       return;
     }
+    const misplaced = positionProblem(e.signed.record, seq, log);
+    if (misplaced !== null && damage.length < 5) damage.push(misplaced);
     write(`${JSON.stringify(toDecisionEvent(e.signed.record, `sha256:${oneShotHash("sha256", e.bodyText, "hex")}`, e.attachment))}\n`);
     events++;
   });
-  return { events, malformed };
+  const cut = await coverageProblem(storage, records);
+  if (cut !== null) damage.push(cut);
+  return { events, malformed, damage };
 }

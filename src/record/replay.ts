@@ -10,6 +10,7 @@ import type { Keyring } from "../keys/keyring.js";
 import type { Decision } from "../types.js";
 import { parseEntry } from "../audit/entry.js";
 import type { AuditStorage } from "../audit/storage.js";
+import { coverageProblem, positionProblem } from "../audit/continuity.js";
 import { APPROVAL_KIND, APPROVAL_RULE, approvalDecision, type ApprovalActionV1 } from "./approval.js";
 import { restoreInput } from "./input.js";
 import { hashRecord, recordBody, type DecisionRecordV1 } from "./record.js";
@@ -43,6 +44,8 @@ export interface ReplayReport {
   policyMismatch: number;
   /** Approval outcome records (re-derived with approvalDecision(), not decide()). */
   approvals: number;
+  /** Signs that the log is not whole (records removed, moved or copied in): each one fails the replay. */
+  damage: string[];
 }
 
 export interface ReplayOptions {
@@ -52,10 +55,13 @@ export interface ReplayOptions {
   maxDrift?: number;
 }
 
+/** Damage reports kept (one removed record misplaces every record after it). */
+const MAX_DAMAGE = 5;
+
 /** Replays every record of the log behind `storage`. */
 export async function replayLog(storage: AuditStorage, options: ReplayOptions): Promise<ReplayReport> {
-  await storage.open(null);
-  const report: ReplayReport = { ok: false, records: 0, replayed: 0, matched: 0, skipped: [], drift: [], drifted: 0, differs: {}, invalid: 0, policyMismatch: 0, approvals: 0 };
+  const { log } = await storage.open(null);
+  const report: ReplayReport = { ok: false, records: 0, replayed: 0, matched: 0, skipped: [], drift: [], drifted: 0, differs: {}, invalid: 0, policyMismatch: 0, approvals: 0, damage: [] };
   let driftCount = 0;
   const bindings = new ApprovalBindings();
   await storage.scanEntries((line, seq) => {
@@ -66,6 +72,8 @@ export async function replayLog(storage: AuditStorage, options: ReplayOptions): 
       return;
     }
     const stored = e.signed.record;
+    const misplaced = positionProblem(stored, seq, log);
+    if (misplaced !== null && report.damage.length < MAX_DAMAGE) report.damage.push(misplaced);
     bindings.see(stored);
     const storedHash = `sha256:${oneShotHash("sha256", e.bodyText, "hex")}`;
     if (stored.input?.mode === "invalid") {
@@ -118,8 +126,10 @@ export async function replayLog(storage: AuditStorage, options: ReplayOptions): 
       });
     }
   });
+  const cut = await coverageProblem(storage, report.records);
+  if (cut !== null) report.damage.push(cut);
   report.drifted = driftCount;
-  report.ok = driftCount === 0 && report.skipped.length === 0;
+  report.ok = driftCount === 0 && report.skipped.length === 0 && report.damage.length === 0;
   return report;
 }
 

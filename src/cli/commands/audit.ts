@@ -113,7 +113,8 @@ export const run: Command = async (argv, io) => {
         const r = await exportLog(storage, out === undefined ? (l) => io.out(l) : (l) => chunks.push(l)).finally(() => storage.close());
         if (out !== undefined) writeOutputFile("audit export", io.cwd, out, chunks.join(""), logInputs(args));
         io.err(`exported ${r.events} decision events${r.malformed ? ` (${r.malformed} malformed entries skipped: run \`warden audit verify\`)` : ""}\n`);
-        return r.malformed ? 1 : 0;
+        for (const d of r.damage) io.err(`warden audit export: damaged log: ${d}\n`);
+        return r.malformed || r.damage.length > 0 ? 1 : 0;
       }
       default:
         throw new ExitError(USAGE);

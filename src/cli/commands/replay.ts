@@ -41,12 +41,13 @@ export const run: Command = async (argv, io) => {
   } finally {
     await storage.close();
   }
-  const ok = report.drifted === 0 && (report.skipped.length === 0 || args.bools.has("allow-skipped"));
+  const ok = report.drifted === 0 && report.damage.length === 0 && (report.skipped.length === 0 || args.bools.has("allow-skipped"));
   if (args.bools.has("json")) {
     io.out(`${JSON.stringify({ ...report, ok })}\n`);
     return ok ? 0 : 1;
   }
   io.out(`${ok ? "ok" : "FAIL"} ${target}: ${report.records} records, ${report.replayed} replayed, ${report.matched} identical (verdict, reasons, record hash), ${report.drifted} drifted, ${report.skipped.length} skipped\n`);
+  for (const d of report.damage) io.out(`  damaged log: ${d}\n`);
   if (report.approvals) io.out(`  ${report.approvals} of the replayed records are approval outcomes (re-derived with approvalDecision(), bindings checked)\n`);
   if (report.policyMismatch) io.out(`  note: ${report.policyMismatch} records were decided under a different policy hash than \`${policy.hash}\`\n`);
   if (Object.keys(report.differs).length) io.out(`  what differs: ${Object.entries(report.differs).map(([k, v]) => `${k} ×${v}`).join(", ")}\n`);
