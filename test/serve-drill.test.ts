@@ -15,7 +15,7 @@ function io(): CliIO & { stdout: string; stderr: string } {
   return o;
 }
 
-test("drilling a running, authenticated sidecar: every known-bad action is stopped; a wrong token confirms nothing", async () => {
+test("drilling a running, authenticated sidecar: every known-bad action is stopped; a wrong token or a dead URL confirms nothing", async () => {
   const loaded = loadPolicyFile("examples/policies/clinical.yaml");
   assert.ok(loaded.ok);
   const token = "drill-token-0123456789abcdef";
@@ -36,7 +36,17 @@ test("drilling a running, authenticated sidecar: every known-bad action is stopp
     assert.ok(r.results.every((x: { codes: string[]; missingCodes: string[] }) => x.codes.includes("DOSE_ABOVE_LIMIT") && x.missingCodes.length === 0));
     const bad = io();
     assert.equal(await runCli(["drill", "--policy", "examples/policies/clinical.yaml", "--target", "http", "--url", url, "--token-file", join(dir, "bad.token")], bad), 1);
-    assert.match(bad.stdout, /THROUGH\s+HTTP 401/);
+    // A refused token judged no case: a setup error, not a list of leaks.
+    assert.match(bad.stderr, /refused the drill's credentials \(HTTP 401\): pass its API token/);
+    assert.equal(bad.stdout, "");
+    // Nothing listening: the same.
+    const { app: gone } = buildGateway({ governor: new Governor(loaded.policy) });
+    const goneUrl = await gone.listen({ host: "127.0.0.1", port: 0 });
+    await gone.close();
+    const down = io();
+    assert.equal(await runCli(["drill", "--policy", "examples/policies/clinical.yaml", "--target", "http", "--url", goneUrl], down), 1);
+    assert.match(down.stderr, /cannot reach the sidecar at http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED/);
+    assert.doesNotMatch(down.stdout, /THROUGH/);
   } finally {
     await app.close();
   }

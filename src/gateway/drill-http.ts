@@ -26,6 +26,11 @@ export function judge(c: DrillCase, d: Decision | null, reached: boolean, detail
   return { name: c.name, stopped, verdict: d?.verdict ?? "none", codes, missingCodes: c.expectCodes.filter((x) => !codes.includes(x)), detail };
 }
 
+/** The drill could not talk to the sidecar at all (unreachable, not a sidecar, wrong token): no case was judged. */
+export class DrillTargetError extends Error {
+  override name = "DrillTargetError";
+}
+
 /** Each case gets a fresh sidecar state (no throttle carry-over) unless `url` points at a running sidecar. */
 export async function drillHttp(policy: CompiledPolicy, cases: DrillCase[], target: { url?: string; token?: string }): Promise<DrillOutcome[]> {
   const out: DrillOutcome[] = [];
@@ -44,11 +49,20 @@ export async function drillHttp(policy: CompiledPolicy, cases: DrillCase[], targ
         body: JSON.stringify(c.action),
         signal: AbortSignal.timeout(10_000),
       });
-      const body = (await res.json()) as Decision & { error?: { code: string; message: string } };
+      // Whether a known-bad action gets through cannot be judged from a sidecar that did not decide it.
+      if (res.status === 401 || res.status === 403) throw new DrillTargetError(`the sidecar at ${url} refused the drill's credentials (HTTP ${res.status}): pass its API token with --token-file or WARDEN_API_TOKEN`);
+      if (res.status === 404) throw new DrillTargetError(`${url} has no /v1/decide (HTTP 404): is it a Warden sidecar?`);
+      const body = (await res.json().catch(() => {
+        throw new DrillTargetError(`${url}/v1/decide answered HTTP ${res.status} with a body that is not JSON: is it a Warden sidecar?`);
+      })) as Decision & { error?: { code: string; message: string } };
       if (res.status === 200) out.push(judge(c, body, false, `HTTP 200 ${body.verdict}`));
       // A 400 means the sidecar refused to decide at all: the action was stopped, but not by policy.
       else out.push({ name: c.name, stopped: res.status === 400, verdict: `HTTP ${res.status}`, codes: body.error ? [body.error.code] : [], missingCodes: c.expectCodes, detail: body.error?.message ?? "" });
     } catch (e) {
+      if (e instanceof DrillTargetError) throw e;
+      // A connection that never opened tells nothing about the policy; one that failed mid-way is a real outcome.
+      const cause = (e as { cause?: { code?: string } }).cause?.code;
+      if (cause === "ECONNREFUSED" || cause === "ENOTFOUND" || cause === "EAI_AGAIN" || cause === "EHOSTUNREACH") throw new DrillTargetError(`cannot reach the sidecar at ${url}: ${cause}`);
       out.push({ name: c.name, stopped: false, verdict: "error", codes: [], missingCodes: c.expectCodes, detail: `sidecar request failed: ${(e as Error).message}` });
     } finally {
       await close?.();

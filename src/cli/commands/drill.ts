@@ -2,7 +2,7 @@
 // the real interception point and confirm each is stopped; exit 1 if any gets through.
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { drillHttp, type DrillCase, type DrillOutcome } from "../../gateway/drill-http.js";
+import { DrillTargetError, drillHttp, type DrillCase, type DrillOutcome } from "../../gateway/drill-http.js";
 import { drillMcp } from "../../mcp/drill.js";
 import { parseCaseFile } from "../../testing/cases.js";
 import type { Action } from "../../types.js";
@@ -48,7 +48,12 @@ export const run: Command = async (argv, io) => {
   if (target === "http") {
     const token = readToken(io, flag(args, "token-file"), "WARDEN_API_TOKEN", "API token");
     const url = flag(args, "url");
-    results = await drillHttp(policy, cases, { ...(url ? { url } : {}), ...(token ? { token } : {}) });
+    try {
+      results = await drillHttp(policy, cases, { ...(url ? { url } : {}), ...(token ? { token } : {}) });
+    } catch (e) {
+      if (e instanceof DrillTargetError) throw new ExitError(`warden drill: ${e.message}`, 1);
+      throw e;
+    }
   } else {
     const [command, ...rest] = args.rest as [string, ...string[]];
     try {
