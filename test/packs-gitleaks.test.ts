@@ -99,3 +99,12 @@ test("every gitleaks diagnostic code is in the registry and in docs/errors.md", 
   const src = readFileSync("src/scan/gitleaks.ts", "utf8");
   for (const m of src.matchAll(/"(GITLEAKS_[A-Z_]+)"/g)) assert.ok((m[1] as string) in GITLEAKS_ERRORS, `${m[1]} is registered`);
 });
+
+test("a repeated rule id is reported at the rule that repeats it, not the first one", () => {
+  const toml = `[[rules]]\nid = "dup"\nregex = '''aaa[0-9]{4}'''\n\n[[rules]]\nid = "other"\nregex = '''bbb[0-9]{4}'''\n\n[[rules]] # again\nid = "dup"\nregex = '''ccc[0-9]{4}'''\n`;
+  const imp = importGitleaks(toml, { file: "t.toml" });
+  const d = imp.diagnostics.find((x) => x.code === "GITLEAKS_DUPLICATE_ID");
+  assert.ok(d, JSON.stringify(imp.diagnostics));
+  assert.equal(d.span?.line, 9);
+  assert.deepEqual(imp.rules.map((r) => r.id), ["gitleaks.dup", "gitleaks.other"]);
+});

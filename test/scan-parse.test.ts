@@ -2,7 +2,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { compilePatternSet, SCAN_ERRORS } from "../src/scan/index.js";
+import { compilePatternSet, scanText, SCAN_ERRORS } from "../src/scan/index.js";
 
 function firstError(pattern: string, id = "rule-1") {
   const r = compilePatternSet([{ id, pattern }], { file: "rules.yaml" });
@@ -109,4 +109,12 @@ test("absurd nesting is a diagnostic, not a stack overflow", () => {
   assert.match(d.message, /nested deeper/);
   const ok = compilePatternSet([{ id: "n", pattern: `${"(?:".repeat(150)}a${")".repeat(150)}` }]);
   assert.ok(ok.ok);
+});
+
+test("characters above U+FFFF outside a class match as their surrogate pair, quantified as one", () => {
+  for (const p of ["😀+", "\\x{1F600}+", "\\u{1F600}+"]) {
+    const r = compilePatternSet([{ id: "p", pattern: p }]);
+    assert.ok(r.ok, `${p}: ${JSON.stringify(r.diagnostics)}`);
+    assert.deepEqual(scanText(r.set, "x😀😀X a😀 ").map((m) => [m.start, m.end]), [[1, 5], [8, 10]], p);
+  }
 });

@@ -15,7 +15,7 @@ export const SCAN_ERRORS = {
   SCAN_UNKNOWN_POSIX_CLASS: "`[[:name:]]` names no POSIX class",
   SCAN_UNKNOWN_FLAG: "an inline flag other than `i`, `m`, `s`, `x`, `U`",
   SCAN_BAD_RANGE: "a class range whose end is before its start, or whose ends are classes",
-  SCAN_ASTRAL_CHAR: "a character outside the Basic Multilingual Plane (above U+FFFF); the scanner works on UTF-16 code units",
+  SCAN_ASTRAL_CHAR: "a character above U+FFFF inside a character class; the scanner works on UTF-16 code units, so outside a class such a character (literal or `\\x{1F600}`) matches as its surrogate pair, but a class cannot hold a pair",
   SCAN_REPEAT_TOO_LARGE: "a counted repeat above 2000, or a pattern whose automaton would exceed the size limit",
   SCAN_EMPTY_MATCH: "the pattern can match the empty string; empty matches are never reported",
   SCAN_LAZY_FALLBACK: "the pattern's automaton exceeds the state budget; it runs as a lazily built DFA with a bounded cache (still linear time)",

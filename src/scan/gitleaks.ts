@@ -26,6 +26,18 @@ function lineOf(source: string, id: string): number {
   return at < 0 ? 1 : source.slice(0, at).split("\n").length;
 }
 
+/**
+ * The line of each `[[rules]]` table header, in order: rule i of the parsed document starts there (null when the
+ * rules are not all written as such tables, e.g. an inline array; then lineOf() finds a rule by its id).
+ */
+function ruleHeaderLines(source: string, count: number): number[] | null {
+  const lines: number[] = [];
+  source.split("\n").forEach((text, i) => {
+    if (/^\s*\[\[\s*rules\s*\]\]\s*(#.*)?$/.test(text)) lines.push(i + 1);
+  });
+  return lines.length === count ? lines : null;
+}
+
 /** Reads `[[x.allowlists]]` (current) and `[x.allowlist]` (legacy) tables. */
 function allowlistTables(t: Table): Table[] {
   const out: Table[] = [];
@@ -96,9 +108,11 @@ export function importGitleaks(source: string, options: { file?: string } = {}):
 
   const candidates: LoadedRule[] = [];
   const seen = new Set<string>();
+  const headers = ruleHeaderLines(source, rulesIn.length);
   rulesIn.forEach((r, index) => {
     const id = typeof r.id === "string" && r.id !== "" ? r.id : `rule-${index + 1}`;
-    const line = typeof r.id === "string" ? lineOf(source, r.id) : 1;
+    // By position when the headers can be counted, so a duplicate id points at the rule that repeats it.
+    const line = headers?.[index] ?? (typeof r.id === "string" ? lineOf(source, r.id) : 1);
     const where = `rule \`${id}\``;
     const span = { file, line, col: 1 };
     if (seen.has(id)) {
