@@ -30,7 +30,9 @@ export { hashRecord, type DecisionRecordV1, type SignatureMode } from "./record/
 export { replayLog, type ReplayReport } from "./record/replay.js";
 export { compilePatternSet, scanText, serializePatternSet, loadPatternSet, patternSetHash, automatonSizes, PatternSetLoadError, SCAN_ERRORS } from "./scan/index.js";
 export type { PatternSpec, CompiledPatternSet, ScanMatch, ScanOptions, AutomatonSizes, CompileSetResult, ScanErrorCode } from "./scan/index.js";
-export { loadPack, compilePacks, scanWithPacks, isPackName, type Finding, type LoadedPack, type CompiledPacks, type CompilePacksResult } from "./scan/pack.js";
+export { loadPack, assemble, compilePacks, scanWithPacks, isPackName, type Finding, type LoadedPack, type CompiledPacks, type CompilePacksResult } from "./scan/pack.js";
+export { usePackCache, type PackCache, type CachedCompile } from "./scan/pack-cache.js";
+export { installPackCache } from "./node/pack-cache-dir.js";
 export { importGitleaks, type GitleaksImport } from "./scan/gitleaks.js";
 export { ApprovalStore, ApprovalError, type ApprovalRecord, type ApprovalRequestV1, type ApprovalResolutionV1, type ApprovalStatus } from "./approvals/store.js";
 export { recordApprovalOutcome, outcomeOf, type RecordedOutcome } from "./approvals/outcome.js";

@@ -46,6 +46,13 @@ test("packs and a gitleaks import find secrets and never return them in clear", 
   const imp = warden.importGitleaks(`[[rules]]\nid = "demo"\nregex = '''demo_[a-z]{8}'''\n`);
   assert.deepEqual(imp.skipped, []);
   assert.equal(imp.rules.length, 1);
+  // Packs and imports combine into one set (the documented library flow).
+  const both = warden.compilePacks(warden.assemble([...warden.loadPack("secrets").rules, ...imp.rules]));
+  assert.ok(both.ok);
+  const mixed = warden.scanWithPacks(both.compiled, `x demo_abcdefgh ${token}`).map((f) => f.patternId);
+  assert.ok(mixed.includes("gitleaks.demo") && mixed.includes("secrets.github-token"), JSON.stringify(mixed));
+  assert.equal(typeof warden.usePackCache, "function");
+  assert.equal(typeof warden.installPackCache, "function");
   assert.equal(warden.isPackName("pii"), true);
   assert.equal(warden.isPackName("nope"), false);
 });
