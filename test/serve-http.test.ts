@@ -62,6 +62,15 @@ test("malformed requests get a precise 400 and are never decided", async () => {
     assert.equal(r.json().error.code, code, r.body);
     assert.match(r.json().error.message, msg);
   }
+  // Bytes that are not UTF-8 would be decided as U+FFFD, on text the caller never sent.
+  const bad = Buffer.concat([Buffer.from('{"kind":"tool_call","tool":"ledger.read","args":{"to":"evil'), Buffer.from([0xff]), Buffer.from('-co"}}')]);
+  const r8 = await app.inject({ method: "POST", url: "/v1/decide", headers: { "content-type": "application/json" }, payload: bad });
+  assert.equal(r8.statusCode, 400, r8.body);
+  assert.equal(r8.json().error.code, "INVALID_UTF8");
+  // Valid multi-byte UTF-8 is fine.
+  const ok8 = await app.inject({ method: "POST", url: "/v1/decide", headers: { "content-type": "application/json" }, payload: Buffer.from('{"kind":"tool_call","tool":"ledger.read","args":{"q":"ü€😀"}}') });
+  assert.equal(ok8.statusCode, 200, ok8.body);
+  sink.entries.length = 0;
   const text = await app.inject({ method: "POST", url: "/v1/decide", headers: { "content-type": "text/plain" }, payload: "hi" });
   assert.equal(text.statusCode, 415);
   assert.equal(sink.entries.length, 0, "nothing malformed was decided");

@@ -1,5 +1,7 @@
-// Request-body guards for the sidecar and the CLI: a bounded JSON nesting depth and no repeated key in an
-// object, checked before parsing, with precise errors.
+// Request-body guards for the sidecar and the CLI: UTF-8 only, a bounded JSON nesting depth and no repeated key in
+// an object, checked before parsing, with precise errors.
+
+import { isUtf8 } from "node:buffer";
 
 export class BodyError extends Error {
   constructor(
@@ -64,6 +66,15 @@ export function checkDepth(text: string, maxDepth: number): void {
 }
 
 /** Parses a JSON request body with a line:column position on error. */
+/**
+ * The body as text, refusing bytes that are not UTF-8. Decoding would replace them with U+FFFD, and the action
+ * would be decided on text the caller never sent (`evil\xff-co` is not `evil-co` here, but may be to the tool).
+ */
+export function decodeBody(body: Buffer): string {
+  if (!isUtf8(body)) throw new BodyError("INVALID_UTF8", "request body is not valid UTF-8; send JSON encoded as UTF-8");
+  return body.toString("utf8");
+}
+
 export function parseBody(text: string, maxDepth: number): unknown {
   if (text.trim() === "") throw new BodyError("EMPTY_BODY", "request body is empty; send a JSON object");
   checkDepth(text, maxDepth);

@@ -11,7 +11,7 @@ import { approvalDecision } from "../record/approval.js";
 import type { Action, Decision } from "../types.js";
 import { errorText, type Governor } from "./governor.js";
 import type { SinkReceipt } from "./sink.js";
-import { BodyError, parseBody } from "./json-body.js";
+import { BodyError, decodeBody, parseBody } from "./json-body.js";
 import { GatewayMetrics } from "./metrics.js";
 import type { PolicyWatcher } from "./reload.js";
 
@@ -116,9 +116,9 @@ export function buildGateway(options: GatewayOptions): Gateway {
   const metrics = new GatewayMetrics(governor);
 
   app.removeAllContentTypeParsers(); // JSON only: anything else is a 415, never guessed at
-  app.addContentTypeParser("application/json", { parseAs: "string" }, (_req, body, done) => {
+  app.addContentTypeParser("application/json", { parseAs: "buffer" }, (_req, body, done) => {
     try {
-      done(null, parseBody(body as string, maxDepth));
+      done(null, parseBody(decodeBody(body as Buffer), maxDepth));
     } catch (e) {
       const err = e as BodyError & { statusCode?: number };
       err.statusCode = 400;
