@@ -62,3 +62,44 @@ export function requireFlag(p: ParsedArgs, name: string, command: string): strin
   if (v === undefined) throw new ExitError(`warden ${command}: missing required flag \`--${name}\``);
   return v;
 }
+
+/** The longest delay Node's timers take (2^31-1 ms); a longer one fires at once instead. */
+export const MAX_DELAY_MS = 2_147_483_647;
+
+/**
+ * `text` as a whole number from `min` to `max`, or null. Decimal digits only: Number() would also take `0x1`,
+ * `1e0`, ` 5 `, `+5`, `5.0` and the empty string (as 0), so a typo would quietly become some other number.
+ */
+export function parseWholeNumber(text: string, min: number, max: number): number | null {
+  if (!/^[0-9]+$/.test(text)) return null;
+  const n = Number(text);
+  return Number.isSafeInteger(n) && n >= min && n <= max ? n : null;
+}
+
+/** What a numeric flag takes, for its error message. */
+export function wholeNumberForm(min: number, max: number): string {
+  return `a whole number ${max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max}`} in decimal digits`;
+}
+
+/** A value as the user typed it, quoted; JSON-escaped when backticks would hide what is wrong (empty, spaces, controls). */
+export function shown(text: string): string {
+  return /^[\x21-\x7e]+$/.test(text) && !text.includes("`") ? `\`${text}\`` : JSON.stringify(text);
+}
+
+export interface NumberFlagSpec {
+  min: number;
+  max: number;
+  /** What the number is, for the message (default "a whole number"). */
+  what?: string;
+  /** Appended to the message, e.g. " (milliseconds)". */
+  hint?: string;
+}
+
+/** The value of numeric flag `--name` (undefined when absent); anything but decimal digits in range is a usage error. */
+export function numberFlag(p: ParsedArgs, name: string, command: string, spec: NumberFlagSpec): number | undefined {
+  const text = flag(p, name);
+  if (text === undefined) return undefined;
+  const n = parseWholeNumber(text, spec.min, spec.max);
+  if (n === null) throw new ExitError(`warden ${command}: --${name} ${shown(text)} is not ${spec.what ?? "a whole number"}: give ${wholeNumberForm(spec.min, spec.max)}${spec.hint ?? ""}`);
+  return n;
+}

@@ -9,7 +9,7 @@ import { parseHead, type TreeHeadV1 } from "../../audit/heads.js";
 import { exportLog } from "../../audit/export.js";
 import { loadKeys } from "../../keys/keyfile.js";
 import { KeyError, type Keyring } from "../../keys/keyring.js";
-import { flag, parseArgs, type ParsedArgs } from "../args.js";
+import { flag, numberFlag, parseArgs, type ParsedArgs } from "../args.js";
 import { ExitError, type CliIO, type Command } from "../io.js";
 import { parseJson, readInput } from "../policy-input.js";
 import { writeOutputFile } from "../output-file.js";
@@ -61,23 +61,19 @@ export const run: Command = async (argv, io) => {
         const keys = keysFrom(args, io, false);
         const expectHeads = await readExpectedHeads(args.flags.get("expect-head") ?? [], io);
         if (expectHeads.length > 0 && keys === null) throw new ExitError("warden audit verify: --expect-head needs --key (the saved head's signature is checked)");
-        const threadsFlag = flag(args, "threads");
-        const threads = threadsFlag === undefined ? undefined : Number(threadsFlag);
-        if (threads !== undefined && !(Number.isSafeInteger(threads) && threads >= 1 && threads <= 64)) {
-          throw new ExitError(`warden audit verify: --threads \`${threadsFlag}\` is not a thread count from 1 to 64 (1 checks inline; default: one per core for logs over 128 MiB)`);
-        }
+        const threads = numberFlag(args, "threads", "audit verify", { min: 1, max: 64, what: "a thread count", hint: " (1 checks inline; default: one per core for logs over 128 MiB)" });
         const storage = await storageFor(target(args), io.cwd, "read");
         const report = await verifyLog(storage, { keys, expectHeads, allowUnsealed: args.bools.has("allow-unsealed"), deep: args.bools.has("deep"), ...(threads !== undefined ? { threads } : {}) }).finally(() => storage.close());
         io.out(json ? `${JSON.stringify(report)}\n` : describeVerify(report));
         return report.ok ? 0 : 1;
       }
       case "proof": {
-        const storage = await storageFor(target(args), io.cwd, "read");
-        const rec = flag(args, "record");
-        const cons = flag(args, "consistency");
+        const rec = numberFlag(args, "record", "audit proof", { min: 0, max: Number.MAX_SAFE_INTEGER, what: "a record number" });
+        const cons = numberFlag(args, "consistency", "audit proof", { min: 0, max: Number.MAX_SAFE_INTEGER, what: "a log size" });
         if ((rec === undefined) === (cons === undefined)) throw new ExitError(`warden audit proof: give exactly one of --record N and --consistency SIZE\n${USAGE}`);
-        const n = Number(rec ?? cons);
-        if (!Number.isSafeInteger(n) || n < 0) throw new ExitError(`warden audit proof: \`${String(rec ?? cons)}\` is not a record number`);
+        const n = (rec ?? cons) as number;
+        // opened after the flags are checked: a usage error must not leave a log (or a database connection) open
+        const storage = await storageFor(target(args), io.cwd, "read");
         let bundle;
         try {
           bundle = rec !== undefined ? await buildInclusionProof(storage, n) : await buildConsistencyProof(storage, n);

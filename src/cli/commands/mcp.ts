@@ -10,7 +10,7 @@ import { bwrapLauncher } from "../../sandbox/bwrap.js";
 import { runStdioProxy, type UpstreamCommand } from "../../mcp/stdio.js";
 import { runHttpProxy, type HttpProxyOptions } from "../../mcp/http.js";
 import type { Action } from "../../types.js";
-import { flag, parseArgs, requireFlag, type ParsedArgs } from "../args.js";
+import { MAX_DELAY_MS, flag, numberFlag, parseArgs, parseWholeNumber, requireFlag, shown, wholeNumberForm, type ParsedArgs } from "../args.js";
 import { logLevel } from "../log-level.js";
 import { ExitError, type CliIO, type Command } from "../io.js";
 import { requirePolicy } from "../policy-input.js";
@@ -54,13 +54,14 @@ export const run: Command = async (argv, io) => {
   // server cannot be put in a sandbox from here. Each half without the other would be silently ignored, so refuse.
   if (upstreamUrl !== undefined && args.rest.length > 0 && sandboxKind === "off") throw new ExitError("warden mcp: with --upstream-url, a command after `--` is the server that SANDBOX'd calls run on in a sandbox, so it needs --sandbox bwrap");
   if (upstreamUrl !== undefined && args.rest.length === 0 && sandboxKind !== "off") throw new ExitError("warden mcp: --sandbox with --upstream-url needs the local stdio form of the server after `--` (`-- <server command> [args…]`): SANDBOX'd calls run on it, inside the sandbox");
+  // checked before anything starts: a usage error must not leave a watcher or an audit log open
+  const listenAt = upstreamUrl === undefined ? null : listenAddress(flag(args, "listen") ?? "127.0.0.1:8788");
   const policyPath = resolve(io.cwd, requireFlag(args, "policy", "mcp"));
   const policy = requirePolicy(policyPath, io, "mcp");
   const agent = agentFrom(args, io);
   const scan = flag(args, "scan-results") ?? "injection";
   if (scan !== "injection" && scan !== "off") throw new ExitError("warden mcp: --scan-results is `injection` or `off`");
-  const pollMs = Number(flag(args, "approval-poll-ms") ?? "100");
-  if (!Number.isInteger(pollMs) || pollMs < 10) throw new ExitError("warden mcp: --approval-poll-ms must be a whole number ≥ 10");
+  const pollMs = numberFlag(args, "approval-poll-ms", "mcp", { min: 10, max: MAX_DELAY_MS, what: "a number of milliseconds" }) ?? 100;
   // stdout belongs to the MCP protocol: every log line goes to stderr.
   const logger = pino({ level: logLevel(flag(args, "log-level"), "mcp"), base: { svc: "warden-mcp" } }, pino.destination({ fd: 2, sync: true }));
   let scanner = null;
@@ -101,7 +102,7 @@ export const run: Command = async (argv, io) => {
   const [command, ...rest] = args.rest as [string, ...string[]];
   const sandboxFor = sandboxKind === "bwrap" ? await bwrapExecutors({ command, args: rest, cwd: io.cwd }, logger) : null;
   if (upstreamUrl !== undefined) {
-    const code = await serveHttp(io, args, upstreamUrl, { ...proxyOptions, ...(sandboxFor ? { sandboxFor } : {}) }, logger, (f) => (announce = f));
+    const code = await serveHttp(io, args, upstreamUrl, listenAt as { host: string; port: number }, { ...proxyOptions, ...(sandboxFor ? { sandboxFor } : {}) }, logger, (f) => (announce = f));
     watcher.close();
     await sink?.close();
     return code;
@@ -140,17 +141,22 @@ async function bwrapExecutors(upstream: UpstreamCommand, logger: Logger): Promis
   return () => createSandboxPool({ launcher, upstream, log: (e) => logger.info(e) });
 }
 
-async function serveHttp(io: CliIO, args: ParsedArgs, upstreamUrl: string, options: Omit<HttpProxyOptions, "upstreamUrl">, logger: Logger, onAnnounce: (f: () => Promise<void>) => void): Promise<number> {
+/** `--listen HOST:PORT` (`[::1]:PORT` for IPv6). */
+function listenAddress(listen: string): { host: string; port: number } {
+  const colon = listen.lastIndexOf(":");
+  const port = parseWholeNumber(listen.slice(colon + 1), 0, 65535);
+  if (colon < 0 || port === null) throw new ExitError(`warden mcp: --listen ${shown(listen)} is not HOST:PORT: give PORT as ${wholeNumberForm(0, 65535)}`);
+  return { host: listen.slice(0, colon).replace(/^\[|\]$/g, ""), port };
+}
+
+async function serveHttp(io: CliIO, args: ParsedArgs, upstreamUrl: string, listenAt: { host: string; port: number }, options: Omit<HttpProxyOptions, "upstreamUrl">, logger: Logger, onAnnounce: (f: () => Promise<void>) => void): Promise<number> {
   try {
     new URL(upstreamUrl);
   } catch {
     throw new ExitError(`warden mcp: --upstream-url \`${upstreamUrl}\` is not a URL`);
   }
-  const listen = flag(args, "listen") ?? "127.0.0.1:8788";
-  const colon = listen.lastIndexOf(":");
-  let host = listen.slice(0, colon).replace(/^\[|\]$/g, "");
-  const port = Number(listen.slice(colon + 1));
-  if (colon < 0 || !Number.isInteger(port) || port < 0 || port > 65535) throw new ExitError(`warden mcp: --listen takes HOST:PORT, got \`${listen}\``);
+  let host = listenAt.host;
+  const port = listenAt.port;
   const token = readToken(io, flag(args, "token-file"), "WARDEN_MCP_TOKEN", "proxy token");
   if (token === null && !LOOPBACK.has(host)) {
     io.err(`WARNING: no proxy token (--token-file or WARDEN_MCP_TOKEN): refusing to bind \`${host}\`; binding 127.0.0.1 only\n`);

@@ -6,7 +6,7 @@ import { storageFor } from "../../audit/target.js";
 import { loadKeys } from "../../keys/keyfile.js";
 import { KeyError } from "../../keys/keyring.js";
 import { replayLog, type ReplayDrift, type ReplayReport } from "../../record/replay.js";
-import { flag, parseArgs, requireFlag } from "../args.js";
+import { flag, numberFlag, parseArgs, requireFlag } from "../args.js";
 import { ExitError, type Command } from "../io.js";
 import { requirePolicy } from "../policy-input.js";
 
@@ -29,8 +29,7 @@ export const run: Command = async (argv, io) => {
       throw e;
     }
   }
-  const maxDrift = Number(flag(args, "max-drift") ?? "20");
-  if (!Number.isSafeInteger(maxDrift) || maxDrift < 0) throw new ExitError("warden replay: --max-drift takes a whole number");
+  const maxDrift = numberFlag(args, "max-drift", "replay", { min: 0, max: Number.MAX_SAFE_INTEGER, what: "a count of drifted records to show" }) ?? 20;
   const storage = await storageFor(target, io.cwd, "read");
   let report: ReplayReport;
   try {

@@ -7,7 +7,7 @@ import { Governor } from "../../gateway/governor.js";
 import { watchPolicy } from "../../gateway/reload.js";
 import { buildGateway, type Gateway } from "../../gateway/server.js";
 import type { DecisionSink } from "../../gateway/sink.js";
-import { flag, parseArgs, requireFlag } from "../args.js";
+import { MAX_DELAY_MS, flag, numberFlag, parseArgs, requireFlag } from "../args.js";
 import { logLevel } from "../log-level.js";
 import { ExitError, type CliIO, type Command } from "../io.js";
 import { requirePolicy } from "../policy-input.js";
@@ -61,14 +61,10 @@ export const run: Command = async (argv, io) => {
   const args = parseArgs(argv, { values: ["policy", "host", "port", "token-file", "admin-token-file", "audit", "key", "keys", "durability", "audit-on-full", "reload-ms", "shed-delay-ms", "log-level"], booleans: ["json"] }, "serve");
   if (args.positionals.length > 0) throw new ExitError(USAGE);
   const policyPath = resolve(io.cwd, requireFlag(args, "policy", "serve"));
-  const port = Number(flag(args, "port") ?? "8787");
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ExitError(`warden serve: --port must be 0..65535, got \`${flag(args, "port")}\``);
-  const reloadMs = Number(flag(args, "reload-ms") ?? "1000");
-  if (!Number.isInteger(reloadMs) || reloadMs < 50) throw new ExitError("warden serve: --reload-ms must be a whole number ≥ 50");
+  const port = numberFlag(args, "port", "serve", { min: 0, max: 65535, what: "a port number" }) ?? 8787;
+  const reloadMs = numberFlag(args, "reload-ms", "serve", { min: 50, max: MAX_DELAY_MS, what: "a number of milliseconds", hint: " (how often the policy file is checked for changes)" }) ?? 1000;
   // Load shedding (off unless given): 503 OVERLOADED while the event loop lags more than this.
-  const shedText = flag(args, "shed-delay-ms");
-  const shedDelayMs = shedText === undefined ? undefined : Number(shedText);
-  if (shedDelayMs !== undefined && (!Number.isInteger(shedDelayMs) || shedDelayMs < 1)) throw new ExitError(`warden serve: --shed-delay-ms must be a whole number of milliseconds ≥ 1, got \`${shedText}\``);
+  const shedDelayMs = numberFlag(args, "shed-delay-ms", "serve", { min: 1, max: MAX_DELAY_MS, what: "a number of milliseconds" });
   const apiToken = readToken(io, flag(args, "token-file"), "WARDEN_API_TOKEN", "API token");
   const adminToken = readToken(io, flag(args, "admin-token-file"), "WARDEN_ADMIN_TOKEN", "admin token");
   let host = flag(args, "host") ?? "127.0.0.1";
