@@ -3,8 +3,8 @@
 export interface CliIO {
   out(text: string): void;
   err(text: string): void;
-  /** Reads all of standard input (for `-` arguments). */
-  readStdin(): Promise<string>;
+  /** Reads all of standard input (for `-` arguments); rejects with StdinTooLargeError past `maxBytes`. */
+  readStdin(maxBytes?: number): Promise<string>;
   cwd: string;
   env: Record<string, string | undefined>;
 }
@@ -19,6 +19,13 @@ export class ExitError extends Error {
     readonly code: number = 2,
   ) {
     super(message);
+  }
+}
+
+/** Standard input went on past the reader's limit (`warden check --action - < /dev/zero` would never end). */
+export class StdinTooLargeError extends Error {
+  constructor(readonly limit: number) {
+    super(`standard input is more than ${limit} bytes`);
   }
 }
 
@@ -49,9 +56,14 @@ export function processIO(): CliIO {
   return {
     out: (t) => void (stdoutError === null && process.stdout.write(t)),
     err: (t) => void process.stderr.write(t),
-    readStdin: async () => {
+    readStdin: async (maxBytes = Infinity) => {
       const chunks: Buffer[] = [];
-      for await (const c of process.stdin) chunks.push(c as Buffer);
+      let total = 0;
+      for await (const c of process.stdin) {
+        chunks.push(c as Buffer);
+        total += (c as Buffer).length;
+        if (total > maxBytes) throw new StdinTooLargeError(maxBytes);
+      }
       return Buffer.concat(chunks).toString("utf8");
     },
     cwd: process.cwd(),

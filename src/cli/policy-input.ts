@@ -1,15 +1,28 @@
 // Shared CLI input handling: load and report a policy, read JSON / JSON-lines files with precise errors.
 import { BodyError, checkDepth } from "../gateway/json-body.js";
-import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { CompiledPolicy } from "../compile/build.js";
+import type { CompileResult } from "../compile/compile.js";
 import { formatDiagnostic } from "../diagnostics.js";
 import { loadAnyPolicy } from "../node/load.js";
-import { ExitError, type CliIO } from "./io.js";
+import { INPUT_LIMITS, formatLimit, inputFileProblem, readInputFile } from "./input-file.js";
+import { ExitError, StdinTooLargeError, type CliIO } from "./io.js";
+
+/**
+ * loadAnyPolicy, once the file is known to be a regular file within INPUT_LIMITS.policy (otherwise the loader's
+ * own POLICY_NOT_FOUND, saying why). Files the policy `extends` are read by the loader, uncapped.
+ */
+export function loadPolicyInput(path: string, io: CliIO): CompileResult {
+  const problem = inputFileProblem(resolve(io.cwd, path), INPUT_LIMITS.policy);
+  if (problem !== null) {
+    return { ok: false, diagnostics: [{ code: "POLICY_NOT_FOUND", severity: "error", message: `cannot read policy \`${path}\`: ${problem}`, help: "give the path of a policy file (.yaml, .yml, .json or a compiled .wpc.json)" }] };
+  }
+  return loadAnyPolicy(resolve(io.cwd, path));
+}
 
 /** Loads a policy or throws ExitError(1) after printing its diagnostics. Warnings go to stderr. */
 export function requirePolicy(path: string, io: CliIO, command: string): CompiledPolicy {
-  const r = loadAnyPolicy(resolve(io.cwd, path));
+  const r = loadPolicyInput(path, io);
   for (const d of r.diagnostics) if (d.severity === "warning") io.err(`${formatDiagnostic(d)}\n`);
   if (!r.ok) {
     const errors = r.diagnostics.filter((d) => d.severity === "error");
@@ -18,13 +31,14 @@ export function requirePolicy(path: string, io: CliIO, command: string): Compile
   return r.policy;
 }
 
-export async function readInput(path: string, io: CliIO, what: string): Promise<string> {
-  if (path === "-") return io.readStdin();
+/** Reads `path` (`-`: standard input) whole, at most `limit` bytes (see INPUT_LIMITS); a regular file only. */
+export async function readInput(path: string, io: CliIO, what: string, limit: number): Promise<string> {
+  if (path !== "-") return readInputFile(resolve(io.cwd, path), path, what, limit, true);
   try {
-    return readFileSync(resolve(io.cwd, path), "utf8");
+    return await io.readStdin(limit);
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    throw new ExitError(`cannot read ${what} \`${path}\`: ${err.code === "ENOENT" ? "no such file" : err.message}`, 2);
+    if (e instanceof StdinTooLargeError) throw new ExitError(`cannot read ${what} from standard input: it is more than the ${formatLimit(limit)} limit`);
+    throw e;
   }
 }
 

@@ -12,6 +12,7 @@ import { KeyError, type Keyring } from "../../keys/keyring.js";
 import { flag, numberFlag, parseArgs, type ParsedArgs } from "../args.js";
 import { ExitError, type CliIO, type Command } from "../io.js";
 import { parseJson, readInput } from "../policy-input.js";
+import { INPUT_LIMITS, checkInputFile } from "../input-file.js";
 import { writeOutputFile } from "../output-file.js";
 
 export const USAGE = `usage:
@@ -29,6 +30,7 @@ function keysFrom(args: ParsedArgs, io: CliIO, required: boolean): Keyring | nul
     return null;
   }
   const warnings: string[] = [];
+  checkInputFile(resolve(io.cwd, path), path, "key file", INPUT_LIMITS.key);
   try {
     const keys = loadKeys(resolve(io.cwd, path), warnings);
     for (const w of warnings) io.err(`warning: ${w}\n`);
@@ -94,7 +96,7 @@ export const run: Command = async (argv, io) => {
       case "verify-proof": {
         const file = target(args);
         const keys = keysFrom(args, io, true) as Keyring;
-        const parsed = parseJson(await readInput(file, io, "proof"), file);
+        const parsed = parseJson(await readInput(file, io, "proof", INPUT_LIMITS.proof), file);
         if (!parsed.ok) throw new ExitError(`warden audit verify-proof: ${parsed.message}`, 1);
         const r = verifyProofBundle(parsed.value, keys);
         if (json) io.out(`${JSON.stringify(r)}\n`);
@@ -125,7 +127,7 @@ export const run: Command = async (argv, io) => {
 async function readExpectedHeads(paths: string[], io: CliIO): Promise<TreeHeadV1[]> {
   const heads: TreeHeadV1[] = [];
   for (const p of paths) {
-    const parsed = parseJson(await readInput(p, io, "tree head"), p);
+    const parsed = parseJson(await readInput(p, io, "tree head", INPUT_LIMITS.proof), p);
     if (!parsed.ok) throw new ExitError(`warden audit verify: ${parsed.message}`);
     const v = parsed.value as { head?: unknown; from?: unknown; to?: unknown; sig?: unknown } | null;
     if (v === null || typeof v !== "object") throw new ExitError(`warden audit verify: \`${p}\` holds no tree head (expected a signed head, or a proof bundle with one)`);

@@ -7,6 +7,7 @@ import { VERDICTS, type Decision, type Verdict } from "../../types.js";
 import { flag, parseArgs, requireFlag } from "../args.js";
 import { ExitError, type CliIO, type Command } from "../io.js";
 import { parseJson, readInput, requirePolicy } from "../policy-input.js";
+import { INPUT_LIMITS } from "../input-file.js";
 import type { CompiledPolicy } from "../../compile/build.js";
 import { AUDIT_FLAGS, openAuditHook } from "../audit-hook.js";
 import type { Recorder } from "../../audit/recorder.js";
@@ -25,7 +26,7 @@ export const run: Command = async (argv, io) => {
   const json = args.bools.has("json");
   const recorder = await openAuditHook(args, policy, io, "check");
   if (actionPath !== undefined) {
-    const text = await readInput(actionPath, io, "action");
+    const text = await readInput(actionPath, io, "action", INPUT_LIMITS.action);
     const parsed = parseJson(text, actionPath);
     const d = parsed.ok ? decide(policy, parsed.value) : engineBlock(policy.info, "engine", "INVALID_ACTION", parsed.message);
     if (recorder) {
@@ -35,7 +36,7 @@ export const run: Command = async (argv, io) => {
     io.out(json ? `${JSON.stringify(d)}\n` : explainDecision(d));
     return d.verdict === "ALLOW" ? 0 : 1;
   }
-  return checkTrace(policy, await readInput(tracePath as string, io, "trace"), tracePath as string, io, json, failOn as Verdict | undefined, recorder);
+  return checkTrace(policy, await readInput(tracePath as string, io, "trace", INPUT_LIMITS.trace), tracePath as string, io, json, failOn as Verdict | undefined, recorder);
 };
 
 async function checkTrace(policy: CompiledPolicy, text: string, file: string, io: CliIO, json: boolean, failOn: Verdict | undefined, recorder: Recorder | null): Promise<number> {

@@ -1,6 +1,6 @@
 // `warden drill --policy P --target mcp|http`: fire the known-bad actions of the policy's own test file through
 // the real interception point and confirm each is stopped; exit 1 if any gets through.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { DrillTargetError, drillHttp, type DrillCase, type DrillOutcome } from "../../gateway/drill-http.js";
 import { drillMcp } from "../../mcp/drill.js";
@@ -10,6 +10,7 @@ import { flag, parseArgs, requireFlag } from "../args.js";
 import { ExitError, type Command } from "../io.js";
 import { requirePolicy } from "../policy-input.js";
 import { readToken } from "./serve.js";
+import { INPUT_LIMITS, readInputFile } from "../input-file.js";
 
 export const USAGE = `usage: warden drill --policy <policy.yaml> --target http|mcp [--cases <cases.test.yaml>] [--json]
        http: [--url http://host:port [--token-file F]]   (default: a sidecar started on loopback)
@@ -27,9 +28,10 @@ export const run: Command = async (argv, io) => {
   const policy = requirePolicy(policyArg, io, "drill");
   const casesPath = resolve(io.cwd, flag(args, "cases") ?? policyArg.replace(/\.(ya?ml|json)$/, "") + ".test.yaml");
   if (!existsSync(casesPath)) throw new ExitError(`warden drill: no test file \`${casesPath}\` (give one with --cases)`, 2);
+  const text = readInputFile(casesPath, casesPath, "test cases", INPUT_LIMITS.cases);
   let file;
   try {
-    file = parseCaseFile(readFileSync(casesPath, "utf8"));
+    file = parseCaseFile(text);
   } catch (e) {
     throw new ExitError(`warden drill: ${casesPath}: ${(e as Error).message}`, 2);
   }

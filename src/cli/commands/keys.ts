@@ -5,6 +5,7 @@ import { generateKeyFiles, loadKeys, rotateKeyFile } from "../../keys/keyfile.js
 import { KeyError } from "../../keys/keyring.js";
 import { parseArgs, requireFlag } from "../args.js";
 import { ExitError, type Command } from "../io.js";
+import { INPUT_LIMITS, checkInputFile } from "../input-file.js";
 
 export const USAGE = "usage: warden keys gen|init --out DIR [--force] | warden keys rotate --key FILE | warden keys jwks --key FILE   [--json]";
 
@@ -20,14 +21,18 @@ export const run: Command = async (argv, io) => {
       return 0;
     }
     if (sub === "rotate") {
-      const files = rotateKeyFile(resolve(io.cwd, requireFlag(args, "key", "keys rotate")), new Date());
+      const key = requireFlag(args, "key", "keys rotate");
+      checkInputFile(resolve(io.cwd, key), key, "key file", INPUT_LIMITS.key);
+      const files = rotateKeyFile(resolve(io.cwd, key), new Date());
       const summary = { keyring: files.keyring, jwks: files.jwks, active: files.file.active, keys: { hmac: files.file.hmac.length, ed25519: files.file.ed25519.length, aes: files.file.aes.length } };
       io.out(json ? `${JSON.stringify(summary)}\n` : `rotated ${files.keyring}: new active keys hmac ${summary.active.hmac}, ed25519 ${summary.active.ed25519}, aes ${summary.active.aes}\n(old keys stay in the ring so old records keep verifying; ${files.jwks} updated)\n`);
       return 0;
     }
     if (sub === "jwks") {
       const warnings: string[] = [];
-      const ring = loadKeys(resolve(io.cwd, requireFlag(args, "key", "keys jwks")), warnings);
+      const key = requireFlag(args, "key", "keys jwks");
+      checkInputFile(resolve(io.cwd, key), key, "key file", INPUT_LIMITS.key);
+      const ring = loadKeys(resolve(io.cwd, key), warnings);
       for (const w of warnings) io.err(`warning: ${w}\n`);
       io.out(`${JSON.stringify(ring.toJwks(), null, json ? undefined : 2)}\n`);
       return 0;

@@ -9,6 +9,7 @@ import { replayLog, type ReplayDrift, type ReplayReport } from "../../record/rep
 import { flag, numberFlag, parseArgs, requireFlag } from "../args.js";
 import { ExitError, type Command } from "../io.js";
 import { requirePolicy } from "../policy-input.js";
+import { INPUT_LIMITS, checkInputFile } from "../input-file.js";
 
 export const USAGE = "usage: warden replay <log> --policy <policy.yaml|artifact> [--key KEYRING] [--max-drift N] [--allow-skipped] [--json]";
 
@@ -20,6 +21,7 @@ export const run: Command = async (argv, io) => {
   const keyPath = flag(args, "key");
   let keys = null;
   if (keyPath !== undefined) {
+    checkInputFile(resolve(io.cwd, keyPath), keyPath, "key file", INPUT_LIMITS.key);
     try {
       const warnings: string[] = [];
       keys = loadKeys(resolve(io.cwd, keyPath), warnings);

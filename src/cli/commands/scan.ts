@@ -1,6 +1,5 @@
 // `warden scan [--pack NAME] [--rules gitleaks.toml] [--json] [file|-]`: run rule packs and imported gitleaks
 // rules over a file or stdin; prints findings with masked matches; exit 1 when anything is found.
-import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { formatDiagnostic, type Diagnostic } from "../../diagnostics.js";
 import { importGitleaks } from "../../scan/gitleaks.js";
@@ -10,6 +9,7 @@ import { PACK_NAMES } from "../../scan/packs/types.js";
 import { parseArgs } from "../args.js";
 import { ExitError, type Command } from "../io.js";
 import { readInput } from "../policy-input.js";
+import { INPUT_LIMITS, readInputFile } from "../input-file.js";
 
 export const USAGE = `usage: warden scan [--pack ${PACK_NAMES.join("|")}|all]... [--rules gitleaks.toml]... [--json] [file|-]
   Scans the file (or standard input) with the built-in packs (default: all, unless --rules is given) and
@@ -71,13 +71,7 @@ export const run: Command = async (argv, io) => {
   for (const n of packNames) rules.push(...loadPack(n === "all" ? "all" : (n as (typeof PACK_NAMES)[number])).rules);
   const diagnostics: Diagnostic[] = [];
   for (const file of rulesFiles) {
-    let toml: string;
-    try {
-      toml = readFileSync(resolve(io.cwd, file), "utf8");
-    } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      throw new ExitError(`warden scan: cannot read rules \`${file}\`: ${err.code === "ENOENT" ? "no such file" : err.message}`);
-    }
+    const toml = readInputFile(resolve(io.cwd, file), file, "rules", INPUT_LIMITS.rules);
     const imp = importGitleaks(toml, { file });
     diagnostics.push(...imp.diagnostics);
     rules.push(...imp.rules);
@@ -89,7 +83,7 @@ export const run: Command = async (argv, io) => {
     else io.err(`${diagnostics.map(formatDiagnostic).join("\n")}\nwarden scan: the rules do not compile\n`);
     return 2;
   }
-  const text = await readInput(source, io, "input");
+  const text = await readInput(source, io, "input", INPUT_LIMITS.scan);
   if (looksLikeUtf16(text)) {
     // read as UTF-8, UTF-16 text is a NUL between every character: no pattern would match, and "no findings" would lie
     throw new ExitError(`warden scan: ${source === "-" ? "standard input" : `\`${source}\``} looks like UTF-16 text; scan takes UTF-8 (convert it first, e.g. \`iconv -f UTF-16 -t UTF-8 ${source === "-" ? "FILE" : source}\`)`);

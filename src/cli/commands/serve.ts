@@ -1,5 +1,4 @@
 // `warden serve --policy P [--host H] [--port N] [--token-file F]`: run the HTTP decision sidecar.
-import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { pino } from "pino";
 import { AuditSink } from "../../gateway/audit-sink.js";
@@ -11,6 +10,7 @@ import { MAX_DELAY_MS, flag, numberFlag, parseArgs, requireFlag } from "../args.
 import { logLevel } from "../log-level.js";
 import { ExitError, type CliIO, type Command } from "../io.js";
 import { requirePolicy } from "../policy-input.js";
+import { INPUT_LIMITS, checkInputFile, readInputFile } from "../input-file.js";
 import { waitForStop } from "../signals.js";
 
 export const USAGE = `usage: warden serve --policy <policy.yaml> [--host H] [--port N] [--token-file F] [--admin-token-file F]
@@ -20,12 +20,7 @@ const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
 /** Reads a secret from a file (first line, trimmed) or an environment variable. */
 export function readToken(io: CliIO, file: string | undefined, envName: string, what: string): string | null {
   if (file !== undefined) {
-    let text: string;
-    try {
-      text = readFileSync(resolve(io.cwd, file), "utf8");
-    } catch (e) {
-      throw new ExitError(`cannot read ${what} file \`${file}\`: ${(e as Error).message}`, 2);
-    }
+    const text = readInputFile(resolve(io.cwd, file), file, `${what} file`, INPUT_LIMITS.token);
     const t = text.split("\n")[0]?.trim() ?? "";
     if (t.length < 16) throw new ExitError(`${what} in \`${file}\` is too short (need at least 16 characters)`, 2);
     return t;
@@ -47,6 +42,7 @@ export async function openSink(io: CliIO, audit: string | undefined, keys: strin
   if (keys === undefined) throw new ExitError(`warden ${command}: --audit needs --key <keyring> (create one with \`warden keys gen --out DIR\`)`);
   if (durability !== undefined && durability !== "strict" && durability !== "batched") throw new ExitError(`warden ${command}: --durability is strict or batched`);
   if (onFull !== undefined && onFull !== "block" && onFull !== "drop") throw new ExitError(`warden ${command}: --audit-on-full is block (decisions wait, then BLOCK) or drop (counted)`);
+  checkInputFile(resolve(io.cwd, keys), keys, "key file", INPUT_LIMITS.key);
   const warnings: string[] = [];
   try {
     const sink = await AuditSink.open({ dir: resolve(io.cwd, audit), keys: resolve(io.cwd, keys), ...(durability ? { durability: durability as "strict" | "batched" } : {}), ...(onFull ? { onFull: onFull as "block" | "drop" } : {}), sensitive }, warnings);

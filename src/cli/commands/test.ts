@@ -1,9 +1,9 @@
 // `warden test <cases…>`: run policy unit tests; exit 1 on any mismatch (like `opa test`).
-import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { compileCasePolicy, parseCaseFile, runCase, type CaseResult } from "../../testing/cases.js";
 import { parseArgs } from "../args.js";
 import { ExitError, type Command } from "../io.js";
+import { INPUT_LIMITS, readInputFile } from "../input-file.js";
 
 export const USAGE = "usage: warden test <cases.yaml…> [--json] [--verbose]";
 
@@ -16,9 +16,9 @@ export const run: Command = async (argv, io) => {
   for (const file of args.positionals) {
     const path = resolve(io.cwd, file);
     try {
-      const cases = parseCaseFile(readFileSync(path, "utf8"));
+      const cases = parseCaseFile(readInputFile(path, file, "test cases", INPUT_LIMITS.cases));
       const policyPath = typeof cases.policy === "string" ? resolve(dirname(path), cases.policy) : undefined;
-      const policy = compileCasePolicy(cases, { readFile: (p) => readFileSync(p, "utf8"), file: path }, policyPath);
+      const policy = compileCasePolicy(cases, { readFile: (p) => readInputFile(p, p, "policy", INPUT_LIMITS.policy), file: path }, policyPath);
       const results = cases.cases.map((c) => runCase(policy, c));
       report.push({ file, results });
       for (const r of results) {

@@ -1,9 +1,8 @@
 // `warden validate <policy…>`: compile each policy and report every diagnostic; exit 1 on any error.
-import { resolve } from "node:path";
 import { formatDiagnostic } from "../../diagnostics.js";
-import { loadAnyPolicy } from "../../node/load.js";
 import { parseArgs } from "../args.js";
 import { ExitError, type Command } from "../io.js";
+import { loadPolicyInput } from "../policy-input.js";
 
 export const USAGE = "usage: warden validate <policy.yaml…> [--json]";
 
@@ -13,7 +12,7 @@ export const run: Command = async (argv, io) => {
   let failed = 0;
   const results = [];
   for (const path of args.positionals) {
-    const r = loadAnyPolicy(resolve(io.cwd, path));
+    const r = loadPolicyInput(path, io);
     const errors = r.diagnostics.filter((d) => d.severity === "error").length;
     if (!r.ok) failed++;
     results.push({ file: path, ok: r.ok, hash: r.ok ? r.policy.hash : null, rules: r.ok ? r.policy.rules.length : null, diagnostics: r.diagnostics });
