@@ -7,6 +7,8 @@ import { KeyError } from "../keys/keyring.js";
 import { flag, type ParsedArgs } from "./args.js";
 import { ExitError, type CliIO } from "./io.js";
 import { INPUT_LIMITS, checkInputFile } from "./input-file.js";
+import { makeDirs } from "./dirs.js";
+import { isPostgresTarget } from "../audit/target.js";
 import { resolve } from "node:path";
 
 /** The flags a command adds to its parseArgs `values` to support recording. */
@@ -24,6 +26,7 @@ export async function openAuditHook(args: ParsedArgs, policy: CompiledPolicy, io
   if (key === undefined) throw new ExitError(`warden ${command}: --audit needs --key <keyring> (create one with \`warden keys gen --out DIR\`)`);
   if (durability !== "strict" && durability !== "batched") throw new ExitError(`warden ${command}: --durability takes \`strict\` or \`batched\`, got \`${durability}\``);
   checkInputFile(resolve(io.cwd, key), key, "key file", INPUT_LIMITS.key);
+  if (!isPostgresTarget(audit)) makeDirs(resolve(io.cwd, audit), command, "--audit", audit);
   let recorder: Recorder;
   try {
     recorder = await openRecorder({ audit, key, cwd: io.cwd, durability, policy, warn: (m) => io.err(`warning: ${m}\n`) });

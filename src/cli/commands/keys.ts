@@ -6,6 +6,7 @@ import { KeyError } from "../../keys/keyring.js";
 import { parseArgs, requireFlag } from "../args.js";
 import { ExitError, type Command } from "../io.js";
 import { INPUT_LIMITS, checkInputFile } from "../input-file.js";
+import { makeDirs } from "../dirs.js";
 
 export const USAGE = "usage: warden keys gen|init --out DIR [--force] | warden keys rotate --key FILE | warden keys jwks --key FILE   [--json]";
 
@@ -15,7 +16,9 @@ export const run: Command = async (argv, io) => {
   const json = args.bools.has("json");
   try {
     if (sub === "gen" || sub === "init") {
-      const files = generateKeyFiles(resolve(io.cwd, requireFlag(args, "out", "keys gen")), new Date(), args.bools.has("force"));
+      const out = requireFlag(args, "out", "keys gen");
+      makeDirs(resolve(io.cwd, out), "keys gen", "--out", out);
+      const files = generateKeyFiles(resolve(io.cwd, out), new Date(), args.bools.has("force"));
       const summary = { keyring: files.keyring, jwks: files.jwks, active: files.file.active };
       io.out(json ? `${JSON.stringify(summary)}\n` : `wrote ${files.keyring} (secret, mode 600)\nwrote ${files.jwks} (public keys for auditors)\nactive keys: hmac ${summary.active.hmac}, ed25519 ${summary.active.ed25519}, aes ${summary.active.aes}\n`);
       return 0;

@@ -17,6 +17,7 @@ import { requirePolicy } from "../policy-input.js";
 import { approvalsDir } from "./approvals.js";
 import { openSink, readToken } from "./serve.js";
 import { waitForStop } from "../signals.js";
+import { makeDirs } from "../dirs.js";
 
 export const USAGE = `usage: warden mcp --policy <policy.yaml> [--agent-id ID] [--agent-role ROLE] [--agent-label k=v…]
        [--approvals-dir D] [--audit DIR --keys KEYRING [--audit-on-full block|drop]] [--scan-results injection|off] [--log-level L]
@@ -86,7 +87,9 @@ export const run: Command = async (argv, io) => {
   });
   let approvals: ApprovalStore | null = null;
   try {
-    approvals = new ApprovalStore(approvalsDir(io, flag(args, "approvals-dir")));
+    const dir = approvalsDir(io, flag(args, "approvals-dir"));
+    makeDirs(dir, "mcp", "--approvals-dir", flag(args, "approvals-dir") ?? dir);
+    approvals = new ApprovalStore(dir);
   } catch (e) {
     // Without a store ESCALATE'd calls are refused (never run); say so instead of failing to start.
     logger.error({ err: (e as Error).message }, "cannot open the approvals directory (give --approvals-dir); ESCALATE'd calls will be refused");

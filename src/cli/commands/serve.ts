@@ -11,6 +11,7 @@ import { logLevel } from "../log-level.js";
 import { ExitError, type CliIO, type Command } from "../io.js";
 import { requirePolicy } from "../policy-input.js";
 import { INPUT_LIMITS, checkInputFile, readInputFile } from "../input-file.js";
+import { makeDirs } from "../dirs.js";
 import { waitForStop } from "../signals.js";
 
 export const USAGE = `usage: warden serve --policy <policy.yaml> [--host H] [--port N] [--token-file F] [--admin-token-file F]
@@ -43,6 +44,7 @@ export async function openSink(io: CliIO, audit: string | undefined, keys: strin
   if (durability !== undefined && durability !== "strict" && durability !== "batched") throw new ExitError(`warden ${command}: --durability is strict or batched`);
   if (onFull !== undefined && onFull !== "block" && onFull !== "drop") throw new ExitError(`warden ${command}: --audit-on-full is block (decisions wait, then BLOCK) or drop (counted)`);
   checkInputFile(resolve(io.cwd, keys), keys, "key file", INPUT_LIMITS.key);
+  makeDirs(resolve(io.cwd, audit), command, "--audit", audit);
   const warnings: string[] = [];
   try {
     const sink = await AuditSink.open({ dir: resolve(io.cwd, audit), keys: resolve(io.cwd, keys), ...(durability ? { durability: durability as "strict" | "batched" } : {}), ...(onFull ? { onFull: onFull as "block" | "drop" } : {}), sensitive }, warnings);
