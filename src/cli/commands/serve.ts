@@ -38,6 +38,9 @@ export function readToken(io: CliIO, file: string | undefined, envName: string, 
 export async function openSink(io: CliIO, audit: string | undefined, keys: string | undefined, durability: string | undefined, command: string, onFull?: string, sensitive: readonly string[] = []): Promise<DecisionSink | null> {
   if (audit === undefined) {
     if (keys !== undefined) throw new ExitError(`warden ${command}: --key only makes sense with --audit DIR`);
+    // both say how decisions are written to the log: without one, ignoring them would hide the missing --audit
+    if (durability !== undefined) throw new ExitError(`warden ${command}: --durability only applies with --audit DIR (it sets how decisions are written to the audit log); add --audit DIR --key KEYRING, or drop --durability`);
+    if (onFull !== undefined) throw new ExitError(`warden ${command}: --audit-on-full only applies with --audit DIR (it says what happens when the audit log falls behind); add --audit DIR --key KEYRING, or drop --audit-on-full`);
     return null;
   }
   if (keys === undefined) throw new ExitError(`warden ${command}: --audit needs --key <keyring> (create one with \`warden keys gen --out DIR\`)`);
