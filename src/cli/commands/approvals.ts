@@ -1,4 +1,5 @@
 // `warden approvals list|approve|deny --dir D`: the local approval console for ESCALATE'd actions.
+import { statSync } from "node:fs";
 import { userInfo } from "node:os";
 import { resolve } from "node:path";
 import { ApprovalError, ApprovalStore, type ApprovalRecord, type ApprovalStatus } from "../../approvals/store.js";
@@ -16,11 +17,29 @@ export function approvalsDir(io: CliIO, given: string | undefined): string {
   return resolve(io.cwd, given ?? io.env.WARDEN_APPROVALS_DIR ?? ".warden/approvals");
 }
 
+/**
+ * The console only reads and resolves what a proxy wrote, so the store must already exist: creating it here would
+ * turn a mistyped --dir (or the wrong current directory) into an empty store that says "no pending approvals".
+ */
+function requireStoreDir(dir: string, sub: string): void {
+  let isDir: boolean;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== "ENOENT" && code !== "ENOTDIR") throw e;
+    throw new ExitError(`warden approvals ${sub}: the approvals directory \`${dir}\` does not exist (\`warden mcp\` creates it when it starts; give the proxy's --approvals-dir as --dir, or set $WARDEN_APPROVALS_DIR)`);
+  }
+  if (!isDir) throw new ExitError(`warden approvals ${sub}: the approvals directory \`${dir}\` is a file, not a directory`);
+}
+
 export const run: Command = async (argv, io) => {
   const [sub, ...rest] = argv;
   if (sub !== "list" && sub !== "approve" && sub !== "deny") throw new ExitError(USAGE);
   const args = parseArgs(rest, { values: ["dir", "status", "by", "note"], booleans: ["json"] }, `approvals ${sub}`);
-  const store = new ApprovalStore(approvalsDir(io, flag(args, "dir")));
+  const dir = approvalsDir(io, flag(args, "dir"));
+  requireStoreDir(dir, sub);
+  const store = new ApprovalStore(dir);
   const json = args.bools.has("json");
   if (sub === "list") {
     if (args.positionals.length > 0) throw new ExitError(USAGE);
