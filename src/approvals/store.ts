@@ -80,6 +80,21 @@ function isEvent(line: string): boolean {
   }
 }
 
+/** The form request() writes expiresAt in (toISOString); an offset instead of Z is accepted too. */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * A request's deadline (ms since the epoch); -Infinity when its expiresAt is not an ISO 8601 time. Fail closed:
+ * a deadline nobody can read has passed, so the request is expired (a timeout, which denies) and can never be
+ * approved. Date.parse alone would not do: it gives NaN (never `<= now`, so pending forever) for most garbage, and a
+ * far-future year for some (`"99999"`). Reporting it as store damage instead would make the whole file unreadable
+ * and refuse every other held call with it.
+ */
+function deadline(req: ApprovalRequestV1): number {
+  const t = typeof req.expiresAt === "string" && ISO_TIME.test(req.expiresAt) ? Date.parse(req.expiresAt) : NaN;
+  return Number.isNaN(t) ? -Infinity : t;
+}
+
 export class ApprovalStore {
   readonly file: string;
 
@@ -138,7 +153,7 @@ export class ApprovalStore {
       }
     }
     const now = this.clock().getTime();
-    for (const r of out.values()) if (r.status === "pending" && Date.parse(r.request.expiresAt) <= now) r.status = "expired";
+    for (const r of out.values()) if (r.status === "pending" && deadline(r.request) <= now) r.status = "expired";
     return out;
   }
 
@@ -195,7 +210,7 @@ export class ApprovalStore {
           throw e;
         }
       }
-      const left = Date.parse(r.request.expiresAt) - this.clock().getTime();
+      const left = deadline(r.request) - this.clock().getTime();
       await new Promise((done) => setTimeout(done, Math.max(1, Math.min(pollMs, left))));
     }
   }
