@@ -156,3 +156,31 @@ test("a stalled PostgreSQL sink: the bounded buffer drops and counts (drop) or h
     t.cleanup();
   }
 });
+
+test("serve / mcp --audit postgres://…#log write to PostgreSQL, not to a folder named after the URL", { skip }, async () => {
+  const { openSink } = await import("../src/cli/commands/serve.js");
+  const t = tempDir("pg-sink");
+  const logId = `sink-${process.pid}-${Date.now()}`;
+  const target = `${URL}#${logId}`;
+  try {
+    const keys = fixtureKeys(t.dir);
+    const io = { out() {}, err() {}, readStdin: async () => "", cwd: t.dir, env: {} };
+    const sink = await openSink(io, target, keys.keyring, "strict", "serve");
+    assert.ok(sink);
+    const policy = compileFixturePolicy();
+    try {
+      for (const a of randomActions(5, 3)) await sink.append(a, decide(policy, a));
+      // named by the storage (which masks a URL's credentials), not by the URL given
+      assert.match(sink.state().kind, /^audit:postgres:postgres:\/\/\*\*\*@/);
+    } finally {
+      await sink.close();
+    }
+    const { readdirSync } = await import("node:fs");
+    assert.deepEqual(readdirSync(t.dir).sort(), ["keys"], "no folder was made for the URL");
+    const report = await verifyPg(target, keys.ring);
+    assert.equal(report.ok, true, JSON.stringify(report));
+    assert.equal(report.records, 5);
+  } finally {
+    t.cleanup();
+  }
+});

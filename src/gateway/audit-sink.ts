@@ -30,7 +30,8 @@ export class AuditSink implements DecisionSink {
 
   static async open(options: AuditSinkOptions, warnings: string[] = []): Promise<AuditSink> {
     const keys = loadKeys(resolve(options.keys), warnings);
-    const dir = resolve(options.dir);
+    // With a storage given, `dir` only names it (e.g. a PostgreSQL URL) and is not a path.
+    const dir = options.storage ? options.dir : resolve(options.dir);
     const log = await AuditLog.open(options.storage ?? new FileStorage(dir), {
       keys,
       durability: options.durability ?? "batched",

@@ -1,4 +1,5 @@
 // `warden serve --policy P [--host H] [--port N] [--token-file F]`: run the HTTP decision sidecar.
+import { isPostgresTarget, storageFor } from "../../audit/target.js";
 import { resolve } from "node:path";
 import { pino } from "pino";
 import { AuditSink } from "../../gateway/audit-sink.js";
@@ -47,10 +48,14 @@ export async function openSink(io: CliIO, audit: string | undefined, keys: strin
   if (durability !== undefined && durability !== "strict" && durability !== "batched") throw new ExitError(`warden ${command}: --durability is strict or batched`);
   if (onFull !== undefined && onFull !== "block" && onFull !== "drop") throw new ExitError(`warden ${command}: --audit-on-full is block (decisions wait, then BLOCK) or drop (counted)`);
   checkInputFile(resolve(io.cwd, keys), keys, "key file", INPUT_LIMITS.key);
-  makeDirs(resolve(io.cwd, audit), command, "--audit", audit);
+  // A PostgreSQL URL is a fleet log (as for `check --audit`), never a folder named after it.
+  const pg = isPostgresTarget(audit);
+  if (!pg) makeDirs(resolve(io.cwd, audit), command, "--audit", audit);
   const warnings: string[] = [];
   try {
-    const sink = await AuditSink.open({ dir: resolve(io.cwd, audit), keys: resolve(io.cwd, keys), ...(durability ? { durability: durability as "strict" | "batched" } : {}), ...(onFull ? { onFull: onFull as "block" | "drop" } : {}), sensitive }, warnings);
+    const storage = pg ? await storageFor(audit, io.cwd, "write") : null;
+    // the storage's own name: a URL may carry a password, and state() shows the name on /healthz
+    const sink = await AuditSink.open({ dir: storage ? storage.describe : resolve(io.cwd, audit), ...(storage ? { storage } : {}), keys: resolve(io.cwd, keys), ...(durability ? { durability: durability as "strict" | "batched" } : {}), ...(onFull ? { onFull: onFull as "block" | "drop" } : {}), sensitive }, warnings);
     for (const w of warnings) io.err(`warning: ${w}\n`);
     return sink;
   } catch (e) {
