@@ -116,6 +116,9 @@ test("the bearer token is required when configured; requests without a session m
     const broken = await fetch(p.url, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: "{not json" });
     assert.equal(broken.status, 400);
     assert.match(await broken.text(), /INVALID_JSON/);
+    const notUtf8 = await fetch(p.url, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d]) });
+    assert.equal(notUtf8.status, 400);
+    assert.match(await notUtf8.text(), /INVALID_UTF8/);
   } finally {
     await p.close();
   }

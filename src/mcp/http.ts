@@ -8,7 +8,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { isInitializeRequest, type ClientCapabilities } from "@modelcontextprotocol/sdk/types.js";
-import { BodyError, parseBody } from "../gateway/json-body.js";
+import { BodyError, decodeBody, parseBody } from "../gateway/json-body.js";
 import { WARDEN_VERSION } from "../version.js";
 import { forwardedCapabilities, initializeCapabilities } from "./handshake.js";
 import { createGovernedServer, type McpProxyOptions, type ProxyStats } from "./proxy.js";
@@ -67,7 +67,7 @@ async function readBody(req: IncomingMessage, limit: number): Promise<string> {
     if (size > limit) throw new BodyError("BODY_TOO_LARGE", `request body exceeds ${limit} bytes`);
     chunks.push(c as Buffer);
   }
-  return Buffer.concat(chunks).toString("utf8");
+  return decodeBody(Buffer.concat(chunks));
 }
 
 export async function runHttpProxy(options: HttpProxyOptions): Promise<RunningHttpProxy> {
