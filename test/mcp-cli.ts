@@ -27,6 +27,10 @@ export interface WardenHttpCli {
   stderr: () => string;
   /** SIGTERM, then the exit code. */
   stop: () => Promise<number | null>;
+  /** Sends a signal to the process. */
+  signal: (name: NodeJS.Signals) => void;
+  /** Whether the process is still running. */
+  running: () => boolean;
 }
 
 /** Runs `warden mcp --upstream-url … --listen 127.0.0.1:0 --json …` (`args` start with "mcp") and waits for its address. */
@@ -37,7 +41,8 @@ export async function startWardenHttpCli(args: string[], env: Record<string, str
   child.stdout.on("data", (c: Buffer) => (out += c.toString()));
   child.stderr.on("data", (c: Buffer) => (err += c.toString()));
   const stop = async (): Promise<number | null> => {
-    if (child.exitCode === null) {
+    // A process ended by a signal has exitCode null and a signalCode: waiting for "exit" again would hang.
+    if (child.exitCode === null && child.signalCode === null) {
       child.kill("SIGTERM");
       await new Promise((r) => child.once("exit", r));
     }
@@ -49,5 +54,5 @@ export async function startWardenHttpCli(args: string[], env: Record<string, str
     await stop();
     throw new Error(`warden mcp did not announce its address: ${err}`);
   }
-  return { url: (JSON.parse(out.split("\n")[0] as string) as { listening: string }).listening, stderr: () => err, stop };
+  return { url: (JSON.parse(out.split("\n")[0] as string) as { listening: string }).listening, stderr: () => err, stop, signal: (name) => child.kill(name), running: () => child.exitCode === null && child.signalCode === null };
 }

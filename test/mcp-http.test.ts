@@ -134,6 +134,15 @@ test("`warden mcp --upstream-url` runs as a process and governs calls", async ()
     assert.match(text(await client.callTool({ name: "wipe", arguments: {} })), /NO_WIPE/);
     assert.equal(text(await client.callTool({ name: "echo", arguments: { q: "cli" } })), "echo:cli");
     await client.close();
+    // SIGHUP reloads the policy (as for serve) instead of ending the process without closing its audit sink.
+    writeFileSync(policyFile, POLICY.replace("version: \"1\"", "version: \"2\"").replace("code: NO_WIPE,", "code: NO_WIPE_V2,"));
+    cli.signal("SIGHUP");
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(cli.running(), true, cli.stderr());
+    const again = await connect(cli.url);
+    assert.equal(text(await again.callTool({ name: "echo", arguments: { q: "after" } })), "echo:after");
+    assert.match(text(await again.callTool({ name: "wipe", arguments: {} })), /NO_WIPE_V2/);
+    await again.close();
   } finally {
     assert.equal(await cli.stop(), 0, cli.stderr());
   }

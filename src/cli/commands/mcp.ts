@@ -105,7 +105,7 @@ export const run: Command = async (argv, io) => {
   const [command, ...rest] = args.rest as [string, ...string[]];
   const sandboxFor = sandboxKind === "bwrap" ? await bwrapExecutors({ command, args: rest, cwd: io.cwd }, logger) : null;
   if (upstreamUrl !== undefined) {
-    const code = await serveHttp(io, args, upstreamUrl, listenAt as { host: string; port: number }, { ...proxyOptions, ...(sandboxFor ? { sandboxFor } : {}) }, logger, (f) => (announce = f));
+    const code = await serveHttp(io, args, upstreamUrl, listenAt as { host: string; port: number }, { ...proxyOptions, ...(sandboxFor ? { sandboxFor } : {}) }, logger, (f) => (announce = f), () => void watcher.reload());
     watcher.close();
     await sink?.close();
     return code;
@@ -123,11 +123,15 @@ export const run: Command = async (argv, io) => {
   }
   logger.info({ policy: policy.info, server: proxy.upstream.getServerVersion(), agent: agent ?? null }, "governing MCP server");
   const stop = (): void => void proxy.close();
+  // SIGHUP re-reads the policy now (as for serve); without a handler it would end the process and skip closing the audit sink.
+  const hangup = (): void => void watcher.reload();
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
+  process.on("SIGHUP", hangup);
   await proxy.closed;
   process.off("SIGINT", stop);
   process.off("SIGTERM", stop);
+  process.off("SIGHUP", hangup);
   await sandbox?.close();
   watcher.close();
   await sink?.close();
@@ -152,7 +156,7 @@ function listenAddress(listen: string): { host: string; port: number } {
   return { host: listen.slice(0, colon).replace(/^\[|\]$/g, ""), port };
 }
 
-async function serveHttp(io: CliIO, args: ParsedArgs, upstreamUrl: string, listenAt: { host: string; port: number }, options: Omit<HttpProxyOptions, "upstreamUrl">, logger: Logger, onAnnounce: (f: () => Promise<void>) => void): Promise<number> {
+async function serveHttp(io: CliIO, args: ParsedArgs, upstreamUrl: string, listenAt: { host: string; port: number }, options: Omit<HttpProxyOptions, "upstreamUrl">, logger: Logger, onAnnounce: (f: () => Promise<void>) => void, onHangup: () => void): Promise<number> {
   try {
     new URL(upstreamUrl);
   } catch {
@@ -174,7 +178,7 @@ async function serveHttp(io: CliIO, args: ParsedArgs, upstreamUrl: string, liste
   onAnnounce(() => proxy.policyChanged());
   if (token === null) io.err("WARNING: warden mcp (HTTP) is UNAUTHENTICATED; listening on loopback only\n");
   io.out(args.bools.has("json") ? `${JSON.stringify({ listening: proxy.url, upstream: upstreamUrl, sandbox: options.sandboxFor ? "bwrap" : null })}\n` : `warden mcp: governing ${upstreamUrl} at ${proxy.url}${options.sandboxFor ? " (SANDBOX'd calls run on the local server command under bwrap)" : ""}\n`);
-  await waitForStop();
+  await waitForStop(onHangup);
   await proxy.close();
   logger.info({ stats: proxy.stats() }, "proxy stopped");
   return 0;
