@@ -18,6 +18,8 @@ export interface ApprovalRequestV1 {
   message: string;
   /** What is held: the tool, its arguments and the agent, as the approver needs to see them. */
   action: { tool?: string; args?: Record<string, unknown>; agent?: unknown };
+  /** JSON pointers inside `action` of the policy's sensitive fields, stored as `[sensitive]` (never in clear). */
+  masked?: string[];
   policy: string;
 }
 

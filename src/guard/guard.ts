@@ -1,4 +1,5 @@
 // guard(tool, options): wrap any async tool function so it only runs when policy says so (in process or via a sidecar).
+import { heldRequest } from "../approvals/held-view.js";
 import { approvalActionOf, recordApprovalOutcome, type RecordedOutcome } from "../approvals/outcome.js";
 import type { ApprovalRecord, ApprovalStore } from "../approvals/store.js";
 import type { CompiledPolicy } from "../compile/build.js";
@@ -139,7 +140,8 @@ export function guard<A, R, Rest extends unknown[]>(tool: (args: A, ...rest: Res
     const store = options.approvals;
     const r = decidingReason(d);
     if (!store || !r) throw new WardenBlockedError(name, r?.code ?? "ESCALATE", `${name}: needs approval (${why}) and guard() has no approval store; not run`, d);
-    const req = store.request({ group: d.obligations.approval?.group ?? "default", rule: r.rule, code: r.code, message: r.message, action: { tool: name, args, ...(options.agent ? { agent: options.agent } : {}) }, policy: d.policy.hash }, d.obligations.approval?.timeoutMs ?? 300_000);
+    // In process the policy's sensitive fields are masked in the stored request; a sidecar's policy is not known here.
+    const req = store.request(heldRequest(d, r, { tool: name, args, agent: options.agent }, governor?.policy?.ir.sensitive ?? []), d.obligations.approval?.timeoutMs ?? 300_000);
     const rec = await store.waitFor(req.id, { pollMs: options.approvalPollMs ?? 100 });
     // The outcome goes where the ESCALATE decision went (the governor's sink, or the sidecar's audit log), bound to it.
     const outcome = sidecar ? await recordAtSidecar(sidecar, rec, name, recorded, d) : await recordApprovalOutcome(governor, rec, name, recorded, clock);

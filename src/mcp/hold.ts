@@ -1,6 +1,7 @@
 // Holds an ESCALATE'd request (a tools/call, or a sampling request) in the approval store until a human
 // approves or denies it, or its timeout denies it. The outcome is recorded, bound to the ESCALATE record, in the
 // same audit log; an approval that cannot be recorded is refused.
+import { heldRequest } from "../approvals/held-view.js";
 import { recordApprovalOutcome } from "../approvals/outcome.js";
 import type { ApprovalStore } from "../approvals/store.js";
 import { errorText, type Governor } from "../gateway/governor.js";
@@ -50,9 +51,11 @@ export async function holdForApproval(
   }
   const approval = d.obligations.approval;
   const timeoutMs = approval?.timeoutMs ?? ctx.defaultApprovalTimeoutMs;
+  // The store keeps what the approver sees, with the running policy's sensitive fields masked; the call itself
+  // goes ahead (if approved) with the arguments held here in memory.
   let id: string;
   try {
-    id = store.request({ group: approval?.group ?? "default", rule: reason.rule, code: reason.code, message: reason.message, action: { tool: label, args, ...(ctx.agent ? { agent: ctx.agent } : {}) }, policy: d.policy.hash }, timeoutMs).id;
+    id = store.request(heldRequest(d, reason, { tool: label, args, agent: ctx.agent }, ctx.governor?.policy?.ir.sensitive ?? []), timeoutMs).id;
   } catch (e) {
     return { text: `Warden could not store the approval request for \`${label}\` (${errorText(e)}), so the call is refused. ${notRun}`, extra: {} };
   }

@@ -4,7 +4,8 @@ import { createCipheriv, createDecipheriv, randomFillSync } from "node:crypto";
 import { canonicalize, CanonicalizationError } from "../canonical/jcs.js";
 import type { Keyring } from "../keys/keyring.js";
 import { sha256Hex, type DecisionRecordV1, type InputMode } from "./record.js";
-import { escapePointer, resolvePointer } from "./pointer.js";
+import { resolvePointer } from "./pointer.js";
+import { locateField, type FieldLocation } from "./locate.js";
 import { unprotectableProblem } from "../compile/sensitive.js";
 
 /** How sensitive fields are stored: a keyed hash plus a redacted view, or encrypted. */
@@ -55,26 +56,6 @@ export function parseFieldPaths(paths: readonly string[]): { paths: string[][]; 
   return { paths: out, errors };
 }
 
-/** Finds every concrete location of `segs` in `value`, as [pointer, parent, key]. */
-function locate(value: unknown, segs: string[], at: number, pointer: string, out: Array<[string, Record<string, unknown> | unknown[], string | number]>): void {
-  if (value === null || typeof value !== "object") return;
-  const seg = segs[at] as string;
-  const last = at === segs.length - 1;
-  const visit = (key: string | number, child: unknown): void => {
-    const ptr = `${pointer}/${escapePointer(String(key))}`;
-    if (last) out.push([ptr, value as Record<string, unknown>, key]);
-    else locate(child, segs, at + 1, ptr, out);
-  };
-  if (Array.isArray(value)) {
-    if (seg === "*") value.forEach((c, i) => visit(i, c));
-    else if (/^\d+$/.test(seg) && Number(seg) < value.length) visit(Number(seg), value[Number(seg)]);
-  } else {
-    const obj = value as Record<string, unknown>;
-    if (seg === "*") for (const k of Object.keys(obj)) visit(k, obj[k]);
-    else if (Object.prototype.hasOwnProperty.call(obj, seg)) visit(seg, obj[seg]);
-  }
-}
-
 function typeName(v: unknown): string {
   return v === null ? "null" : Array.isArray(v) ? "array" : typeof v;
 }
@@ -101,12 +82,12 @@ export function storeInput(action: unknown, sensitive: readonly string[][], mode
   const inputHash = `sha256:${sha256Hex(actionJcs)}`;
   if (sensitive.length === 0) return { inputHash, input: { mode: "inline", hash: inputHash }, attachment: actionJcs, protected: NONE };
   // Look first on the action itself (read-only): most actions carry no sensitive field, and need no copy.
-  const probe: Array<[string, Record<string, unknown> | unknown[], string | number]> = [];
-  for (const segs of sensitive) locate(action, segs, 0, "", probe);
+  const probe: FieldLocation[] = [];
+  for (const segs of sensitive) locateField(action, segs, probe);
   if (probe.length === 0) return { inputHash, input: { mode: "inline", hash: inputHash }, attachment: actionJcs, protected: NONE };
   const copy = JSON.parse(actionJcs) as unknown;
-  const hits: Array<[string, Record<string, unknown> | unknown[], string | number]> = [];
-  for (const segs of sensitive) locate(copy, segs, 0, "", hits);
+  const hits: FieldLocation[] = [];
+  for (const segs of sensitive) locateField(copy, segs, hits);
   if (!keys || !keys.canSign) throw new Error("protecting sensitive fields needs a keyring (hmac and aes keys)");
   const pointers: string[] = [];
   const seen = new Set<string>();

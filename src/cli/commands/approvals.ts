@@ -80,5 +80,5 @@ function describe(r: ApprovalRecord): string {
   const q = r.request;
   const agent = (q.action.agent as { id?: string } | undefined)?.id ?? "?";
   const res = r.resolution ? ` by ${r.resolution.by} at ${r.resolution.at}` : ` (expires ${q.expiresAt})`;
-  return `${q.id}  ${r.status.toUpperCase().padEnd(8)} ${q.action.tool ?? "?"}  agent ${agent}  group ${q.group}${res}\n    ${q.code}: ${q.message}\n    args ${JSON.stringify(q.action.args ?? {}).slice(0, 300)}\n`;
+  return `${q.id}  ${r.status.toUpperCase().padEnd(8)} ${q.action.tool ?? "?"}  agent ${agent}  group ${q.group}${res}\n    ${q.code}: ${q.message}\n    args ${JSON.stringify(q.action.args ?? {}).slice(0, 300)}\n${q.masked ? `    sensitive, not shown: ${q.masked.join(" ")}\n` : ""}`;
 }
