@@ -14,6 +14,9 @@ import { compilePolicy } from "../src/compile/compile.js";
 import { Governor } from "../src/gateway/governor.js";
 import { MemorySink } from "../src/gateway/sink.js";
 import { createGovernedServer, type McpProxyOptions } from "../src/mcp/proxy.js";
+import { planCall } from "../src/mcp/enforce.js";
+import { planSampling } from "../src/mcp/sampling.js";
+import { decide } from "../src/engine/decide.js";
 import { ApprovalStore } from "../src/approvals/store.js";
 
 const POLICY = `
@@ -85,6 +88,8 @@ async function setup(extra: Partial<McpProxyOptions> = {}) {
   return { client, call, upstreamCalls, sink, stats: governed.stats, governed, governor: governorOf };
 }
 const text = (r: CallToolResult): string => r.content.map((c) => (c.type === "text" ? c.text : "")).join("");
+/** The decision a refusal carries in `_meta["warden/decision"]`. */
+const meta = (r: CallToolResult): Record<string, unknown> => (r._meta?.["warden/decision"] ?? {}) as Record<string, unknown>;
 
 test("tools/list hides tools no rule can allow (undeclared, or unconditionally blocked)", async () => {
   const { client } = await setup();
@@ -110,6 +115,9 @@ test("THROTTLE is a tool error with the retry delay, and the server is not calle
   const r = await call("search", { q: "3" });
   assert.equal(r.isError, true);
   assert.match(text(r), /Warden throttled `search`.*SEARCH_BUDGET.*Retry after \d+ ms/);
+  // The policy's own refusal: its code, and no proxy refusal.
+  assert.equal(meta(r).code, "SEARCH_BUDGET");
+  assert.equal(meta(r).refusal, undefined);
   assert.equal(upstreamCalls.filter((c) => c.tool === "search").length, 2);
 });
 
@@ -118,6 +126,9 @@ test("SANDBOX is refused when no executor is configured, and says so", async () 
   const r = await call("shell", { q: "ls" });
   assert.equal(r.isError, true);
   assert.match(text(r), /SHELL_SANDBOXED.*No sandbox executor is configured/);
+  // The decision's code, and the proxy's own reason for not carrying it out.
+  assert.equal(meta(r).code, "SHELL_SANDBOXED");
+  assert.equal(meta(r).refusal, "SANDBOX_UNAVAILABLE");
   assert.equal(upstreamCalls.length, 0);
 });
 
@@ -131,11 +142,16 @@ test("BLOCK (rule or default) is a tool error naming the reason code", async () 
 
 test("ESCALATE without an approval store is refused; with one it times out to deny", async () => {
   const none = await setup();
-  assert.match(text(await none.call("send")), /no approval store is configured/);
+  const unheld = await none.call("send");
+  assert.match(text(unheld), /no approval store is configured/);
+  assert.equal(meta(unheld).code, "SEND_NEEDS_APPROVAL");
+  assert.equal(meta(unheld).refusal, "APPROVALS_UNAVAILABLE");
   const store = new ApprovalStore(mkdtempSync(join(tmpdir(), "warden-apr-")));
   const withStore = await setup({ approvals: store, approvalPollMs: 10 });
   const r = await withStore.call("send", { q: "x" });
   assert.match(text(r), /not approved within 200 ms/);
+  assert.equal(meta(r).approvalStatus, "expired");
+  assert.equal(meta(r).refusal, undefined);
   assert.equal(withStore.upstreamCalls.length, 0);
   assert.equal(store.list("expired").length, 1);
 });
@@ -198,4 +214,26 @@ test("the real server gets the proxy's environment, minus Warden's tokens", asyn
   assert.equal(env.WARDEN_AGENT_ID, "a");
   assert.equal(env.WARDEN_API_TOKEN, undefined);
   assert.equal(env.WARDEN_MCP_TOKEN, undefined);
+});
+
+test("a decision the proxy cannot carry out as written is refused with the proxy's own code beside the decision's", () => {
+  const compiled = compilePolicy(POLICY);
+  assert.ok(compiled.ok);
+  const modify = decide(compiled.policy, { kind: "tool_call", at: "2026-03-02T10:00:00Z", tool: "echo", args: { token: "sk" } });
+  assert.equal(modify.verdict, "MODIFY");
+  const broken = { ...modify, obligations: { ...modify.obligations, modify: null } };
+  const plan = planCall("echo", { token: "sk" }, broken, false);
+  assert.ok(plan.kind === "refuse");
+  assert.equal(plan.refusal, "MODIFY_UNAVAILABLE");
+  assert.match(plan.text, /could not apply the required changes to `echo`.*TOKEN_REDACTED/);
+  const escalate = decide(compiled.policy, { kind: "tool_call", at: "2026-03-02T10:00:00Z", tool: "send", args: {} });
+  assert.equal(escalate.verdict, "ESCALATE");
+  const reasonless = { ...escalate, reasons: [] };
+  assert.equal((planCall("send", {}, reasonless, false) as { refusal?: string }).refusal, "ESCALATE_WITHOUT_REASON");
+  const sampling = { messages: [], maxTokens: 10 } as unknown as Parameters<typeof planSampling>[0];
+  assert.equal((planSampling(sampling, reasonless) as { refusal?: string }).refusal, "ESCALATE_WITHOUT_REASON");
+  const sandboxed = decide(compiled.policy, { kind: "tool_call", at: "2026-03-02T10:00:00Z", tool: "shell", args: {} });
+  assert.equal((planSampling(sampling, sandboxed) as { refusal?: string }).refusal, "SANDBOX_UNAVAILABLE");
+  const blocked = decide(compiled.policy, { kind: "tool_call", at: "2026-03-02T10:00:00Z", tool: "secret_tool", args: {} });
+  assert.equal((planCall("secret_tool", {}, blocked, true) as { refusal?: string }).refusal, undefined);
 });

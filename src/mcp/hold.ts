@@ -47,7 +47,7 @@ export async function holdForApproval(
   const { label, args, notRun } = subject;
   const store = ctx.approvals;
   if (store === null) {
-    return { text: `Warden holds \`${label}\` for approval (${reason.code}: ${reason.message}), but no approval store is configured for this proxy (start it with --approvals-dir), so the call is refused. ${notRun}`, extra: {} };
+    return { text: `Warden holds \`${label}\` for approval (${reason.code}: ${reason.message}), but no approval store is configured for this proxy (start it with --approvals-dir), so the call is refused. ${notRun}`, extra: { refusal: "APPROVALS_UNAVAILABLE" } };
   }
   const approval = d.obligations.approval;
   const timeoutMs = approval?.timeoutMs ?? ctx.defaultApprovalTimeoutMs;
@@ -57,7 +57,7 @@ export async function holdForApproval(
   try {
     id = store.request(heldRequest(d, reason, { tool: label, args, agent: ctx.agent }, ctx.governor?.policy?.ir.sensitive ?? []), timeoutMs).id;
   } catch (e) {
-    return { text: `Warden could not store the approval request for \`${label}\` (${errorText(e)}), so the call is refused. ${notRun}`, extra: {} };
+    return { text: `Warden could not store the approval request for \`${label}\` (${errorText(e)}), so the call is refused. ${notRun}`, extra: { refusal: "APPROVALS_UNAVAILABLE" } };
   }
   ctx.onHeld();
   ctx.log({ msg: "held for approval", tool: label, approval: id, group: approval?.group, timeoutMs });
@@ -70,7 +70,7 @@ export async function holdForApproval(
   try {
     rec = await store.waitFor(id, { pollMs: ctx.approvalPollMs, signal });
   } catch (e) {
-    return { text: `Warden could not read approval ${id} for \`${label}\` (${errorText(e)}), so the call is refused. ${notRun}`, extra: { approval: id } };
+    return { text: `Warden could not read approval ${id} for \`${label}\` (${errorText(e)}), so the call is refused. ${notRun}`, extra: { approval: id, refusal: "APPROVALS_UNAVAILABLE" } };
   } finally {
     if (timer) clearInterval(timer);
   }

@@ -179,11 +179,11 @@ export function createGovernedServer(upstream: Client, options: McpProxyOptions)
     log({ msg: "decision", tool, verdict: d.verdict, codes: d.reasons.map((r) => r.code) });
     if (plan.kind === "refuse") {
       stats.stopped++;
-      return stopResult(plan.text, d);
+      return stopResult(plan.text, d, plan.refusal ? { refusal: plan.refusal } : {});
     }
     if (plan.kind === "sandbox") {
       // Never forwarded unsandboxed: no executor means a refusal (planCall already says so; this guards the type).
-      if (sandbox === null) return stopResult(describeStop(tool, d, "Warden requires a sandbox for"), d);
+      if (sandbox === null) return stopResult(describeStop(tool, d, "Warden requires a sandbox for"), d, { refusal: "SANDBOX_UNAVAILABLE" });
       let result: CallToolResult;
       try {
         const routed = route.relay({ ...params, arguments: plan.args });
@@ -237,7 +237,7 @@ export function createGovernedServer(upstream: Client, options: McpProxyOptions)
       stats.samplingStopped++;
       throw new McpError(ErrorCode.InvalidRequest, text, stopResult(text, d, extra)._meta);
     };
-    if (plan.kind === "refuse") return refuse(plan.text);
+    if (plan.kind === "refuse") return refuse(plan.text, plan.refusal ? { refusal: plan.refusal } : {});
     if (plan.kind === "hold") {
       const token = extra._meta?.progressToken;
       const keepAlive = token === undefined ? null : (message: string, n: number) => extra.sendNotification({ method: "notifications/progress", params: { progressToken: token, progress: n, message } });

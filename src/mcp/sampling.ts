@@ -2,14 +2,14 @@
 // kind model_call, and its Decision becomes forward (maybe modified), hold, or refuse.
 import type { CreateMessageRequest } from "@modelcontextprotocol/sdk/types.js";
 import type { Action, Decision, Reason } from "../types.js";
-import { decidingReason } from "./enforce.js";
+import { decidingReason, type ProxyRefusal } from "./enforce.js";
 
 type Params = CreateMessageRequest["params"];
 
 export type SamplingPlan =
   | { kind: "forward"; params: Params }
   | { kind: "hold"; reason: Reason; params: Params }
-  | { kind: "refuse"; text: string };
+  | { kind: "refuse"; text: string; refusal?: ProxyRefusal };
 
 export const SAMPLING = "sampling/createMessage";
 export const NOT_SENT = "The request was not sent to the model.";
@@ -55,20 +55,20 @@ export function planSampling(params: Params, d: Decision): SamplingPlan {
     case "MODIFY": {
       const m = d.obligations.modify;
       // Only changes to `args.*` map back onto the request; a change to the derived `text` cannot be enforced.
-      if (!m || m.changes.some((c) => c.applied && !c.field.startsWith("args."))) return { kind: "refuse", text: `${describe(d, "Warden could not apply the required changes to")} ${NOT_SENT}` };
+      if (!m || m.changes.some((c) => c.applied && !c.field.startsWith("args."))) return { kind: "refuse", refusal: "MODIFY_UNAVAILABLE", text: `${describe(d, "Warden could not apply the required changes to")} ${NOT_SENT}` };
       return { kind: "forward", params: withArgs(params, m.action.args) };
     }
     case "ESCALATE": {
       const r = decidingReason(d);
-      if (!r) return { kind: "refuse", text: `${describe(d, "Warden held")} ${NOT_SENT}` };
+      if (!r) return { kind: "refuse", refusal: "ESCALATE_WITHOUT_REASON", text: `${describe(d, "Warden held")} ${NOT_SENT}` };
       const m = d.obligations.modify;
-      if (m && m.changes.some((c) => c.applied && !c.field.startsWith("args."))) return { kind: "refuse", text: `${describe(d, "Warden could not apply the required changes to")} ${NOT_SENT}` };
+      if (m && m.changes.some((c) => c.applied && !c.field.startsWith("args."))) return { kind: "refuse", refusal: "MODIFY_UNAVAILABLE", text: `${describe(d, "Warden could not apply the required changes to")} ${NOT_SENT}` };
       return { kind: "hold", reason: r, params: m ? withArgs(params, m.action.args) : params };
     }
     case "THROTTLE":
       return { kind: "refuse", text: `${describe(d, "Warden throttled")} ${NOT_SENT} Retry after ${d.obligations.retryAfterMs} ms.` };
     case "SANDBOX":
-      return { kind: "refuse", text: `${describe(d, "Warden requires a sandbox for")} A model call cannot run in a sandbox, so it is refused. ${NOT_SENT}` };
+      return { kind: "refuse", refusal: "SANDBOX_UNAVAILABLE", text: `${describe(d, "Warden requires a sandbox for")} A model call cannot run in a sandbox, so it is refused. ${NOT_SENT}` };
     default:
       return { kind: "refuse", text: `${describe(d, "Warden blocked")} ${NOT_SENT}` };
   }
