@@ -19,12 +19,10 @@ export async function renderErrorsDoc(): Promise<string> {
     for (const [code, text] of Object.entries(codes)) out.push(`| \`${code}\` | ${text.replace(/\|/g, "\\|")} |`);
     out.push("");
   }
-  out.push("## Run-time reason codes from the engine", "", "| code | meaning |", "| --- | --- |",
-    "| `NO_POLICY` | no policy is loaded: every action is blocked |",
-    "| `INVALID_ACTION` | the action is not a well-formed Action V1 (or not JSON): blocked |",
-    "| `RUNTIME_ERROR` | an internal error while deciding: blocked, never allowed |",
-    "| `DEFAULT_BLOCK` / `DEFAULT_ALLOW` | no ALLOW rule matched; the policy's default decided |",
-    "| `MODIFY_FAILED` | a MODIFY change could not be applied to a present value (e.g. clamp on a string): blocked |", "");
+  // One list of run-time codes, kept by hand beside the language they belong to (a partial copy here went stale).
+  out.push("## Run-time codes", "",
+    "Reason codes Warden itself puts in decisions (`DEFAULT_BLOCK`, `INVALID_ACTION`, `AUDIT_UNAVAILABLE`, `APPROVAL_*`, …): [policy-language.md](policy-language.md#reason-codes-the-engine-emits).",
+    "Error codes of the HTTP sidecar, the MCP proxy (including `refusal`) and `guard()`: [interception.md](interception.md#http-errors). Exit codes of the CLI: [cli.md](cli.md).", "");
   return out.join("\n");
 }
 
