@@ -61,3 +61,25 @@ test("every numeric flag of every command refuses text that is not decimal digit
   assert.equal((await cli(["audit", "verify", "log", "--threads", "2", "--key", key], dir)).code, 0);
   assert.equal((await cli(["replay", "log", "--policy", policy, "--max-drift", "5"], dir)).code, 0);
 });
+
+test("replay's note on drift it does not show says --max-drift caps --json too (no 'or use --json')", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "warden-max-drift-"));
+  assert.equal((await cli(["keys", "gen", "--out", "keys"], dir)).code, 0);
+  const key = join(dir, "keys", "warden-keys.json");
+  assert.equal((await cli(["check", "--policy", policy, "--trace", trace, "--audit", "log", "--key", key], dir)).code, 0);
+  // every record of the finance trace drifts under another policy
+  const other = join(root, "examples/policies/clinical.yaml");
+  const two = await cli(["replay", "log", "--policy", other, "--max-drift", "2"], dir);
+  assert.equal(two.code, 1);
+  assert.match(two.out, /\n… 7 more drifted records not shown: --max-drift 2 caps the details, in --json too; raise it to see them\n/);
+  assert.doesNotMatch(two.out, /use --json/);
+  const none = await cli(["replay", "log", "--policy", other, "--max-drift", "0"], dir);
+  assert.match(none.out, /\n… 9 drifted records not shown: --max-drift 0 caps the details/);
+  // what the note says: --json holds the same N, and counts them all
+  const json = JSON.parse((await cli(["replay", "log", "--policy", other, "--max-drift", "2", "--json"], dir)).out) as { drifted: number; drift: unknown[] };
+  assert.equal(json.drifted, 9);
+  assert.equal(json.drift.length, 2);
+  const all = await cli(["replay", "log", "--policy", other, "--max-drift", "9"], dir);
+  assert.doesNotMatch(all.out, /not shown/);
+  assert.equal(all.out.match(/\ndrift at record /g)?.length, 9);
+});

@@ -53,7 +53,9 @@ export const run: Command = async (argv, io) => {
   if (report.policyMismatch) io.out(`  note: ${report.policyMismatch} records were decided under a different policy hash than \`${policy.hash}\`\n`);
   if (Object.keys(report.differs).length) io.out(`  what differs: ${Object.entries(report.differs).map(([k, v]) => `${k} ×${v}`).join(", ")}\n`);
   for (const d of report.drift) io.out(describeDrift(d));
-  if (report.drifted > report.drift.length) io.out(`… ${report.drifted - report.drift.length} more drifted records (raise --max-drift or use --json)\n`);
+  // --max-drift caps the `drift` list of --json as well, so only raising it shows the rest
+  const hidden = report.drifted - report.drift.length;
+  if (hidden > 0) io.out(`… ${hidden} ${report.drift.length > 0 ? "more " : ""}drifted record${hidden === 1 ? "" : "s"} not shown: --max-drift ${maxDrift} caps the details, in --json too; raise it to see them\n`);
   for (const s of report.skipped.slice(0, 5)) io.out(`  skipped record ${s.seq}: ${s.reason}\n`);
   if (report.skipped.length > 5) io.out(`  … ${report.skipped.length - 5} more skipped\n`);
   return ok ? 0 : 1;
