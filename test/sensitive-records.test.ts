@@ -201,3 +201,23 @@ test("a budget keyed by a sensitive field does not compile; bad sensitive paths 
   // The fixture policy of the other record tests still compiles.
   assert.ok(compileFixturePolicy());
 });
+
+test("input that is not an action is kept raw only when the policy marks no field sensitive", async () => {
+  const t = tempDir("sensitive-invalid");
+  try {
+    const keys = fixtureKeys(t.dir);
+    const line = '{"kind":"tool_call","tool":"payments.send","args":{"ssn":"078-05-1120",';
+    for (const [name, source, kept] of [["pii", POLICY, false], ["plain", POLICY.replace("sensitive: [args.ssn, args.cards.*.number, context.patient]\n", ""), true]] as const) {
+      const policy = compile(source);
+      const dir = join(t.dir, name);
+      const log = await AuditLog.open(new FileStorage(dir), { keys: keys.ring, sensitive: policy.ir.sensitive });
+      log.append(line, decide(policy, line), "not JSON: the line ends inside an object");
+      await log.close();
+      const bytes = filesUnder(dir).map((f) => readFileSync(f, "latin1")).join("\n");
+      assert.equal(bytes.includes("078-05-1120"), kept, `${name}: raw input ${kept ? "not " : ""}kept`);
+      assert.match(bytes, /not JSON: the line ends inside an object/);
+    }
+  } finally {
+    t.cleanup();
+  }
+});

@@ -70,8 +70,10 @@ export function storeInput(action: unknown, sensitive: readonly string[][], mode
     const h = `sha256:${sha256Hex(attachment)}`;
     return { inputHash: h, input: { mode: "invalid", hash: h }, attachment, protected: NONE };
   };
-  // Input that never became an action (e.g. a line that is not JSON): kept raw, marked, not replayable.
-  if (invalid !== undefined) return storeInvalid(invalid, typeof action === "string" && (action as string & { isWellFormed(): boolean }).isWellFormed() ? action : null);
+  // Input that never became an action (e.g. a line that is not JSON): kept raw, marked, not replayable. Not kept
+  // when the policy marks fields sensitive: text that is not an action cannot be searched for them, and it may hold
+  // one in clear (`{"args":{"ssn":"078-05-1120"},` cut short).
+  if (invalid !== undefined) return storeInvalid(invalid, sensitive.length === 0 && typeof action === "string" && (action as string & { isWellFormed(): boolean }).isWellFormed() ? action : null);
   let actionJcs: string;
   try {
     actionJcs = canonicalize(action);
