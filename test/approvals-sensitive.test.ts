@@ -16,6 +16,7 @@ import { runCli } from "../src/cli/main.js";
 import type { CliIO } from "../src/cli/io.js";
 import { compilePolicy } from "../src/compile/compile.js";
 import { Governor } from "../src/gateway/governor.js";
+import { buildGateway } from "../src/gateway/server.js";
 import { guard } from "../src/guard/guard.js";
 import { createGovernedServer } from "../src/mcp/proxy.js";
 
@@ -114,6 +115,25 @@ test("guard() in process: the approval store shows [sensitive]; the approved too
   await approveTheOnlyRequest(dir);
   assert.equal(await pending, "paid");
   assert.deepEqual(got, [ARGS]);
+});
+
+test("guard() with a sidecar masks the fields given in options.sensitive (it cannot see the sidecar's policy)", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "warden-held-pii-sidecar-"));
+  const { app } = buildGateway({ governor: new Governor(compiled()), apiToken: "held-pii-token-0123456789abcdef" });
+  const url = await app.listen({ host: "127.0.0.1", port: 0 });
+  try {
+    const got: unknown[] = [];
+    const options = { name: "pay", sidecarUrl: url, token: "held-pii-token-0123456789abcdef", approvals: new ApprovalStore(dir), approvalPollMs: 10, sensitive: ["args.ssn", "args.cards.*.number"] };
+    const pay = guard(async (args: typeof ARGS) => (got.push(args), "paid"), options);
+    const pending = pay(structuredClone(ARGS));
+    await approveTheOnlyRequest(dir);
+    assert.equal(await pending, "paid");
+    assert.deepEqual(got, [ARGS]);
+    assert.throws(() => guard(async () => 1, { ...options, sensitive: ["args..ssn"] }), /options\.sensitive: sensitive field `args\.\.ssn` is not a dotted path/);
+    assert.throws(() => guard(async () => 1, { ...options, sensitive: ["agent.id"] }), /cannot be sensitive/);
+  } finally {
+    await app.close();
+  }
 });
 
 function io(): CliIO & { stdout: string; stderr: string } {

@@ -7,6 +7,7 @@ import { engineBlock, NO_POLICY_INFO } from "../engine/decide.js";
 import { errorText, Governor } from "../gateway/governor.js";
 import { decidingReason } from "../mcp/enforce.js";
 import type { DecisionRef } from "../record/approval.js";
+import { parseFieldPaths } from "../record/input.js";
 import type { Action, Decision } from "../types.js";
 import type { SandboxLauncher } from "../sandbox/bwrap.js";
 import { planSandbox } from "../sandbox/plan.js";
@@ -34,6 +35,11 @@ export interface GuardOptions {
   approvals?: ApprovalStore;
   approvalPollMs?: number;
   /**
+   * Fields shown as `[sensitive]` in a held call's approval request (`args.ssn`, `*` for any key). In process the
+   * policy's own `sensitive:` list is used; with `sidecarUrl` give the sidecar policy's list here, since guard() cannot see it.
+   */
+  sensitive?: readonly string[];
+  /**
    * Carries out SANDBOX verdicts: called instead of the tool with the obligation's profile, its plan for this
    * host and `box.exec()` to run programs inside it (bubblewrap unless `sandboxLauncher` says otherwise); it
    * must return what the tool would. Without it a SANDBOX verdict throws. A profile this host cannot enforce
@@ -59,6 +65,10 @@ export function guard<A, R, Rest extends unknown[]>(tool: (args: A, ...rest: Res
   if (!name) throw new TypeError("guard(): give the tool a name (options.name) so policy can match it");
   const modes = [options.policy, options.governor, options.sidecarUrl].filter((x) => x !== undefined).length;
   if (modes !== 1) throw new TypeError("guard(): give exactly one of options.policy, options.governor, options.sidecarUrl");
+  if (options.sensitive !== undefined) {
+    const bad = parseFieldPaths(options.sensitive).errors;
+    if (bad.length > 0) throw new TypeError(`guard(): options.sensitive: ${bad.join("; ")}`);
+  }
   const fallback = options.fallback ?? "BLOCK";
   if (fallback !== "BLOCK" && fallback !== "ALLOW") throw new TypeError("guard(): fallback is BLOCK or ALLOW");
   const clock = options.clock ?? (() => new Date());
@@ -140,8 +150,9 @@ export function guard<A, R, Rest extends unknown[]>(tool: (args: A, ...rest: Res
     const store = options.approvals;
     const r = decidingReason(d);
     if (!store || !r) throw new WardenBlockedError(name, r?.code ?? "ESCALATE", `${name}: needs approval (${why}) and guard() has no approval store; not run`, d);
-    // In process the policy's sensitive fields are masked in the stored request; a sidecar's policy is not known here.
-    const req = store.request(heldRequest(d, r, { tool: name, args, agent: options.agent }, governor?.policy?.ir.sensitive ?? []), d.obligations.approval?.timeoutMs ?? 300_000);
+    // The policy's sensitive fields are masked in the stored request and any given in options.sensitive (with a sidecar, only those).
+    const sensitive = [...(governor?.policy?.ir.sensitive ?? []), ...(options.sensitive ?? [])];
+    const req = store.request(heldRequest(d, r, { tool: name, args, agent: options.agent }, sensitive), d.obligations.approval?.timeoutMs ?? 300_000);
     const rec = await store.waitFor(req.id, { pollMs: options.approvalPollMs ?? 100 });
     // The outcome goes where the ESCALATE decision went (the governor's sink, or the sidecar's audit log), bound to it.
     const outcome = sidecar ? await recordAtSidecar(sidecar, rec, name, recorded, d) : await recordApprovalOutcome(governor, rec, name, recorded, clock);
