@@ -17,7 +17,28 @@ export interface ParsedArgs {
   rest: string[];
 }
 
-export function parseArgs(argv: string[], spec: FlagSpec, command: string): ParsedArgs {
+/** Every flag `spec` accepts, as `--name`: value flags, repeatable ones, then booleans. */
+export function flagNames(spec: FlagSpec): string[] {
+  return [...(spec.values ?? []), ...(spec.repeatable ?? []), ...(spec.booleans ?? [])].map((n) => `--${n}`);
+}
+
+/**
+ * The usage error for a flag `spec` does not take: names the flag and the command, the other commands (or
+ * subcommands) that do take it, and every flag this one takes.
+ */
+function unknownFlag(command: string, name: string, spec: FlagSpec, elsewhere: Record<string, FlagSpec>): string {
+  const owners = Object.entries(elsewhere).filter(([, s]) => flagNames(s).includes(`--${name}`)).map(([c]) => `\`warden ${c}\``);
+  const belongs = owners.length > 0 ? ` (it belongs to ${owners.join(" and ")})` : "";
+  const takes = flagNames(spec);
+  const help = command.split(" ")[0] as string;
+  return `warden ${command}: unknown flag \`--${name}\`${belongs}; \`warden ${command}\` takes ${takes.length > 0 ? takes.join(", ") : "no flags"} (see \`warden help ${help}\`)`;
+}
+
+/**
+ * Parses `argv` against `spec`. `elsewhere` names the specs of sibling commands (the other subcommands of
+ * `warden audit`, say), so a flag that belongs to one of them is reported as such.
+ */
+export function parseArgs(argv: string[], spec: FlagSpec, command: string, elsewhere: Record<string, FlagSpec> = {}): ParsedArgs {
   const values = new Set([...(spec.values ?? []), ...(spec.repeatable ?? [])]);
   const booleans = new Set(spec.booleans ?? []);
   const out: ParsedArgs = { flags: new Map(), bools: new Set(), positionals: [], rest: [] };
@@ -35,7 +56,7 @@ export function parseArgs(argv: string[], spec: FlagSpec, command: string): Pars
         out.bools.add(name);
         continue;
       }
-      if (!values.has(name)) throw new ExitError(`warden ${command}: unknown flag \`--${name}\` (see \`warden help ${command}\`)`);
+      if (!values.has(name)) throw new ExitError(unknownFlag(command, name, spec, elsewhere));
       let value: string | undefined;
       if (eq >= 0) value = a.slice(eq + 1);
       else value = argv[++i];
@@ -51,6 +72,24 @@ export function parseArgs(argv: string[], spec: FlagSpec, command: string): Pars
     out.positionals.push(a);
   }
   return out;
+}
+
+/**
+ * Parses the arguments of subcommand `sub` of `command` (`warden audit verify …`) against that subcommand's own
+ * flags in `specs`: a flag of another subcommand is a usage error that says where it belongs, never silently
+ * ignored. Aliases share one spec object (`{ gen: GEN, init: GEN }`); `sub` must be a key of `specs`.
+ */
+export function parseSubcommandArgs(argv: string[], specs: Record<string, FlagSpec>, sub: string, command: string): ParsedArgs {
+  const own = specs[sub];
+  if (own === undefined) throw new Error(`parseSubcommandArgs: \`${command} ${sub}\` has no flag spec`);
+  const elsewhere: Record<string, FlagSpec> = {};
+  const seen = new Set<FlagSpec>([own]);
+  for (const [name, spec] of Object.entries(specs)) {
+    if (seen.has(spec)) continue;
+    seen.add(spec);
+    elsewhere[`${command} ${name}`] = spec;
+  }
+  return parseArgs(argv, own, `${command} ${sub}`, elsewhere);
 }
 
 export function flag(p: ParsedArgs, name: string): string | undefined {

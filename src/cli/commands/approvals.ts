@@ -3,7 +3,7 @@ import { statSync } from "node:fs";
 import { userInfo } from "node:os";
 import { resolve } from "node:path";
 import { ApprovalError, ApprovalStore, type ApprovalRecord, type ApprovalStatus } from "../../approvals/store.js";
-import { flag, parseArgs } from "../args.js";
+import { flag, parseSubcommandArgs, type FlagSpec } from "../args.js";
 import { ExitError, type CliIO, type Command } from "../io.js";
 
 export const USAGE = `usage:
@@ -12,6 +12,13 @@ export const USAGE = `usage:
   warden approvals deny <id> [--dir D] [--by NAME] [--note TEXT] [--json]
 --dir defaults to $WARDEN_APPROVALS_DIR or ./.warden/approvals`;
 const STATUSES = ["pending", "approved", "denied", "expired", "all"];
+
+/** Each subcommand's own flags: `list --by bob` or `approve --status all` is refused, not ignored. */
+export const SUBCOMMANDS: Record<string, FlagSpec> = {
+  list: { values: ["dir", "status"], booleans: ["json"] },
+  approve: { values: ["dir", "by", "note"], booleans: ["json"] },
+  deny: { values: ["dir", "by", "note"], booleans: ["json"] },
+};
 
 export function approvalsDir(io: CliIO, given: string | undefined): string {
   return resolve(io.cwd, given ?? io.env.WARDEN_APPROVALS_DIR ?? ".warden/approvals");
@@ -36,7 +43,7 @@ function requireStoreDir(dir: string, sub: string): void {
 export const run: Command = async (argv, io) => {
   const [sub, ...rest] = argv;
   if (sub !== "list" && sub !== "approve" && sub !== "deny") throw new ExitError(USAGE);
-  const args = parseArgs(rest, { values: ["dir", "status", "by", "note"], booleans: ["json"] }, `approvals ${sub}`);
+  const args = parseSubcommandArgs(rest, SUBCOMMANDS, sub, "approvals");
   const dir = approvalsDir(io, flag(args, "dir"));
   requireStoreDir(dir, sub);
   const store = new ApprovalStore(dir);

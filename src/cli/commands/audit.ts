@@ -9,7 +9,7 @@ import { parseHead, type TreeHeadV1 } from "../../audit/heads.js";
 import { exportLog } from "../../audit/export.js";
 import { loadKeys } from "../../keys/keyfile.js";
 import { KeyError, type Keyring } from "../../keys/keyring.js";
-import { flag, numberFlag, parseArgs, type ParsedArgs } from "../args.js";
+import { flag, numberFlag, parseSubcommandArgs, type FlagSpec, type ParsedArgs } from "../args.js";
 import { ExitError, type CliIO, type Command } from "../io.js";
 import { parseJson, readInput } from "../policy-input.js";
 import { INPUT_LIMITS, checkInputFile } from "../input-file.js";
@@ -18,10 +18,19 @@ import { writeOutputFile } from "../output-file.js";
 export const USAGE = `usage:
   warden audit verify <log> [--key KEYRING|JWKS] [--expect-head HEAD.json]… [--allow-unsealed] [--deep] [--threads N] [--json]
   warden audit proof <log> --record N [--out FILE] [--json]
-  warden audit proof <log> --consistency SIZE [--out FILE]
+  warden audit proof <log> --consistency SIZE [--out FILE] [--json]
   warden audit verify-proof <proof.json|-> --key JWKS [--json]
-  warden audit export <log> [--out FILE]
+  warden audit export <log> [--out FILE]        (JSON lines, with or without --json)
 <log> is a directory or postgres://host:port/db#log-id`;
+
+/** Each subcommand's own flags: a flag of another one (`verify --record 3`) is refused, not ignored. */
+export const SUBCOMMANDS: Record<string, FlagSpec> = {
+  verify: { values: ["key", "threads"], repeatable: ["expect-head"], booleans: ["allow-unsealed", "deep", "json"] },
+  proof: { values: ["record", "consistency", "out"], booleans: ["json"] },
+  "verify-proof": { values: ["key"], booleans: ["json"] },
+  // --json is accepted and changes nothing: the export is JSON lines already
+  export: { values: ["out"], booleans: ["json"] },
+};
 
 function keysFrom(args: ParsedArgs, io: CliIO, required: boolean): Keyring | null {
   const path = flag(args, "key");
@@ -55,7 +64,8 @@ function logInputs(args: ParsedArgs): string[] {
 
 export const run: Command = async (argv, io) => {
   const [sub, ...rest] = argv;
-  const args = parseArgs(rest, { values: ["key", "record", "out", "consistency", "threads"], repeatable: ["expect-head"], booleans: ["json", "allow-unsealed", "deep"] }, `audit ${sub ?? ""}`.trim());
+  if (sub === undefined || !Object.hasOwn(SUBCOMMANDS, sub)) throw new ExitError(USAGE);
+  const args = parseSubcommandArgs(rest, SUBCOMMANDS, sub, "audit");
   const json = args.bools.has("json");
   try {
     switch (sub) {

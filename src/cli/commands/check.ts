@@ -12,7 +12,8 @@ import type { CompiledPolicy } from "../../compile/build.js";
 import { AUDIT_FLAGS, openAuditHook } from "../audit-hook.js";
 import type { Recorder } from "../../audit/recorder.js";
 
-export const USAGE = "usage: warden check --policy <policy.yaml> (--action <action.json|-> | --trace <actions.jsonl|->) [--json] [--fail-on VERDICT]";
+export const USAGE = `usage: warden check --policy <policy.yaml> (--action <action.json|-> | --trace <actions.jsonl|->) [--fail-on VERDICT] [--json]
+       [--audit LOG --key KEYRING [--durability strict|batched]]   record every decision; LOG is a directory or postgres://host:port/db#log-id`;
 
 export const run: Command = async (argv, io) => {
   const args = parseArgs(argv, { values: ["policy", "action", "trace", "fail-on", ...AUDIT_FLAGS], booleans: ["json"] }, "check");

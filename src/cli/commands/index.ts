@@ -1,10 +1,13 @@
 // The command table: one lazily imported module per `warden <command>`.
+import type { FlagSpec } from "../args.js";
 import type { Command } from "../io.js";
 
 /** What each command module exports: the command and its usage text (`warden <command> --help`). */
 export interface CommandModule {
   run: Command;
   USAGE: string;
+  /** For a command with subcommands (`keys`, `audit`, `approvals`): each subcommand's own flags. */
+  SUBCOMMANDS?: Record<string, FlagSpec>;
 }
 
 export interface CommandEntry {

@@ -3,16 +3,29 @@
 import { resolve } from "node:path";
 import { generateKeyFiles, loadKeys, rotateKeyFile } from "../../keys/keyfile.js";
 import { KeyError } from "../../keys/keyring.js";
-import { parseArgs, requireFlag } from "../args.js";
+import { parseSubcommandArgs, requireFlag, type FlagSpec } from "../args.js";
 import { ExitError, type Command } from "../io.js";
 import { INPUT_LIMITS, checkInputFile } from "../input-file.js";
 import { makeDirs } from "../dirs.js";
 
-export const USAGE = "usage: warden keys gen|init --out DIR [--force] | warden keys rotate --key FILE | warden keys jwks --key FILE   [--json]";
+export const USAGE = `usage:
+  warden keys gen|init --out DIR [--force] [--json]
+  warden keys rotate --key FILE [--json]
+  warden keys jwks --key FILE [--json]`;
+
+const GEN: FlagSpec = { values: ["out"], booleans: ["force", "json"] };
+/** Each subcommand's own flags (`init` is `gen`): a flag of another one is refused, not ignored. */
+export const SUBCOMMANDS: Record<string, FlagSpec> = {
+  gen: GEN,
+  init: GEN,
+  rotate: { values: ["key"], booleans: ["json"] },
+  jwks: { values: ["key"], booleans: ["json"] },
+};
 
 export const run: Command = async (argv, io) => {
   const [sub, ...rest] = argv;
-  const args = parseArgs(rest, { values: ["out", "key"], booleans: ["json", "force"] }, "keys");
+  if (sub === undefined || !Object.hasOwn(SUBCOMMANDS, sub)) throw new ExitError(USAGE);
+  const args = parseSubcommandArgs(rest, SUBCOMMANDS, sub, "keys");
   const json = args.bools.has("json");
   try {
     if (sub === "gen" || sub === "init") {

@@ -15,13 +15,14 @@ import { logLevel } from "../log-level.js";
 import { ExitError, type CliIO, type Command } from "../io.js";
 import { requirePolicy } from "../policy-input.js";
 import { approvalsDir } from "./approvals.js";
-import { openSink, readToken } from "./serve.js";
+import { keyringFlag, openSink, readToken } from "./serve.js";
 import { waitForStop } from "../signals.js";
 import { makeDirs } from "../dirs.js";
 
 export const USAGE = `usage: warden mcp --policy <policy.yaml> [--agent-id ID] [--agent-role ROLE] [--agent-label k=v…]
-       [--approvals-dir D] [--audit DIR --keys KEYRING [--audit-on-full block|drop]] [--scan-results injection|off] [--log-level L]
-       ( [--sandbox bwrap] -- <server command> [args…]                   stdio: stdin/stdout speak MCP, logs go to stderr
+       [--approvals-dir D] [--approval-poll-ms N] [--audit DIR --keys|--key KEYRING [--durability strict|batched] [--audit-on-full block|drop]]
+       [--scan-results injection|off] [--log-level L]
+       ( [--sandbox bwrap|off] -- <server command> [args…]               stdio: stdin/stdout speak MCP, logs go to stderr
        | --upstream-url URL [--listen HOST:PORT] [--token-file F] [--json]   streamable HTTP in front of a streamable-HTTP server
            [--sandbox bwrap -- <server command> [args…]] )                 SANDBOX'd calls run on this local stdio form of the server`;
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
@@ -46,6 +47,7 @@ export const run: Command = async (argv, io) => {
     repeatable: ["agent-label"],
     booleans: ["json"],
   }, "mcp");
+  const keyring = keyringFlag(args, "mcp");
   const upstreamUrl = flag(args, "upstream-url");
   const sandboxKind = flag(args, "sandbox") ?? "off";
   if (sandboxKind !== "bwrap" && sandboxKind !== "off") throw new ExitError("warden mcp: --sandbox is `bwrap` (bubblewrap) or `off` (SANDBOX verdicts are refused)");
@@ -73,7 +75,7 @@ export const run: Command = async (argv, io) => {
       throw new ExitError(`warden mcp: ${(e as Error).message} (use --scan-results off to run without it)`, 1);
     }
   }
-  const sink = await openSink(io, flag(args, "audit"), flag(args, "key") ?? flag(args, "keys"), flag(args, "durability"), "mcp", flag(args, "audit-on-full"), policy.ir.sensitive);
+  const sink = await openSink(io, flag(args, "audit"), keyring, flag(args, "durability"), "mcp", flag(args, "audit-on-full"), policy.ir.sensitive);
   if (sink === null) logger.warn("no --audit DIR: decisions are enforced but not recorded");
   const governor = new Governor(policy, { sink });
   let announce: (() => Promise<void>) | null = null;

@@ -56,11 +56,8 @@ function looksLikeUtf16(text: string): boolean {
 }
 
 export const run: Command = async (argv, io) => {
-  const args = parseArgs(argv, { repeatable: ["pack", "rules"], booleans: ["json", "help"] }, "scan");
-  if (args.bools.has("help")) {
-    io.out(`${USAGE}\n`);
-    return 0;
-  }
+  // (`warden scan --help` never gets here: runCli prints every command's usage itself)
+  const args = parseArgs(argv, { repeatable: ["pack", "rules"], booleans: ["json"] }, "scan");
   if (args.positionals.length > 1) throw new ExitError(`warden scan: give at most one file\n${USAGE}`);
   const json = args.bools.has("json");
   const source = args.positionals[0] ?? "-";

@@ -7,7 +7,7 @@ import { Governor } from "../../gateway/governor.js";
 import { watchPolicy } from "../../gateway/reload.js";
 import { buildGateway, type Gateway } from "../../gateway/server.js";
 import type { DecisionSink } from "../../gateway/sink.js";
-import { MAX_DELAY_MS, flag, numberFlag, parseArgs, requireFlag } from "../args.js";
+import { MAX_DELAY_MS, flag, numberFlag, parseArgs, requireFlag, type ParsedArgs } from "../args.js";
 import { logLevel } from "../log-level.js";
 import { ExitError, type CliIO, type Command } from "../io.js";
 import { requirePolicy } from "../policy-input.js";
@@ -16,7 +16,7 @@ import { makeDirs } from "../dirs.js";
 import { waitForStop } from "../signals.js";
 
 export const USAGE = `usage: warden serve --policy <policy.yaml> [--host H] [--port N] [--token-file F] [--admin-token-file F]
-       [--audit DIR --keys KEYRING [--durability strict|batched] [--audit-on-full block|drop]] [--reload-ms N] [--shed-delay-ms N] [--log-level L] [--json]`;
+       [--audit DIR --keys|--key KEYRING [--durability strict|batched] [--audit-on-full block|drop]] [--reload-ms N] [--shed-delay-ms N] [--log-level L] [--json]`;
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
 
 /** Reads a secret from a file (first line, trimmed) or an environment variable. */
@@ -33,6 +33,14 @@ export function readToken(io: CliIO, file: string | undefined, envName: string, 
     return env;
   }
   return null;
+}
+
+/** The signing keyring of `--keys` or its alias `--key`; both at once is a usage error (one would be ignored). */
+export function keyringFlag(args: ParsedArgs, command: string): string | undefined {
+  const key = flag(args, "key");
+  const keys = flag(args, "keys");
+  if (key !== undefined && keys !== undefined) throw new ExitError(`warden ${command}: --key and --keys are the same flag (the signing keyring); give it once`);
+  return key ?? keys;
 }
 
 /** Opens the audit sink when --audit is given (it needs --keys). */
@@ -66,6 +74,7 @@ export async function openSink(io: CliIO, audit: string | undefined, keys: strin
 export const run: Command = async (argv, io) => {
   const args = parseArgs(argv, { values: ["policy", "host", "port", "token-file", "admin-token-file", "audit", "key", "keys", "durability", "audit-on-full", "reload-ms", "shed-delay-ms", "log-level"], booleans: ["json"] }, "serve");
   if (args.positionals.length > 0) throw new ExitError(USAGE);
+  const keyring = keyringFlag(args, "serve");
   const policyPath = resolve(io.cwd, requireFlag(args, "policy", "serve"));
   const port = numberFlag(args, "port", "serve", { min: 0, max: 65535, what: "a port number" }) ?? 8787;
   const reloadMs = numberFlag(args, "reload-ms", "serve", { min: 50, max: MAX_DELAY_MS, what: "a number of milliseconds", hint: " (how often the policy file is checked for changes)" }) ?? 1000;
@@ -82,7 +91,7 @@ export const run: Command = async (argv, io) => {
 
   const policy = requirePolicy(policyPath, io, "serve");
   const logger = pino({ level: logLevel(flag(args, "log-level"), "serve"), base: { svc: "warden-serve" } }, pino.destination({ fd: 2, sync: false }));
-  const sink = await openSink(io, flag(args, "audit"), flag(args, "key") ?? flag(args, "keys"), flag(args, "durability"), "serve", flag(args, "audit-on-full"), policy.ir.sensitive);
+  const sink = await openSink(io, flag(args, "audit"), keyring, flag(args, "durability"), "serve", flag(args, "audit-on-full"), policy.ir.sensitive);
   const governor = new Governor(policy, { sink });
   let gateway: Gateway | null = null;
   const watcher = watchPolicy(policyPath, governor, (o) => {
