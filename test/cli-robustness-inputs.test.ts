@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { closeSync, existsSync, mkdtempSync, openSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdtempSync, openSync, rmSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { INPUT_LIMITS } from "../src/cli/input-file.js";
@@ -84,5 +84,40 @@ test("standard input is capped too: `--action -` fed from /dev/zero stops at the
     assert.match(r.err, /cannot read action from standard input: it is more than the 16 MiB limit/);
   } finally {
     closeSync(zero);
+  }
+});
+
+test("a parent named by `extends` is read like the policy itself: a regular file within 16 MiB, else a clear error", { skip: existsSync("/dev/zero") ? false : "needs /dev/zero" }, () => {
+  const dir = mkdtempSync(join(tmpdir(), "warden-extends-"));
+  try {
+    const child = (parent: string): string => {
+      const file = join(dir, `child-${parent.replace(/\W/g, "_")}.yaml`);
+      writeFileSync(file, `id: child\nversion: "1"\ndefault: BLOCK\nextends: ${parent}\n`);
+      return file;
+    };
+    // sparse: larger than the limit, no disk used
+    writeFileSync(join(dir, "big.yaml"), "");
+    truncateSync(join(dir, "big.yaml"), INPUT_LIMITS.policy + 1);
+    symlinkSync("/dev/zero", join(dir, "zero.yaml"));
+    if (hasFifo) assert.equal(spawnSync("mkfifo", [join(dir, "fifo.yaml")]).status, 0);
+    const cases: Array<[string, RegExp]> = [
+      ["zero.yaml", /error\[EXTENDS_NOT_FOUND\]: cannot read parent policy `.*zero\.yaml`: it is a character device, not a regular file\n\s+help: a policy file must be a regular file of at most 16 MiB/],
+      ["big.yaml", /error\[EXTENDS_NOT_FOUND\]: cannot read parent policy `.*big\.yaml`: it is 16777217 bytes, over the 16 MiB limit/],
+      [".", /error\[EXTENDS_NOT_FOUND\]: cannot read parent policy `.*warden-extends-[^`]*`: it is a folder, not a regular file/],
+      ["nope.yaml", /error\[EXTENDS_NOT_FOUND\]: cannot read parent policy `.*nope\.yaml`: no such file\n\s+help: paths in `extends` are relative to the policy file/],
+      ...(hasFifo ? ([["fifo.yaml", /error\[EXTENDS_NOT_FOUND\]: cannot read parent policy `.*fifo\.yaml`: it is a FIFO \(named pipe\), not a regular file/]] as Array<[string, RegExp]>) : []),
+    ];
+    for (const [parent, want] of cases) {
+      const file = child(parent);
+      for (const args of [["validate", file], ["check", "--policy", file, "--action", join(root, "examples/actions/payment-unknown.json")]]) {
+        const r = cli(args);
+        const text = r.out + r.err;
+        assert.doesNotMatch(text, /internal error|\n\s+at |ETIMEDOUT|heap/i, `${args.join(" ")}: ${text}`);
+        assert.match(text, want, `${args.join(" ")}: ${text}`);
+        assert.equal(r.code, 1, `${args.join(" ")}: ${text}`);
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -2,7 +2,8 @@
 // broken parent keeps the running policy and names the file, and the watched set follows the chain as it changes.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, realpathSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Governor } from "../src/gateway/governor.js";
@@ -110,5 +111,66 @@ test("a manual reload (SIGHUP, /admin/reload) re-derives the set too", async () 
     assert.deepEqual([...t.watcher.files].sort(), ["base.yaml", "child.yaml"].map((f) => join(t.dir, f)));
   } finally {
     t.watcher.close();
+  }
+});
+
+test("a file replaced by a FIFO, /dev/zero or a file over 16 MiB fails the reload with a clear error and keeps the running policy", { skip: spawnSync("mkfifo", ["--version"]).status === 0 && process.platform !== "win32" ? false : "needs mkfifo and /dev/zero" }, () => {
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), "warden-reload-odd-")));
+  try {
+    writeFileSync(join(dir, "base.yaml"), policy("base", { rules: ALLOW_READS }));
+    writeFileSync(join(dir, "child.yaml"), policy("child", { extends: "base.yaml" }));
+    // In a child process: a blocking read of a FIFO, or reading /dev/zero whole, would take the test runner with it.
+    const src = (f: string) => JSON.stringify(new URL(`../src/${f}`, import.meta.url).pathname);
+    const script = `
+import { spawnSync } from "node:child_process";
+import { rmSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Governor } from ${src("gateway/governor.ts")};
+import { watchPolicy } from ${src("gateway/reload.ts")};
+import { loadPolicyFile } from ${src("node/load.ts")};
+const dir = ${JSON.stringify(dir)};
+const loaded = loadPolicyFile(join(dir, "child.yaml"));
+const governor = new Governor(loaded.policy);
+const start = governor.policy.info.hash;
+const outcomes = [];
+const watcher = watchPolicy(join(dir, "child.yaml"), governor, (o) => outcomes.push(o), 20);
+const replace = (name, how) => { rmSync(join(dir, name), { force: true }); how(join(dir, name)); };
+const steps = [
+  ["base.yaml", (p) => spawnSync("mkfifo", [p])],
+  ["base.yaml", (p) => symlinkSync("/dev/zero", p)],
+  ["base.yaml", (p) => { writeFileSync(p, ""); truncateSync(p, 16 * 1024 * 1024 + 1); }],
+  ["child.yaml", (p) => spawnSync("mkfifo", [p])],
+];
+const report = [];
+for (const [name, how] of steps) {
+  const before = outcomes.length;
+  replace(name, how);
+  // the poll notices the change (a manual reload would too)
+  for (let i = 0; i < 250 && outcomes.length === before; i++) await new Promise((r) => setTimeout(r, 20));
+  report.push({ name, outcome: outcomes[outcomes.length - 1] ?? null, polled: outcomes.length > before, kept: governor.policy.info.hash === start });
+}
+watcher.close();
+process.stdout.write(JSON.stringify(report));
+`;
+    const r = spawnSync(process.execPath, ["--max-old-space-size=512", "--import", "tsx", "--input-type=module", "-e", script], { encoding: "utf8", timeout: 30_000 });
+    assert.equal(r.error, undefined, `the reload hung: ${r.error?.message} ${r.stderr}`);
+    assert.equal(r.status, 0, r.stderr);
+    const report = JSON.parse(r.stdout) as Array<{ name: string; outcome: ReloadOutcome | null; polled: boolean; kept: boolean }>;
+    const want = [
+      /error\[EXTENDS_NOT_FOUND\]: cannot read parent policy `.*base\.yaml`: it is a FIFO \(named pipe\), not a regular file/,
+      /error\[EXTENDS_NOT_FOUND\]: cannot read parent policy `.*base\.yaml`: it is a character device, not a regular file/,
+      /error\[EXTENDS_NOT_FOUND\]: cannot read parent policy `.*base\.yaml`: it is 16777217 bytes, over the 16 MiB limit/,
+      /error\[POLICY_NOT_FOUND\]: cannot read policy `.*child\.yaml`: it is a FIFO \(named pipe\), not a regular file\n\s+help: a policy file must be a regular file of at most 16 MiB/,
+    ];
+    assert.equal(report.length, want.length);
+    report.forEach((step, i) => {
+      assert.ok(step.polled, `step ${i} (${step.name}): the change was noticed`);
+      const o = step.outcome;
+      assert.ok(o && !o.ok, `step ${i}: the reload failed: ${JSON.stringify(o)}`);
+      assert.match(o.errors.join("\n"), want[i] as RegExp, `step ${i}`);
+      assert.ok(o.keptHash !== null && step.kept, `step ${i}: the running policy stays`);
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

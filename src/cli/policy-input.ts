@@ -10,7 +10,8 @@ import { ExitError, StdinTooLargeError, type CliIO } from "./io.js";
 
 /**
  * loadAnyPolicy, once the file is known to be a regular file within INPUT_LIMITS.policy (otherwise the loader's
- * own POLICY_NOT_FOUND, saying why). Files the policy `extends` are read by the loader, uncapped.
+ * own POLICY_NOT_FOUND, saying why). The loader reads the file, and every parent it `extends`, within the same
+ * limit and only if it is a regular file (a refused parent is EXTENDS_NOT_FOUND, saying why).
  */
 export function loadPolicyInput(path: string, io: CliIO): CompileResult {
   const problem = inputFileProblem(resolve(io.cwd, path), INPUT_LIMITS.policy);

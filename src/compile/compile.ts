@@ -87,7 +87,9 @@ function resolve(source: string, file: string, options: CompileOptions, stack: s
       if (!options.readFile) throw new Error("no file reader was given to the compiler");
       text = options.readFile(path);
     } catch (e) {
-      ctx.error("EXTENDS_NOT_FOUND", "extends", `cannot read parent policy \`${path}\`: ${e instanceof Error ? e.message : String(e)}`, "paths in `extends` are relative to the policy file");
+      // the reader may say what to do (e.g. the size limit of a policy file); else the usual mistake is the path
+      const help = (e as { help?: unknown } | null)?.help;
+      ctx.error("EXTENDS_NOT_FOUND", "extends", `cannot read parent policy \`${path}\`: ${e instanceof Error ? e.message : String(e)}`, typeof help === "string" ? help : "paths in `extends` are relative to the policy file");
       continue;
     }
     const parent = resolve(text, path, options, [...stack, path], out);

@@ -1,10 +1,10 @@
 // Hot reload of the policy: the policy file and every parent it `extends` (recursively) are watched; any
 // change reloads. The new text is validated first; a bad policy keeps the running one and says why.
-import { readFileSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { resolve } from "node:path";
-import { compilePolicy, type CompileResult } from "../compile/compile.js";
+import type { CompileResult } from "../compile/compile.js";
 import { formatDiagnostic } from "../diagnostics.js";
-import { loadAnyPolicy } from "../node/load.js";
+import { loadAnyPolicy, loadPolicyWith, readPolicyFile } from "../node/load.js";
 import type { Governor } from "./governor.js";
 
 export type ReloadOutcome =
@@ -19,25 +19,24 @@ export interface PolicyWatcher {
   readonly files: readonly string[];
 }
 
-/** A load that notes every file it read, with the file's stamp taken just before reading it. */
+/**
+ * A load that notes every file it read, with the file's stamp taken just before reading it. Every file (the
+ * policy and each parent) is read as the CLI reads a policy: a regular file within the policy size limit, so a
+ * file replaced by a FIFO, a device or a huge file fails the reload (the running policy stays) instead of
+ * hanging the process or exhausting its memory.
+ */
 function loadTracked(path: string): { result: CompileResult; stamps: Map<string, string> } {
   const file = resolve(path);
   const stamps = new Map<string, string>([[file, stamp(file)]]);
-  // Compiled artifacts carry their parents inside; a source file that cannot be read gets the loader's own diagnostic.
+  // Compiled artifacts carry their parents inside.
   if (path.endsWith(".wpc.json")) return { result: loadAnyPolicy(path), stamps };
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch {
-    return { result: loadAnyPolicy(path), stamps };
-  }
   const readFile = (p: string): string => {
     // Noted even when reading fails: a missing parent that appears later must trigger a reload.
     const abs = resolve(p);
     if (!stamps.has(abs)) stamps.set(abs, stamp(abs));
-    return readFileSync(abs, "utf8");
+    return readPolicyFile(abs);
   };
-  return { result: compilePolicy(text, { file, readFile }), stamps };
+  return { result: loadPolicyWith(path, readFile), stamps };
 }
 
 /**
