@@ -14,7 +14,8 @@ if (!existsSync(fileURLToPath(main))) {
 }
 // Compiled rule packs are cached on disk for the next run (src/node/pack-cache-dir.ts; WARDEN_NO_CACHE=1: off).
 const { installPackCache } = await import(new URL("../dist/node/pack-cache-dir.js", import.meta.url).href);
-installPackCache();
+// A cache folder that cannot be used (under /proc, under a file, read-only) is said once on stderr; the command goes on.
+installPackCache(process.env, { warn: (message) => process.stderr.write(`warden: warning: ${message}\n`) });
 const { runCli } = await import(main.href);
 const { stdoutFailure } = await import(new URL("../dist/cli/io.js", import.meta.url).href);
 const code = await runCli(process.argv.slice(2));

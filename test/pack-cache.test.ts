@@ -116,3 +116,78 @@ test("`warden scan` fills the cache on the first run and reads it on the next; W
   assert.equal(c.stdout, a.stdout);
   assert.equal(existsSync(off), false);
 });
+
+test("a cache folder that cannot be made or written turns the cache off with one warning; put never throws", (t) => {
+  const root = mkdtempSync(join(tmpdir(), "warden-pack-cache-bad-"));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  const file = join(root, "a-file");
+  writeFileSync(file, "not a folder");
+  const value: CachedCompile = { packs: { groups: [], rules: [], allow: null, fused: null }, diagnostics: [] };
+  for (const dir of [join(file, "sub"), file]) {
+    const warnings: string[] = [];
+    const disk = new DirPackCache(dir, { warn: (m) => warnings.push(m), from: "WARDEN_CACHE_DIR" });
+    disk.put("k1", value);
+    disk.put("k2", value);
+    assert.equal(disk.get("k1"), null);
+    assert.equal(warnings.length, 1, `${dir}: warned once: ${warnings.join("\n")}`);
+    assert.match(warnings[0] as string, /the compiled rule-pack cache `.*a-file(\/sub)?` \(from WARDEN_CACHE_DIR\) cannot be used: `.*a-file` is a file, not a folder\. Going on without it/);
+    assert.match(warnings[0] as string, /Set WARDEN_CACHE_DIR to a writable folder, or WARDEN_NO_CACHE=1/);
+    assert.notEqual(disk.disabled, null);
+  }
+  assert.equal(readFileSync(file, "utf8"), "not a folder", "the file is left alone");
+});
+
+test("the disk cache reads only regular files: an entry that is a FIFO is a miss, not a hang", { skip: spawnSync("mkfifo", ["--version"]).status === 0 ? false : "needs mkfifo" }, (t) => {
+  const root = mkdtempSync(join(tmpdir(), "warden-pack-cache-fifo-"));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  const value: CachedCompile = { packs: { groups: [], rules: [], allow: null, fused: null }, diagnostics: [] };
+  // in a child: a blocking read of a FIFO would hang this process for good
+  const script = `import { DirPackCache } from ${JSON.stringify(new URL("../src/node/pack-cache-dir.ts", import.meta.url).pathname)};
+const d = new DirPackCache(${JSON.stringify(root)});
+process.stdout.write(String(d.get("k")));
+d.put("k", ${JSON.stringify(value)});
+process.stdout.write(" " + JSON.stringify(d.get("k")));`;
+  mkdirSync(join(root, "packs"));
+  assert.equal(spawnSync("mkfifo", [join(root, "packs", "k.json")]).status, 0);
+  const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { encoding: "utf8", timeout: 15_000 });
+  assert.equal(r.status, 0, `${r.stderr}${r.error ? r.error.message : ""}`);
+  assert.equal(r.stdout, `null ${JSON.stringify(value)}`, "a miss, then the FIFO is replaced by the entry");
+});
+
+test("`warden scan` with WARDEN_CACHE_DIR under /proc or under a file: one warning on stderr, the same findings, no hang", (t) => {
+  const root = mkdtempSync(join(tmpdir(), "warden-scan-cache-bad-"));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  const input = join(root, "in.txt");
+  writeFileSync(input, TEXTS[0] as string);
+  const run = (cacheDir: string, args = ["scan", "--pack", "secrets", "--json", input]) =>
+    spawnSync(process.execPath, ["bin/warden.js", ...args], { encoding: "utf8", timeout: 60_000, env: { ...process.env, WARDEN_CACHE_DIR: cacheDir } });
+  const good = run(join(root, "cache"));
+  assert.equal(good.status, 1, good.stderr);
+  assert.equal(good.stderr, "");
+  const dirs: Array<[string, RegExp]> = [
+    [join(input, "cache"), /`.*in\.txt` is a file, not a folder/],
+    [input, /`.*in\.txt` is a file, not a folder/],
+    ...(process.platform === "linux" && existsSync("/proc/self")
+      ? ([
+          ["/proc/self/x", /cannot make folder `\/proc\/self\/x`: the file system does not allow new folders there \(ENOENT\)/],
+          ["/proc/1/nope/cache", /cannot make folder `\/proc\/1\/nope`: /],
+        ] as Array<[string, RegExp]>)
+      : []),
+  ];
+  for (const [dir, why] of dirs) {
+    const r = run(dir);
+    assert.equal(r.error, undefined, `${dir}: ${r.error?.message} (a hang)`);
+    assert.equal(r.status, 1, `${dir}: ${r.stderr}`);
+    assert.equal(r.stdout, good.stdout, `${dir}: the same findings`);
+    const lines = r.stderr.trim().split("\n");
+    assert.equal(lines.length, 1, `${dir}: one warning: ${r.stderr}`);
+    assert.match(lines[0] as string, new RegExp(`^warden: warning: the compiled rule-pack cache \`${dir.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\` \\(from WARDEN_CACHE_DIR\\) cannot be used: `));
+    assert.match(lines[0] as string, why, dir);
+    assert.match(lines[0] as string, /WARDEN_NO_CACHE=1 to turn the cache off\.$/);
+  }
+  // a policy with scan conditions compiles packs too: validated as usual, with the warning
+  const v = run(input, ["validate", "examples/policies/assistant.yaml"]);
+  assert.equal(v.status, 0, v.stderr);
+  assert.match(v.stderr, /^warden: warning: the compiled rule-pack cache/);
+  assert.match(v.stdout, /^ok /m);
+});

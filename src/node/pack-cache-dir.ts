@@ -1,14 +1,20 @@
 // The on-disk cache of compiled packs used by the CLI: `$WARDEN_CACHE_DIR`, else `$XDG_CACHE_HOME/warden`, else
 // `~/.cache/warden` (packs/<key>.json, written atomically, checksummed). WARDEN_NO_CACHE=1 turns it off.
 // Keys are salted with a fingerprint of the scanner's own code, so editing or upgrading Warden never reads an
-// entry an older build wrote. Every failure here is a cache miss, never an error.
+// entry an older build wrote. The cache is only an optimisation (a hit gives the very automata a compile
+// builds), so a failure here is never an error: a damaged or odd entry is a miss, and a folder that cannot be
+// made or written (under /proc, under a file, read-only, full) is reported once through `warn` and the cache is
+// off for the rest of the process. The folder is made one level at a time (src/node/mkdirs.ts): a recursive
+// mkdir spins forever under /proc.
 import { createHash } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { usePackCache, type CachedCompile, type PackCache } from "../scan/pack-cache.js";
 import { WARDEN_VERSION } from "../version.js";
+import { makeDirsSync } from "./mkdirs.js";
+import { readRegularFile } from "./regular-file.js";
 
 const SCAN_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "scan");
 
@@ -27,8 +33,14 @@ export function scannerFingerprint(dir = SCAN_DIR): string {
 }
 
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env["WARDEN_CACHE_DIR"]) return env["WARDEN_CACHE_DIR"];
-  return join(env["XDG_CACHE_HOME"] || join(homedir(), ".cache"), "warden");
+  return cacheDirSource(env).dir;
+}
+
+/** The cache folder and where it comes from (for messages). */
+function cacheDirSource(env: NodeJS.ProcessEnv): { dir: string; from?: string } {
+  if (env["WARDEN_CACHE_DIR"]) return { dir: env["WARDEN_CACHE_DIR"], from: "WARDEN_CACHE_DIR" };
+  if (env["XDG_CACHE_HOME"]) return { dir: join(env["XDG_CACHE_HOME"], "warden"), from: "XDG_CACHE_HOME" };
+  return { dir: join(homedir(), ".cache", "warden") };
 }
 
 /** An entry is `{"sha256":"<hex of the value's text>","value":<value>}`. */
@@ -36,17 +48,69 @@ const HEAD = '{"sha256":"';
 const MID = '","value":';
 const sha256Hex = (text: string): string => createHash("sha256").update(text).digest("hex");
 
+/** Why writing an entry failed, in words. */
+function writeReason(err: NodeJS.ErrnoException, dir: string, file: string): string {
+  switch (err.code) {
+    case "ENOTDIR":
+      return `\`${dir}\` is not a folder`;
+    case "EACCES":
+    case "EPERM":
+      return `permission denied writing in \`${dir}\` (${err.code})`;
+    case "EROFS":
+      return `\`${dir}\` is on a read-only file system (EROFS)`;
+    case "ENOSPC":
+      return "no space left on the device (ENOSPC)";
+    default:
+      return `cannot write \`${file}\`: ${err.message}`;
+  }
+}
+
 /** Entries kept (a few MB each): older ones, e.g. from a previous Warden build, are removed on write. */
 const MAX_ENTRIES = 24;
+/** The most read of one entry (every built-in pack together is about 8 MB): anything larger is a miss. */
+const MAX_ENTRY_BYTES = 256 * 1024 * 1024;
+
+export interface DirPackCacheOptions {
+  /** Entries kept (default 24). */
+  maxEntries?: number;
+  /** Told once, in words, when the folder cannot be made or written; the cache is off from then on. */
+  warn?: (message: string) => void;
+  /** Where the folder comes from, for that message (e.g. `WARDEN_CACHE_DIR`). */
+  from?: string;
+}
 
 export class DirPackCache implements PackCache {
   private readonly dir: string;
+  private readonly maxEntries: number;
+  private readonly warn: (message: string) => void;
+  private readonly from: string | undefined;
+  /** Why the cache is off (the folder cannot be made or written), or null while it works. */
+  private unusable: string | null = null;
 
   constructor(
-    root: string,
-    private readonly maxEntries = MAX_ENTRIES,
+    private readonly root: string,
+    options: number | DirPackCacheOptions = {},
   ) {
+    const o = typeof options === "number" ? { maxEntries: options } : options;
     this.dir = join(root, "packs");
+    this.maxEntries = o.maxEntries ?? MAX_ENTRIES;
+    this.warn = o.warn ?? (() => {});
+    this.from = o.from;
+  }
+
+  /** Why the cache was turned off, or null. */
+  get disabled(): string | null {
+    return this.unusable;
+  }
+
+  private disable(why: string): void {
+    if (this.unusable !== null) return;
+    this.unusable = why;
+    const from = this.from ? ` (from ${this.from})` : "";
+    this.warn(
+      `the compiled rule-pack cache \`${this.root}\`${from} cannot be used: ${why}. Going on without it: results are the same, ` +
+        `but rule packs are compiled again on every run (a few seconds). Set WARDEN_CACHE_DIR to a writable folder, or WARDEN_NO_CACHE=1 to turn the cache off.`,
+    );
   }
 
   private file(key: string): string {
@@ -54,9 +118,11 @@ export class DirPackCache implements PackCache {
   }
 
   get(key: string): unknown {
+    if (this.unusable !== null) return null;
     let text: string;
     try {
-      text = readFileSync(this.file(key), "utf8");
+      // a regular file within a bound: an entry replaced by a FIFO or a huge file is a miss, not a hang
+      text = readRegularFile(this.file(key), MAX_ENTRY_BYTES);
     } catch {
       return null;
     }
@@ -65,21 +131,50 @@ export class DirPackCache implements PackCache {
     if (!text.startsWith(HEAD) || !text.startsWith(MID, HEAD.length + 64) || !text.endsWith("}")) return null;
     const body = text.slice(HEAD.length + 64 + MID.length, -1);
     if (sha256Hex(body) !== sum) return null; // damaged: recompile
-    return JSON.parse(body) as unknown;
+    try {
+      return JSON.parse(body) as unknown;
+    } catch {
+      return null;
+    }
   }
 
   put(key: string, value: CachedCompile): void {
-    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    if (this.unusable !== null) return;
+    const made = makeDirsSync(this.dir);
+    if (made !== null) return this.disable(made);
     const body = JSON.stringify(value);
-    const tmp = `${this.file(key)}.${process.pid}.tmp`;
-    writeFileSync(tmp, `${HEAD}${sha256Hex(body)}${MID}${body}}`, { mode: 0o600 });
-    renameSync(tmp, this.file(key));
+    const file = this.file(key);
+    const tmp = `${file}.${process.pid}.tmp`;
+    try {
+      // whatever is at the temporary name (a leftover of a crash) is removed, and "wx" never opens an existing
+      // file: a FIFO there would block the write
+      try {
+        unlinkSync(tmp);
+      } catch {
+        // usually absent
+      }
+      writeFileSync(tmp, `${HEAD}${sha256Hex(body)}${MID}${body}}`, { mode: 0o600, flag: "wx" });
+      renameSync(tmp, file);
+    } catch (e) {
+      try {
+        unlinkSync(tmp);
+      } catch {
+        // never made
+      }
+      return this.disable(writeReason(e as NodeJS.ErrnoException, this.dir, file));
+    }
     this.prune();
   }
 
   /** Removes the least recently written entries beyond `maxEntries` (a failure only leaves them). */
   private prune(): void {
-    const entries = readdirSync(this.dir)
+    let names: string[];
+    try {
+      names = readdirSync(this.dir);
+    } catch {
+      return;
+    }
+    const entries = names
       .filter((n) => n.endsWith(".json"))
       .map((n) => {
         try {
@@ -100,14 +195,19 @@ export class DirPackCache implements PackCache {
   }
 }
 
-/** Installs the on-disk cache for this process unless WARDEN_NO_CACHE is set; returns its directory or null. */
-export function installPackCache(env: NodeJS.ProcessEnv = process.env): string | null {
+/**
+ * Installs the on-disk cache for this process unless WARDEN_NO_CACHE is set; returns its directory or null.
+ * `warn` is told once if the folder turns out unusable (the cache is then off; nothing fails): the CLI prints it
+ * on stderr; by default it is a process warning (`process.emitWarning`, code WARDEN_CACHE_UNUSABLE).
+ */
+export function installPackCache(env: NodeJS.ProcessEnv = process.env, options: { warn?: (message: string) => void } = {}): string | null {
   if (env["WARDEN_NO_CACHE"] && env["WARDEN_NO_CACHE"] !== "0") return null;
+  const warn = options.warn ?? ((message: string) => process.emitWarning(message, { code: "WARDEN_CACHE_UNUSABLE" }));
   try {
-    const root = defaultCacheDir(env);
+    const { dir, from } = cacheDirSource(env);
     let salt: string | null = null;
-    usePackCache(new DirPackCache(root), () => (salt ??= scannerFingerprint()));
-    return root;
+    usePackCache(new DirPackCache(dir, { warn, ...(from ? { from } : {}) }), () => (salt ??= scannerFingerprint()));
+    return dir;
   } catch {
     return null;
   }
