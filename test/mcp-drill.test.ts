@@ -54,3 +54,22 @@ test("mcp drill: without the sensitive-path rule, the calls reach the server and
   assert.match(o.stdout, /THROUGH\s+ALLOW\s+.*reading a private SSH key is blocked/);
   assert.match(o.stdout, /STOPPED\s+BLOCK\s+SENSITIVE_PATH\S*\s+.*moving a key out of \.ssh is blocked/);
 });
+
+test("drill refuses --url and --token-file where they would be ignored (exit 2), before firing anything", async () => {
+  const token = join(tmp, "token");
+  writeFileSync(token, "a-token-of-at-least-16-chars\n");
+  const mcp = ["drill", "--policy", "examples/policies/mcp-filesystem.yaml", "--target", "mcp"];
+  const server = ["--", process.execPath, FS_BIN, tmp];
+  const cases: Array<[string[], RegExp]> = [
+    [[...mcp, "--url", "http://127.0.0.1:8788/mcp", ...server], /warden drill: --url is for --target http \(a running sidecar\)\. --target mcp drills a governed proxy it builds from --policy .* give the server command after `--`, or a streamable-HTTP server with --upstream-url\. A running `warden mcp` proxy cannot be drilled/],
+    [[...mcp, "--url", "http://127.0.0.1:1/mcp", "--upstream-url", "http://127.0.0.1:1/mcp"], /warden drill: --url is for --target http/],
+    [[...mcp, "--token-file", token, ...server], /warden drill: --token-file is the API token of a running sidecar \(--target http --url\); --target mcp sends no token/],
+    [["drill", "--policy", "examples/policies/finance.yaml", "--target", "http", "--token-file", token], /warden drill: --token-file is the API token of a running sidecar: give its --url too/],
+  ];
+  for (const [args, want] of cases) {
+    const o = io();
+    assert.equal(await runCli(args, o), 2, `${args.join(" ")}: ${o.stdout}${o.stderr}`);
+    assert.match(o.stderr, want, args.join(" "));
+    assert.equal(o.stdout, "", "nothing was fired");
+  }
+});

@@ -1,5 +1,7 @@
 // `warden drill --policy P --target mcp|http`: fire the known-bad actions of the policy's own test file through
-// the real interception point and confirm each is stopped; exit 1 if any gets through.
+// the real interception point and confirm each is stopped; exit 1 if any gets through. `http` fires at a sidecar
+// (one started on loopback, or a running one with --url / --token-file); `mcp` at a governed proxy it builds in
+// front of the server (after `--`, or --upstream-url), and refuses --url / --token-file.
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { DrillTargetError, drillHttp, type DrillCase, type DrillOutcome } from "../../gateway/drill-http.js";
@@ -25,6 +27,21 @@ export const run: Command = async (argv, io) => {
   const upstreamUrl = flag(args, "upstream-url");
   if (target === "mcp" && (args.rest.length === 0) === (upstreamUrl === undefined)) throw new ExitError(`warden drill: --target mcp needs the server command after \`--\` or --upstream-url\n${USAGE}`);
   if (target === "http" && (args.rest.length > 0 || upstreamUrl !== undefined)) throw new ExitError("warden drill: --target http takes no server command (use --url for a running sidecar)");
+  // --url and --token-file name a running sidecar. Accepted and ignored elsewhere, they would let a drill pass
+  // against something other than what the user meant to test, so they are refused.
+  if (target === "mcp" && flag(args, "url") !== undefined) {
+    throw new ExitError(
+      "warden drill: --url is for --target http (a running sidecar). --target mcp drills a governed proxy it builds from --policy in front of the " +
+        "server: give the server command after `--`, or a streamable-HTTP server with --upstream-url. A running `warden mcp` proxy cannot be drilled " +
+        "(a call that got through would really run, under the proxy's agent identity rather than the case's)",
+    );
+  }
+  if (target === "mcp" && flag(args, "token-file") !== undefined) {
+    throw new ExitError("warden drill: --token-file is the API token of a running sidecar (--target http --url); --target mcp sends no token (an --upstream-url server must accept requests without one)");
+  }
+  if (target === "http" && flag(args, "token-file") !== undefined && flag(args, "url") === undefined) {
+    throw new ExitError("warden drill: --token-file is the API token of a running sidecar: give its --url too (without --url the drill starts a sidecar of its own, which needs no token)");
+  }
   const policy = requirePolicy(policyArg, io, "drill");
   const casesPath = resolve(io.cwd, flag(args, "cases") ?? policyArg.replace(/\.(ya?ml|json)$/, "") + ".test.yaml");
   if (!existsSync(casesPath)) throw new ExitError(`warden drill: no test file \`${casesPath}\` (give one with --cases)`, 2);
