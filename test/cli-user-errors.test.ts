@@ -154,3 +154,24 @@ test("docs/cli.md shows each command's usage text exactly as --help prints it", 
     assert.ok(doc.includes(`## ${name}\n\n\`\`\`\n${USAGE}\n\`\`\`\n`), `docs/cli.md, section \`${name}\`: the usage block is not\n${USAGE}`);
   }
 });
+
+test("a missing or unknown subcommand, or a wrong number of arguments, says what was wrong before the usage (exit 2)", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "warden-user-errors-sub-"));
+  mkdirSync(join(dir, "store"));
+  const cases: Array<[string[], RegExp]> = [
+    [["keys"], /^warden keys: give a subcommand \(one of gen, init, rotate, jwks\)\nusage:/],
+    [["audit", "verfy"], /^warden audit: unknown subcommand `verfy` \(one of verify, proof, verify-proof, export\)\nusage:/],
+    [["approvals", "aprove", "x"], /^warden approvals: unknown subcommand `aprove`/],
+    [["audit", "verify"], /^warden audit verify: give the log \(a folder, or postgres:\/\/host:port\/db#log-id\)\nusage:/],
+    [["audit", "export", "a", "b"], /^warden audit export: give the log .* once; also got `b`\n/],
+    [["audit", "verify-proof", "--key", "k.json"], /^warden audit verify-proof: give the proof file \(or - for stdin\)\n/],
+    [["approvals", "list", "x", "--dir", "store"], /^warden approvals list: takes no arguments, got `x`/],
+    [["approvals", "approve", "--dir", "store"], /^warden approvals approve: give the approval id/],
+    [["approvals", "deny", "a", "b", "--dir", "store"], /^warden approvals deny: give the approval id .* once; also got `b`/],
+  ];
+  for (const [args, want] of cases) {
+    const r = await cli(args, dir);
+    assert.match(r.err, want, args.join(" "));
+    assert.equal(r.code, 2, args.join(" "));
+  }
+});

@@ -92,6 +92,21 @@ export function parseSubcommandArgs(argv: string[], specs: Record<string, FlagSp
   return parseArgs(argv, own, `${command} ${sub}`, elsewhere);
 }
 
+/** The subcommand `sub` if `specs` has it; else a usage error that says what was wrong before the usage. */
+export function subcommandOf(sub: string | undefined, specs: Record<string, FlagSpec>, command: string, usage: string): string {
+  if (sub !== undefined && Object.hasOwn(specs, sub)) return sub;
+  const what = sub === undefined ? "give a subcommand" : `unknown subcommand ${shown(sub)}`;
+  throw new ExitError(`warden ${command}: ${what} (one of ${Object.keys(specs).join(", ")})\n${usage}`);
+}
+
+/** Exactly one positional argument (`what`, e.g. "the approval id"), or a usage error saying what was given. */
+export function onePositional(p: ParsedArgs, command: string, what: string, usage: string): string {
+  const [first, ...extra] = p.positionals;
+  if (first === undefined) throw new ExitError(`warden ${command}: give ${what}\n${usage}`);
+  if (extra.length > 0) throw new ExitError(`warden ${command}: give ${what} once; also got ${extra.map(shown).join(" ")}\n${usage}`);
+  return first;
+}
+
 export function flag(p: ParsedArgs, name: string): string | undefined {
   return p.flags.get(name)?.[0];
 }

@@ -3,7 +3,7 @@ import { statSync } from "node:fs";
 import { userInfo } from "node:os";
 import { resolve } from "node:path";
 import { ApprovalError, ApprovalStore, type ApprovalRecord, type ApprovalStatus } from "../../approvals/store.js";
-import { flag, parseSubcommandArgs, type FlagSpec } from "../args.js";
+import { flag, onePositional, parseSubcommandArgs, shown, subcommandOf, type FlagSpec } from "../args.js";
 import { ExitError, type CliIO, type Command } from "../io.js";
 
 export const USAGE = `usage:
@@ -41,15 +41,15 @@ function requireStoreDir(dir: string, sub: string): void {
 }
 
 export const run: Command = async (argv, io) => {
-  const [sub, ...rest] = argv;
-  if (sub !== "list" && sub !== "approve" && sub !== "deny") throw new ExitError(USAGE);
+  const [given, ...rest] = argv;
+  const sub = subcommandOf(given, SUBCOMMANDS, "approvals", USAGE);
   const args = parseSubcommandArgs(rest, SUBCOMMANDS, sub, "approvals");
   const dir = approvalsDir(io, flag(args, "dir"));
   requireStoreDir(dir, sub);
   const store = new ApprovalStore(dir);
   const json = args.bools.has("json");
   if (sub === "list") {
-    if (args.positionals.length > 0) throw new ExitError(USAGE);
+    if (args.positionals.length > 0) throw new ExitError(`warden approvals list: takes no arguments, got ${args.positionals.map(shown).join(" ")} (to approve one: warden approvals approve <id>)\n${USAGE}`);
     const status = flag(args, "status") ?? "pending";
     if (!STATUSES.includes(status)) throw new ExitError(`warden approvals list: --status is one of ${STATUSES.join(", ")}`);
     const list = store.list(status === "all" ? undefined : (status as ApprovalStatus));
@@ -58,8 +58,7 @@ export const run: Command = async (argv, io) => {
     else for (const r of list) io.out(describe(r));
     return 0;
   }
-  const id = args.positionals[0];
-  if (id === undefined || args.positionals.length > 1) throw new ExitError(USAGE);
+  const id = onePositional(args, `approvals ${sub}`, "the approval id (from `warden approvals list`)", USAGE);
   const by = flag(args, "by") ?? io.env.USER ?? safeUser();
   try {
     const r = store.resolve(id, sub === "approve" ? "approved" : "denied", by, flag(args, "note"));

@@ -9,7 +9,7 @@ import { parseHead, type TreeHeadV1 } from "../../audit/heads.js";
 import { exportLog } from "../../audit/export.js";
 import { loadKeys } from "../../keys/keyfile.js";
 import { KeyError, type Keyring } from "../../keys/keyring.js";
-import { flag, numberFlag, parseSubcommandArgs, type FlagSpec, type ParsedArgs } from "../args.js";
+import { flag, numberFlag, onePositional, parseSubcommandArgs, subcommandOf, type FlagSpec, type ParsedArgs } from "../args.js";
 import { ExitError, type CliIO, type Command } from "../io.js";
 import { parseJson, readInput } from "../policy-input.js";
 import { INPUT_LIMITS, checkInputFile } from "../input-file.js";
@@ -50,10 +50,9 @@ function keysFrom(args: ParsedArgs, io: CliIO, required: boolean): Keyring | nul
   }
 }
 
-function target(args: ParsedArgs): string {
-  const t = args.positionals[0];
-  if (t === undefined || args.positionals.length > 1) throw new ExitError(USAGE);
-  return t;
+/** The one positional argument: the log, or for verify-proof the proof file. */
+function target(args: ParsedArgs, sub: string): string {
+  return onePositional(args, `audit ${sub}`, sub === "verify-proof" ? "the proof file (or - for stdin)" : "the log (a folder, or postgres://host:port/db#log-id)", USAGE);
 }
 
 /** The log folder an --out must stay out of (none for a PostgreSQL log). */
@@ -64,8 +63,7 @@ function logInputs(args: ParsedArgs): string[] {
 
 export const run: Command = async (argv, io) => {
   const [sub, ...rest] = argv;
-  if (sub === undefined || !Object.hasOwn(SUBCOMMANDS, sub)) throw new ExitError(USAGE);
-  const args = parseSubcommandArgs(rest, SUBCOMMANDS, sub, "audit");
+  const args = parseSubcommandArgs(rest, SUBCOMMANDS, subcommandOf(sub, SUBCOMMANDS, "audit", USAGE), "audit");
   const json = args.bools.has("json");
   try {
     switch (sub) {
@@ -74,7 +72,7 @@ export const run: Command = async (argv, io) => {
         const expectHeads = await readExpectedHeads(args.flags.get("expect-head") ?? [], io);
         if (expectHeads.length > 0 && keys === null) throw new ExitError("warden audit verify: --expect-head needs --key (the saved head's signature is checked)");
         const threads = numberFlag(args, "threads", "audit verify", { min: 1, max: 64, what: "a thread count", hint: " (1 checks inline; default: one per core for logs over 128 MiB)" });
-        const storage = await storageFor(target(args), io.cwd, "read");
+        const storage = await storageFor(target(args, sub), io.cwd, "read");
         const report = await verifyLog(storage, { keys, expectHeads, allowUnsealed: args.bools.has("allow-unsealed"), deep: args.bools.has("deep"), ...(threads !== undefined ? { threads } : {}) }).finally(() => storage.close());
         io.out(json ? `${JSON.stringify(report)}\n` : describeVerify(report));
         return report.ok ? 0 : 1;
@@ -85,7 +83,7 @@ export const run: Command = async (argv, io) => {
         if ((rec === undefined) === (cons === undefined)) throw new ExitError(`warden audit proof: give exactly one of --record N and --consistency SIZE\n${USAGE}`);
         const n = (rec ?? cons) as number;
         // opened after the flags are checked: a usage error must not leave a log (or a database connection) open
-        const storage = await storageFor(target(args), io.cwd, "read");
+        const storage = await storageFor(target(args, sub), io.cwd, "read");
         let bundle;
         try {
           bundle = rec !== undefined ? await buildInclusionProof(storage, n) : await buildConsistencyProof(storage, n);
@@ -104,7 +102,7 @@ export const run: Command = async (argv, io) => {
         return 0;
       }
       case "verify-proof": {
-        const file = target(args);
+        const file = target(args, sub);
         const keys = keysFrom(args, io, true) as Keyring;
         const parsed = parseJson(await readInput(file, io, "proof", INPUT_LIMITS.proof), file);
         if (!parsed.ok) throw new ExitError(`warden audit verify-proof: ${parsed.message}`, 1);
@@ -115,7 +113,7 @@ export const run: Command = async (argv, io) => {
         return r.ok ? 0 : 1;
       }
       case "export": {
-        const storage = await storageFor(target(args), io.cwd, "read");
+        const storage = await storageFor(target(args, sub), io.cwd, "read");
         const out = flag(args, "out");
         const chunks: string[] = [];
         const r = await exportLog(storage, out === undefined ? (l) => io.out(l) : (l) => chunks.push(l)).finally(() => storage.close());

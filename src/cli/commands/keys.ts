@@ -3,7 +3,7 @@
 import { resolve } from "node:path";
 import { generateKeyFiles, loadKeys, rotateKeyFile } from "../../keys/keyfile.js";
 import { KeyError } from "../../keys/keyring.js";
-import { parseSubcommandArgs, requireFlag, type FlagSpec } from "../args.js";
+import { parseSubcommandArgs, requireFlag, subcommandOf, type FlagSpec } from "../args.js";
 import { ExitError, type Command } from "../io.js";
 import { INPUT_LIMITS, checkInputFile } from "../input-file.js";
 import { makeDirs } from "../dirs.js";
@@ -24,8 +24,7 @@ export const SUBCOMMANDS: Record<string, FlagSpec> = {
 
 export const run: Command = async (argv, io) => {
   const [sub, ...rest] = argv;
-  if (sub === undefined || !Object.hasOwn(SUBCOMMANDS, sub)) throw new ExitError(USAGE);
-  const args = parseSubcommandArgs(rest, SUBCOMMANDS, sub, "keys");
+  const args = parseSubcommandArgs(rest, SUBCOMMANDS, subcommandOf(sub, SUBCOMMANDS, "keys", USAGE), "keys");
   const json = args.bools.has("json");
   try {
     if (sub === "gen" || sub === "init") {
