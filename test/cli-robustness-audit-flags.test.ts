@@ -25,10 +25,10 @@ test("serve and mcp refuse --durability and --audit-on-full without --audit", as
   t.after(() => busy.close());
   const port = String((busy.address() as { port: number }).port);
   const cases: Array<[string[], RegExp]> = [
-    [["serve", "--policy", policy, "--port", port, "--durability", "strict"], /warden serve: --durability only applies with --audit DIR/],
-    [["serve", "--policy", policy, "--port", port, "--audit-on-full", "drop"], /warden serve: --audit-on-full only applies with --audit DIR/],
-    [["mcp", "--policy", policy, "--scan-results", "off", "--durability", "batched", "--", process.execPath, "-e", ""], /warden mcp: --durability only applies with --audit DIR/],
-    [["mcp", "--policy", policy, "--scan-results", "off", "--audit-on-full", "block", "--", process.execPath, "-e", ""], /warden mcp: --audit-on-full only applies with --audit DIR/],
+    [["serve", "--policy", policy, "--port", port, "--durability", "strict"], /warden serve: --durability only applies with --audit LOG/],
+    [["serve", "--policy", policy, "--port", port, "--audit-on-full", "drop"], /warden serve: --audit-on-full only applies with --audit LOG/],
+    [["mcp", "--policy", policy, "--scan-results", "off", "--durability", "batched", "--", process.execPath, "-e", ""], /warden mcp: --durability only applies with --audit LOG/],
+    [["mcp", "--policy", policy, "--scan-results", "off", "--audit-on-full", "block", "--", process.execPath, "-e", ""], /warden mcp: --audit-on-full only applies with --audit LOG/],
   ];
   for (const [args, want] of cases) {
     const r = await cli(args, dir);

@@ -26,7 +26,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
   audit: { summary: "verify an audit log, print and check proofs, export decisions for a SIEM", load: () => import("./audit.js") },
   replay: { summary: "re-decide every logged action offline and confirm identical records", load: () => import("./replay.js") },
   serve: { summary: "run the HTTP decision sidecar (POST /v1/decide, /healthz, /metrics)", load: () => import("./serve.js") },
-  mcp: { summary: "govern every tools/call of an MCP server (stdio proxy)", load: () => import("./mcp.js") },
+  mcp: { summary: "govern every tools/call of an MCP server (stdio or streamable-HTTP proxy)", load: () => import("./mcp.js") },
   approvals: { summary: "list, approve or deny held (ESCALATE) actions", load: () => import("./approvals.js") },
   drill: { summary: "fire a policy's known-bad test actions through the real interception point", load: () => import("./drill.js") },
 };

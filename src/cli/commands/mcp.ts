@@ -20,7 +20,7 @@ import { waitForStop } from "../signals.js";
 import { makeDirs } from "../dirs.js";
 
 export const USAGE = `usage: warden mcp --policy <policy.yaml> [--agent-id ID] [--agent-role ROLE] [--agent-label k=v…]
-       [--approvals-dir D] [--approval-poll-ms N] [--audit DIR --keys|--key KEYRING [--durability strict|batched] [--audit-on-full block|drop]]
+       [--approvals-dir D] [--approval-poll-ms N] [--audit LOG --keys|--key KEYRING [--durability strict|batched] [--audit-on-full block|drop]]
        [--scan-results injection|off] [--log-level L]
        ( [--sandbox bwrap|off] -- <server command> [args…]               stdio: stdin/stdout speak MCP, logs go to stderr
        | --upstream-url URL [--listen HOST:PORT] [--token-file F] [--json]   streamable HTTP in front of a streamable-HTTP server
@@ -76,7 +76,7 @@ export const run: Command = async (argv, io) => {
     }
   }
   const sink = await openSink(io, flag(args, "audit"), keyring, flag(args, "durability"), "mcp", flag(args, "audit-on-full"), policy.ir.sensitive);
-  if (sink === null) logger.warn("no --audit DIR: decisions are enforced but not recorded");
+  if (sink === null) logger.warn("no --audit LOG: decisions are enforced but not recorded");
   const governor = new Governor(policy, { sink });
   let announce: (() => Promise<void>) | null = null;
   const watcher = watchPolicy(policyPath, governor, (o) => {

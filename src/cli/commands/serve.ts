@@ -16,7 +16,7 @@ import { makeDirs } from "../dirs.js";
 import { waitForStop } from "../signals.js";
 
 export const USAGE = `usage: warden serve --policy <policy.yaml> [--host H] [--port N] [--token-file F] [--admin-token-file F]
-       [--audit DIR --keys|--key KEYRING [--durability strict|batched] [--audit-on-full block|drop]] [--reload-ms N] [--shed-delay-ms N] [--log-level L] [--json]`;
+       [--audit LOG --keys|--key KEYRING [--durability strict|batched] [--audit-on-full block|drop]] [--reload-ms N] [--shed-delay-ms N] [--log-level L] [--json]`;
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
 
 /** Reads a secret from a file (first line, trimmed) or an environment variable. */
@@ -46,10 +46,10 @@ export function keyringFlag(args: ParsedArgs, command: string): string | undefin
 /** Opens the audit sink when --audit is given (it needs --keys). */
 export async function openSink(io: CliIO, audit: string | undefined, keys: string | undefined, durability: string | undefined, command: string, onFull?: string, sensitive: readonly string[] = []): Promise<DecisionSink | null> {
   if (audit === undefined) {
-    if (keys !== undefined) throw new ExitError(`warden ${command}: --key only makes sense with --audit DIR`);
+    if (keys !== undefined) throw new ExitError(`warden ${command}: --key only makes sense with --audit LOG`);
     // both say how decisions are written to the log: without one, ignoring them would hide the missing --audit
-    if (durability !== undefined) throw new ExitError(`warden ${command}: --durability only applies with --audit DIR (it sets how decisions are written to the audit log); add --audit DIR --key KEYRING, or drop --durability`);
-    if (onFull !== undefined) throw new ExitError(`warden ${command}: --audit-on-full only applies with --audit DIR (it says what happens when the audit log falls behind); add --audit DIR --key KEYRING, or drop --audit-on-full`);
+    if (durability !== undefined) throw new ExitError(`warden ${command}: --durability only applies with --audit LOG (it sets how decisions are written to the audit log); add --audit LOG --key KEYRING, or drop --durability`);
+    if (onFull !== undefined) throw new ExitError(`warden ${command}: --audit-on-full only applies with --audit LOG (it says what happens when the audit log falls behind); add --audit LOG --key KEYRING, or drop --audit-on-full`);
     return null;
   }
   if (keys === undefined) throw new ExitError(`warden ${command}: --audit needs --key <keyring> (create one with \`warden keys gen --out DIR\`)`);
@@ -109,7 +109,7 @@ export const run: Command = async (argv, io) => {
     await sink?.close();
     throw new ExitError(`warden serve: cannot listen on ${host}:${port}: ${(e as Error).message}`, 1);
   }
-  if (sink === null) io.err("note: no --audit DIR: decisions are enforced but not recorded\n");
+  if (sink === null) io.err("note: no --audit LOG: decisions are enforced but not recorded\n");
   if (apiToken === null) io.err(`WARNING: warden serve is UNAUTHENTICATED (no --token-file or WARDEN_API_TOKEN); listening on loopback only\n`);
   const info = { listening: address, policy: policy.info, audit: sink ? sink.state() : null, authenticated: apiToken !== null, admin: adminToken !== null };
   io.out(args.bools.has("json") ? `${JSON.stringify(info)}\n` : `warden serve: policy \`${policy.id}\` v${policy.version} (${policy.info.hash}) on ${address}\n`);
