@@ -47,3 +47,19 @@ export function oracleMatches(source: string, text: string, maxExtension: number
     pos = best;
   }
 }
+
+/**
+ * oracleMatches, or null when JS backtracking on this pattern grows too fast to judge the text: ambiguous nested
+ * repeats (`(?:a|(?i:A))*`, `(?:a*)*`) make every exact() exponential in the text length (measured: ×4 per two
+ * more characters), and one random case once ran for 17 minutes. Prefixes of growing length are tried first; if one
+ * takes longer than `budgetMs`, the whole text would take far longer, so the oracle gives up. The scanner itself
+ * is linear; only this backtracking oracle has the problem. Callers skip such cases and count them.
+ */
+export function oracleWithin(source: string, text: string, maxExtension: number, budgetMs = 100): [number, number][] | null {
+  for (let len = Math.min(text.length, 8); len < text.length; len += 2) {
+    const t0 = performance.now();
+    oracleMatches(source, text.slice(0, len), maxExtension);
+    if (performance.now() - t0 > budgetMs) return null;
+  }
+  return oracleMatches(source, text, maxExtension);
+}
