@@ -5,8 +5,10 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { z } from "zod";
 import { runCli } from "../src/cli/main.js";
 import type { CliIO } from "../src/cli/io.js";
+import { startHttpUpstream } from "./mcp-http-upstream.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "warden-drill-"));
 const FS_BIN = join(process.cwd(), "node_modules/@modelcontextprotocol/server-filesystem/dist/index.js");
@@ -63,7 +65,8 @@ test("drill refuses --url and --token-file where they would be ignored (exit 2),
   const cases: Array<[string[], RegExp]> = [
     [[...mcp, "--url", "http://127.0.0.1:8788/mcp", ...server], /warden drill: --url is for --target http \(a running sidecar\)\. --target mcp drills a governed proxy it builds from --policy .* give the server command after `--`, or a streamable-HTTP server with --upstream-url\. A running `warden mcp` proxy cannot be drilled/],
     [[...mcp, "--url", "http://127.0.0.1:1/mcp", "--upstream-url", "http://127.0.0.1:1/mcp"], /warden drill: --url is for --target http/],
-    [[...mcp, "--token-file", token, ...server], /warden drill: --token-file is the API token of a running sidecar \(--target http --url\); --target mcp sends no token/],
+    [[...mcp, "--token-file", token, ...server], /warden drill: --token-file is the API token of a running sidecar \(--target http --url\); for a token the --upstream-url server expects, use --upstream-token-file/],
+    [[...mcp, "--upstream-token-file", token, ...server], /warden drill: --upstream-token-file is the token of the --upstream-url server \(--target mcp\); give --upstream-url too/],
     [["drill", "--policy", "examples/policies/finance.yaml", "--target", "http", "--token-file", token], /warden drill: --token-file is the API token of a running sidecar: give its --url too/],
   ];
   for (const [args, want] of cases) {
@@ -71,5 +74,29 @@ test("drill refuses --url and --token-file where they would be ignored (exit 2),
     assert.equal(await runCli(args, o), 2, `${args.join(" ")}: ${o.stdout}${o.stderr}`);
     assert.match(o.stderr, want, args.join(" "));
     assert.equal(o.stdout, "", "nothing was fired");
+  }
+});
+
+test("mcp drill against a streamable-HTTP server that requires a bearer token (--upstream-token-file)", async () => {
+  const secret = "drill-upstream-secret";
+  const calls: string[] = [];
+  const upstream = await startHttpUpstream("guarded", "1.0.0", (mcp) => {
+    mcp.registerTool("payments.send", { inputSchema: { counterparty: z.string().optional(), amount: z.number().optional() } }, async () => (calls.push("payments.send"), { content: [{ type: "text", text: "sent" }] }));
+  }, secret);
+  const tokenFile = join(tmp, "upstream-token");
+  writeFileSync(tokenFile, `${secret}\n`);
+  try {
+    const args = ["drill", "--policy", "examples/policies/finance.yaml", "--target", "mcp", "--upstream-url", upstream.url, "--json"];
+    const refused = io();
+    assert.equal(await runCli(args, refused), 1, refused.stderr);
+    assert.match(refused.stderr, /cannot reach the MCP server/);
+    const o = io();
+    assert.equal(await runCli([...args, "--upstream-token-file", tokenFile], o), 0, o.stderr);
+    const report = JSON.parse(o.stdout) as { fired: number; through: number };
+    assert.ok(report.fired > 0);
+    assert.equal(report.through, 0);
+    assert.deepEqual(calls, []);
+  } finally {
+    await upstream.close();
   }
 });

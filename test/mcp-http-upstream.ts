@@ -13,9 +13,15 @@ export interface HttpUpstream {
   close(): Promise<void>;
 }
 
-export async function startHttpUpstream(name: string, version: string, register: (mcp: McpServer) => void): Promise<HttpUpstream> {
+/** With `bearer`, every request must carry `Authorization: Bearer <bearer>` (else 401), as a protected server would. */
+export async function startHttpUpstream(name: string, version: string, register: (mcp: McpServer) => void, bearer?: string): Promise<HttpUpstream> {
   const sessions = new Map<string, StreamableHTTPServerTransport>();
   const server = createServer(async (req, res) => {
+    if (bearer !== undefined && req.headers.authorization !== `Bearer ${bearer}`) {
+      req.resume();
+      res.writeHead(401, { "content-type": "application/json" }).end('{"error":"unauthorized"}');
+      return;
+    }
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString("utf8")) : undefined;

@@ -166,3 +166,38 @@ cases:
   assert.equal(r.through, 0);
   assert.equal(upstreamCalls.length, before, "no known-bad call reached the server");
 });
+
+test("`warden mcp --upstream-url` sends the upstream server's bearer token (--upstream-token-file or WARDEN_UPSTREAM_TOKEN)", async () => {
+  const secret = "upstream-secret-token";
+  const guarded = await startHttpUpstream("guarded-upstream", "1.0.0", (mcp) => {
+    mcp.registerTool("echo", { inputSchema: { q: z.string().optional() } }, async (args) => ({ content: [{ type: "text", text: `echo:${args.q ?? ""}` }] }));
+  }, secret);
+  const dir = mkdtempSync(join(tmpdir(), "warden-mcp-upstream-token-"));
+  const policyFile = join(dir, "policy.yaml");
+  writeFileSync(policyFile, POLICY);
+  writeFileSync(join(dir, "token"), `${secret}\n`);
+  writeFileSync(join(dir, "wrong"), "not-the-token\n");
+  const base = ["mcp", "--policy", policyFile, "--upstream-url", guarded.url, "--listen", "127.0.0.1:0", "--json", "--log-level", "warn"];
+  try {
+    for (const [extra, env] of [[["--upstream-token-file", join(dir, "token")], {}], [[], { WARDEN_UPSTREAM_TOKEN: secret }]] as const) {
+      const cli = await startWardenHttpCli([...base, ...extra], { ...process.env, WARDEN_MCP_TOKEN: "", ...env });
+      try {
+        const client = await connect(cli.url);
+        assert.equal(text(await client.callTool({ name: "echo", arguments: { q: "authorized" } })), "echo:authorized");
+        await client.close();
+      } finally {
+        assert.equal(await cli.stop(), 0, cli.stderr());
+      }
+    }
+    // A wrong token: the upstream refuses, and the agent is told the server cannot be reached (never a pass-through).
+    const cli = await startWardenHttpCli([...base, "--upstream-token-file", join(dir, "wrong")], { ...process.env, WARDEN_MCP_TOKEN: "", WARDEN_UPSTREAM_TOKEN: "" });
+    try {
+      await assert.rejects(connect(cli.url), /UPSTREAM_UNAVAILABLE|401|unauthorized/i);
+      assert.ok(!cli.stderr().includes("not-the-token"), "the token is never logged");
+    } finally {
+      await cli.stop();
+    }
+  } finally {
+    await guarded.close();
+  }
+});

@@ -13,12 +13,12 @@ import { createGovernedServer } from "./proxy.js";
 import { connectUpstream, type UpstreamCommand } from "./stdio.js";
 
 /** The real server: a stdio command, or the URL of a streamable-HTTP server. */
-export type DrillUpstream = UpstreamCommand | { url: string };
+export type DrillUpstream = UpstreamCommand | { url: string; headers?: Record<string, string> | null };
 
 async function connect(target: DrillUpstream): Promise<Client> {
   if ("command" in target) return connectUpstream(target);
   const client = new Client({ name: "warden-drill", version: "1" }, { capabilities: {} });
-  await client.connect(new StreamableHTTPClientTransport(new URL(target.url)));
+  await client.connect(new StreamableHTTPClientTransport(new URL(target.url), target.headers ? { requestInit: { headers: target.headers } } : undefined));
   return client;
 }
 

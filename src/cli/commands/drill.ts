@@ -13,13 +13,14 @@ import { ExitError, type Command } from "../io.js";
 import { requirePolicy } from "../policy-input.js";
 import { readToken } from "./serve.js";
 import { INPUT_LIMITS, readInputFile } from "../input-file.js";
+import { upstreamHeaders } from "../upstream-token.js";
 
 export const USAGE = `usage: warden drill --policy <policy.yaml> --target http|mcp [--cases <cases.test.yaml>] [--json]
        http: [--url http://host:port [--token-file F]]   (default: a sidecar started on loopback)
-       mcp:  -- <server command> [args…]  or  --upstream-url URL   (use a disposable server: a leak is real)`;
+       mcp:  -- <server command> [args…]  or  --upstream-url URL [--upstream-token-file F]   (use a disposable server: a leak is real)`;
 
 export const run: Command = async (argv, io) => {
-  const args = parseArgs(argv, { values: ["policy", "target", "cases", "url", "token-file", "upstream-url"], booleans: ["json"] }, "drill");
+  const args = parseArgs(argv, { values: ["policy", "target", "cases", "url", "token-file", "upstream-url", "upstream-token-file"], booleans: ["json"] }, "drill");
   if (args.positionals.length > 0) throw new ExitError(USAGE);
   const policyArg = requireFlag(args, "policy", "drill");
   const target = requireFlag(args, "target", "drill");
@@ -37,7 +38,10 @@ export const run: Command = async (argv, io) => {
     );
   }
   if (target === "mcp" && flag(args, "token-file") !== undefined) {
-    throw new ExitError("warden drill: --token-file is the API token of a running sidecar (--target http --url); --target mcp sends no token (an --upstream-url server must accept requests without one)");
+    throw new ExitError("warden drill: --token-file is the API token of a running sidecar (--target http --url); for a token the --upstream-url server expects, use --upstream-token-file");
+  }
+  if (flag(args, "upstream-token-file") !== undefined && upstreamUrl === undefined) {
+    throw new ExitError("warden drill: --upstream-token-file is the token of the --upstream-url server (--target mcp); give --upstream-url too");
   }
   if (target === "http" && flag(args, "token-file") !== undefined && flag(args, "url") === undefined) {
     throw new ExitError("warden drill: --token-file is the API token of a running sidecar: give its --url too (without --url the drill starts a sidecar of its own, which needs no token)");
@@ -75,8 +79,9 @@ export const run: Command = async (argv, io) => {
     }
   } else {
     const [command, ...rest] = args.rest as [string, ...string[]];
+    const headers = upstreamUrl !== undefined ? upstreamHeaders(io, flag(args, "upstream-token-file"), "drill") : null;
     try {
-      results = await drillMcp(policy, cases, upstreamUrl !== undefined ? { url: upstreamUrl } : { command, args: rest, cwd: io.cwd });
+      results = await drillMcp(policy, cases, upstreamUrl !== undefined ? { url: upstreamUrl, headers } : { command, args: rest, cwd: io.cwd });
     } catch (e) {
       throw new ExitError(`warden drill: cannot reach the MCP server \`${upstreamUrl ?? command}\`: ${(e as Error).message}`, 1);
     }
