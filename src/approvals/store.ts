@@ -1,8 +1,9 @@
 // Durable local approval store: an append-only JSON-lines file shared by the proxy (which waits) and
 // `warden approvals` (which approves or denies). The first resolution in file order wins, across processes.
 import { randomBytes } from "node:crypto";
-import { closeSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, readSync, writeSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { makeDirsSync } from "../node/mkdirs.js";
 
 export type ApprovalStatus = "pending" | "approved" | "denied" | "expired";
 export type Resolution = Exclude<ApprovalStatus, "pending">;
@@ -105,7 +106,9 @@ export class ApprovalStore {
     private readonly clock: () => Date = () => new Date(),
   ) {
     const d = resolve(dir);
-    mkdirSync(d, { recursive: true, mode: 0o700 });
+    // One level at a time: a recursive mkdir spins forever on some paths (under /proc).
+    const why = makeDirsSync(d);
+    if (why !== null) throw new Error(`cannot create the approvals folder \`${d}\`: ${why}`);
     this.file = join(d, APPROVALS_FILE);
   }
 

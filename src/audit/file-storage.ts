@@ -3,13 +3,14 @@
 //   entries-000000000000.jsonl    one entry per line, segment named by its first seq
 //   heads.jsonl                   one signed tree head per line
 //   LOCK                          pid of the writer (stale locks of dead processes are taken over)
-import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, statSync, truncateSync, unlinkSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readdirSync, readFileSync, readSync, statSync, truncateSync, unlinkSync, writeFileSync } from "node:fs";
 import { open as openFile, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { canonicalize } from "../canonical/jcs.js";
 import type { EntryBatch } from "./batch.js";
 import { MANIFEST_FORMAT } from "./entry.js";
 import { AuditLogError, type AuditStorage, type OpenedStorage } from "./storage.js";
+import { makeDirsSync } from "../node/mkdirs.js";
 
 const SEGMENT = /^entries-(\d{12})\.jsonl$/;
 const segmentName = (firstSeq: number): string => `entries-${String(firstSeq).padStart(12, "0")}.jsonl`;
@@ -65,7 +66,9 @@ export class FileStorage implements AuditStorage {
     const manifestPath = join(this.dir, "manifest.json");
     if (!existsSync(manifestPath)) {
       if (!create) throw new AuditLogError(`\`${this.dir}\` is not a warden audit log (no manifest.json)`);
-      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+      // One level at a time: a recursive mkdir spins forever on some paths (under /proc).
+      const why = makeDirsSync(this.dir);
+      if (why !== null) throw new AuditLogError(`cannot create the audit log folder \`${this.dir}\`: ${why}`);
       writeFileSync(manifestPath, `${canonicalize({ format: MANIFEST_FORMAT, log: create.log })}\n`, { mode: 0o600 });
       fsyncDir(this.dir);
     }

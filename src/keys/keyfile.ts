@@ -1,7 +1,8 @@
 // Reading and writing key files: the keyring (secrets, mode 0600, written atomically) and the public JWKS.
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { KeyError, Keyring, rotateKeyring, type KeyringFileV1 } from "./keyring.js";
+import { makeDirsSync } from "../node/mkdirs.js";
 
 export const KEYRING_NAME = "warden-keys.json";
 export const JWKS_NAME = "warden-public.jwks.json";
@@ -23,7 +24,9 @@ export interface KeyFiles {
 
 /** `warden keys gen`: a new keyring in `dir`; refuses to overwrite one unless `force`. */
 export function generateKeyFiles(dir: string, now: Date, force = false): KeyFiles {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // One level at a time: a recursive mkdir spins forever on some paths (under /proc).
+  const why = makeDirsSync(dir);
+  if (why !== null) throw new KeyError(`cannot create the key folder \`${dir}\`: ${why}`);
   const keyring = join(dir, KEYRING_NAME);
   if (existsSync(keyring) && !force) {
     throw new KeyError(`\`${keyring}\` already exists (use \`warden keys rotate --key ${keyring}\` to add a key, or --force to replace it)`);
