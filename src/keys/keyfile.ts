@@ -1,8 +1,12 @@
 // Reading and writing key files: the keyring (secrets, mode 0600, written atomically) and the public JWKS.
-import { chmodSync, existsSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { KeyError, Keyring, rotateKeyring, type KeyringFileV1 } from "./keyring.js";
 import { makeDirsSync } from "../node/mkdirs.js";
+import { readRegularFile, type FileReadError } from "../node/regular-file.js";
+
+/** The most read of a keyring or JWKS file (the CLI's --key limit, src/cli/input-file.ts). */
+const KEY_FILE_LIMIT = 1024 * 1024;
 
 export const KEYRING_NAME = "warden-keys.json";
 export const JWKS_NAME = "warden-public.jwks.json";
@@ -53,9 +57,11 @@ function writeKeyFiles(dir: string, file: KeyringFileV1, keyringPath = join(dir,
 function readJson(path: string): unknown {
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
+    // A keyring or JWKS is a few KiB: a FIFO, a device or a huge file is refused, not read (or waited on) whole.
+    text = readRegularFile(path, KEY_FILE_LIMIT);
   } catch (e) {
-    throw new KeyError(`cannot read key file \`${path}\`: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    const err = e as FileReadError;
+    throw new KeyError(`cannot read key file \`${path}\`: ${err.code ?? err.message}`);
   }
   try {
     return JSON.parse(text) as unknown;

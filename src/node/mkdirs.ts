@@ -1,7 +1,8 @@
 // Makes a folder and any missing parents one level at a time. Node's mkdir({recursive: true}) spins forever on
 // some paths (`/proc/nope/x`: mkdir of `/proc/nope` fails with ENOENT although `/proc` exists, and it retries the
 // parent); one level at a time, that ENOENT is final. Used by the CLI for the folders a command writes into
-// (src/cli/dirs.ts) and by the compiled-pack cache (src/node/pack-cache-dir.ts).
+// (src/cli/dirs.ts), the compiled-pack cache (src/node/pack-cache-dir.ts), the audit log's FileStorage, key files
+// and the approvals store.
 import { mkdirSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 
