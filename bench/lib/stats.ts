@@ -27,7 +27,9 @@ export function us(ns: number): string {
   return v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0);
 }
 
-/** Formats a ratio like `3.2×`. */
+/** Formats a ratio like `3.2×`; one below 0.01 as `1/N×` (`0.00×` would hide how far apart the two are). */
 export function ratio(a: number, b: number): string {
-  return `${(a / b).toFixed(a / b < 10 ? 2 : 1)}×`;
+  const r = a / b;
+  if (r > 0 && r < 0.01) return `1/${Math.round(b / a).toLocaleString("en-US")}×`;
+  return `${r.toFixed(r < 10 ? 2 : 1)}×`;
 }
