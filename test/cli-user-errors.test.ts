@@ -26,7 +26,7 @@ test("damaged key files, approval stores, heads and misplaced paths are clear er
     [["keys", "jwks", "--key", "null-entry.json"], /null-entry\.json: malformed keyring/],
     [["keys", "jwks", "--key", "number-list.json"], /number-list\.json: malformed keyring/],
     [["keys", "jwks", "--key", "bad-x.jwks.json"], /bad-x\.jwks\.json: malformed JWKS/],
-    [["keys", "gen", "--out", "a-file"], /EEXIST/],
+    [["keys", "gen", "--out", "a-file"], /cannot create the key folder `.*a-file`: it is a file, not a folder/],
     [["approvals", "list", "--dir", "store"], /approvals\.jsonl:2: not a JSON event/],
     [["serve", "--policy", new URL("../examples/policies/finance.yaml", import.meta.url).pathname, "--port", "0", "--log-level", "bogus"], /--log-level `bogus` is not a level/],
   ];

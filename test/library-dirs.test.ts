@@ -25,3 +25,12 @@ test("loadKeys refuses a key file that is not a regular file or is over 1 MiB, i
   assert.throws(() => loadKeys("/dev/zero"), (e: unknown) => e instanceof KeyError && /cannot read key file `\/dev\/zero`: it is a character device, not a regular file/.test(e.message));
   assert.throws(() => loadKeys(join(dir, "huge.json")), (e: unknown) => e instanceof KeyError && /over the 1 MiB limit/.test(e.message));
 });
+
+test("a file where the folder should be is refused by name, before anything is written into it", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "warden-lib-file-"));
+  const file = join(dir, "a-file");
+  writeFileSync(file, "");
+  assert.throws(() => new ApprovalStore(file), /is a file, not a folder/);
+  assert.throws(() => generateKeyFiles(file, new Date()), (e: unknown) => e instanceof KeyError && /is a file, not a folder/.test(e.message));
+  await assert.rejects(new FileStorage(file).open({ log: "l" }), (e: unknown) => e instanceof AuditLogError && /is a file, not a folder/.test(e.message));
+});

@@ -3,7 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, readSync, writeSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { makeDirsSync } from "../node/mkdirs.js";
+import { makeFolderSync } from "../node/mkdirs.js";
 
 export type ApprovalStatus = "pending" | "approved" | "denied" | "expired";
 export type Resolution = Exclude<ApprovalStatus, "pending">;
@@ -107,7 +107,7 @@ export class ApprovalStore {
   ) {
     const d = resolve(dir);
     // One level at a time: a recursive mkdir spins forever on some paths (under /proc).
-    const why = makeDirsSync(d);
+    const why = makeFolderSync(d);
     if (why !== null) throw new Error(`cannot create the approvals folder \`${d}\`: ${why}`);
     this.file = join(d, APPROVALS_FILE);
   }

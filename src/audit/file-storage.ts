@@ -10,7 +10,7 @@ import { canonicalize } from "../canonical/jcs.js";
 import type { EntryBatch } from "./batch.js";
 import { MANIFEST_FORMAT } from "./entry.js";
 import { AuditLogError, type AuditStorage, type OpenedStorage } from "./storage.js";
-import { makeDirsSync } from "../node/mkdirs.js";
+import { makeFolderSync } from "../node/mkdirs.js";
 
 const SEGMENT = /^entries-(\d{12})\.jsonl$/;
 const segmentName = (firstSeq: number): string => `entries-${String(firstSeq).padStart(12, "0")}.jsonl`;
@@ -67,7 +67,7 @@ export class FileStorage implements AuditStorage {
     if (!existsSync(manifestPath)) {
       if (!create) throw new AuditLogError(`\`${this.dir}\` is not a warden audit log (no manifest.json)`);
       // One level at a time: a recursive mkdir spins forever on some paths (under /proc).
-      const why = makeDirsSync(this.dir);
+      const why = makeFolderSync(this.dir);
       if (why !== null) throw new AuditLogError(`cannot create the audit log folder \`${this.dir}\`: ${why}`);
       writeFileSync(manifestPath, `${canonicalize({ format: MANIFEST_FORMAT, log: create.log })}\n`, { mode: 0o600 });
       fsyncDir(this.dir);

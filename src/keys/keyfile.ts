@@ -2,7 +2,7 @@
 import { chmodSync, existsSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { KeyError, Keyring, rotateKeyring, type KeyringFileV1 } from "./keyring.js";
-import { makeDirsSync } from "../node/mkdirs.js";
+import { makeFolderSync } from "../node/mkdirs.js";
 import { readRegularFile, type FileReadError } from "../node/regular-file.js";
 
 /** The most read of a keyring or JWKS file (the CLI's --key limit, src/cli/input-file.ts). */
@@ -29,7 +29,7 @@ export interface KeyFiles {
 /** `warden keys gen`: a new keyring in `dir`; refuses to overwrite one unless `force`. */
 export function generateKeyFiles(dir: string, now: Date, force = false): KeyFiles {
   // One level at a time: a recursive mkdir spins forever on some paths (under /proc).
-  const why = makeDirsSync(dir);
+  const why = makeFolderSync(dir);
   if (why !== null) throw new KeyError(`cannot create the key folder \`${dir}\`: ${why}`);
   const keyring = join(dir, KEYRING_NAME);
   if (existsSync(keyring) && !force) {

@@ -55,3 +55,11 @@ export function makeDirsSync(dir: string, mode = 0o700): string | null {
   }
   return null;
 }
+
+/** makeDirsSync for code that writes into `dir`: a file (or anything else) already in its place is refused too. */
+export function makeFolderSync(dir: string, mode = 0o700): string | null {
+  const why = makeDirsSync(dir, mode);
+  if (why !== null) return why;
+  const st = statSync(dir, { throwIfNoEntry: false });
+  return st?.isDirectory() ? null : st ? "it is a file, not a folder" : "it was removed while it was made";
+}
