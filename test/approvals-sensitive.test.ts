@@ -74,6 +74,9 @@ test("heldView masks every location of a sensitive path, copies only when needed
   assert.deepEqual(shown.view.args, { amount: 12, ssn: "[sensitive]", cards: "[sensitive]" });
   assert.deepEqual(shown.masked, ["/args/cards", "/args/cards/0/number", "/args/ssn"]);
   assert.deepEqual(view.args, ARGS);
+  // What JSON leaves out (a callback among guard()'s arguments) is left out of the view too, without an error.
+  const withCallback = heldView({ tool: "pay", args: { ssn: SSN, onDone: () => 1 } }, ["args.ssn"]);
+  assert.deepEqual(withCallback.view.args, { ssn: "[sensitive]" });
   const plain = { tool: "pay", args: { amount: 1 } };
   assert.equal(heldView(plain, ["args.ssn"]).view, plain);
   assert.deepEqual(heldView(plain, ["args.ssn"]).masked, []);

@@ -20,7 +20,9 @@ export function heldView<T>(view: T, sensitive: readonly string[]): HeldView<T> 
   const probe: FieldLocation[] = [];
   for (const segs of paths) locateField(view, segs, probe);
   if (probe.length === 0) return { view, masked: [] };
-  const copy = structuredClone(view);
+  // A JSON copy: the store writes the view as JSON anyway, and unlike structuredClone it does not throw on what
+  // JSON leaves out (a callback among guard()'s arguments).
+  const copy = JSON.parse(JSON.stringify(view)) as T;
   const hits: FieldLocation[] = [];
   for (const segs of paths) locateField(copy, segs, hits);
   const masked = new Set<string>();
