@@ -13,12 +13,12 @@ import { z } from "zod";
 import { heldView } from "../src/approvals/held-view.js";
 import { APPROVALS_FILE, ApprovalStore } from "../src/approvals/store.js";
 import { runCli } from "../src/cli/main.js";
-import type { CliIO } from "../src/cli/io.js";
 import { compilePolicy } from "../src/compile/compile.js";
 import { Governor } from "../src/gateway/governor.js";
 import { buildGateway } from "../src/gateway/server.js";
 import { guard } from "../src/guard/guard.js";
 import { createGovernedServer } from "../src/mcp/proxy.js";
+import { captureIO as io } from "./cli-capture.js";
 
 const POLICY = `
 id: held-pii
@@ -139,7 +139,3 @@ test("guard() with a sidecar masks the fields given in options.sensitive (it can
   }
 });
 
-function io(): CliIO & { stdout: string; stderr: string } {
-  const o = { stdout: "", stderr: "", out(t: string) { o.stdout += t; }, err(t: string) { o.stderr += t; }, readStdin: async () => "", cwd: process.cwd(), env: {} as Record<string, string> };
-  return o;
-}

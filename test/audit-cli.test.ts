@@ -4,32 +4,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { cpSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { runCli } from "../src/cli/main.js";
-import type { CliIO } from "../src/cli/io.js";
 import { POLICY_YAML, randomActions, tempDir } from "./record-fixtures.js";
-
-function io(): CliIO & { stdout: string; stderr: string } {
-  const o = {
-    stdout: "",
-    stderr: "",
-    out(t: string) {
-      o.stdout += t;
-    },
-    err(t: string) {
-      o.stderr += t;
-    },
-    readStdin: async () => "",
-    cwd: process.cwd(),
-    env: {},
-  };
-  return o;
-}
-
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const o = io();
-  const code = await runCli(args, o);
-  return { code, out: o.stdout, err: o.stderr };
-}
+import { cli, captureIO as io } from "./cli-capture.js";
 
 test("keys → check --audit → verify → proof → verify-proof → export → replay", async () => {
   const t = tempDir("cli");

@@ -5,16 +5,7 @@ import assert from "node:assert/strict";
 import { cpSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runCli } from "../src/cli/main.js";
-import type { CliIO } from "../src/cli/io.js";
-
-async function cli(args: string[], cwd: string): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const io: CliIO = { out: (t) => void (out += t), err: (t) => void (err += t), readStdin: async () => "", cwd, env: {} };
-  const code = await runCli(args, io);
-  return { code, out, err };
-}
+import { cli } from "./cli-capture.js";
 
 const root = new URL("..", import.meta.url).pathname;
 

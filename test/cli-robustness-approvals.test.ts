@@ -5,15 +5,7 @@ import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runCli } from "../src/cli/main.js";
-import type { CliIO } from "../src/cli/io.js";
-
-async function cli(args: string[], cwd: string): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const io: CliIO = { out: (t) => void (out += t), err: (t) => void (err += t), readStdin: async () => "", cwd, env: {} };
-  return { code: await runCli(args, io), out, err };
-}
+import { cli } from "./cli-capture.js";
 
 test("approvals list/approve/deny on a directory that does not exist: exit 2, and nothing is created", async () => {
   const dir = mkdtempSync(join(tmpdir(), "warden-apr-missing-"));

@@ -6,16 +6,9 @@ import { createServer } from "node:net";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runCli } from "../src/cli/main.js";
-import type { CliIO } from "../src/cli/io.js";
+import { cli } from "./cli-capture.js";
 
 const policy = new URL("../examples/policies/finance.yaml", import.meta.url).pathname;
-
-async function cli(args: string[], cwd: string): Promise<{ code: number; err: string }> {
-  let err = "";
-  const io: CliIO = { out: () => {}, err: (t) => void (err += t), readStdin: async () => "", cwd, env: {} };
-  return { code: await runCli(args, io), err };
-}
 
 test("serve and mcp refuse --durability and --audit-on-full without --audit", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "warden-audit-flags-"));

@@ -5,23 +5,14 @@ import assert from "node:assert/strict";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runCli } from "../src/cli/main.js";
 import { parseWholeNumber } from "../src/cli/args.js";
-import type { CliIO } from "../src/cli/io.js";
+import { cli } from "./cli-capture.js";
 
 const root = new URL("..", import.meta.url).pathname;
 const policy = join(root, "examples/policies/finance.yaml");
 const trace = join(root, "examples/traces/finance.jsonl");
 // Each one passes Number() and, for most flags, the old range check too.
 const BAD = ["0x40", "1e2", "", " 60 ", "+60", "60.0", "-1", "6 0", "60\n"];
-
-async function cli(args: string[], cwd: string): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const io: CliIO = { out: (t) => void (out += t), err: (t) => void (err += t), readStdin: async () => "", cwd, env: {} };
-  const code = await runCli(args, io);
-  return { code, out, err };
-}
 
 test("parseWholeNumber takes decimal digits within the range and nothing else", () => {
   assert.equal(parseWholeNumber("0", 0, 10), 0);

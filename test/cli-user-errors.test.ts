@@ -4,14 +4,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runCli } from "../src/cli/main.js";
-import type { CliIO } from "../src/cli/io.js";
-
-async function cli(args: string[], cwd: string): Promise<{ code: number; err: string }> {
-  let err = "";
-  const io: CliIO = { out: () => {}, err: (t) => void (err += t), readStdin: async () => "", cwd, env: {} };
-  return { code: await runCli(args, io), err };
-}
+import { cli } from "./cli-capture.js";
 
 test("damaged key files, approval stores, heads and misplaced paths are clear errors", async () => {
   const dir = mkdtempSync(join(tmpdir(), "warden-user-errors-"));
@@ -42,9 +35,8 @@ test("every command prints its usage for --help and for `warden help <command>` 
   const { COMMANDS } = await import("../src/cli/commands/index.js");
   for (const name of Object.keys(COMMANDS)) {
     for (const args of [[name, "--help"], ["help", name]]) {
-      let out = "";
-      const io: CliIO = { out: (t) => void (out += t), err: () => {}, readStdin: async () => "", cwd: process.cwd(), env: {} };
-      assert.equal(await runCli(args, io), 0, args.join(" "));
+      const { code, out } = await cli(args);
+      assert.equal(code, 0, args.join(" "));
       assert.match(out, new RegExp(`usage:[\\s\\S]*warden ${name}`), args.join(" "));
     }
   }
@@ -68,9 +60,8 @@ test("every flag a command accepts is in its usage text (--help); a subcommand's
   const { COMMANDS } = await import("../src/cli/commands/index.js");
   const { flagNames } = await import("../src/cli/args.js");
   for (const [name, entry] of Object.entries(COMMANDS)) {
-    let help = "";
-    const io: CliIO = { out: (t) => void (help += t), err: () => {}, readStdin: async () => "", cwd: process.cwd(), env: {} };
-    assert.equal(await runCli([name, "--help"], io), 0);
+    const { code, out: help } = await cli([name, "--help"]);
+    assert.equal(code, 0);
     const mod = await entry.load();
     if (mod.SUBCOMMANDS === undefined) {
       for (const f of await acceptedFlags([name])) assert.ok(mentions(help, f), `\`warden ${name} --help\` does not mention ${f}:\n${help}`);

@@ -13,13 +13,13 @@ import { ApprovalStore } from "../src/approvals/store.js";
 import { AuditLog } from "../src/audit/log.js";
 import { FileStorage } from "../src/audit/file-storage.js";
 import { runCli } from "../src/cli/main.js";
-import type { CliIO } from "../src/cli/io.js";
 import { decide } from "../src/engine/decide.js";
 import { generateKeyFiles, loadKeys } from "../src/keys/keyfile.js";
 import { loadPolicyFile } from "../src/node/load.js";
 import { approvalAction, approvalDecision } from "../src/record/approval.js";
 import type { DecisionRecordV1 } from "../src/record/record.js";
 import { wardenCliTransport } from "./mcp-cli.js";
+import { cli, captureIO as io } from "./cli-capture.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "warden-mcp-apr-audit-"));
 const root = join(tmp, "root");
@@ -255,13 +255,3 @@ test("replay flags approval records bound to a decision that was not an ESCALATE
   assert.equal((JSON.parse(rp2.out) as { approvals: number }).approvals, 0);
 });
 
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const o = io();
-  const code = await runCli(args, o);
-  return { code, out: o.stdout, err: o.stderr };
-}
-
-function io(): CliIO & { stdout: string; stderr: string } {
-  const o = { stdout: "", stderr: "", out(t: string) { o.stdout += t; }, err(t: string) { o.stderr += t; }, readStdin: async () => "", cwd: process.cwd(), env: {} as Record<string, string> };
-  return o;
-}

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ApprovalError, ApprovalStore } from "../src/approvals/store.js";
 import { runCli } from "../src/cli/main.js";
-import type { CliIO } from "../src/cli/io.js";
+import { captureIO as io } from "./cli-capture.js";
 
 const fresh = (): string => mkdtempSync(join(tmpdir(), "warden-approvals-"));
 const req = { group: "ops", rule: "r", code: "NEEDS_APPROVAL", message: "needs a human", action: { tool: "deploy", args: { env: "prod" } }, policy: "sha256:x" };
@@ -101,7 +101,3 @@ test("`warden approvals` lists as JSON and reports unknown ids with exit 1", asy
   assert.equal(await runCli(["approvals", "list", "--dir", dir, "--status", "weird"], bad), 2);
 });
 
-function io(): CliIO & { stdout: string; stderr: string } {
-  const o = { stdout: "", stderr: "", out(t: string) { o.stdout += t; }, err(t: string) { o.stderr += t; }, readStdin: async () => "", cwd: process.cwd(), env: {} as Record<string, string> };
-  return o;
-}

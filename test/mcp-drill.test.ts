@@ -7,16 +7,11 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { z } from "zod";
 import { runCli } from "../src/cli/main.js";
-import type { CliIO } from "../src/cli/io.js";
 import { startHttpUpstream } from "./mcp-http-upstream.js";
+import { captureIO as io } from "./cli-capture.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "warden-drill-"));
 const FS_BIN = join(process.cwd(), "node_modules/@modelcontextprotocol/server-filesystem/dist/index.js");
-
-function io(): CliIO & { stdout: string; stderr: string } {
-  const o = { stdout: "", stderr: "", out(t: string) { o.stdout += t; }, err(t: string) { o.stderr += t; }, readStdin: async () => "", cwd: process.cwd(), env: {} as Record<string, string> };
-  return o;
-}
 
 test("http drill: every known-bad finance action is stopped by a sidecar on loopback", async () => {
   const o = io();

@@ -9,8 +9,8 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { ApprovalStore } from "../src/approvals/store.js";
 import { runCli } from "../src/cli/main.js";
-import type { CliIO } from "../src/cli/io.js";
 import { wardenCliTransport } from "./mcp-cli.js";
+import { captureIO as io } from "./cli-capture.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "warden-mcp-"));
 const root = join(tmp, "root");
@@ -152,7 +152,3 @@ test("a result carrying injected instructions is withheld from the agent", async
   assert.match(stderr(), /"msg":"decision"/, "the proxy logs to stderr, never stdout");
 });
 
-function io(): CliIO & { stdout: string; stderr: string } {
-  const o = { stdout: "", stderr: "", out(t: string) { o.stdout += t; }, err(t: string) { o.stderr += t; }, readStdin: async () => "", cwd: process.cwd(), env: {} as Record<string, string> };
-  return o;
-}

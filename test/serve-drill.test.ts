@@ -5,15 +5,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCli } from "../src/cli/main.js";
-import type { CliIO } from "../src/cli/io.js";
 import { Governor } from "../src/gateway/governor.js";
 import { buildGateway } from "../src/gateway/server.js";
 import { loadPolicyFile } from "../src/node/load.js";
-
-function io(): CliIO & { stdout: string; stderr: string } {
-  const o = { stdout: "", stderr: "", out(t: string) { o.stdout += t; }, err(t: string) { o.stderr += t; }, readStdin: async () => "", cwd: process.cwd(), env: {} as Record<string, string> };
-  return o;
-}
+import { captureIO as io } from "./cli-capture.js";
 
 test("drilling a running, authenticated sidecar: every known-bad action is stopped; a wrong token or a dead URL confirms nothing", async () => {
   const loaded = loadPolicyFile("examples/policies/clinical.yaml");
