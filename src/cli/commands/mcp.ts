@@ -59,7 +59,7 @@ export const run: Command = async (argv, io) => {
   if (upstreamUrl !== undefined && args.rest.length > 0 && sandboxKind === "off") throw new ExitError("warden mcp: with --upstream-url, a command after `--` is the server that SANDBOX'd calls run on in a sandbox, so it needs --sandbox bwrap");
   if (upstreamUrl !== undefined && args.rest.length === 0 && sandboxKind !== "off") throw new ExitError("warden mcp: --sandbox with --upstream-url needs the local stdio form of the server after `--` (`-- <server command> [args…]`): SANDBOX'd calls run on it, inside the sandbox");
   // checked before anything starts: a usage error must not leave a watcher or an audit log open
-  const listenAt = upstreamUrl === undefined ? null : listenAddress(flag(args, "listen") ?? "127.0.0.1:8788");
+  const http = upstreamUrl === undefined ? null : httpMode(io, args, upstreamUrl);
   const policyPath = resolve(io.cwd, requireFlag(args, "policy", "mcp"));
   const policy = requirePolicy(policyPath, io, "mcp");
   const agent = agentFrom(args, io);
@@ -107,11 +107,13 @@ export const run: Command = async (argv, io) => {
   };
   const [command, ...rest] = args.rest as [string, ...string[]];
   const sandboxFor = sandboxKind === "bwrap" ? await bwrapExecutors({ command, args: rest, cwd: io.cwd }, logger) : null;
-  if (upstreamUrl !== undefined) {
-    const code = await serveHttp(io, args, upstreamUrl, listenAt as { host: string; port: number }, { ...proxyOptions, ...(sandboxFor ? { sandboxFor } : {}) }, logger, (f) => (announce = f), () => void watcher.reload());
-    watcher.close();
-    await sink?.close();
-    return code;
+  if (http !== null) {
+    try {
+      return await serveHttp(io, args, http, { ...proxyOptions, ...(sandboxFor ? { sandboxFor } : {}) }, logger, (f) => (announce = f), () => void watcher.reload());
+    } finally {
+      watcher.close();
+      await sink?.close();
+    }
   }
   const sandbox: SandboxExecutor | null = sandboxFor?.() ?? null;
   let proxy;
@@ -159,23 +161,38 @@ function listenAddress(listen: string): { host: string; port: number } {
   return { host: listen.slice(0, colon).replace(/^\[|\]$/g, ""), port };
 }
 
-async function serveHttp(io: CliIO, args: ParsedArgs, upstreamUrl: string, listenAt: { host: string; port: number }, options: Omit<HttpProxyOptions, "upstreamUrl">, logger: Logger, onAnnounce: (f: () => Promise<void>) => void, onHangup: () => void): Promise<number> {
+/** HTTP mode's settings, read and checked before anything starts. */
+interface HttpMode {
+  upstreamUrl: string;
+  host: string;
+  port: number;
+  /** The token agents must send (null: unauthenticated, loopback only). */
+  token: string | null;
+  /** What the upstream server expects (--upstream-token-file), or null. */
+  upstreamHeaders: Record<string, string> | null;
+}
+
+function httpMode(io: CliIO, args: ParsedArgs, upstreamUrl: string): HttpMode {
+  const { host: listenHost, port } = listenAddress(flag(args, "listen") ?? "127.0.0.1:8788");
   try {
     new URL(upstreamUrl);
   } catch {
     throw new ExitError(`warden mcp: --upstream-url \`${upstreamUrl}\` is not a URL`);
   }
-  let host = listenAt.host;
-  const port = listenAt.port;
+  let host = listenHost;
   const token = readToken(io, flag(args, "token-file"), "WARDEN_MCP_TOKEN", "proxy token");
   if (token === null && !LOOPBACK.has(host)) {
     io.err(`WARNING: no proxy token (--token-file or WARDEN_MCP_TOKEN): refusing to bind \`${host}\`; binding 127.0.0.1 only\n`);
     host = "127.0.0.1";
   }
-  const headers = upstreamHeaders(io, flag(args, "upstream-token-file"), "mcp");
+  return { upstreamUrl, host, port, token, upstreamHeaders: upstreamHeaders(io, flag(args, "upstream-token-file"), "mcp") };
+}
+
+async function serveHttp(io: CliIO, args: ParsedArgs, http: HttpMode, options: Omit<HttpProxyOptions, "upstreamUrl">, logger: Logger, onAnnounce: (f: () => Promise<void>) => void, onHangup: () => void): Promise<number> {
+  const { upstreamUrl, host, port, token } = http;
   let proxy;
   try {
-    proxy = await runHttpProxy({ ...options, upstreamUrl, ...(headers ? { upstreamHeaders: headers } : {}), host, port, token });
+    proxy = await runHttpProxy({ ...options, upstreamUrl, ...(http.upstreamHeaders ? { upstreamHeaders: http.upstreamHeaders } : {}), host, port, token });
   } catch (e) {
     throw new ExitError(`warden mcp: cannot listen on ${host}:${port}: ${(e as Error).message}`, 1);
   }
