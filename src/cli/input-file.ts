@@ -2,7 +2,7 @@
 // files within a size limit: a FIFO or a device such as /dev/zero never ends, and a huge file runs the process
 // out of memory. Either is refused with an error that names the file, what it is, and the limit.
 import { statSync, type Stats } from "node:fs";
-import { FileReadError, POLICY_FILE_LIMIT, formatLimit, notRegular, readRegularFile, tooLarge } from "../node/regular-file.js";
+import { FileReadError, KEY_FILE_LIMIT, POLICY_FILE_LIMIT, formatLimit, notRegular, readRegularFile, tooLarge } from "../node/regular-file.js";
 import { ExitError } from "./io.js";
 
 const KiB = 1024;
@@ -20,8 +20,8 @@ export const INPUT_LIMITS = {
   scan: 256 * MiB,
   /** Proof bundles and saved tree heads. */
   proof: 16 * MiB,
-  /** Keyrings and JWKS files. */
-  key: 1 * MiB,
+  /** Keyrings and JWKS files; also what the library's loadKeys reads (src/keys/keyfile.ts). */
+  key: KEY_FILE_LIMIT,
   token: 64 * KiB,
   /** gitleaks rule files and policy test case files. */
   rules: 16 * MiB,

@@ -3,10 +3,7 @@ import { chmodSync, existsSync, renameSync, statSync, writeFileSync } from "node
 import { join } from "node:path";
 import { KeyError, Keyring, rotateKeyring, type KeyringFileV1 } from "./keyring.js";
 import { makeFolderSync } from "../node/mkdirs.js";
-import { readRegularFile, type FileReadError } from "../node/regular-file.js";
-
-/** The most read of a keyring or JWKS file (the CLI's --key limit, src/cli/input-file.ts). */
-const KEY_FILE_LIMIT = 1024 * 1024;
+import { KEY_FILE_LIMIT, readRegularFile, type FileReadError } from "../node/regular-file.js";
 
 export const KEYRING_NAME = "warden-keys.json";
 export const JWKS_NAME = "warden-public.jwks.json";

@@ -15,10 +15,8 @@ export function readPolicyFile(path: string): string {
   try {
     return readRegularFile(path, POLICY_FILE_LIMIT);
   } catch (e) {
-    if (e instanceof FileReadError && e.code === undefined) {
-      // refused by Warden (not a regular file, too large): say what a policy file must be
-      Object.assign(e, { help: `a policy file must be a regular file of at most ${formatLimit(POLICY_FILE_LIMIT)}` });
-    }
+    // refused by Warden (not a regular file, too large): say what a policy file must be
+    if (e instanceof FileReadError && e.code === undefined) throw new FileReadError(e.message, undefined, `a policy file must be a regular file of at most ${formatLimit(POLICY_FILE_LIMIT)}`);
     throw e;
   }
 }

@@ -10,6 +10,9 @@ const MiB = 1024 * KiB;
 /** The most read of a policy file, a parent it `extends`, or a compiled artifact. */
 export const POLICY_FILE_LIMIT = 16 * MiB;
 
+/** The most read of a keyring or JWKS file (a few KiB in practice). */
+export const KEY_FILE_LIMIT = 1 * MiB;
+
 /** A limit for a message: whole MiB or KiB when it is one. */
 export function formatLimit(n: number): string {
   return n % MiB === 0 ? `${n / MiB} MiB` : n % KiB === 0 ? `${n / KiB} KiB` : `${n} bytes`;
@@ -37,6 +40,8 @@ export class FileReadError extends Error {
     message: string,
     /** The errno code when the system refused (ENOENT, EACCES, …); undefined when Warden refused the file. */
     readonly code?: string,
+    /** What to do about it, when the reader knows (the compiler shows it as the diagnostic's help). */
+    readonly help?: string,
   ) {
     super(message);
   }

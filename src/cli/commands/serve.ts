@@ -11,7 +11,8 @@ import { MAX_DELAY_MS, flag, numberFlag, parseArgs, requireFlag, type ParsedArgs
 import { logLevel } from "../log-level.js";
 import { ExitError, type CliIO, type Command } from "../io.js";
 import { requirePolicy } from "../policy-input.js";
-import { INPUT_LIMITS, checkInputFile, readInputFile } from "../input-file.js";
+import { INPUT_LIMITS, checkInputFile } from "../input-file.js";
+import { secretFrom } from "../secrets.js";
 import { makeDirs } from "../dirs.js";
 import { waitForStop } from "../signals.js";
 
@@ -21,18 +22,9 @@ const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
 
 /** Reads a secret from a file (first line, trimmed) or an environment variable. */
 export function readToken(io: CliIO, file: string | undefined, envName: string, what: string): string | null {
-  if (file !== undefined) {
-    const text = readInputFile(resolve(io.cwd, file), file, `${what} file`, INPUT_LIMITS.token);
-    const t = text.split("\n")[0]?.trim() ?? "";
-    if (t.length < 16) throw new ExitError(`${what} in \`${file}\` is too short (need at least 16 characters)`, 2);
-    return t;
-  }
-  const env = io.env[envName]?.trim();
-  if (env) {
-    if (env.length < 16) throw new ExitError(`${envName} is too short (need at least 16 characters)`, 2);
-    return env;
-  }
-  return null;
+  const t = secretFrom(io, file, envName, what);
+  if (t !== null && t.length < 16) throw new ExitError(`${file !== undefined ? `${what} in \`${file}\`` : envName} is too short (need at least 16 characters)`, 2);
+  return t;
 }
 
 /** The signing keyring of `--keys` or its alias `--key`; both at once is a usage error (one would be ignored). */
