@@ -17,6 +17,7 @@ import { compilePolicy } from "../src/compile/compile.js";
 import { Governor } from "../src/gateway/governor.js";
 import { buildGateway } from "../src/gateway/server.js";
 import { guard } from "../src/guard/guard.js";
+import { parseSensitiveHeader, SENSITIVE_HEADER, sensitiveHeader } from "../src/guard/sidecar-client.js";
 import { createGovernedServer } from "../src/mcp/proxy.js";
 import { captureIO as io } from "./cli-capture.js";
 
@@ -120,13 +121,22 @@ test("guard() in process: the approval store shows [sensitive]; the approved too
   assert.deepEqual(got, [ARGS]);
 });
 
-test("guard() with a sidecar masks the fields given in options.sensitive (it cannot see the sidecar's policy)", async () => {
+test("guard() with a sidecar masks the sidecar policy's sensitive fields, named by the warden-sensitive header", async () => {
   const dir = mkdtempSync(join(tmpdir(), "warden-held-pii-sidecar-"));
   const { app } = buildGateway({ governor: new Governor(compiled()), apiToken: "held-pii-token-0123456789abcdef" });
   const url = await app.listen({ host: "127.0.0.1", port: 0 });
   try {
+    // The header is sent with an ESCALATE only.
+    const headers = { authorization: "Bearer held-pii-token-0123456789abcdef", "content-type": "application/json" };
+    const held = await fetch(`${url}/v1/decide`, { method: "POST", headers, body: JSON.stringify({ kind: "tool_call", tool: "pay", args: ARGS }) });
+    assert.equal(((await held.json()) as { verdict: string }).verdict, "ESCALATE");
+    assert.equal(held.headers.get(SENSITIVE_HEADER), "args.cards.*.number,args.ssn");
+    const blocked = await fetch(`${url}/v1/decide`, { method: "POST", headers, body: JSON.stringify({ kind: "tool_call", tool: "other", args: ARGS }) });
+    assert.equal(((await blocked.json()) as { verdict: string }).verdict, "BLOCK");
+    assert.equal(blocked.headers.get(SENSITIVE_HEADER), null);
+
     const got: unknown[] = [];
-    const options = { name: "pay", sidecarUrl: url, token: "held-pii-token-0123456789abcdef", approvals: new ApprovalStore(dir), approvalPollMs: 10, sensitive: ["args.ssn", "args.cards.*.number"] };
+    const options = { name: "pay", sidecarUrl: url, token: "held-pii-token-0123456789abcdef", approvals: new ApprovalStore(dir), approvalPollMs: 10 };
     const pay = guard(async (args: typeof ARGS) => (got.push(args), "paid"), options);
     const pending = pay(structuredClone(ARGS));
     await approveTheOnlyRequest(dir);
@@ -139,3 +149,35 @@ test("guard() with a sidecar masks the fields given in options.sensitive (it can
   }
 });
 
+
+test("guard() with a sidecar also masks the fields given in options.sensitive", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "warden-held-pii-extra-"));
+  const { app } = buildGateway({ governor: new Governor(compiled()), apiToken: "held-pii-token-0123456789abcdef" });
+  const url = await app.listen({ host: "127.0.0.1", port: 0 });
+  try {
+    const pay = guard(async () => "paid", { name: "pay", sidecarUrl: url, token: "held-pii-token-0123456789abcdef", approvals: new ApprovalStore(dir), approvalPollMs: 10, sensitive: ["args.memo"] });
+    const pending = pay({ amount: 12, memo: "rent for flat 4" });
+    const store = new ApprovalStore(dir);
+    let req = store.list("pending")[0]?.request;
+    for (let i = 0; i < 500 && !req; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      req = store.list("pending")[0]?.request;
+    }
+    assert.ok(req, "no pending approval request");
+    assert.deepEqual(req.action.args, { amount: 12, memo: "[sensitive]" });
+    assert.deepEqual(req.masked, ["/args/memo"]);
+    store.resolve(req.id, "denied", "carol");
+    await assert.rejects(pending, /approval .* denied/);
+  } finally {
+    await app.close();
+  }
+});
+
+test("the warden-sensitive header round-trips any field path, commas and non-ASCII keys included", () => {
+  const paths = ["args.ssn", "args.cards.*.number", "args.a,b", "args.straße", "context.%weird"];
+  const value = sensitiveHeader(paths);
+  assert.match(value, /^[\x21-\x7e]*$/, "a header value must be visible ASCII");
+  assert.deepEqual(parseSensitiveHeader(value), paths);
+  assert.deepEqual(parseSensitiveHeader(null), []);
+  assert.deepEqual(parseSensitiveHeader("args.%E0%A4%A"), ["args.%E0%A4%A"]);
+});

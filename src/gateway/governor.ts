@@ -52,14 +52,18 @@ export class Governor {
     return d;
   }
 
-  /** decide(), also returning where the decision was recorded (an ESCALATE'd call's outcome is bound to it). */
-  async decideRecorded(action: unknown): Promise<{ decision: Decision; recorded: SinkReceipt | null }> {
+  /**
+   * decide(), also returning where the decision was recorded (an ESCALATE'd call's outcome is bound to it) and
+   * the sensitive fields of the policy that made it (a reload may swap the policy while the record is written).
+   */
+  async decideRecorded(action: unknown): Promise<{ decision: Decision; recorded: SinkReceipt | null; sensitive: readonly string[] }> {
+    const sensitive = this.current?.ir.sensitive ?? [];
     const d = this.decideNow(action);
-    if (this.sink === null) return { decision: d, recorded: null };
+    if (this.sink === null) return { decision: d, recorded: null, sensitive };
     try {
-      return { decision: d, recorded: (await this.sink.append(action, d)) ?? null };
+      return { decision: d, recorded: (await this.sink.append(action, d)) ?? null, sensitive };
     } catch (e) {
-      return { decision: notRecorded(d, e), recorded: null };
+      return { decision: notRecorded(d, e), recorded: null, sensitive };
     }
   }
 

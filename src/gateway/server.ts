@@ -6,7 +6,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyReply, type F
 import type { Logger } from "pino";
 import { checkAction } from "../engine/action-check.js";
 import { NO_POLICY_INFO } from "../engine/decide.js";
-import { INPUT_HASH_HEADER, RECORD_HEADER } from "../guard/sidecar-client.js";
+import { INPUT_HASH_HEADER, RECORD_HEADER, SENSITIVE_HEADER, sensitiveHeader } from "../guard/sidecar-client.js";
 import { approvalDecision } from "../record/approval.js";
 import type { Action, Decision } from "../types.js";
 import { errorText, type Governor } from "./governor.js";
@@ -189,7 +189,7 @@ export function buildGateway(options: GatewayOptions): Gateway {
     return { action: a };
   };
 
-  const decideOne = async (action: Action, endpoint: string): Promise<{ decision: Decision; recorded: SinkReceipt | null }> => {
+  const decideOne = async (action: Action, endpoint: string): Promise<{ decision: Decision; recorded: SinkReceipt | null; sensitive: readonly string[] }> => {
     const t0 = process.hrtime.bigint();
     const r = await governor.decideRecorded(action);
     const d = r.decision;
@@ -204,10 +204,12 @@ export function buildGateway(options: GatewayOptions): Gateway {
       metrics.error("invalid_action");
       return fail(reply, 400, p.error);
     }
-    const { decision, recorded } = await decideOne(p.action, "decide");
+    const { decision, recorded, sensitive } = await decideOne(p.action, "decide");
     // where the audit log holds it: an ESCALATE'd call's approval outcome is bound to that record
     if (recorded?.record) reply.header(RECORD_HEADER, recorded.record);
     if (recorded?.inputHash) reply.header(INPUT_HASH_HEADER, recorded.inputHash);
+    // a held call's approval request masks these fields (guard() cannot see this policy)
+    if (decision.verdict === "ESCALATE" && sensitive.length > 0) reply.header(SENSITIVE_HEADER, sensitiveHeader(sensitive));
     // serialized here: a string with its content type skips Fastify's serializer lookup on every reply
     return reply.type(JSON_TYPE).send(JSON.stringify(decision));
   });

@@ -35,8 +35,9 @@ export interface GuardOptions {
   approvals?: ApprovalStore;
   approvalPollMs?: number;
   /**
-   * Fields shown as `[sensitive]` in a held call's approval request (`args.ssn`, `*` for any key). In process the
-   * policy's own `sensitive:` list is used; with `sidecarUrl` give the sidecar policy's list here, since guard() cannot see it.
+   * More fields shown as `[sensitive]` in a held call's approval request (`args.ssn`, `*` for any key). The
+   * deciding policy's own `sensitive:` list is always masked: in process, and with `sidecarUrl` as the sidecar's
+   * `warden-sensitive` header names it. This list is for fields that policy does not mark.
    */
   sensitive?: readonly string[];
   /**
@@ -80,16 +81,16 @@ export function guard<A, R, Rest extends unknown[]>(tool: (args: A, ...rest: Res
 
   const sidecar: SidecarOptions | null = options.sidecarUrl === undefined ? null : { url: options.sidecarUrl, ...(options.token ? { token: options.token } : {}), timeoutMs: options.timeoutMs ?? 2000, ...(options.fetch ? { fetch: options.fetch } : {}) };
 
-  const decideAction = async (action: Action): Promise<{ decision: Decision; recorded?: DecisionRef | null } | { fallbackAllow: string }> => {
+  const decideAction = async (action: Action): Promise<{ decision: Decision; recorded?: DecisionRef | null; sensitive: readonly string[] } | { fallbackAllow: string }> => {
     if (governor) {
       try {
         return await governor.decideRecorded(action);
       } catch (e) {
-        return { decision: engineBlock(governor.policy?.info ?? NO_POLICY_INFO, "engine", "RUNTIME_ERROR", `internal error while deciding: ${errorText(e)}`) };
+        return { decision: engineBlock(governor.policy?.info ?? NO_POLICY_INFO, "engine", "RUNTIME_ERROR", `internal error while deciding: ${errorText(e)}`), sensitive: [] };
       }
     }
     const answer = await askSidecar(action, sidecar as SidecarOptions);
-    if (answer.ok) return { decision: answer.decision, recorded: answer.recorded };
+    if (answer.ok) return { decision: answer.decision, recorded: answer.recorded, sensitive: answer.sensitive };
     if (!answer.unreachable) throw new WardenBlockedError(name, answer.code, `${name}: blocked: ${answer.message}`, null);
     if (fallback === "ALLOW") return { fallbackAllow: answer.message };
     throw new WardenBlockedError(name, "SIDECAR_UNREACHABLE", `${name}: blocked (fallback BLOCK): ${answer.message}`, null);
@@ -138,7 +139,7 @@ export function guard<A, R, Rest extends unknown[]>(tool: (args: A, ...rest: Res
       case "ESCALATE": {
         // MODIFY obligations still apply to a held call: the approver sees, and the tool gets, the modified arguments.
         const modified = d.obligations.modify?.action.args;
-        await waitForApproval(name, modified ?? args, d, why, outcome.recorded ?? null);
+        await waitForApproval(name, modified ?? args, d, why, outcome.recorded ?? null, outcome.sensitive);
         return modified ? tool((wrapped ? modified.input : modified) as A, ...rest) : tool(input, ...rest);
       }
       default:
@@ -146,12 +147,13 @@ export function guard<A, R, Rest extends unknown[]>(tool: (args: A, ...rest: Res
     }
   };
 
-  async function waitForApproval(name: string, args: Record<string, unknown>, d: Decision, why: string, recorded: DecisionRef | null): Promise<void> {
+  async function waitForApproval(name: string, args: Record<string, unknown>, d: Decision, why: string, recorded: DecisionRef | null, policySensitive: readonly string[]): Promise<void> {
     const store = options.approvals;
     const r = decidingReason(d);
     if (!store || !r) throw new WardenBlockedError(name, r?.code ?? "ESCALATE", `${name}: needs approval (${why}) and guard() has no approval store; not run`, d);
-    // The policy's sensitive fields are masked in the stored request and any given in options.sensitive (with a sidecar, only those).
-    const sensitive = [...(governor?.policy?.ir.sensitive ?? []), ...(options.sensitive ?? [])];
+    // Masked in the stored request: the sensitive fields of the policy that decided (in process, or as the sidecar's
+    // `warden-sensitive` header names them) and any given in options.sensitive (for a sidecar too old to send them).
+    const sensitive = [...policySensitive, ...(options.sensitive ?? [])];
     const req = store.request(heldRequest(d, r, { tool: name, args, agent: options.agent }, sensitive), d.obligations.approval?.timeoutMs ?? 300_000);
     const rec = await store.waitFor(req.id, { pollMs: options.approvalPollMs ?? 100 });
     // The outcome goes where the ESCALATE decision went (the governor's sink, or the sidecar's audit log), bound to it.

@@ -5,7 +5,7 @@ import { VERDICTS, type Action, type Decision } from "../types.js";
 
 export type SidecarAnswer =
   /** `recorded`: where the sidecar's audit log holds the decision (null when it keeps no log). */
-  | { ok: true; decision: Decision; recorded: DecisionRef | null }
+  | { ok: true; decision: Decision; recorded: DecisionRef | null; sensitive: readonly string[] }
   /** unreachable: network error, timeout, 5xx or an unreadable answer (the declared fallback applies). */
   | { ok: false; unreachable: true; message: string }
   /** rejected: the sidecar answered but refused the request (401, 400): always a BLOCK. */
@@ -21,6 +21,26 @@ export interface SidecarOptions {
 /** Response headers naming the audit record of a decision (absent when the sidecar keeps no log). */
 export const RECORD_HEADER = "warden-record";
 export const INPUT_HASH_HEADER = "warden-input-hash";
+/**
+ * Response header of an ESCALATE decision whose policy marks fields sensitive: those field paths, each
+ * URI-encoded, comma-separated. guard() masks them in the held call's approval request, as it does in process.
+ */
+export const SENSITIVE_HEADER = "warden-sensitive";
+
+/** The header value for a policy's sensitive field paths. */
+export const sensitiveHeader = (paths: readonly string[]): string => paths.map(encodeURIComponent).join(",");
+
+/** The field paths a SENSITIVE_HEADER names; an entry that is not valid URI encoding is kept as sent. */
+export function parseSensitiveHeader(value: string | null): string[] {
+  if (value === null || value === "") return [];
+  return value.split(",").map((p) => {
+    try {
+      return decodeURIComponent(p);
+    } catch {
+      return p;
+    }
+  });
+}
 
 function looksLikeDecision(v: unknown): v is Decision {
   if (typeof v !== "object" || v === null) return false;
@@ -67,7 +87,9 @@ const refOf = (record: unknown, inputHash: unknown): DecisionRef | null =>
 export async function askSidecar(action: Action, o: SidecarOptions): Promise<SidecarAnswer> {
   const p = await post("/v1/decide", action, o);
   if (!p.ok) return p;
-  if (p.status === 200 && looksLikeDecision(p.body)) return { ok: true, decision: p.body, recorded: refOf(p.headers.get(RECORD_HEADER), p.headers.get(INPUT_HASH_HEADER)) };
+  if (p.status === 200 && looksLikeDecision(p.body)) {
+    return { ok: true, decision: p.body, recorded: refOf(p.headers.get(RECORD_HEADER), p.headers.get(INPUT_HASH_HEADER)), sensitive: parseSensitiveHeader(p.headers.get(SENSITIVE_HEADER)) };
+  }
   return failure(o, p.status, p.body);
 }
 
@@ -79,6 +101,6 @@ export async function recordOutcomeAtSidecar(action: ApprovalActionV1, o: Sideca
   const p = await post("/v1/approvals/outcome", action, o);
   if (!p.ok) return p;
   const body = p.body as { decision?: unknown; recorded?: { record?: unknown; inputHash?: unknown } | null } | null;
-  if (p.status === 200 && looksLikeDecision(body?.decision)) return { ok: true, decision: body.decision, recorded: refOf(body.recorded?.record, body.recorded?.inputHash) };
+  if (p.status === 200 && looksLikeDecision(body?.decision)) return { ok: true, decision: body.decision, recorded: refOf(body.recorded?.record, body.recorded?.inputHash), sensitive: [] };
   return failure(o, p.status, p.body);
 }
