@@ -146,6 +146,18 @@ test("bearer auth: /v1 and /metrics need the token; /healthz does not; admin is 
   assert.equal((await app.inject({ method: "GET", url: "/metrics" })).statusCode, 401);
   assert.equal((await app.inject({ method: "GET", url: "/healthz" })).statusCode, 200);
   assert.equal((await app.inject({ method: "POST", url: "/admin/reload", headers: { authorization: `Bearer ${apiToken}` } })).statusCode, 401);
+  // The router decodes percent-encoded paths; auth follows the route it matched, not the URL's text.
+  for (const [method, url] of [["POST", "/%76%31/decide"], ["POST", "/v1/%64ecide/batch"], ["POST", "/%76%31/approvals/outcome"], ["GET", "/%6detrics"], ["GET", "/metrics?x=/healthz"], ["GET", "/no/such/route"]] as const) {
+    const r = await app.inject({ method, url, ...(method === "POST" ? { payload: pay("globex") } : {}) });
+    assert.equal(r.statusCode, 401, `${method} ${url} without a token: ${r.statusCode} ${r.body}`);
+  }
+  for (const auth of [undefined, `Bearer ${apiToken}`]) {
+    const r = await app.inject({ method: "POST", url: "/%61dmin/reload", ...(auth ? { headers: { authorization: auth } } : {}) });
+    assert.equal(r.statusCode, 401, `POST /%61dmin/reload with ${auth ?? "no token"}: ${r.statusCode} ${r.body}`);
+  }
+  assert.equal((await app.inject({ method: "GET", url: "/%68ealthz" })).statusCode, 200);
+  const encoded = await app.inject({ method: "POST", url: "/%76%31/decide", payload: pay("globex"), headers: { authorization: `Bearer ${apiToken}` } });
+  assert.equal(encoded.json().verdict, "ALLOW");
   const reload = await app.inject({ method: "POST", url: "/admin/reload", headers: { authorization: `Bearer ${adminToken}` } });
   assert.equal(reload.statusCode, 200);
   assert.equal(reload.json().ok, true);
