@@ -36,7 +36,7 @@ test("mcp drill: the filesystem policy stops every known-bad tool call before th
   const code = await runCli(["drill", "--policy", "examples/policies/mcp-filesystem.yaml", "--target", "mcp", "--json", "--", process.execPath, FS_BIN, tmp], o);
   assert.equal(code, 0, o.stdout + o.stderr);
   const r = JSON.parse(o.stdout);
-  assert.equal(r.fired, 12);
+  assert.equal(r.fired, 18);
   assert.equal(r.through, 0);
   assert.ok(r.results.some((x: { codes: string[] }) => x.codes.includes("SENSITIVE_PATH")));
 });

@@ -17,8 +17,8 @@ test("README quick start: a governed MCP server with a blocked, explained, recor
   }
   const r = spawnSync("bash", ["-euo", "pipefail", "-c", block as string], { encoding: "utf8", timeout: 60_000 });
   assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
-  assert.match(r.stdout, /18 passed, 0 failed/);
-  assert.match(r.stdout, /12 known-bad actions fired, 12 stopped, 0 got through/);
+  assert.match(r.stdout, /27 passed, 0 failed/);
+  assert.match(r.stdout, /18 known-bad actions fired, 18 stopped, 0 got through/);
   assert.match(r.stdout, /notes\.txt: ok\n  hello/);
   assert.match(r.stdout, /\.env: REFUSED\n  Warden blocked `read_text_file` under policy `mcp-filesystem` v1: SENSITIVE_PATH/);
   assert.doesNotMatch(r.stdout, /sk-demo/);
