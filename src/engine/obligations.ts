@@ -57,7 +57,7 @@ export function applyModify(action: Action, changes: Array<ModifyChange & { rule
     else if (c.op === "clamp" && v !== MISSING) {
       const exact = typeof v === "string" ? parseDecimal(v) : undefined;
       if (typeof v === "number" && Number.isFinite(v)) {
-        next = Math.min(c.max ?? v, Math.max(c.min ?? v, v));
+        next = c.min !== undefined && v < c.min ? c.min : c.max !== undefined && v > c.max ? c.max : v;
       } else if (exact !== undefined) {
         // An exact decimal string (as conditions read it) is compared exactly; out of range, it becomes the bound.
         const lo = c.min === undefined ? undefined : decimalFromNumber(c.min);
@@ -77,10 +77,46 @@ export function applyModify(action: Action, changes: Array<ModifyChange & { rule
   return result;
 }
 
-/** What every profile allows: an empty allow list allows nothing, so it empties the merge. */
-function intersect(lists: string[][]): string[] {
-  return (lists[0] ?? []).filter((x) => lists.every((l) => l.includes(x)));
+/**
+ * What every profile allows: an empty allow list allows nothing, so it empties the merge. `narrower(a, b)` is
+ * whichever of two entries lies within the other (null when neither does), so `/workspace` ∩ `/workspace/sub`
+ * is `/workspace/sub` and `*` ∩ `example.com` is `example.com`, not nothing.
+ */
+function intersect(lists: string[][], narrower: (a: string, b: string) => string | null): string[] {
+  let acc = lists[0] ?? [];
+  for (const list of lists.slice(1)) {
+    const next = new Set<string>();
+    for (const a of acc) for (const b of list) {
+      const n = narrower(a, b);
+      if (n !== null) next.add(n);
+    }
+    acc = [...next];
+  }
+  return acc;
 }
+
+const GLOB = /[*?[\]{}]/;
+const withSlash = (p: string): string => (p.endsWith("/") ? p : `${p}/`);
+/** The deeper of two literal paths when one contains the other; patterns only meet themselves. */
+function narrowerPath(a: string, b: string): string | null {
+  if (a === b) return a;
+  if (GLOB.test(a) || GLOB.test(b)) return null;
+  if (withSlash(b).startsWith(withSlash(a))) return b;
+  if (withSlash(a).startsWith(withSlash(b))) return a;
+  return null;
+}
+/** `*` allows any host; `*.example.com` any host under example.com; host names compare case-insensitively. */
+function narrowerHost(a: string, b: string): string | null {
+  const la = a.toLowerCase();
+  const lb = b.toLowerCase();
+  if (la === lb || lb === "*") return a;
+  if (la === "*") return b;
+  if (la.startsWith("*.") && lb.endsWith(la.slice(1))) return b;
+  if (lb.startsWith("*.") && la.endsWith(lb.slice(1))) return a;
+  return null;
+}
+/** Variable names are exact; `*` allows any. */
+const narrowerName = (a: string, b: string): string | null => (a === b || b === "*" ? a : a === "*" ? b : null);
 
 const union = (lists: string[][]): string[] => [...new Set(lists.flat())];
 
@@ -91,11 +127,11 @@ export function mergeSandboxes(profiles: SandboxProfile[]): SandboxProfile {
   for (const p of profiles) for (const [k, v] of Object.entries(p.env.set)) if (!hasOwn.call(set, k)) set[k] = v;
   return {
     filesystem: {
-      allow: intersect(profiles.map((p) => p.filesystem.allow)),
+      allow: intersect(profiles.map((p) => p.filesystem.allow), narrowerPath),
       readOnly: union(profiles.map((p) => p.filesystem.readOnly)),
       deny: union(profiles.map((p) => p.filesystem.deny)),
     },
-    network: { allow: intersect(profiles.map((p) => p.network.allow)), deny: union(profiles.map((p) => p.network.deny)) },
-    env: { allow: intersect(profiles.map((p) => p.env.allow)), set },
+    network: { allow: intersect(profiles.map((p) => p.network.allow), narrowerHost), deny: union(profiles.map((p) => p.network.deny)) },
+    env: { allow: intersect(profiles.map((p) => p.env.allow), narrowerName), set },
   };
 }

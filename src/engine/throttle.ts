@@ -51,9 +51,18 @@ function saneView(v: ThrottleCounterView): boolean {
   return false;
 }
 
-/** Start of the UTC-aligned calendar window holding `atMs`. */
+const DAY_MS = 86_400_000;
+const WEEK_MS = 7 * DAY_MS;
+/** 1970-01-01 was a Thursday: ISO weeks start on Monday, 4 days later. */
+const FIRST_MONDAY_MS = 4 * DAY_MS;
+
+/**
+ * Start of the UTC-aligned calendar window holding `atMs`. Windows of whole weeks start on Monday 00:00 UTC (a
+ * calendar week, as people count it); other windows count from 1970-01-01T00:00Z, so a day starts at midnight UTC.
+ */
 export function calendarWindowStart(atMs: number, perMs: number): number {
-  return Math.floor(atMs / perMs) * perMs;
+  const origin = perMs % WEEK_MS === 0 ? FIRST_MONDAY_MS : 0;
+  return Math.floor((atMs - origin) / perMs) * perMs + origin;
 }
 
 /** The new GCRA theoretical arrival time after an allowed call. */

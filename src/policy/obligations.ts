@@ -44,7 +44,7 @@ export function readThrottle(ctx: ValidationContext, raw: unknown, path: string)
     ctx.error("INVALID_VALUE", joinPath(path, "burst"), "`burst` only applies to `window: gcra`");
     return undefined;
   }
-  if (typeof burst !== "number" || !Number.isSafeInteger(burst) || burst < 0) {
+  if (typeof burst !== "number" || !Number.isSafeInteger(burst) || burst < (mode === "gcra" ? 1 : 0)) {
     ctx.error("INVALID_VALUE", joinPath(path, "burst"), `\`burst\` must be a whole number >= 1, got ${describeType(burst)}`);
     return undefined;
   }
