@@ -2,13 +2,14 @@
 // reported as a value so guard() can fail closed.
 import type { ApprovalActionV1, DecisionRef } from "../record/approval.js";
 import { VERDICTS, type Action, type Decision } from "../types.js";
+import { wireProblem } from "./wire-check.js";
 
 export type SidecarAnswer =
   /** `recorded`: where the sidecar's audit log holds the decision (null when it keeps no log). */
   | { ok: true; decision: Decision; recorded: DecisionRef | null; sensitive: readonly string[] }
   /** unreachable: network error, timeout, 5xx or an unreadable answer (the declared fallback applies). */
   | { ok: false; unreachable: true; message: string }
-  /** rejected: the sidecar answered but refused the request (401, 400): always a BLOCK. */
+  /** rejected: the sidecar answered but refused the request (401, 400), or the action cannot be sent as it is: always a BLOCK. */
   | { ok: false; unreachable: false; code: string; message: string };
 
 export interface SidecarOptions {
@@ -48,16 +49,34 @@ function looksLikeDecision(v: unknown): v is Decision {
   return typeof d.verdict === "string" && (VERDICTS as readonly string[]).includes(d.verdict) && Array.isArray(d.reasons) && typeof d.obligations === "object" && d.obligations !== null;
 }
 
-type Posted = { ok: true; status: number; body: unknown; headers: Headers } | { ok: false; unreachable: true; message: string };
+type Posted = { ok: true; status: number; body: unknown; headers: Headers } | Extract<SidecarAnswer, { ok: false }>;
 
-async function post(path: string, payload: unknown, o: SidecarOptions): Promise<Posted> {
+/**
+ * A payload JSON would not carry as it is (wire-check.ts): refused here, never sent. A rejection, not an
+ * unreachable sidecar, so the fallback never applies: the sidecar would have decided a different action.
+ */
+function invalidPayload(what: string, o: SidecarOptions, payload: unknown): Extract<SidecarAnswer, { ok: false }> | null {
+  const problem = wireProblem(payload);
+  return problem === null ? null : { ok: false, unreachable: false, code: "INVALID_ACTION", message: `${what} cannot be sent to sidecar ${o.url} as it is: ${problem.message}` };
+}
+
+async function post(path: string, what: string, payload: unknown, o: SidecarOptions): Promise<Posted> {
   const doFetch = o.fetch ?? fetch;
+  const refused = invalidPayload(what, o, payload);
+  if (refused) return refused;
+  let body: string;
+  try {
+    body = JSON.stringify(payload);
+  } catch (e) {
+    // wireProblem() should have named the value; a throwing toJSON or getter still lands here
+    return { ok: false, unreachable: false, code: "INVALID_ACTION", message: `${what} cannot be sent to sidecar ${o.url}: ${(e as Error).message}` };
+  }
   let res: Response;
   try {
     res = await doFetch(`${o.url.replace(/\/+$/, "")}${path}`, {
       method: "POST",
       headers: { "content-type": "application/json", ...(o.token ? { authorization: `Bearer ${o.token}` } : {}) },
-      body: JSON.stringify(payload),
+      body,
       signal: AbortSignal.timeout(o.timeoutMs),
     });
   } catch (e) {
@@ -85,7 +104,7 @@ const refOf = (record: unknown, inputHash: unknown): DecisionRef | null =>
   typeof record === "string" && record !== "" ? { record, inputHash: typeof inputHash === "string" && inputHash !== "" ? inputHash : null } : null;
 
 export async function askSidecar(action: Action, o: SidecarOptions): Promise<SidecarAnswer> {
-  const p = await post("/v1/decide", action, o);
+  const p = await post("/v1/decide", "the action", action, o);
   if (!p.ok) return p;
   if (p.status === 200 && looksLikeDecision(p.body)) {
     return { ok: true, decision: p.body, recorded: refOf(p.headers.get(RECORD_HEADER), p.headers.get(INPUT_HASH_HEADER)), sensitive: parseSensitiveHeader(p.headers.get(SENSITIVE_HEADER)) };
@@ -98,7 +117,7 @@ export async function askSidecar(action: Action, o: SidecarOptions): Promise<Sid
  * resolves. Not ok means it was not recorded: the caller must not run the held call.
  */
 export async function recordOutcomeAtSidecar(action: ApprovalActionV1, o: SidecarOptions): Promise<SidecarAnswer> {
-  const p = await post("/v1/approvals/outcome", action, o);
+  const p = await post("/v1/approvals/outcome", "the approval outcome", action, o);
   if (!p.ok) return p;
   const body = p.body as { decision?: unknown; recorded?: { record?: unknown; inputHash?: unknown } | null } | null;
   if (p.status === 200 && looksLikeDecision(body?.decision)) return { ok: true, decision: body.decision, recorded: refOf(body.recorded?.record, body.recorded?.inputHash), sensitive: [] };
