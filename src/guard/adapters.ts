@@ -11,10 +11,39 @@ type AnyFn = (input: never, ...rest: never[]) => unknown;
 export function guardAiSdkTools<T extends Record<string, { execute?: AnyFn }>>(tools: T, options: Omit<GuardOptions, "name">): T {
   const out: Record<string, unknown> = {};
   for (const [name, t] of Object.entries(tools)) {
-    const execute = t.execute as ((input: unknown, ...rest: unknown[]) => Promise<unknown>) | undefined;
-    out[name] = execute ? { ...t, execute: guard(async (input: unknown, ...rest: unknown[]) => execute(input, ...rest), { ...options, name }) } : t;
+    const execute = t.execute as ((input: unknown, ...rest: unknown[]) => unknown) | undefined;
+    out[name] = execute ? { ...t, execute: guardAiSdkExecute(name, execute, options) } : t;
   }
   return out as T;
+}
+
+type AiExecute = (input: unknown, ...rest: unknown[]) => unknown;
+
+const isAsyncIterable = (v: unknown): v is AsyncIterable<unknown> => typeof (v as { [Symbol.asyncIterator]?: unknown } | null)?.[Symbol.asyncIterator] === "function";
+
+/**
+ * The SDK streams preliminary results only when `execute` returns an async iterable at once (not a Promise of
+ * one: that reaches the model as the generator object itself and fails to clone). So an `async function*`
+ * execute stays a generator, whose first step decides and whose later steps are the tool's own. Any other
+ * execute must be decided before it is called, so its result is a Promise: an async iterable it returns is
+ * drained to its last value, the final result the SDK would have taken (its preliminary results are lost).
+ */
+function guardAiSdkExecute(name: string, execute: AiExecute, options: Omit<GuardOptions, "name">): AiExecute {
+  const guarded = guard(async (input: unknown, ...rest: unknown[]) => execute(input, ...rest), { ...options, name });
+  if ((execute as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag] === "AsyncGeneratorFunction") {
+    return async function* (input: unknown, ...rest: unknown[]) {
+      // A stopped call throws here, on the first step: the SDK reports it as a tool-error and the body never runs.
+      const stream = (await guarded(input, ...rest)) as AsyncIterable<unknown>;
+      yield* stream;
+    };
+  }
+  return async (input: unknown, ...rest: unknown[]) => {
+    const result = await guarded(input, ...rest);
+    if (!isAsyncIterable(result)) return result;
+    let last: unknown;
+    for await (const output of result) last = output;
+    return last;
+  };
 }
 
 /**
