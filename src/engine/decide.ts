@@ -302,12 +302,26 @@ function assemble(
     else if (r.rank > rank) rank = r.rank;
   }
 
+  let obligations: CollectedObligations = withObligations === null ? { value: NO_OBLIGATIONS } : collectObligations(withObligations, a);
+  const modified = obligations.value.modify?.action;
+  if (modified !== undefined && modified !== a) {
+    // A MODIFY must not turn the action into one the policy refuses: restrictive rules are asked again about the
+    // changed copy (what the interception point forwards), so a change cannot walk around a BLOCK.
+    const late = refire(policy, rules, flags, tMask, eMask, modified);
+    if (late !== null) {
+      for (const [r, res] of late) {
+        reasons.push(reasonFor(r, policy, modified, res, undefined));
+        if (r.hasObligation) (withObligations ??= []).push([r, res, undefined]);
+        if (r.rank > rank) rank = r.rank;
+      }
+      obligations = collectObligations(withObligations as Fired[], a);
+    }
+  }
   const base: Verdict = allowFired ? "ALLOW" : ir.default;
   let verdict: Verdict = rank > VERDICT_RANK[base] ? rankToVerdict(rank) : base;
   if (!allowFired) {
     reasons.push(defaultReason(ir.default, a));
   }
-  const obligations: CollectedObligations = withObligations === null ? { value: NO_OBLIGATIONS } : collectObligations(withObligations, a);
   if (obligations.failure) {
     verdict = "BLOCK";
     reasons.push({ rule: obligations.failure.rule, code: "MODIFY_FAILED", verdict: "BLOCK", shadow: false, field: obligations.failure.field, message: obligations.failure.message });
@@ -337,6 +351,22 @@ function assemble(
     };
   }
   return decision;
+}
+
+/**
+ * The SANDBOX, ESCALATE and BLOCK rules that did not fire on the action but fire on its MODIFY'd copy (budgets
+ * are not counted twice: throttle rules are left out). Null when none does.
+ */
+function refire(policy: CompiledPolicy, rules: readonly CompiledRule[], flags: Uint8Array | null, tMask: number, eMask: number, modified: Action): Array<[CompiledRule, Tri]> | null {
+  let late: Array<[CompiledRule, Tri]> | null = null;
+  for (let i = 0; i < rules.length; i++) {
+    const fired = flags !== null ? flags[i] : ((tMask | eMask) >>> i) & 1;
+    const r = rules[i] as CompiledRule;
+    if (fired || r.ir.shadow || r.rank < VERDICT_RANK.SANDBOX || r.throttle !== null) continue;
+    const res: Tri = r.test === null ? 1 : r.test(modified);
+    if (res !== F) (late ??= []).push([r, res]);
+  }
+  return late;
 }
 
 /** VERDICT_RANK by comparison with constant strings (a keyed lookup here was measurable in the sort). */

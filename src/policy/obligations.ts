@@ -90,6 +90,9 @@ export function readSandbox(ctx: ValidationContext, raw: unknown, path: string):
   };
 }
 
+/** What a MODIFY may change: the call's content, never its identity (kind, time, tool, model, agent). */
+const MODIFIABLE = /^(args|context|result)(\.|$)|^text$/;
+
 export function readModify(ctx: ValidationContext, raw: unknown, path: string): ModifyChange[] | undefined {
   if (!Array.isArray(raw) || raw.length === 0) {
     ctx.error("TYPE_MISMATCH", path, "`modify` must be a non-empty list of changes (`redact`, `replace` or `clamp`)");
@@ -110,6 +113,10 @@ export function readModify(ctx: ValidationContext, raw: unknown, path: string): 
     const kind = op[0] as "redact" | "replace" | "clamp" | "redact_matches";
     const field = item[kind];
     if (!checkFieldPath(ctx, field, joinPath(p, kind))) return;
+    if (!MODIFIABLE.test(field)) {
+      ctx.error("INVALID_VALUE", joinPath(p, kind), `a MODIFY cannot change \`${field}\`: it names the call itself, which interception points forward unchanged (and every record names)`, "change `args.*`, `text`, `context.*` or `result.*`; to refuse a call, use a BLOCK rule");
+      return;
+    }
     if (kind === "redact" || kind === "redact_matches") {
       ctx.checkKeys(item, p, [kind, "with"], kind);
       const w = item["with"] ?? "[REDACTED]";
