@@ -1,7 +1,7 @@
 // `matches` and `scan` conditions: compile their patterns with the scanner, and scan every string under a field.
 import { canonicalize } from "../canonical/jcs.js";
 import type { Diagnostic } from "../diagnostics.js";
-import { assemble, isPackName, loadPack, scanWithPacks, type CompilePacksResult, type CompiledPacks, type LoadedRule } from "../scan/pack.js";
+import { assemble, isPackName, loadPack, scanWithPacks, type CompilePacksResult, type CompiledPacks, type Finding, type LoadedRule } from "../scan/pack.js";
 import { compilePacksCached } from "../scan/pack-compile-cached.js";
 import { loadStoredPacks, storePacks, type StoredPacks } from "../scan/pack-store.js";
 import { tierOf } from "../scan/packs/types.js";
@@ -67,49 +67,87 @@ export function packsFor(arg: ScanArgIR): CompiledPacks {
   return p;
 }
 
-/** Where a value sits, as a parent chain: the dotted path is built only for findings, never per node. */
+/**
+ * Where a value sits, as a parent chain: the dotted path is built only for findings, never per node. An object
+ * key is data, not a name the policy chose: `index` is its position among its object's keys, and `found` says
+ * something was found in it (then it is never shown in clear, see pathText).
+ */
 interface PathNode {
   parent: PathNode | null;
   key: string;
+  index: number;
+  found: boolean;
 }
 
-/** The dotted path of a node, cut to its last ~256 characters (deep paths are attacker-sized). */
-function pathText(node: PathNode): string {
+/** Which segments of a field path are hidden: paths at or below these (split on `.`, `*` for any segment). */
+export type HiddenKeys = ReadonlyArray<readonly string[]>;
+
+/**
+ * Whether the key `key` of the object at `segs` is data of one of `under`: the object is at or below it, or the key
+ * is the place of its `*` (`result.tokens.*`). A key the path names (`ssn` in `result.ssn`) is the policy's own text.
+ */
+function hiddenKey(under: HiddenKeys, segs: readonly string[], key: string): boolean {
+  const n = segs.length + 1;
+  return under.some((u) => u.length <= n && (u.length < n || u[n - 1] === "*") && u.every((x, i) => x === "*" || x === (i < segs.length ? segs[i] : key)));
+}
+
+/**
+ * The dotted path of a node, cut to its last ~256 characters (deep paths are attacker-sized). A key that holds a
+ * finding, or that sits in an object at or below a path in `hide` (a sensitive field: its keys are its data),
+ * shows as `[key#i]` (its position): a secret used as a key must not reach the reason, and so the audit log.
+ */
+function pathText(node: PathNode, hide: HiddenKeys): string {
+  const chain: PathNode[] = [];
+  for (let n: PathNode | null = node; n !== null; n = n.parent) chain.push(n);
+  chain.reverse();
+  const segs: string[] = [];
   const parts: string[] = [];
-  let len = 0;
-  let n: PathNode | null = node;
-  for (; n !== null && len <= 256; n = n.parent) {
-    parts.push(n.key);
-    len += n.key.length + 1;
+  for (const n of chain) {
+    // Only real keys are hidden: the root is the policy's field and `#key` marks a finding in the key itself.
+    const hidden = n.index >= 0 && (n.found || (hide.length > 0 && hiddenKey(hide, segs, n.key)));
+    const shown = hidden ? `[key#${n.index}]` : n.key;
+    segs.push(...(n.parent === null ? n.key.split(".") : [n.key]));
+    parts.push(shown);
   }
-  const path = parts.reverse().join(".");
-  return safeEcho(n === null ? path : `...${path}`, 260);
+  let len = 0;
+  let i = parts.length;
+  while (i > 0 && len <= 256) len += (parts[--i] as string).length + 1;
+  const path = parts.slice(i).join(".");
+  return safeEcho(i === 0 ? path : `...${path}`, 260);
 }
 
 /**
  * Scans every string (and finite number) at or below `value`, and object keys as text too; iteratively, in
- * time linear in the size of the value, so deep actions cannot overflow the stack or go quadratic.
+ * time linear in the size of the value, so deep actions cannot overflow the stack or go quadratic. `hide`: paths
+ * whose keys are never shown in a finding's field (the policy's sensitive fields).
  */
-export function scanValue(packs: CompiledPacks, value: FieldValue, field: string, limit = Infinity): FieldFinding[] {
+export function scanValue(packs: CompiledPacks, value: FieldValue, field: string, limit = Infinity, hide: HiddenKeys = []): FieldFinding[] {
   const out: FieldFinding[] = [];
   if (value === MISSING) return out;
-  const stack: Array<[unknown, PathNode]> = [[value, { parent: null, key: field }]];
+  const emit = (findings: readonly Finding[], node: PathNode): void => {
+    const shown = pathText(node, hide);
+    for (const f of findings) out.push({ pack: f.pack, patternId: f.patternId, field: shown, start: f.start, end: f.end, masked: safeEcho(f.masked, 64) });
+  };
+  // An entry is a value to scan, or the findings of a key, already scanned (kept in order: key, then its value).
+  const stack: Array<[unknown, PathNode, Finding[] | null]> = [[value, { parent: null, key: field, index: -1, found: false }, null]];
   while (stack.length > 0 && out.length < limit) {
-    const [v, node] = stack.pop() as [unknown, PathNode];
-    if (typeof v === "string" || (typeof v === "number" && Number.isFinite(v))) {
+    const [v, node, keyFindings] = stack.pop() as [unknown, PathNode, Finding[] | null];
+    if (keyFindings !== null) {
+      emit(keyFindings, node);
+    } else if (typeof v === "string" || (typeof v === "number" && Number.isFinite(v))) {
       const findings = scanWithPacks(packs, String(v));
-      if (findings.length === 0) continue;
-      const shown = pathText(node);
-      for (const f of findings) out.push({ pack: f.pack, patternId: f.patternId, field: shown, start: f.start, end: f.end, masked: safeEcho(f.masked, 64) });
+      if (findings.length > 0) emit(findings, node);
     } else if (Array.isArray(v)) {
-      for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], { parent: node, key: String(i) }]);
+      for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], { parent: node, key: String(i), index: -1, found: false }, null]);
     } else if (typeof v === "object" && v !== null) {
       const keys = Object.keys(v);
       for (let i = keys.length - 1; i >= 0; i--) {
         const k = keys[i] as string;
-        const child: PathNode = { parent: node, key: k };
-        stack.push([(v as Record<string, unknown>)[k], child]);
-        stack.push([k, { parent: child, key: "#key" }]);
+        // The key is scanned before its value's path can be shown: a finding in it hides it in every path below.
+        const found = scanWithPacks(packs, k);
+        const child: PathNode = { parent: node, key: k, index: i, found: found.length > 0 };
+        stack.push([(v as Record<string, unknown>)[k], child, null]);
+        if (found.length > 0) stack.push([k, { parent: child, key: "#key", index: -1, found: false }, found]);
       }
     }
   }
@@ -123,12 +161,17 @@ export function redactFindings(packs: CompiledPacks, value: unknown, replacement
     if (typeof v === "string") {
       const spans = scanWithPacks(packs, v).sort((a, b) => a.start - b.start);
       if (spans.length === 0) return v;
+      // Overlapping or touching spans are merged into one: skipping a span that starts inside the previous one
+      // would leave its tail (the rest of a longer secret) in clear.
       let out = "";
       let at = 0;
-      for (const s of spans) {
-        if (s.start < at) continue;
-        out += v.slice(at, s.start) + replacement;
-        at = s.end;
+      let i = 0;
+      while (i < spans.length) {
+        const start = (spans[i] as Finding).start;
+        let end = (spans[i] as Finding).end;
+        for (i++; i < spans.length && (spans[i] as Finding).start <= end; i++) end = Math.max(end, (spans[i] as Finding).end);
+        out += v.slice(at, start) + replacement;
+        at = end;
         count++;
       }
       return out + v.slice(at);

@@ -2,7 +2,7 @@
 import type { CompiledRule } from "../compile/build.js";
 import { evalCondition, type LeafTrace } from "../compile/interpret.js";
 import { isLeaf, type ArgIR, type LeafIR, type PolicyIR } from "../compile/ir.js";
-import { packsFor, scanValue, type FieldFinding } from "../compile/scan-leaf.js";
+import { packsFor, scanValue, type FieldFinding, type HiddenKeys } from "../compile/scan-leaf.js";
 import { E, leafProblem, type Tri } from "../compile/leaf.js";
 import { makeGetter, showValue, type Getter } from "../compile/fields.js";
 import { SENSITIVE_MASK, sensitiveOf, type SensitiveTest } from "../compile/sensitive.js";
@@ -91,6 +91,15 @@ function planFor(rule: CompiledRule, policy: PolicyIR): { template: Segment[] | 
   return p;
 }
 
+const hiddenByPolicy = new WeakMap<PolicyIR, HiddenKeys>();
+
+/** The policy's sensitive paths, split: keys at or below them never appear in a finding's field. */
+function hiddenKeysOf(policy: PolicyIR): HiddenKeys {
+  let h = hiddenByPolicy.get(policy);
+  if (h === undefined) hiddenByPolicy.set(policy, (h = policy.sensitive.map((p) => p.split("."))));
+  return h;
+}
+
 export function renderReason(rule: CompiledRule, policy: PolicyIR, a: Action, result: Tri, throttle?: ThrottleObservation): Reason {
   const ir = rule.ir;
   const plan = planFor(rule, policy);
@@ -141,7 +150,7 @@ export function renderReason(rule: CompiledRule, policy: PolicyIR, a: Action, re
   if (d) reason.field = d.leaf.field;
   if (d && d.result !== E && d.leaf.arg.kind === "scan") {
     // Scanner findings: pattern, concrete field, offsets, and the match masked (never in clear).
-    const findings = scanValue(packsFor(d.leaf.arg), d.value, d.leaf.field, 20);
+    const findings = scanValue(packsFor(d.leaf.arg), d.value, d.leaf.field, 20, hiddenKeysOf(policy));
     if (findings.length > 0) {
       reason.detail = { findings };
       const f = findings[0] as FieldFinding;
