@@ -26,7 +26,7 @@ import { holdForApproval, type HoldContext } from "./hold.js";
 import { bridgeServerRequests, createProgressRelay, type ProgressExtra, type ReverseOptions } from "./reverse.js";
 import { NOT_SENT, SAMPLING, planSampling, samplingAction } from "./sampling.js";
 import { SandboxError, type SandboxExecutor } from "./sandbox-pool.js";
-import type { ResultScanner } from "./scan-results.js";
+import { scanResult, type ResultScanner } from "./scan-results.js";
 import { neverAllowed } from "./visibility.js";
 
 export interface McpProxyOptions {
@@ -212,19 +212,16 @@ export function createGovernedServer(upstream: Client, options: McpProxyOptions)
     return screen(tool, await route.forward({ ...params, arguments: forwardArgs }), d);
   }
 
-  /** Withholds a result whose text the scanner flags as injected instructions. */
+  /** Withholds a result whose text (any the agent's model may see: scan-results.ts) the scanner flags as injected instructions. */
   function screen(tool: string, result: CallToolResult, d: Decision): CallToolResult {
     const scanner = options.scanner;
     if (!scanner) return result;
-    const texts: string[] = [];
-    for (const c of result.content ?? []) if (c.type === "text") texts.push(c.text);
-    if (result.structuredContent !== undefined) texts.push(JSON.stringify(result.structuredContent));
-    const findings = scanner.scan(texts.join("\n"));
+    const findings = scanResult(scanner, result);
     if (findings.length === 0) return result;
     stats.withheld++;
-    log({ msg: "result withheld", tool, rules: findings.map((f) => f.rule) });
+    log({ msg: "result withheld", tool, rules: findings.map((f) => f.rule), fields: [...new Set(findings.map((f) => f.field))] });
     const list = [...new Set(findings.map((f) => f.rule))].join(", ");
-    return stopResult(`Warden withheld the result of \`${tool}\`: it contains text that looks like instructions injected into tool output (${list}). The tool ran; its output was not passed on.`, d, { withheld: findings.map((f) => ({ rule: f.rule, start: f.start, end: f.end })) });
+    return stopResult(`Warden withheld the result of \`${tool}\`: it contains text that looks like instructions injected into tool output (${list}). The tool ran; its output was not passed on.`, d, { withheld: findings.map((f) => ({ rule: f.rule, field: f.field, start: f.start, end: f.end })) });
   }
 
   /** A sampling request from the real server is a model call: decided, recorded and enforced like a tool call. */
