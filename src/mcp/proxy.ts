@@ -27,6 +27,7 @@ import { bridgeServerRequests, createProgressRelay, type ProgressExtra, type Rev
 import { NOT_SENT, SAMPLING, planSampling, samplingAction } from "./sampling.js";
 import { SandboxError, type SandboxExecutor } from "./sandbox-pool.js";
 import { scanResult, type ResultScanner } from "./scan-results.js";
+import { droppedNotice, isNotificationMethod } from "./notifications.js";
 import { neverAllowed } from "./visibility.js";
 
 export interface McpProxyOptions {
@@ -253,10 +254,14 @@ export function createGovernedServer(upstream: Client, options: McpProxyOptions)
     const routed = progress.forward(request.params, { _meta: request.params?._meta as ProgressExtra["_meta"], sendNotification: extra.sendNotification });
     return upstream.request({ method: request.method, ...(routed.params ? { params: routed.params } : {}) }, ResultSchema, { signal: extra.signal, timeout: upstreamTimeout }).finally(routed.done);
   };
+  // Only genuine notifications pass, both ways: a request method without an id (a tools/call, a sampling request)
+  // would reach the other side undecided and unrecorded (notifications.ts).
   server.fallbackNotificationHandler = async (n) => {
+    if (!isNotificationMethod(n.method)) return log(droppedNotice(n.method, "agent"));
     await upstream.notification(n as Parameters<Client["notification"]>[0]).catch(() => {});
   };
   upstream.fallbackNotificationHandler = async (n) => {
+    if (!isNotificationMethod(n.method)) return log(droppedNotice(n.method, "server"));
     await server.notification(n as Parameters<Server["notification"]>[0]).catch(() => {});
   };
   const policyChanged = async (): Promise<void> => {
