@@ -45,6 +45,12 @@ function nextStamp(m: Uint32Array): number {
 
 export const UNKNOWN = -1;
 
+/**
+ * Int32 entries (NFA nodes of states plus their table rows) one DFA may hold past its `cacheLimit` states: 4 Mi
+ * entries, 16 MiB. `[a-z]{2000}`, the largest counted repeat, needs about 2 Mi in its forward DFA.
+ */
+const MEMORY_BUDGET = 4 * 1024 * 1024;
+
 /** A state's moves for one kind of next unit: character sets read, the nodes each leads to, and the label. */
 interface Resolved {
   member: Uint8Array[];
@@ -75,6 +81,10 @@ export class LazyDfa {
   private usesContext = false;
   /** How many times the cache was flushed (for reports). */
   flushes = 0;
+  /** States kept before a flush: at least `cacheLimit`, more when the fragment's NFA is larger (see below). */
+  readonly stateLimit: number;
+  /** NFA nodes plus table entries held by the cached states (bounded by MEMORY_BUDGET past `cacheLimit`). */
+  private held = 0;
 
   constructor(
     readonly nfa: Nfa,
@@ -120,6 +130,11 @@ export class LazyDfa {
       this.member[s] = m;
     }
     this.trans = new Int32Array(this.stride * 16).fill(UNKNOWN);
+    // A counted repeat `x{n}` walks a chain of about n states, once per match: a cache smaller than the chain
+    // is flushed on every walk and each step then rebuilds a state of up to n nodes (`[a-z]{1030}` on 100 KB took
+    // 18 s). So the cache holds twice as many states as the fragment has nodes (the anchored DFA also adopts the
+    // unanchored one's chain), within MEMORY_BUDGET. A limit under 64 is a test's way to flush constantly: kept.
+    this.stateLimit = cacheLimit < 64 ? cacheLimit : Math.max(cacheLimit, 2 * seen.size + 64);
   }
 
   get stateCount(): number {
@@ -176,6 +191,7 @@ export class LazyDfa {
     if (bucket) bucket.push(id);
     else this.keys.set(h, [id]);
     this.nodes.push(nodes);
+    this.held += nodes.length + this.stride;
     this.ctx.push(ctx);
     this.fresh.push(fresh);
     this.labels.push(undefined, undefined, undefined, undefined);
@@ -203,6 +219,13 @@ export class LazyDfa {
     this.dead = [];
     this.trans = new Int32Array(this.stride * 16).fill(UNKNOWN);
     this.targets = new Map();
+    this.held = 0;
+  }
+
+  /** The cache is full: `cacheLimit` states once they hold MEMORY_BUDGET, `stateLimit` in any case. */
+  private full(): boolean {
+    const n = this.nodes.length;
+    return n >= this.stateLimit || (n >= this.cacheLimit && this.held > MEMORY_BUDGET);
   }
 
   /** Follows epsilons and assertions decidable from `prev` alone; next-dependent assertions stay as members. */
@@ -328,7 +351,7 @@ export class LazyDfa {
       }
     const nodes = this.closePrev(seeds, next);
     let flushed = false;
-    if (this.nodes.length >= this.cacheLimit) {
+    if (this.full()) {
       this.flush();
       flushed = true;
     }
