@@ -6,11 +6,12 @@ import type { Keyring } from "../keys/keyring.js";
 import { parseFieldPaths, storeInput, type SensitiveMode } from "../record/input.js";
 import { recordBody, signRecord, type SignatureMode } from "../record/record.js";
 import type { Decision } from "../types.js";
-import { encodeEntry, leafHashOfLine, merkleLeafHash, parseEntry } from "./entry.js";
-import { encodeHead, parseHead, signHead, type TreeHeadV1 } from "./heads.js";
+import { encodeEntry, merkleLeafHash } from "./entry.js";
+import { encodeHead, signHead, type TreeHeadV1 } from "./heads.js";
 import { EntryBatch } from "./batch.js";
 import { MerkleTree } from "./merkle.js";
 import { AuditLogError, type AuditStorage } from "./storage.js";
+import { checkForWriting } from "./writer-check.js";
 
 export type Durability = "strict" | "batched";
 
@@ -132,7 +133,10 @@ export class AuditLog {
 
   private readonly onEvent: NonNullable<AuditLogOptions["onEvent"]>;
 
-  /** Opens (or creates) a log: repairs a torn tail, rebuilds the tree, checks it against the last head. */
+  /**
+   * Opens (or creates) a log: rebuilds the tree, checks the last signed head and every record after it (refusing a
+   * log that does not verify there), repairs a torn tail, then seals what a crashed writer left unsealed.
+   */
   static async open(storage: AuditStorage, options: AuditLogOptions): Promise<AuditLog> {
     if (!options.keys.canSign) throw new AuditLogError("writing an audit log needs a keyring with signing keys (not a JWKS)");
     try {
@@ -150,27 +154,9 @@ export class AuditLog {
       log.repairs.push(r);
       log.onEvent({ type: "repair", message: r });
     }
-    let lastLine: string | null = null;
-    const n = await storage.scanEntries((line) => {
-      if (line.indexOf("\t") < 0) throw new AuditLogError(`entry ${log.tree.size} in ${storage.describe} is malformed; run \`warden audit verify\``);
-      log.tree.appendHash(leafHashOfLine(line));
-      lastLine = line;
-    });
-    if (lastLine !== null) {
-      const e = parseEntry(lastLine);
-      if (typeof e === "string" || e.signed.record.seq !== n - 1 || e.signed.record.log !== opened.log) {
-        throw new AuditLogError(`the last entry of ${storage.describe} is damaged (${typeof e === "string" ? e : "wrong seq or log"}); run \`warden audit verify\``);
-      }
-    }
-    const heads = await storage.readHeads();
-    const lastHead = heads.length > 0 ? parseHead(heads[heads.length - 1] as string) : null;
-    if (typeof lastHead === "string") throw new AuditLogError(`the last tree head of ${storage.describe} is damaged: ${lastHead}`);
-    if (lastHead) {
-      if (lastHead.size > n || !log.tree.root(lastHead.size).equals(Buffer.from(lastHead.root, "base64"))) {
-        throw new AuditLogError(`${storage.describe} does not match its last signed tree head (size ${lastHead.size}); run \`warden audit verify\``);
-      }
-      log.headSize = lastHead.size;
-    }
+    // Nothing is signed over records that were not checked (see writer-check.ts).
+    const { size: n, lastHead } = await checkForWriting(storage, opened.log, options.keys, log.tree);
+    log.headSize = lastHead?.size ?? 0;
     // Only now, with the complete lines matching the last signed head, is a torn tail a crash's leftover.
     for (const r of storage.applyRepairs?.() ?? []) {
       log.repairs.push(r);
@@ -180,7 +166,7 @@ export class AuditLog {
     log.pendingFirst = n;
     if (log.headSize < n) {
       await log.writeHead(); // seal what survived a crash
-      log.onEvent({ type: "recovered", message: `sealed ${n - lastHeadSizeOf(lastHead)} records left unsealed by the previous writer` });
+      log.onEvent({ type: "recovered", message: `checked and sealed ${n - lastHeadSizeOf(lastHead)} records left unsealed by the previous writer` });
     }
     log.lastHeadAt = Date.now();
     log.headTimer = setInterval(() => log.maybeHeadOnIdle(), log.o.headIntervalMs);
