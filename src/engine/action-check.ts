@@ -170,3 +170,125 @@ export function checkAction(a: unknown): ActionProblem | undefined {
   if (o.text !== undefined && (typeof o.text !== "string" || (o.text === OBJECT_PROTO.text && !hasOwn.call(o, "text")))) return { field: "text", message: "`text` must be a string" };
   return undefined;
 }
+
+/**
+ * Where a value is not JSON data, if anywhere: a string with a lone surrogate (keys too), a non-finite number,
+ * `undefined`, a class instance, a sparse array, anything cyclic. JSON parsers produce only JSON data, except a
+ * lone surrogate escape (`"\ud800"`) and an overflowing number (`1e400`); callers in JavaScript can pass anything.
+ * Not part of checkAction: decide() reads such values as indeterminate, and a generic walk costs more than the
+ * rest of the check (~0.4 µs on the decide benchmark's actions); recorded decisions need it (src/engine/recordable.ts).
+ */
+export function jsonDataProblem(root: object): ActionProblem | undefined {
+  const path: string[] = [];
+  const why = walk(root, 0, path);
+  if (why === null) return undefined;
+  path.reverse();
+  const field = path.length > 16 ? `${path.slice(0, 16).join(".")}…` : path.join(".");
+  return { field, message: `\`${safeEcho(field, 120) || "the action"}\` ${why}` };
+}
+
+/** Past this depth the walk goes on with an explicit stack (no stack overflow) that also catches cycles. */
+const RECURSION_LIMIT = 64;
+
+/** Null when `v` is JSON data; else why not, with the path to it pushed onto `path` innermost first. */
+function walk(v: unknown, depth: number, path: string[]): string | null {
+  const why = scalarProblem(v);
+  if (why !== undefined) return why;
+  if (v === null) return null;
+  if (depth >= RECURSION_LIMIT) return deepWalk(v as object, path);
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const w = i in v ? walk(v[i], depth + 1, path) : HOLE;
+      if (w !== null) return path.push(String(i)), w;
+    }
+    return null;
+  }
+  if (!plainProto(v as object)) return NOT_PLAIN;
+  for (const k of Object.keys(v as object)) {
+    if (badString(k)) return path.push(safeEcho(k, 40)), BAD_KEY;
+    const w = walk((v as Record<string, unknown>)[k], depth + 1, path);
+    if (w !== null) return path.push(k), w;
+  }
+  return null;
+}
+
+const HOLE = "is a hole in a sparse array, which is not JSON data";
+const NOT_PLAIN = "is an instance of a class (Date, Map, …), not a plain JSON object";
+const BAD_KEY = "is a key with a lone surrogate, which JSON text cannot carry";
+
+/** Why a value that is not an object is not JSON data; null for a good scalar or null; undefined for an object. */
+function scalarProblem(v: unknown): string | null | undefined {
+  switch (typeof v) {
+    case "string":
+      return badString(v) ? "holds a lone surrogate (half of a UTF-16 pair), which JSON text cannot carry" : null;
+    case "number":
+      return Number.isFinite(v) ? null : `is ${String(v)}, not a finite number (JSON numbers are finite; a value past ±1.8e308 overflows)`;
+    case "boolean":
+      return null;
+    case "object":
+      return v === null ? null : undefined;
+    default:
+      return v === undefined ? "is undefined: leave the key out (JSON has no undefined)" : `is a ${typeof v}, which is not JSON data`;
+  }
+}
+
+interface Frame {
+  value: object;
+  keys: readonly string[] | null;
+  next: number;
+}
+
+/** walk() for deep values: an explicit stack, and the objects on the current path to catch a cycle. */
+function deepWalk(start: object, path: string[]): string | null {
+  const stack: Frame[] = [];
+  const onPath = new Set<object>();
+  const enter = (o: object): string | null => {
+    if (onPath.has(o)) return "is cyclic (it contains itself), which JSON cannot carry";
+    if (!Array.isArray(o) && !plainProto(o)) return NOT_PLAIN;
+    onPath.add(o);
+    stack.push({ value: o, keys: Array.isArray(o) ? null : Object.keys(o), next: 0 });
+    return null;
+  };
+  const fail = (why: string, key?: string): string => {
+    if (key !== undefined) path.push(key);
+    for (let i = stack.length - 2; i >= 0; i--) {
+      const f = stack[i] as Frame;
+      path.push(f.keys === null ? String(f.next - 1) : (f.keys[f.next - 1] as string));
+    }
+    return why;
+  };
+  const first = enter(start);
+  if (first !== null) return first;
+  while (stack.length > 0) {
+    const f = stack[stack.length - 1] as Frame;
+    const n = f.keys === null ? (f.value as unknown[]).length : f.keys.length;
+    if (f.next >= n) {
+      onPath.delete(f.value);
+      stack.pop();
+      continue;
+    }
+    const i = f.next++;
+    let key: string;
+    let child: unknown;
+    if (f.keys === null) {
+      key = String(i);
+      if (!(i in (f.value as unknown[]))) return fail(HOLE, key);
+      child = (f.value as unknown[])[i];
+    } else {
+      key = f.keys[i] as string;
+      if (badString(key)) return fail(BAD_KEY, safeEcho(key, 40));
+      child = (f.value as Record<string, unknown>)[key];
+    }
+    const why = scalarProblem(child);
+    if (why === undefined) {
+      const w = enter(child as object);
+      if (w !== null) return fail(w, key);
+    } else if (why !== null) return fail(why, key);
+  }
+  return null;
+}
+
+/** A lone surrogate anywhere in `s` (a well-formed string holds only complete pairs). */
+function badString(s: string): boolean {
+  return !(s as string & { isWellFormed(): boolean }).isWellFormed();
+}

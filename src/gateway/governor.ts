@@ -1,6 +1,7 @@
 // The shared enforcement core of every interception point: decide, count throttles, record, fail closed.
 import type { CompiledPolicy } from "../compile/build.js";
 import { decide, engineBlock, NO_POLICY_INFO } from "../engine/decide.js";
+import { recordable } from "../engine/recordable.js";
 import { MemoryThrottleStore } from "../engine/throttle-store.js";
 import type { Decision } from "../types.js";
 import type { DecisionSink, SinkReceipt } from "./sink.js";
@@ -78,7 +79,9 @@ export class Governor {
 
   private decideNow(action: unknown): Decision {
     try {
-      const d = decide(this.current, action, { throttle: this.throttle });
+      let d = decide(this.current, action, { throttle: this.throttle });
+      // Recorded decisions only: what the log cannot hold as decided is refused (before it counts against a budget).
+      if (this.sink !== null) d = recordable(action, d);
       this.throttle.commit(d);
       return d;
     } catch (e) {

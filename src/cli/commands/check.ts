@@ -1,6 +1,6 @@
 // `warden check --policy P (--action A.json | --trace T.jsonl)`: decide one action or a stream, in order.
-import { engineBlock } from "../../engine/decide.js";
-import { decide } from "../../engine/decide.js";
+import { decide, engineBlock } from "../../engine/decide.js";
+import { recordable } from "../../engine/recordable.js";
 import { explainDecision } from "../../engine/explain.js";
 import { MemoryThrottleStore } from "../../engine/throttle-store.js";
 import { VERDICTS, type Decision, type Verdict } from "../../types.js";
@@ -29,8 +29,9 @@ export const run: Command = async (argv, io) => {
   if (actionPath !== undefined) {
     const text = await readInput(actionPath, io, "action", INPUT_LIMITS.action);
     const parsed = parseJson(text, actionPath);
-    const d = parsed.ok ? decide(policy, parsed.value) : engineBlock(policy.info, "engine", "INVALID_ACTION", parsed.message);
+    let d = parsed.ok ? decide(policy, parsed.value) : engineBlock(policy.info, "engine", "INVALID_ACTION", parsed.message);
     if (recorder) {
+      if (parsed.ok) d = recordable(parsed.value, d);
       await recorder.record(parsed.ok ? parsed.value : text, d, parsed.ok ? undefined : parsed.message);
       await recorder.close();
     }
@@ -55,8 +56,10 @@ async function checkTrace(policy: CompiledPolicy, text: string, file: string, io
     total++;
     const parsed = parseJson(line, `${file}:${i + 1}`);
     let d: Decision;
-    if (parsed.ok) d = decide(policy, parsed.value, state);
-    else {
+    if (parsed.ok) {
+      d = decide(policy, parsed.value, state);
+      if (recorder) d = recordable(parsed.value, d);
+    } else {
       malformed++;
       d = engineBlock(policy.info, "engine", "INVALID_ACTION", parsed.message);
     }
