@@ -1,11 +1,11 @@
 // Turns a fired rule into a Reason: the deciding field, and the rule's message template filled in.
 import type { CompiledRule } from "../compile/build.js";
 import { evalCondition, type LeafTrace } from "../compile/interpret.js";
-import { isLeaf, type ArgIR, type LeafIR, type PolicyIR } from "../compile/ir.js";
+import { isLeaf, type ArgIR, type CondIR, type LeafIR, type PolicyIR } from "../compile/ir.js";
 import { packsFor, scanValue, type FieldFinding, type HiddenKeys } from "../compile/scan-leaf.js";
 import { E, leafProblem, type Tri } from "../compile/leaf.js";
 import { makeGetter, showValue, type Getter } from "../compile/fields.js";
-import { SENSITIVE_MASK, sensitiveOf, type SensitiveTest } from "../compile/sensitive.js";
+import { pathsOverlap, SENSITIVE_MASK, sensitiveOf, type SensitiveTest } from "../compile/sensitive.js";
 import type { Action, Reason, ThrottleObservation } from "../types.js";
 
 export function operandText(arg: ArgIR): string {
@@ -78,14 +78,42 @@ export function compileTemplate(template: string, sensitive: SensitiveTest): Seg
 }
 
 const TEMPLATE_VARS = new Set(["rule", "code", "verdict", "tool", "field", "value", "list", "limit", "window", "retry_after"]);
-const plans = new WeakMap<CompiledRule, { template: Segment[] | null; leaf: LeafIR | null; get: Getter | null }>();
 
-function planFor(rule: CompiledRule, policy: PolicyIR): { template: Segment[] | null; leaf: LeafIR | null; get: Getter | null } {
+/**
+ * What a message shows in place of text a `scan`/`matches` condition read: the findings (masked, with offsets)
+ * say what was found where; the text itself holds the secret the scan was looking for.
+ */
+export const SCANNED_MASK = "[scanned text not shown]";
+
+/** The fields (split on `.`) that the scan conditions of a condition read. */
+function scannedFields(c: CondIR, out: string[][] = []): string[][] {
+  if (isLeaf(c)) {
+    if (c.arg.kind === "scan") out.push(c.field.split("."));
+  } else if ("not" in c) scannedFields(c.not, out);
+  else for (const x of "all" in c ? c.all : c.any) scannedFields(x, out);
+  return out;
+}
+
+interface Plan {
+  template: Segment[] | null;
+  leaf: LeafIR | null;
+  get: Getter | null;
+  /** Fields read by the rule's scan conditions: a message never echoes them (nor what holds them). */
+  scanned: string[][];
+}
+const plans = new WeakMap<CompiledRule, Plan>();
+
+function planFor(rule: CompiledRule, policy: PolicyIR): Plan {
   let p = plans.get(rule);
   if (!p) {
     const when = rule.ir.when;
     const leaf = when !== null && isLeaf(when) ? when : null;
-    p = { template: rule.ir.message === null ? null : compileTemplate(rule.ir.message, sensitiveOf(policy)), leaf, get: leaf ? makeGetter(leaf.field) : null };
+    const scanned = when === null ? [] : scannedFields(when);
+    let template = rule.ir.message === null ? null : compileTemplate(rule.ir.message, sensitiveOf(policy));
+    if (template !== null && scanned.length > 0) {
+      template = template.map((seg) => (typeof seg !== "string" && "get" in seg && scanned.some((f) => pathsOverlap(f, seg.path.split("."))) ? SCANNED_MASK : seg));
+    }
+    p = { template, leaf, get: leaf ? makeGetter(leaf.field) : null, scanned };
     plans.set(rule, p);
   }
   return p;
@@ -113,7 +141,8 @@ export function renderReason(rule: CompiledRule, policy: PolicyIR, a: Action, re
     if (ir.when !== null) evalCondition(ir.when, a, policy.lists, trace);
     d = decisive(trace);
   }
-  const shownValue = (field: string, v: unknown): string => (sensitive(field) ? SENSITIVE_MASK : showValue(v));
+  const isScanned = (field: string): boolean => plan.scanned.length > 0 && plan.scanned.some((f) => pathsOverlap(f, field.split(".")));
+  const shownValue = (field: string, v: unknown): string => (sensitive(field) ? SENSITIVE_MASK : isScanned(field) ? SCANNED_MASK : showValue(v));
   const variable = (name: string): string => {
     switch (name) {
       case "rule": return ir.id;
@@ -142,7 +171,7 @@ export function renderReason(rule: CompiledRule, policy: PolicyIR, a: Action, re
     message = sensitiveLeafMessage(ir.id, d.leaf);
   } else if (d) {
     const operand = operandText(d.leaf.arg);
-    message = `rule \`${ir.id}\` matched: \`${d.leaf.field}\` ${d.leaf.op}${operand ? ` ${operand}` : ""} (value \`${showValue(d.value)}\`)`;
+    message = `rule \`${ir.id}\` matched: \`${d.leaf.field}\` ${d.leaf.op}${operand ? ` ${operand}` : ""} (value \`${shownValue(d.leaf.field, d.value)}\`)`;
   } else {
     message = `rule \`${ir.id}\` matched ${typeof a.tool === "string" ? `tool \`${a.tool}\`` : `a ${a.kind} action`}`;
   }
