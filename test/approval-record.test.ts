@@ -101,6 +101,7 @@ test("malformed approval actions are BLOCK APPROVAL_INVALID naming the field, ne
     ["record id with bad seq", edit((a) => (a.args.decision.record = "abc:01")), "args.decision.record"],
     ["record id unsafe seq", edit((a) => (a.args.decision.record = "abc:99999999999999999999")), "args.decision.record"],
     ["input hash not sha256", edit((a) => (a.args.decision.inputHash = "md5:00")), "args.decision.inputHash"],
+    ["keyed input hash cut short", edit((a) => (a.args.decision.inputHash = "hmac-sha256:hmac-k1:abc")), "args.decision.inputHash"],
   ];
   for (const [name, a, field] of cases) {
     const d = approvalDecision(POLICY, a);

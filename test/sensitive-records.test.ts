@@ -2,6 +2,7 @@
 // the records that hide them still replay exactly; a policy that would leak one (a budget keyed by it) does not compile.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { decide, MemoryThrottleStore } from "../src/index.js";
@@ -11,6 +12,7 @@ import { FileStorage } from "../src/audit/file-storage.js";
 import { exportLog } from "../src/audit/export.js";
 import { replayLog } from "../src/record/replay.js";
 import { parseFieldPaths } from "../src/record/input.js";
+import { canonicalize } from "../src/canonical/jcs.js";
 import { compileFixturePolicy, fixtureKeys, tempDir } from "./record-fixtures.js";
 
 const POLICY = `
@@ -122,10 +124,17 @@ test("no sensitive value reaches the audit log's files or its SIEM export, and e
       assert.match(modified, /"ssn":\{"\$warden":"protected"\}/);
       assert.match(modified, /"cards":\[\{"number":\{"\$warden":"protected"\}\},\{"number":\{"\$warden":"protected"\}\}\]/);
       assert.match(modified, /"memo":"\[memo removed\]"/);
+      // Nor is an unkeyed hash of an action that holds one: with every other field in clear, it would let anyone
+      // test guesses of the SSN offline. Such actions get a keyed input hash.
+      const plainHashes = actions().map((a) => `sha256:${createHash("sha256").update(canonicalize(a)).digest("hex")}`);
+      const protectedOnes = actions().map((a) => SECRETS.some((x) => JSON.stringify(a).includes(x)));
       for (const f of files) {
         const bytes = readFileSync(f, "latin1");
         for (const s of SECRETS) assert.equal(bytes.includes(s), false, `${mode}: \`${s}\` is in clear in ${f}`);
+        plainHashes.forEach((h, i) => protectedOnes[i] && assert.equal(bytes.includes(h.slice(7)), false, `${mode}: the plain hash of action ${i} is in ${f}`));
       }
+      const inputHashes = entries.filter((l) => l.includes('"inputHash"')).map((l) => /"inputHash":"([^"]+)"/.exec(l)?.[1]);
+      assert.deepEqual(inputHashes.map((h) => h?.startsWith("hmac-sha256:hmac-")), protectedOnes, inputHashes.join("\n"));
       const lines: string[] = [];
       await exportLog(new FileStorage(dir, { repair: false }), (l) => lines.push(l));
       assert.equal(lines.length, 5);

@@ -53,7 +53,8 @@ export function approvalAction(f: ApprovalFacts): ApprovalActionV1 {
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 const RECORD_ID = /^.+:(0|[1-9]\d*)$/;
-const INPUT_HASH = /^sha256:[0-9a-f]{64}$/;
+/** Either form of an input hash: plain, or keyed when the action's sensitive fields are stored protected. */
+const INPUT_HASH = /^(sha256:[0-9a-f]{64}|hmac-sha256:[A-Za-z0-9_-]{1,128}:[A-Za-z0-9_-]{43})$/;
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
 const nonEmpty = (v: unknown): v is string => typeof v === "string" && v.length > 0;
@@ -90,7 +91,7 @@ export function approvalProblem(action: unknown): { field: string; message: stri
     return { field: "args.decision.record", message: "args.decision.record must be `<log>:<seq>` or null" };
   }
   if (ref["inputHash"] !== null && !(typeof ref["inputHash"] === "string" && INPUT_HASH.test(ref["inputHash"]))) {
-    return { field: "args.decision.inputHash", message: "args.decision.inputHash must be `sha256:<64 hex>` or null" };
+    return { field: "args.decision.inputHash", message: "args.decision.inputHash must be `sha256:<64 hex>`, `hmac-sha256:<kid>:<43 base64url>` or null" };
   }
   return null;
 }

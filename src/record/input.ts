@@ -26,7 +26,10 @@ export interface ProtectedInputV1 {
 }
 
 export interface StoredInput {
-  /** `sha256:<hex>` of the JCS of the real action. */
+  /**
+   * `sha256:<hex>` of the JCS of the real action; when fields are stored protected, the keyed form
+   * `hmac-sha256:<kid>:<base64url>` (see keyedInputHash).
+   */
   inputHash: string;
   input: DecisionRecordV1["input"];
   /** The JCS text stored beside the record (sha256 of it is `input.hash`). */
@@ -87,10 +90,11 @@ export function storeInput(action: unknown, sensitive: readonly string[][], mode
   const probe: FieldLocation[] = [];
   for (const segs of sensitive) locateField(action, segs, probe);
   if (probe.length === 0) return { inputHash, input: { mode: "inline", hash: inputHash }, attachment: actionJcs, protected: NONE };
+  if (!keys || !keys.canSign) throw new Error("protecting sensitive fields needs a keyring (hmac and aes keys)");
+  const keyedHash = keyedInputHash(actionJcs, keys.active.hmac as string, keys) as string;
   const copy = JSON.parse(actionJcs) as unknown;
   const hits: FieldLocation[] = [];
   for (const segs of sensitive) locateField(copy, segs, hits);
-  if (!keys || !keys.canSign) throw new Error("protecting sensitive fields needs a keyring (hmac and aes keys)");
   const pointers: string[] = [];
   const seen = new Set<string>();
   for (const [ptr, parent, key] of hits) {
@@ -99,12 +103,35 @@ export function storeInput(action: unknown, sensitive: readonly string[][], mode
     pointers.push(ptr);
     const original = (parent as Record<string | number, unknown>)[key];
     const plain = canonicalize(original);
-    (parent as Record<string | number, unknown>)[key] = mode === "redact" ? redact(plain, original, keys) : encrypt(plain, `${inputHash}|${ptr}`, keys);
+    (parent as Record<string | number, unknown>)[key] = mode === "redact" ? redact(plain, original, keys) : encrypt(plain, `${keyedHash}|${ptr}`, keys);
   }
   pointers.sort();
   const stored: ProtectedInputV1 = { v: 1, mode: mode === "redact" ? "redacted" : "encrypted", protected: pointers, action: copy };
   const attachment = canonicalize(stored);
-  return { inputHash, input: { mode: stored.mode, hash: `sha256:${sha256Hex(attachment)}` }, attachment, protected: pointers };
+  return { inputHash: keyedHash, input: { mode: stored.mode, hash: `sha256:${sha256Hex(attachment)}` }, attachment, protected: pointers };
+}
+
+const KEYED_PREFIX = "hmac-sha256:";
+
+/**
+ * The input hash of an action whose fields are stored protected: HMAC-SHA256 under the keyring's hmac key `kid`,
+ * `hmac-sha256:<kid>:<base64url>`. An unkeyed SHA-256 of the whole action would undo the protection: every other
+ * field is in the log in clear, so a 9-digit SSN is found by hashing guesses (a reviewer's naive script took 111 s
+ * for 23 million). Null when the keyring lacks `kid`.
+ */
+export function keyedInputHash(actionJcs: string, kid: string, keys: Keyring): string | null {
+  const mac = keys.keyedHash(kid, `warden.input.v1\n${actionJcs}`);
+  return mac === null ? null : `${KEYED_PREFIX}${kid}:${mac}`;
+}
+
+/** Whether `actionJcs` is the action an input hash names (either form); why not, if it is not. */
+function inputHashProblem(actionJcs: string, inputHash: string, keys: Keyring | null): string | null {
+  if (!inputHash.startsWith(KEYED_PREFIX)) return `sha256:${sha256Hex(actionJcs)}` === inputHash ? null : "restored action does not match the record's inputHash";
+  const kid = inputHash.slice(KEYED_PREFIX.length, inputHash.lastIndexOf(":"));
+  if (!keys) return "a keyed inputHash needs the keyring (--key) to check";
+  const expected = keyedInputHash(actionJcs, kid, keys);
+  if (expected === null) return `hmac key \`${kid}\` (of the record's keyed inputHash) is not in the keyring`;
+  return expected === inputHash ? null : "restored action does not match the record's inputHash";
 }
 
 function redact(plain: string, original: unknown, keys: Keyring): ProtectedValueV1 {
@@ -171,6 +198,7 @@ export function restoreInput(record: Pick<DecisionRecordV1, "inputHash" | "input
       return fail(`protected field \`${ptr}\` does not decrypt (wrong key or tampered)`);
     }
   }
-  if (`sha256:${sha256Hex(canonicalize(stored.action))}` !== record.inputHash) return fail("restored action does not match the record's inputHash");
+  const mismatch = inputHashProblem(canonicalize(stored.action), record.inputHash, keys);
+  if (mismatch !== null) return fail(mismatch);
   return { ok: true, action: stored.action, protected: stored.protected };
 }

@@ -24,7 +24,7 @@ export interface DecisionRecordV1 {
   agent: string | null;
   tool: string | null;
   kind: string | null;
-  /** `sha256:<hex>` of the JCS of the action as decided. */
+  /** `sha256:<hex>` of the JCS of the action as decided; `hmac-sha256:<kid>:<b64url>` when fields are stored protected. */
   inputHash: string;
   /** How the action is stored, and the sha256 of the stored form (== inputHash when inline). */
   input: { mode: InputMode; hash: string };
