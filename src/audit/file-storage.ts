@@ -69,6 +69,7 @@ export class FileStorage implements AuditStorage {
       // One level at a time: a recursive mkdir spins forever on some paths (under /proc).
       const why = makeFolderSync(this.dir);
       if (why !== null) throw new AuditLogError(`cannot create the audit log folder \`${this.dir}\`: ${why}`);
+      refuseToAdopt(this.dir);
       writeFileSync(manifestPath, `${canonicalize({ format: MANIFEST_FORMAT, log: create.log })}\n`, { mode: 0o600 });
       fsyncDir(this.dir);
     }
@@ -292,6 +293,48 @@ function alive(pid: number): boolean {
     return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * A new log starts only in an empty folder. Files of a log without its manifest are a damaged log: a new manifest
+ * (with a new log id) would make every existing record "belong to another log". Any other file means the folder is
+ * not meant for a log, and a log made beside it would be mixed in with unrelated files.
+ */
+function refuseToAdopt(dir: string): void {
+  const found = readdirSync(dir).sort();
+  const logFiles = found.filter((name) => SEGMENT.test(name) || name === "heads.jsonl" || name === "LOCK");
+  if (logFiles.length > 0) {
+    const id = logIdOfFirstRecord(dir, found.find((name) => SEGMENT.test(name)));
+    throw new AuditLogError(
+      `\`${dir}\` holds audit log files (${listNames(logFiles)}) but no manifest.json: it is a damaged audit log, not a new one, so no new manifest is written. ` +
+        `Restore manifest.json from a backup${id ? ` (its records name log \`${id}\`: the file is the line {"format":"${MANIFEST_FORMAT}","log":"${id}"})` : ""}, or write the new log to an empty or new folder`,
+    );
+  }
+  if (found.length > 0) {
+    throw new AuditLogError(`\`${dir}\` is not empty and not an audit log (no manifest.json; it holds ${listNames(found)}): give an empty or new folder for the audit log (it is created if missing)`);
+  }
+}
+
+function listNames(names: string[]): string {
+  const shown = names.slice(0, 3).map((n) => `\`${n}\``).join(", ");
+  return names.length > 3 ? `${shown} and ${names.length - 3} more` : shown;
+}
+
+/** The `log` a log's first record names (read from its first 4 KiB), to say what a lost manifest held; null if unclear. */
+function logIdOfFirstRecord(dir: string, segment: string | undefined): string | null {
+  if (segment === undefined) return null;
+  try {
+    const fd = openSync(join(dir, segment), "r");
+    try {
+      const buf = Buffer.alloc(4096);
+      const text = buf.subarray(0, readSync(fd, buf, 0, buf.length, 0)).toString("utf8");
+      return /"id":"([0-9a-f]{16}):0"/.exec(text)?.[1] ?? null; // record 0's id is `<log>:0`
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return null;
   }
 }
 
