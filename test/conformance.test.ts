@@ -104,7 +104,7 @@ test("an inline policy in a case file is compiled from its own YAML text, like t
     "  default: ALLOW",
     "  rules:",
     "    - { id: big, when: { field: args.amount, gt: 10000.0000000000000001 }, verdict: BLOCK, code: BIG }",
-    "cases: []",
+    "cases: [ { name: c, action: { kind: tool_call, tool: t }, expect: { verdict: ALLOW } } ]",
   ].join("\n"));
   assert.throws(() => compileCasePolicy(file, { readFile: () => "", file: "inline.test.yaml" }), /LOSSY_NUMBER/);
 });
@@ -114,6 +114,35 @@ test("a case whose expectation is misspelt or empty is refused: it could never f
   assert.throws(() => parseCaseFile(file("{ verdcit: ALLOW }")), /case #1 \(`c`\): unknown expectation `verdcit`; expect takes `verdict`/);
   assert.throws(() => parseCaseFile(file("{}")), /`expect` is empty, so the case could never fail/);
   assert.equal(parseCaseFile(file("{ verdict: ALLOW }")).cases.length, 1);
+});
+
+test("expectations and steps that would assert nothing, or could not be read, are refused", () => {
+  const file = (expect: string, before = ""): string => `policy: p.yaml
+cases:
+  - name: c
+${before}    action: { tool: t }
+    expect: ${expect}
+`;
+  const refused: Array<[string, RegExp, string?]> = [
+    ["{ codes: [] }", /`expect.codes` must be a non-empty list of names, got \[\]/],
+    ["{ message: \"\" }", /`expect.message` must be a non-empty string/],
+    ["{ decision: {} }", /`expect.decision` must be a non-empty mapping/],
+    ["{ modified: {} }", /`expect.modified` must be a non-empty mapping/],
+    ["{ verdict: PERMIT }", /`expect.verdict` must be one of ALLOW, MODIFY/],
+    ["{ verdict: ALLOW, retryAfterMs: -1 }", /`expect.retryAfterMs` must be a whole number/],
+    ["{ sandbox: {} }", /`expect.sandbox` must name at least one/],
+    ["{ sandbox: { networkDeny: [] } }", /`expect.sandbox` .networkDeny must be a non-empty list/],
+    ["{ enforced: yes }", /`expect.enforced` must be true or false/],
+    ["{ verdict: THROTTLE }", /`before\[0\]`.every must be a duration such as `1min`.*got "banana"/, "    before: [ { action: { tool: t }, repeat: 3, every: banana } ]\n"],
+    ["{ verdict: THROTTLE }", /`before\[0\]`.every must be a duration.*got "1m"/, "    before: [ { action: { tool: t }, repeat: 3, every: 1m } ]\n"],
+    ["{ verdict: THROTTLE }", /`before\[0\]`.repeat must be a whole number >= 1, got 0/, "    before: [ { action: { tool: t }, repeat: 0 } ]\n"],
+    ["{ verdict: THROTTLE }", /`before\[0\]` needs an `action`/, "    before: [ { repeat: 2 } ]\n"],
+    ["{ verdict: THROTTLE }", /`before\[0\]`: unknown key `times`/, "    before: [ { action: { tool: t }, times: 2 } ]\n"],
+  ];
+  for (const [expect, why, before] of refused) assert.throws(() => parseCaseFile(file(expect, before)), why, expect);
+  assert.throws(() => parseCaseFile("policy: p.yaml\ncases: []\n"), /`cases:` is empty: a test file with no cases checks nothing/);
+  assert.equal(parseCaseFile(file("{ verdict: THROTTLE }", "    before: [ { action: { tool: t }, repeat: 3, every: 1min } ]\n")).cases.length, 1);
+  assert.equal(parseCaseFile(file("{ rules: [], shadow: [] }")).cases.length, 1, "an empty exact set is an assertion");
 });
 
 test("`decision:` expectations match part of the Decision and fail when it differs", () => {

@@ -7,6 +7,7 @@ import { decide, decideLinear, type EngineState } from "../engine/decide.js";
 import { parseTime } from "../engine/action-check.js";
 import { MemoryThrottleStore } from "../engine/throttle-store.js";
 import { parseDurationMs } from "../compile/units.js";
+import { caseProblem } from "./case-checks.js";
 import type { Decision } from "../types.js";
 
 export interface Expectation {
@@ -85,7 +86,10 @@ export function parseCaseFile(text: string): CaseFile {
       throw new Error(`case #${i + 1} (\`${c.name}\`): unknown expectation ${unknown.map((k) => `\`${k}\``).join(", ")}; expect takes ${[...EXPECT_KEYS].map((k) => `\`${k}\``).join(", ")}`);
     }
     if (keys.length === 0) throw new Error(`case #${i + 1} (\`${c.name}\`): \`expect\` is empty, so the case could never fail; give at least \`verdict\``);
+    const problem = caseProblem(c as TestCase & { expect: Record<string, unknown> }, i + 1);
+    if (problem !== null) throw new Error(problem);
   });
+  if (d.cases.length === 0) throw new Error("`cases:` is empty: a test file with no cases checks nothing; add at least one case");
   if (typeof d.policy === "object") {
     const source = inlinePolicySource(text);
     if (source !== undefined) Object.defineProperty(d, "policySource", { value: source, enumerable: false });
@@ -142,7 +146,8 @@ export function runCase(policy: CompiledPolicy, c: TestCase, evaluator: Evaluato
   const state: EngineState = { throttle: store };
   const run = evaluator === "linear" ? decideLinear : decide;
   for (const step of c.before ?? []) {
-    const every = step.every === undefined ? 0 : (parseDurationMs(step.every) ?? 0);
+    // checked by parseCaseFile (caseProblem): a duration that does not parse is an error, not 0
+    const every = step.every === undefined ? 0 : (parseDurationMs(step.every) as number);
     for (let i = 0; i < (step.repeat ?? 1); i++) store.commit(run(policy, shift(step.action, i * every), state));
   }
   const d = run(policy, c.action, state);
