@@ -104,3 +104,22 @@ test("an empty --pack and UTF-16 input are errors (exit 2), never a clean 'no fi
   writeFileSync(noBom, Buffer.from(`export GITHUB_TOKEN=${TOKEN}\n`, "utf16le"));
   assert.equal((await scan([noBom])).code, 2);
 });
+
+test("a gitleaks config none of whose rules can be imported is an error (exit 2), never 'no findings'", async () => {
+  writeFileSync(join(dir, "backref.toml"), `title = "t"\n\n[[rules]]\nid = "a"\ndescription = "d"\nregex = "(a)\\\\1"\n`);
+  writeFileSync(join(dir, "number.toml"), `[[rules]]\nid = "a"\nregex = 5\n`);
+  const backref = await scan(["--rules", "backref.toml", "clean.txt"], "", dir);
+  assert.equal(backref.code, 2, backref.out + backref.err);
+  assert.match(backref.err, /backref\.toml:6:1: .*SCAN_BACKREFERENCE/, "the rejected regex is reported at its rule's `regex` line");
+  assert.match(backref.err, /GITLEAKS_NO_USABLE_RULES/);
+  const num = await scan(["--rules", "number.toml", "--json", "clean.txt"], "", dir);
+  assert.equal(num.code, 2, num.out + num.err);
+  const doc = JSON.parse(num.out) as { ok: boolean; diagnostics: Array<{ code: string; span: { line: number } }> };
+  assert.equal(doc.ok, false);
+  assert.deepEqual(doc.diagnostics.map((d) => [d.code, d.span.line]), [["GITLEAKS_REGEX_NOT_STRING", 1], ["GITLEAKS_NO_USABLE_RULES", 1]]);
+  // One usable rule is enough: the rejected one stays a warning, at its own line.
+  writeFileSync(join(dir, "mixed.toml"), `[[rules]]\nid = "ok"\nregex = "acme_[a-z0-9]{12}"\n\n[[rules]]\nid = "bad"\n# note\nregex = '''x(?=y)'''\n`);
+  const mixed = await scan(["--rules", "mixed.toml", "-"], "key acme_0123456789ab", dir);
+  assert.equal(mixed.code, 1, mixed.err);
+  assert.match(mixed.err, /mixed\.toml:8:1: .*SCAN_LOOKAHEAD/);
+});

@@ -3,6 +3,8 @@
 export const GITLEAKS_ERRORS = {
   GITLEAKS_TOML_INVALID: "the gitleaks config is not valid TOML (error, with line and column)",
   GITLEAKS_NO_RULES: "the config has no `[[rules]]` tables (error)",
+  GITLEAKS_NO_USABLE_RULES: "the config has rules but none of them can be imported (error; the warnings before it say why for each)",
+  GITLEAKS_REGEX_NOT_STRING: "a rule's `regex` is not a string (a number, a list...); the rule is not imported",
   GITLEAKS_EXTEND_IGNORED: "`[extend]` is not followed; only the rules in the file are imported",
   GITLEAKS_DUPLICATE_ID: "two rules share an id; the later one is skipped",
   GITLEAKS_PATH_ONLY_RULE: "a rule without `regex` matches file names only; scanned text has none, so it is not imported",

@@ -107,6 +107,8 @@ export function importGitleaks(source: string, options: { file?: string } = {}):
   }
 
   const candidates: LoadedRule[] = [];
+  /** Line of each candidate's `regex =` key, for the diagnostics of a regex the scanner rejects. */
+  const lines = new Map<string, number>();
   const seen = new Set<string>();
   const headers = ruleHeaderLines(source, rulesIn.length);
   rulesIn.forEach((r, index) => {
@@ -120,6 +122,10 @@ export function importGitleaks(source: string, options: { file?: string } = {}):
       return;
     }
     seen.add(id);
+    if (r.regex !== undefined && typeof r.regex !== "string") {
+      diagnostics.push({ code: "GITLEAKS_REGEX_NOT_STRING" satisfies GitleaksCode, severity: "warning", message: `${where}: \`regex\` must be a string, got ${Array.isArray(r.regex) ? "a list" : typeof r.regex}; not carried over`, span, help: "write the regex as a TOML string, e.g. regex = \"ghp_[0-9a-zA-Z]{36}\"" });
+      return;
+    }
     if (typeof r.regex !== "string" || r.regex === "") {
       diagnostics.push({ code: "GITLEAKS_PATH_ONLY_RULE" satisfies GitleaksCode, severity: "warning", message: `${where}: has no \`regex\` (path-only rule); not carried over`, span, help: "path-only rules match file names, and scanned text has none" });
       return;
@@ -145,19 +151,41 @@ export function importGitleaks(source: string, options: { file?: string } = {}):
     if (typeof r.entropy === "number" && Number.isFinite(r.entropy) && r.entropy > 0) rule.minEntropy = r.entropy;
     if (allowlists.length > 0) rule.allowlists = allowlists;
     candidates.push(rule);
+    lines.set(rule.id, regexLine(source, line));
   });
 
-  const rules = keepCompilable(candidates, file, diagnostics);
+  const rules = keepCompilable(candidates, file, lines, diagnostics);
+  if (rules.length === 0) {
+    // Rules were written but none survived: scanning with nothing would report "no findings" for any input.
+    diagnostics.push({
+      code: "GITLEAKS_NO_USABLE_RULES" satisfies GitleaksCode, severity: "error",
+      message: `${rulesIn.length === 1 ? "the config's only rule cannot" : `none of the config's ${rulesIn.length} rules can`} be imported (the warning${rulesIn.length === 1 ? "" : "s"} above say${rulesIn.length === 1 ? "s" : ""} why), so nothing would be scanned`,
+      span: { file, line: headers?.[0] ?? 1, col: 1 },
+      help: "fix the rules the warnings name (a regex the scanner rejects, a non-string regex, a path-only or path-restricted rule), or drop this --rules file",
+    });
+  }
   const kept = new Set(rules.map((r) => r.id));
   const skipped = rulesIn.map((r, i) => (typeof r.id === "string" && r.id !== "" ? r.id : `rule-${i + 1}`)).filter((id) => !kept.has(`gitleaks.${id}`));
   return { rules, total: rulesIn.length, skipped, diagnostics };
 }
 
+/** The line where the first `regex =` at or after `from` (the rule's header line) begins its text, else `from`. */
+function regexLine(source: string, from: number): number {
+  const all = source.split("\n");
+  for (let i = from - 1; i < all.length; i++) {
+    if (i > from - 1 && /^\s*\[/.test(all[i] as string)) break; // the next table: this rule has no regex key
+    // A multi-line string whose opening quotes end the line starts on the next line (TOML trims that newline).
+    if (/^\s*regex\s*=/.test(all[i] as string)) return /=\s*(?:'''|""")\s*$/.test(all[i] as string) ? i + 2 : i + 1;
+  }
+  return from;
+}
+
 /**
  * Drops rules (and allowlist regexes) the scanner's parser rejects, with a diagnostic naming the construct
- * and column. Parsing is cheap; the automata are built once, later, by `compilePacks`.
+ * and column, at the line of the rule's `regex` (`lines`). Parsing is cheap; the automata are built once,
+ * later, by `compilePacks`.
  */
-function keepCompilable(rules: LoadedRule[], file: string, diagnostics: Diagnostic[]): LoadedRule[] {
+function keepCompilable(rules: LoadedRule[], file: string, lines: ReadonlyMap<string, number>, diagnostics: Diagnostic[]): LoadedRule[] {
   const kept: LoadedRule[] = [];
   for (const r of rules) {
     const res = parseRegex(r.pattern);
@@ -171,17 +199,21 @@ function keepCompilable(rules: LoadedRule[], file: string, diagnostics: Diagnost
     const d: Diagnostic = {
       code: res.error.code, severity: "warning",
       message: `rule \`${r.id.replace(/^gitleaks\./, "")}\`: ${res.error.message} at ${line > 1 ? `line ${line} ` : ""}column ${col} of its regex (rule not imported)`,
-      span: { file, line: 1, col: 1, path: `rules.${r.id.replace(/^gitleaks\./, "")}.regex` },
+      // The regex's own line when it spans several (a multi-line literal starts on the key's line or the next).
+      span: { file, line: (lines.get(r.id) ?? 1) + line - 1, col: 1, path: `rules.${r.id.replace(/^gitleaks\./, "")}.regex` },
     };
     if (res.error.help !== undefined) d.help = res.error.help;
     diagnostics.push(d);
   }
   const rejected = new Set<string>();
-  for (const re of new Set(kept.flatMap((r) => (r.allowlists ?? []).flatMap((a) => a.regexes)))) {
+  // Each distinct regex once, at the first rule that uses it (a global allowlist's are on every rule).
+  const firstUse = new Map<string, string>();
+  for (const r of kept) for (const a of r.allowlists ?? []) for (const re of a.regexes) if (!firstUse.has(re)) firstUse.set(re, r.id);
+  for (const [re, id] of firstUse) {
     const res = parseRegex(re);
     if (res.ok) continue;
     rejected.add(re);
-    diagnostics.push({ code: "GITLEAKS_ALLOWLIST_REGEX_SKIPPED" satisfies GitleaksCode, severity: "warning", message: `allowlist regex \`${re}\` is not supported: ${res.error.message} at column ${res.error.offset + 1}`, span: { file, line: 1, col: 1 } });
+    diagnostics.push({ code: "GITLEAKS_ALLOWLIST_REGEX_SKIPPED" satisfies GitleaksCode, severity: "warning", message: `allowlist regex \`${re}\` (rule \`${id.replace(/^gitleaks\./, "")}\`) is not supported: ${res.error.message} at column ${res.error.offset + 1}`, span: { file, line: lines.get(id) ?? 1, col: 1 } });
   }
   if (rejected.size > 0) {
     for (const r of kept) {
