@@ -93,3 +93,11 @@ rules:
     assert.equal(r?.message, "hit: [scanned text not shown] | [scanned text not shown] | [scanned text not shown] | ops | args.body", when);
   }
 });
+
+test("redact_matches removes a whole PEM private key and a whole long password value", () => {
+  const body = Array.from({ length: 25 }, (_, i) => `MIIEpAIBAAKCAQEA3Tz2mr7SZiAMfQyuvBjM${i}`).join("\n");
+  assert.equal(redacted(`key:\n-----BEGIN RSA PRIVATE KEY-----\n${body}\n-----END RSA PRIVATE KEY-----\nbye`), "key:\n[X]\nbye");
+  assert.equal(redacted(`db_password=Xy7${"kP2q".repeat(25)} next`), "db_[X] next");
+  // Cut off before its END line, only the header can be told from other text.
+  assert.equal(redacted("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA"), "[X]\nb3BlbnNzaC1rZXktdjEAAAAA");
+});

@@ -88,11 +88,28 @@ const rules: PackRule[] = [
     examples: { match: ["sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc"], noMatch: ["pk_live_" + "4eC39HqLyjWDarjtT1zdp7dc", "sk_live_short"] },
   },
   {
+    // The whole block, so that redact_matches removes the key and not just its header. The body is matched
+    // lazily up to the first END line (any length, linear: one class, no counted repeat).
+    id: "private-key-block",
+    pattern: "-----BEGIN[ A-Z0-9]{0,20} PRIVATE KEY(?: BLOCK)?-----[A-Za-z0-9+/=\\s:,.()_-]*?-----END[ A-Z0-9]{0,20} PRIVATE KEY(?: BLOCK)?-----",
+    severity: "critical",
+    description: "PEM/OpenSSH/PGP private key, from its BEGIN line through its END line",
+    normalization: N,
+    mask: "edges",
+    examples: {
+      match: ["-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA3Tz2mr7SZiAMfQyuvBjM\nProc-Type: 4,ENCRYPTED\n-----END RSA PRIVATE KEY-----", "-----BEGIN PGP PRIVATE KEY BLOCK-----\nVersion: GnuPG v1 (GNU/Linux)\n\nlQOYBF0=\n=Xy7k\n-----END PGP PRIVATE KEY BLOCK-----"],
+      noMatch: ["-----BEGIN PUBLIC KEY-----\nMIIBIjAN\n-----END PUBLIC KEY-----", "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA3Tz2mr7SZiAMfQyuvBjM"],
+    },
+  },
+  {
+    // The header alone, for a key cut off before its END line (the body cannot then be told from other text):
+    // a fallback, dropped when private-key-block covers the same text.
     id: "private-key",
     pattern: "-----BEGIN[ A-Z0-9]{0,20} PRIVATE KEY(?: BLOCK)?-----",
     severity: "critical",
-    description: "PEM/OpenSSH/PGP private key header",
+    description: "PEM/OpenSSH/PGP private key header (reported when the block has no END line)",
     normalization: N,
+    fallback: true,
     mask: "edges",
     examples: { match: ["-----BEGIN RSA PRIVATE KEY-----", "-----BEGIN OPENSSH PRIVATE KEY-----", "-----BEGIN PRIVATE KEY-----"], noMatch: ["-----BEGIN PUBLIC KEY-----", "-----BEGIN CERTIFICATE-----"] },
   },
@@ -235,8 +252,10 @@ const rules: PackRule[] = [
     examples: { match: ["postgres://app:s3cr3tPass@db.internal:5432/app"], noMatch: ["postgres://db.internal:5432/app", "postgres://user:${PASSWORD}@db/app"] },
   },
   {
+    // The value runs to its end (an upper bound left only the first 64 characters to redact), up to 8 + 256
+    // characters: the scanner extends a match at most 256 units past its earliest end (src/scan/README.md).
     id: "password-assignment",
-    pattern: "(?:[Pp]assword|PASSWORD|[Pp]asswd|PASSWD|[Pp]wd|PWD|[Ss]ecret_?[Kk]ey|SECRET_KEY|[Aa]pi_?[Kk]ey|API_KEY|[Cc]lient_?[Ss]ecret|CLIENT_SECRET)[\"']?[ \\t]{0,8}(?:=>|:=|==|[:=])[ \\t]{0,3}[\"']?[A-Za-z0-9!#%+./?@^_|~*-][A-Za-z0-9!#$%&*+./?@^_|~-]{7,63}",
+    pattern: "(?:[Pp]assword|PASSWORD|[Pp]asswd|PASSWD|[Pp]wd|PWD|[Ss]ecret_?[Kk]ey|SECRET_KEY|[Aa]pi_?[Kk]ey|API_KEY|[Cc]lient_?[Ss]ecret|CLIENT_SECRET)[\"']?[ \\t]{0,8}(?:=>|:=|==|[:=])[ \\t]{0,3}[\"']?[A-Za-z0-9!#%+./?@^_|~*-][A-Za-z0-9!#$%&*+./?@^_|~-]{7,}",
     // Environment and config lookups, paths, CSS selectors, template placeholders, masked and stock example
     // values are not secrets.
     allowValues: [
