@@ -641,12 +641,22 @@ test("a child policy (extends) still fires every restrictive rule its parent fir
       };
       if (childDefault !== undefined) child["default"] = childDefault;
       const r = compilePolicy(JSON.stringify(child), { file: "child.json", readFile: () => JSON.stringify(parent) });
+      // Under a default-BLOCK parent, a child ALLOW rule must stay within declared tools (by class, or exact names).
+      const widens = (rule: Record<string, unknown>): boolean => {
+        if (rule["verdict"] !== "ALLOW" || rule["shadow"] === true) return false;
+        const m = (rule["match"] ?? {}) as { tool?: string | string[]; class?: unknown };
+        if (m.class !== undefined) return false;
+        if (m.tool === undefined) return true;
+        return ([] as string[]).concat(m.tool).some((t) => /[*?]/.test(t) || !Object.hasOwn(TOOLS, t));
+      };
+      const parentBlocks = parent.default === "BLOCK";
       if (!r.ok) {
-        // The only refusal allowed here is a child trying to loosen the parent's default.
+        // The only refusals allowed here: a child loosening the parent's default, or allowing past it.
         assert.ok(r.diagnostics.filter((d) => d.severity === "error").every((d) => d.code === "WEAKENS_PARENT"), JSON.stringify(r.diagnostics));
-        assert.equal(childDefault, "ALLOW");
+        assert.ok(childDefault === "ALLOW" || (parentBlocks && (child["rules"] as Array<Record<string, unknown>>).some(widens)), JSON.stringify(r.diagnostics));
         return;
       }
+      if (parentBlocks) assert.ok(!(child["rules"] as Array<Record<string, unknown>>).some(widens), "a child ALLOW past the parent's default BLOCK compiled");
       const p = decide(compileOk(parent), action);
       const c = decide(r.policy, action);
       for (const reason of p.reasons) {
@@ -658,6 +668,26 @@ test("a child policy (extends) still fires every restrictive rule its parent fir
     }),
     { numRuns: RUNS },
   );
+});
+
+// Regression (review): `default: ALLOW` in a child was refused, but a catch-all ALLOW rule did the same.
+test("a child cannot ALLOW past a parent's default BLOCK with a catch-all, a glob or an undeclared tool; declared tools it can", () => {
+  const parent = { id: "parent", version: "1", default: "BLOCK", tools: { t: "read" }, rules: [{ id: "t-ok", match: { tool: "t" }, verdict: "ALLOW" }] };
+  const child = (extra: Record<string, unknown>, rule: Record<string, unknown>) =>
+    compilePolicy(JSON.stringify({ id: "c", version: "2", extends: "parent.json", ...extra, rules: [{ id: "wide", verdict: "ALLOW", ...rule }] }), { file: "c.json", readFile: () => JSON.stringify(parent) });
+  for (const rule of [{ match: { tool: "*" }, priority: 100 }, {}, { match: { tool: "rm_*" } }, { match: { tool: "rm_rf" } }, { match: { kind: "message" } }, { match: { tool: ["t", "rm_rf"] } }]) {
+    const r = child({}, rule);
+    assert.equal(r.ok, false, JSON.stringify(rule));
+    assert.ok(!r.ok && r.diagnostics.some((d) => d.code === "WEAKENS_PARENT" && d.span?.path === "rules.0.match" && /would ALLOW/.test(d.message)), JSON.stringify(!r.ok && r.diagnostics));
+  }
+  for (const [extra, rule] of [[{}, { match: { tool: "t" } }], [{}, { match: { class: "read" } }], [{ tools: { deploy: "exec" } }, { match: { tool: "deploy" } }], [{}, { match: { tool: "*" }, shadow: true }]] as const) {
+    const r = child(extra, rule);
+    assert.ok(r.ok, `${JSON.stringify(rule)}: ${JSON.stringify(!r.ok && r.diagnostics)}`);
+  }
+  const undeclared = { kind: "tool_call", tool: "rm_rf" };
+  const ok = child({ tools: { deploy: "exec" } }, { match: { tool: "deploy" } });
+  assert.ok(ok.ok);
+  assert.equal(decide(ok.policy, undeclared).verdict, "BLOCK");
 });
 
 // Regression, fixed in the engine after this test found it — design gap: compose.ts only compares verdict ranks when a child overrides a parent rule id; an ESCALATE/THROTTLE/SANDBOX rule can be replaced by the same verdict with a `when` that never matches or a budget of 1e6/ms

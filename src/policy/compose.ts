@@ -63,6 +63,31 @@ function checkSensitiveKeys(ctx: ValidationContext, acc: ResolvedPolicy, own: Ru
   }
 }
 
+const GLOB = /[*?[\]{}]/;
+
+/**
+ * Under a parent whose default is BLOCK, a child's ALLOW rule may only reach tools the policy declares: matched
+ * by class, or by exact declared names. A glob, or no tool at all (`tool: "*"`, `kind: message`), would ALLOW
+ * what the parent blocks by default as surely as `default: ALLOW`, which is refused. New tools are declared
+ * under `tools:`, where a reviewer sees them.
+ */
+function checkAllowsWithinDeclared(ctx: ValidationContext, acc: ResolvedPolicy, own: readonly RuleIR[], doc: PolicyDocument): void {
+  for (const rule of own) {
+    if (rule.verdict !== "ALLOW" || rule.shadow) continue;
+    const m = rule.match;
+    if (m.classes !== null) continue;
+    const undeclared = m.tools === null ? null : m.tools.filter((t) => GLOB.test(t) || !Object.hasOwn(acc.ir.tools, t));
+    if (undeclared !== null && undeclared.length === 0) continue;
+    const what = undeclared === null ? "actions of any tool (and actions without one)" : `tools ${undeclared.map((t) => `\`${t}\``).join(", ")}, which are patterns or not declared`;
+    ctx.error(
+      "WEAKENS_PARENT",
+      joinPath(doc.rulePaths.get(rule.id) ?? "rules", "match"),
+      `rule \`${rule.id}\` would ALLOW ${what}: a parent policy blocks them by default`,
+      "declare the tools under `tools:` and match them by exact name or by class",
+    );
+  }
+}
+
 export function composePolicy(ctx: ValidationContext, parents: ResolvedPolicy[], doc: PolicyDocument): ResolvedPolicy {
   const acc: ResolvedPolicy = {
     ir: { id: doc.id, version: doc.version, default: "BLOCK", mode: "enforce", lists: {}, tools: {}, sensitive: [], rules: [] },
@@ -112,6 +137,8 @@ export function composePolicy(ctx: ValidationContext, parents: ResolvedPolicy[],
       ctx.error("WEAKENS_PARENT", at, `rule \`${rule.id}\` would replace a ${parent.verdict} rule of parent policy \`${parent.from}\``, "a child can add rules but never replace a parent's; give the new rule its own id (the most restrictive verdict wins)");
     }
   }
+
+  if (parents.length > 0 && acc.hasDefault && acc.ir.default === "BLOCK") checkAllowsWithinDeclared(ctx, acc, own, doc);
 
   acc.ir.sensitive.push(...doc.sensitive);
   acc.ir.sensitive = [...new Set(acc.ir.sensitive)].sort();
