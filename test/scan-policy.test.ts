@@ -101,3 +101,27 @@ test("redact_matches removes a whole PEM private key and a whole long password v
   // Cut off before its END line, only the header can be told from other text.
   assert.equal(redacted("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA"), "[X]\nb3BlbnNzaC1rZXktdjEAAAAA");
 });
+
+test("matches with ignore_case compares NFKC forms without invisible characters; offsets stay in the original", () => {
+  const p = policy(`id: t
+version: 1
+default: ALLOW
+rules:
+  - id: host
+    match: { tool: x }
+    when: { field: args.body, matches: "[a-z0-9-]+\\\\.corp\\\\.example\\\\.com", ignore_case: true }
+    verdict: BLOCK
+    code: HOST
+`);
+  const check = (body: string): { verdict: string; start?: number; end?: number } => {
+    const d = decide(p, { kind: "tool_call", at: AT, agent: { id: "a" }, tool: "x", args: { body } });
+    const f = (d.reasons[0]?.detail as { findings?: Array<{ start: number; end: number }> } | undefined)?.findings?.[0];
+    return f ? { verdict: d.verdict, start: f.start, end: f.end } : { verdict: d.verdict };
+  };
+  const zw = "see build01.corp.exam\u200bple.com";
+  assert.deepEqual(check(zw), { verdict: "BLOCK", start: 4, end: zw.length });
+  const wide = "ｂｕｉｌｄ01.ｃｏｒｐ.example.com!";
+  assert.deepEqual(check(wide), { verdict: "BLOCK", start: 0, end: wide.length - 1 });
+  assert.equal(check("BUILD01.CORP.EXAMPLE.COM").verdict, "BLOCK");
+  assert.equal(check("build01.example.com").verdict, "ALLOW");
+});

@@ -30,7 +30,10 @@ function loadedRules(arg: ScanArgIR): LoadedRule[] {
     rules.push(...loadPack(name).rules.filter((r) => SEVERITY_RANK[r.severity] >= SEVERITY_RANK[arg.minSeverity]));
   }
   for (const p of arg.patterns) {
-    const r: LoadedRule = { pack: "policy", id: p.id, pattern: p.pattern, tier: tierOf("high"), severity: "high", description: `policy pattern ${p.id}`, normalization: {}, mask: "edges" };
+    // ignore_case also compares NFKC forms without invisible characters (docs/policy-language.md), as `eq` does:
+    // a fullwidth or zero-width-split name must not slip past. Offsets still point into the original text.
+    const normalization = p.caseInsensitive ? { stripInvisible: true, nfkc: true } : {};
+    const r: LoadedRule = { pack: "policy", id: p.id, pattern: p.pattern, tier: tierOf("high"), severity: "high", description: `policy pattern ${p.id}`, normalization, mask: "edges" };
     if (p.caseInsensitive) r.caseInsensitive = true;
     rules.push(r);
   }
