@@ -69,6 +69,16 @@ test("duplicate rule ids point at the second one and name the first", () => {
   const src = `${HEAD}rules:\n  - id: same\n    verdict: ALLOW\n  - id: same\n    verdict: ALLOW\n`;
   const d = expectError(src, "DUPLICATE_RULE_ID", 7);
   assert.match(d.message, /rules\.0/);
+  // Reported alongside another error in either rule, not only once that one is fixed.
+  const both = `${HEAD}rules:\n  - { id: r1, verdict: BLOCK, code: C, when: { field: args.x, gt: true } }\n  - { id: r1, verdict: ALLOW }\n`;
+  assert.deepEqual(errorsOf(both).map((e) => e.code).sort(), ["DUPLICATE_RULE_ID", "TYPE_MISMATCH"]);
+});
+
+test("a `between` with its bounds reversed is an error: no value lies in it, so the rule would never fire", () => {
+  const d = expectError(rule("    when: { field: args.n, between: [10, 1] }\n"), "INVALID_VALUE", 8);
+  assert.match(d.message, /low bound `10` is above high bound `1`/);
+  expectError(rule("    when: { field: args.n, between: [\"10.5\", \"10.25\"] }\n"), "INVALID_VALUE", 8);
+  assert.ok(compilePolicy(rule("    when: { field: args.n, between: [1, 1] }\n")).ok);
 });
 
 test("unknown field paths, lists and verdicts", () => {
@@ -106,6 +116,20 @@ test("compiling twice gives byte-identical artifacts; key order and comments do 
   assert.equal(a.policy.artifact, compilePolicy(`${HEAD}lists: { l: [a, b] }\nrules:\n  - { id: r, verdict: BLOCK, code: C, when: { field: args.x, in: { list: l } } }\n`).ok && a.policy.artifact);
   assert.equal(a.policy.hash, b.policy.hash);
   assert.match(a.policy.hash, /^sha256:[0-9a-f]{64}$/);
+});
+
+test("how a number is written does not change the hash (10000.10, 10000.1, 1.00001e4; YAML or JSON); its value does", () => {
+  const hashOf = (n: string): string => {
+    const r = compilePolicy(rule(`    when: { field: args.amount, gt: ${n} }\n`));
+    assert.ok(r.ok, JSON.stringify(!r.ok && r.diagnostics));
+    return r.policy.hash;
+  };
+  const h = hashOf("10000.1");
+  for (const n of ["10000.10", "1.00001e4", "10000.100", "+10000.1"]) assert.equal(hashOf(n), h, n);
+  assert.notEqual(hashOf("10000.11"), h);
+  const json = compilePolicy(JSON.stringify({ id: "p", version: "1", default: "BLOCK", rules: [{ id: "r1", verdict: "BLOCK", code: "C1", when: { field: "args.amount", gt: 10000.1 } }] }), { file: "p.json" });
+  assert.ok(json.ok);
+  assert.equal(json.policy.hash, h);
 });
 
 const files: Record<string, string> = {

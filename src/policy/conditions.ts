@@ -1,7 +1,7 @@
 // Validates `when` conditions (all / any / not / leaf operators) into condition IR.
 import type { ArgIR, CondIR, LeafIR, Op, Scalar, ScanArgIR } from "../compile/ir.js";
 import { compileScanArg } from "../compile/scan-leaf.js";
-import { doubleIsExact, parseDecimal } from "../compile/decimal.js";
+import { compareDecimal, doubleIsExact, formatDecimal, parseDecimal } from "../compile/decimal.js";
 import { compareQuantity, parseQuantity, quantityText, toBaseNumber } from "../compile/units.js";
 import { describeType, isRecord, type ValidationContext } from "./context.js";
 import { joinPath } from "./source.js";
@@ -201,6 +201,12 @@ function readOperand(ctx: ValidationContext, op: Op, raw: unknown, path: string,
         }
         if (cmp > 0) ctx.error("INVALID_VALUE", path, `\`between\` low bound \`${lo.text}\` is above high bound \`${hi.text}\``);
       }
+      if (lo.kind === "number" && hi.kind === "number") {
+        const a = parseDecimal(lo.text);
+        const b = parseDecimal(hi.text);
+        // a range with its bounds reversed holds for no value: the rule could never fire
+        if (a && b && compareDecimal(a, b) > 0) ctx.error("INVALID_VALUE", path, `\`between\` low bound \`${lo.text}\` is above high bound \`${hi.text}\``, "write `[low, high]`; no value lies in a reversed range, so the rule would never fire");
+      }
       return { kind: "range", lo, hi };
     }
     case "matches":
@@ -276,7 +282,9 @@ function readNumber(ctx: ValidationContext, raw: number, path: string): ArgIR | 
     ctx.error("LOSSY_NUMBER", path, `number \`${text}\` cannot be held exactly by a double`, `quote it (\`"${text}"\`) to compare it as an exact decimal`);
     return undefined;
   }
-  return { kind: "number", text: exact ? text : String(raw) };
+  // The canonical spelling (`10000.10`, `1.00001e4` → `10000.1`): how a number is written is formatting, and the
+  // policy hash must not depend on it (YAML and JSON write numbers differently).
+  return { kind: "number", text: exact ? formatDecimal(exact) : String(raw) };
 }
 
 function readOrdered(ctx: ValidationContext, raw: unknown, path: string, op: Op): ArgIR | undefined {

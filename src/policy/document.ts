@@ -90,13 +90,15 @@ export function readPolicyDocument(ctx: ValidationContext, value: unknown, inher
     raw.forEach((r, i) => {
       const p = joinPath(path, i);
       const rule = readRule(ctx, r, p, scope, doc.id);
-      if (!rule) return;
-      const prev = seen.get(rule.id);
+      // Checked on the id as written, so a duplicate is reported alongside the other errors of either rule.
+      const id = isRecord(r) && typeof r["id"] === "string" ? r["id"] : undefined;
+      const prev = id === undefined ? undefined : seen.get(id);
       if (prev !== undefined) {
-        ctx.error("DUPLICATE_RULE_ID", joinPath(p, "id"), `rule id \`${rule.id}\` is already used at \`${prev}\``, "rule ids must be unique: they are the stable names in decisions and tests");
+        ctx.error("DUPLICATE_RULE_ID", joinPath(p, "id"), `rule id \`${String(id)}\` is already used at \`${prev}\``, "rule ids must be unique: they are the stable names in decisions and tests");
         return;
       }
-      seen.set(rule.id, p);
+      if (id !== undefined) seen.set(id, p);
+      if (!rule) return;
       doc.rulePaths.set(rule.id, p);
       into.push(rule);
     });
