@@ -39,6 +39,9 @@ const HOMOGLYPH_PAIRS: ReadonlyArray<readonly [string, string]> = [
   ["ı", "i"], ["ɩ", "i"], ["ɑ", "a"], ["ɡ", "g"], ["ɢ", "G"], ["ʜ", "H"], ["ɪ", "I"], ["ʟ", "L"], ["ɴ", "N"],
   ["ʀ", "R"], ["ʏ", "Y"], ["ᴀ", "A"], ["ᴄ", "C"], ["ᴅ", "D"], ["ᴇ", "E"], ["ᴋ", "K"], ["ᴍ", "M"], ["ᴏ", "O"],
   ["ᴘ", "P"], ["ᴛ", "T"], ["ᴜ", "U"], ["ᴠ", "V"], ["ᴡ", "W"], ["ᴢ", "Z"], ["ß", "ss"],
+  // The rest of the small capitals (no NFKC decomposition, unlike the superscript modifier letters ᵃ ᵇ ᶜ…, which
+  // NFKC folds): "ɪɢɴᴏʀᴇ ᴀʟʟ ᴘʀᴇᴠɪᴏᴜꜱ ɪɴꜱᴛʀᴜᴄᴛɪᴏɴꜱ" needs ꜱ.
+  ["ʙ", "B"], ["ꜰ", "F"], ["ᴊ", "J"], ["ꞯ", "Q"], ["ꜱ", "S"],
   // Armenian
   ["օ", "o"], ["ս", "u"], ["հ", "h"], ["ո", "n"],
 ];

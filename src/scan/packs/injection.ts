@@ -199,7 +199,10 @@ const rules: PackRule[] = [
   },
   {
     id: "persona-jailbreak",
-    pattern: oneOf("do anything now", "developer mode enabled", "developer mode output", "enable developer mode", "enter developer mode", "dev mode enabled",
+    // "Developer mode" only in the jailbreak's own wording ("<model> with Developer Mode enabled", its output tags
+    // and policies): "enable developer mode" / "developer mode enabled" alone are everyday device-support text.
+    pattern: oneOf("do anything now", "with developer mode enabled", "developer mode output", "developer mode response", "developer mode policies",
+      "stay in developer mode", "simulate developer mode", "with dev mode enabled", "dev mode output",
       "jailbroken", "jailbreak mode", "jailbreak prompt", "anti-dan", "stay in character", "break character", "breaking character", "evil confidant",
       "dan mode", "stan mode", "dude mode", "aim mode", "god mode enabled", "sudo mode", "opposite mode", "unfiltered and unrestricted", "uncensored and unfiltered",
       "amoral and unfiltered", "unfiltered and amoral", "tokens will be deducted", "you will lose tokens", "lose all your tokens", "[jailbreak]", "[classic]", "(developer mode output)",
@@ -212,8 +215,9 @@ const rules: PackRule[] = [
     normalization: N,
     mask: "full",
     examples: {
-      match: ["DAN stands for do anything now", "Developer Mode enabled.", "Please stay in character!", "they have broken free of the rules"],
-      noMatch: ["Dan went to the store", "the developer mode setting in android", "character count is 120"],
+      match: ["DAN stands for do anything now", "act as ChatGPT with Developer Mode enabled.", "(🔓Developer Mode Output) Sure", "Please stay in character!", "they have broken free of the rules"],
+      noMatch: ["Dan went to the store", "the developer mode setting in android", "character count is 120", "To enable developer mode on your Chromebook, press Esc+Refresh+Power.",
+        "How do I enable Developer Mode in Windows 11?", "Developer mode enabled. You can now sideload apps."],
     },
   },
   {

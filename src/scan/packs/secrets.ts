@@ -255,13 +255,19 @@ const rules: PackRule[] = [
     // The value runs to its end (an upper bound left only the first 64 characters to redact), up to 8 + 256
     // characters: the scanner extends a match at most 256 units past its earliest end (src/scan/README.md).
     id: "password-assignment",
-    pattern: "(?:[Pp]assword|PASSWORD|[Pp]asswd|PASSWD|[Pp]wd|PWD|[Ss]ecret_?[Kk]ey|SECRET_KEY|[Aa]pi_?[Kk]ey|API_KEY|[Cc]lient_?[Ss]ecret|CLIENT_SECRET)[\"']?[ \\t]{0,8}(?:=>|:=|==|[:=])[ \\t]{0,3}[\"']?[A-Za-z0-9!#%+./?@^_|~*-][A-Za-z0-9!#$%&*+./?@^_|~-]{7,}",
+    pattern: "(?:[Pp]assword|PASSWORD|[Pp]asswd|PASSWD|[Pp]wd|PWD|[Ss]ecret_?[Kk]ey|SECRET_KEY|[Aa]pi_?[Kk]ey|API_KEY|[Cc]lient_?[Ss]ecret|CLIENT_SECRET)[\"']?[ \\t]{0,8}(?:=>|:=|==|[:=])[ \\t]{0,3}[\"']?[A-Za-z0-9!#%+./?@^_|~*-][A-Za-z0-9!#$%&()*+./?@^_|~-]{7,}",
     // Environment and config lookups, paths, CSS selectors, template placeholders, masked and stock example
-    // values are not secrets.
+    // values are not secrets; nor is code: a call (`getpass.getpass()`, `os.getcwd()`, `Fernet.generate_key()`,
+    // `document.getElementById(`; the value class takes parentheses so the call is seen), a type annotation
+    // (`api_key: Optional[str]`), or another credential variable, in snake_case (`password == confirm_password`;
+    // `mypassword`, `thisismypassword` are literal, if weak, passwords).
     allowValues: [
       "^(?:env|ENV|process\\.env|os\\.environ|os\\.getenv|getenv|System\\.getenv|config|settings|self|this|params|args|props|req|request)[.\\[(]",
       "(?i)^(?:your|enter|insert|change_?me|xxx|example|dummy|placeholder|redacted|none|null|undefined|not-set|todo|fixme)",
       "(?i)^(?:password|passwd|secret)$",
+      "^[A-Za-z_$][A-Za-z0-9_$.]*\\(",
+      "^(?:Optional|Union|List|Dict|Mapping|Sequence|Any|SecretStr|SecretBytes|String|string|str|bytes|Text)$",
+      "^(?:[a-z0-9]+_)+(?:password|passwd|pwd|secret|key|token)(?:_[a-z0-9]+)*$|^(?:password|passwd|pwd|secret|token)(?:_[a-z0-9]+)+$",
       "^\\*+$|^/|^#[a-z][a-z0-9-]*$|&lt;|&gt;|\\{\\{|\\$\\{",
     ],
     severity: "medium",
@@ -272,7 +278,9 @@ const rules: PackRule[] = [
       match: ["password=hunter2hunter2", "DB_PASSWORD: 'Tr0ub4dor&3x'", "api_key = \"9f8e7d6c5b4a3f2e\""],
       noMatch: ["password=${DB_PASSWORD}", "password: <your password>", "password: ********", "password=short",
         "password = env.APP_PASSWORD", `const password = ${NODE_ENV_LOOKUP}.DB_PASSWORD`, "\"password\": \"&lt;YOURPASSWORD&gt;\"",
-        "passwordLabel:\"Password:\",rememberMeLabel:\"Remember me\"", "password: your-password-here", "this.addPassword = '#add-password';"],
+        "passwordLabel:\"Password:\",rememberMeLabel:\"Remember me\"", "password: your-password-here", "this.addPassword = '#add-password';",
+        "password = getpass.getpass()", "if password == confirm_password:", "pwd = os.getcwd()", "const password = document.getElementById(\"pw\").value;",
+        "api_key: Optional[str] = None", "secret_key = Fernet.generate_key()"],
     },
   },
 ];
