@@ -32,7 +32,8 @@ const rules: PackRule[] = [
   },
   {
     id: "iban",
-    pattern: "[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?",
+    // Lower case too (the validator upper-cases): `gb82 west 1234 5698 7654 32` is the same account.
+    pattern: "[A-Za-z]{2}[0-9]{2}(?: ?[A-Za-z0-9]{4}){2,7}(?: ?[A-Za-z0-9]{1,3})?",
     boundary: "word",
     validator: "iban",
     severity: "high",
@@ -40,7 +41,7 @@ const rules: PackRule[] = [
     normalization: N,
     mask: "edges",
     examples: {
-      match: ["IBAN: GB82 WEST 1234 5698 7654 32", "pay DE89370400440532013000 today", "FR1420041010050500013M02606"],
+      match: ["IBAN: GB82 WEST 1234 5698 7654 32", "pay DE89370400440532013000 today", "FR1420041010050500013M02606", "iban gb82 west 1234 5698 7654 32"],
       noMatch: ["GB82 WEST 1234 5698 7654 33", "AB12 CDEF GHIJ KLMN"],
     },
   },

@@ -244,12 +244,13 @@ const rules: PackRule[] = [
   },
   {
     id: "url-credentials",
-    pattern: "(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\\+srv)?|redis|rediss|amqps?|mssql|sqlserver|ftp|sftp|smtp|ldap)://[^\\s:/@\"'<>]{1,64}:[^\\s:/@\"'<>$*{}]{3,128}@[A-Za-z0-9.-]+",
+    pattern: "(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\\+srv)?|redis|rediss|amqps?|mssql|sqlserver|ftp|sftp|smtp|ldap)://[^\\s:/@\"'<>]{0,64}:[^\\s:/@\"'<>$*{}]{3,128}@[A-Za-z0-9.-]+",
     severity: "high",
     description: "database/broker/FTP URL with an embedded password",
     normalization: N,
     mask: "edges",
-    examples: { match: ["postgres://app:s3cr3tPass@db.internal:5432/app"], noMatch: ["postgres://db.internal:5432/app", "postgres://user:${PASSWORD}@db/app"] },
+    // The user name may be empty: redis://:password@host is how Redis takes a password alone.
+    examples: { match: ["postgres://app:s3cr3tPass@db.internal:5432/app", "redis://:verylongpassword123@host:6379"], noMatch: ["postgres://db.internal:5432/app", "postgres://user:${PASSWORD}@db/app"] },
   },
   {
     // The value runs to its end (an upper bound left only the first 64 characters to redact), up to 8 + 256
