@@ -649,7 +649,7 @@ test("a child policy (extends) still fires every restrictive rule its parent fir
         if (m.tool === undefined) return true;
         return ([] as string[]).concat(m.tool).some((t) => /[*?]/.test(t) || !Object.hasOwn(TOOLS, t));
       };
-      const parentBlocks = parent.default === "BLOCK";
+      const parentBlocks = (parent as { default?: unknown }).default === "BLOCK";
       if (!r.ok) {
         // The only refusals allowed here: a child loosening the parent's default, or allowing past it.
         assert.ok(r.diagnostics.filter((d) => d.severity === "error").every((d) => d.code === "WEAKENS_PARENT"), JSON.stringify(r.diagnostics));

@@ -61,6 +61,8 @@ export function parseArgs(argv: string[], spec: FlagSpec, command: string, elsew
       if (eq >= 0) value = a.slice(eq + 1);
       else value = argv[++i];
       if (value === undefined) throw new ExitError(`warden ${command}: flag \`--${name}\` needs a value`);
+      // `--action=` or `--policy ""` (an unset shell variable) is a missing value, not a path or a name.
+      if (value === "") throw new ExitError(`warden ${command}: flag \`--${name}\` was given an empty value; give it one (an unset shell variable?)`);
       const list = out.flags.get(name) ?? [];
       if (list.length > 0 && !(spec.repeatable ?? []).includes(name)) {
         throw new ExitError(`warden ${command}: flag \`--${name}\` given more than once`);

@@ -1,5 +1,5 @@
 // Shared CLI input handling: load and report a policy, read JSON / JSON-lines files with precise errors.
-import { BodyError, checkDepth } from "../gateway/json-body.js";
+import { BodyError, checkDepth, jsonErrorOffset } from "../gateway/json-body.js";
 import { resolve } from "node:path";
 import type { CompiledPolicy } from "../compile/build.js";
 import type { CompileResult } from "../compile/compile.js";
@@ -44,26 +44,24 @@ export async function readInput(path: string, io: CliIO, what: string, limit: nu
 }
 
 /** Parses JSON; on failure says where (line:col) and why. */
-export function parseJson(text: string, file: string): { ok: true; value: unknown } | { ok: false; message: string } {
+export function parseJson(text: string, file: string, line = 1): { ok: true; value: unknown } | { ok: false; message: string } {
+  // Every problem is reported as `file:line:col: …`; `line` is where `text` starts in the file (a trace line).
+  const at = (offset: number): string => {
+    const before = text.slice(0, offset);
+    return `${file}:${line + before.split("\n").length - 1}:${offset - before.lastIndexOf("\n")}`;
+  };
   try {
     // a repeated key would be read as its last value by us and perhaps as its first by whoever acts on it
     checkDepth(text, Number.MAX_SAFE_INTEGER);
   } catch (e) {
-    if (e instanceof BodyError) return { ok: false, message: `${file}: ${e.message}` };
+    if (e instanceof BodyError) return { ok: false, message: `${e.offset === undefined ? `${file}:${line}` : at(e.offset)}: ${e.message}` };
     throw e;
   }
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
-    const pos = /position (\d+)/.exec(msg);
-    if (pos || /end of JSON input/.test(msg)) {
-      const offset = pos ? Number(pos[1]) : text.length;
-      const before = text.slice(0, offset);
-      const line = before.split("\n").length;
-      const col = offset - before.lastIndexOf("\n");
-      return { ok: false, message: `${file}:${line}:${col}: invalid JSON: ${msg}` };
-    }
-    return { ok: false, message: `${file}: invalid JSON: ${msg}` };
+    const offset = text.charCodeAt(0) === 0xfeff ? 0 : jsonErrorOffset(msg, text);
+    return { ok: false, message: `${offset === undefined ? `${file}:${line}` : at(offset)}: invalid JSON: ${text.charCodeAt(0) === 0xfeff ? "the text starts with a byte order mark (U+FEFF); save it without one" : msg}` };
   }
 }

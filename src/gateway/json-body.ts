@@ -7,6 +7,8 @@ export class BodyError extends Error {
   constructor(
     readonly code: string,
     message: string,
+    /** Where in the text the problem is, when it is at one place (for a caller that names the file and line). */
+    readonly offset?: number,
   ) {
     super(message);
   }
@@ -50,12 +52,12 @@ export function checkDepth(text: string, maxDepth: number): void {
             return; // not valid JSON: JSON.parse reports it
           }
         }
-        if (top.has(key)) throw new BodyError("DUPLICATE_KEY", `JSON object has the key ${JSON.stringify(key)} twice (the second at ${lineCol(text, start)}); send each key once`);
+        if (top.has(key)) throw new BodyError("DUPLICATE_KEY", `JSON object has the key ${JSON.stringify(key)} twice (the second at ${lineCol(text, start)}); send each key once`, start);
         top.add(key);
       }
       expectKey = false;
     } else if (c === 123 /* { */ || c === 91 /* [ */) {
-      if (keys.length + 1 > maxDepth) throw new BodyError("JSON_TOO_DEEP", `request body nests deeper than ${maxDepth} levels (at offset ${i})`);
+      if (keys.length + 1 > maxDepth) throw new BodyError("JSON_TOO_DEEP", `request body nests deeper than ${maxDepth} levels (at ${lineCol(text, i)})`, i);
       keys.push(c === 123 ? new Set() : null);
       expectKey = c === 123;
     } else if (c === 125 || c === 93) {
@@ -77,13 +79,23 @@ export function decodeBody(body: Buffer): string {
 
 export function parseBody(text: string, maxDepth: number): unknown {
   if (text.trim() === "") throw new BodyError("EMPTY_BODY", "request body is empty; send a JSON object");
+  if (text.charCodeAt(0) === 0xfeff) throw new BodyError("INVALID_JSON", "request body is not valid JSON at 1:1: it starts with a byte order mark (U+FEFF); send JSON without one", 0);
   checkDepth(text, maxDepth);
   try {
     return JSON.parse(text);
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
-    const m = /position (\d+)/.exec(msg);
-    const offset = m ? Number(m[1]) : text.length;
-    throw new BodyError("INVALID_JSON", `request body is not valid JSON at ${lineCol(text, offset)}: ${msg}`);
+    const offset = jsonErrorOffset(msg, text);
+    throw new BodyError("INVALID_JSON", `request body is not valid JSON${offset === undefined ? "" : ` at ${lineCol(text, offset)}`}: ${msg}`, offset);
   }
+}
+
+/**
+ * Where JSON.parse stopped, from V8's message: `at position N`, or the end for `Unexpected end of JSON input`;
+ * undefined when the message names no place (a position guessed would point at the wrong character).
+ */
+export function jsonErrorOffset(message: string, text: string): number | undefined {
+  const m = /position (\d+)/.exec(message);
+  if (m) return Number(m[1]);
+  return /end of JSON input/.test(message) ? text.length : undefined;
 }

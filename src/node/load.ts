@@ -26,7 +26,7 @@ function unreadable(path: string, e: unknown): CompileResult {
   const help = (e as { help?: unknown } | null)?.help;
   return {
     ok: false,
-    diagnostics: [{ code: "POLICY_NOT_FOUND", severity: "error", message: `cannot read policy \`${path}\`: ${message}`, help: typeof help === "string" ? help : "check the path given to --policy" }],
+    diagnostics: [{ code: "POLICY_NOT_FOUND", severity: "error", message: `cannot read policy \`${path}\`: ${message}`, help: typeof help === "string" ? help : "check the policy file's path" }],
   };
 }
 

@@ -54,7 +54,7 @@ async function checkTrace(policy: CompiledPolicy, text: string, file: string, io
     const line = (lines[i] as string).trim();
     if (line === "" || line.startsWith("//")) continue;
     total++;
-    const parsed = parseJson(line, `${file}:${i + 1}`);
+    const parsed = parseJson(line, file, i + 1);
     let d: Decision;
     if (parsed.ok) {
       d = decide(policy, parsed.value, state);
