@@ -181,3 +181,15 @@ test("invalid scan patterns are compile errors that name the construct, at the o
   expectError(rule("    when: { field: text, scan: [injection, nonsense] }\n"), "INVALID_VALUE", 8);
   assert.equal(compilePolicy(rule("    when: { field: args.*, matches: [\"secret-[0-9]{4}\"] }\n")).ok, true);
 });
+
+test("a `matches` pattern that can match the empty string is a located warning (empty text would never fire it)", () => {
+  const r = compilePolicy(rule("    when: { field: args.reason, matches: \"^\\\\s*$\" }\n"), { file: "p.yaml" });
+  assert.ok(r.ok, JSON.stringify(!r.ok && r.diagnostics));
+  const w = r.diagnostics.find((d) => d.code === "EMPTY_MATCH_PATTERN");
+  assert.ok(w, JSON.stringify(r.diagnostics));
+  assert.equal(w.severity, "warning");
+  assert.equal(w.span?.line, 8);
+  assert.match(w.help ?? "", /shorter_than: 1/);
+  const fine = compilePolicy(rule("    when: { field: args.reason, matches: \"^\\\\s+$\" }\n"), { file: "p.yaml" });
+  assert.ok(fine.ok && !fine.diagnostics.some((d) => d.code === "EMPTY_MATCH_PATTERN"));
+});

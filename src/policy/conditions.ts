@@ -1,6 +1,8 @@
 // Validates `when` conditions (all / any / not / leaf operators) into condition IR.
 import type { ArgIR, CondIR, LeafIR, Op, Scalar, ScanArgIR } from "../compile/ir.js";
 import { compileScanArg } from "../compile/scan-leaf.js";
+import { parseRegex } from "../scan/parse.js";
+import { lengthRange } from "../scan/ast.js";
 import { compareDecimal, doubleIsExact, formatDecimal, parseDecimal } from "../compile/decimal.js";
 import { compareQuantity, parseQuantity, quantityText, toBaseNumber } from "../compile/units.js";
 import { describeType, isRecord, type ValidationContext } from "./context.js";
@@ -138,6 +140,13 @@ function readLeaf(ctx: ValidationContext, v: Record<string, unknown>, path: stri
         ctx.error("INVALID_REGEX", joinPath(path, op), `${op === "matches" ? "pattern" : "scan"} cannot be compiled to an automaton: ${d.message}`, d.help ?? "the scanner supports an RE2-like subset without backreferences or lookaround (src/scan/README.md)");
       }
       return undefined;
+    }
+    for (const p of arg.patterns) {
+      // The scanner never reports an empty match, so `^\s*$` does not fire on "" (a blank field slips by).
+      const parsed = parseRegex(p.pattern, { caseInsensitive: p.caseInsensitive });
+      if (parsed.ok && lengthRange(parsed.node)[0] === 0) {
+        ctx.warn("EMPTY_MATCH_PATTERN", joinPath(path, op), `pattern \`${p.pattern}\` can match the empty string, and an empty match is never reported: empty text does not fire this condition`, "to catch empty or blank text add `{ field: …, shorter_than: 1 }` (or `matches: \"^\\\\s+$\"` for blank), or make part of the pattern required");
+      }
     }
   }
   return { field, op, arg, ignoreCase };

@@ -32,6 +32,7 @@ export const POLICY_ERRORS = {
   UNKNOWN_TOOL_CLASS: "a rule matches a tool class no declared tool has (warning)",
   CONTAINS_IN_ALLOW: "an ALLOW rule uses `contains`, which matches substrings too; use `includes` for list membership (warning)",
   INVALID_REGEX: "a `matches` pattern cannot be compiled to an automaton",
+  EMPTY_MATCH_PATTERN: "a `matches` pattern can match the empty string, so empty text never fires it (warning)",
   INTERNAL_ERROR: "the compiler itself failed; nothing is returned (please report it)",
   POLICY_NOT_FOUND: "the policy file given on the command line cannot be read",
   ARTIFACT_INVALID: "a compiled artifact is not JSON, has another format, or its hash does not match",
