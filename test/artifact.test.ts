@@ -50,3 +50,17 @@ test("the artifact text is exactly its own RFC 8785 canonical form", () => {
     assert.equal(canonicalize(JSON.parse(r.policy.artifact)), r.policy.artifact, file);
   }
 });
+
+// Regression (review): `ignore_case` patterns now normalize (NFKC, invisible characters dropped); an artifact built
+// before that must not have its old automata trusted just because the Warden version string is the same.
+test("stored automata are used only when this Warden version and scanner revision built them", () => {
+  const c = compilePolicy(readFileSync("examples/policies/assistant.yaml", "utf8"), { file: "assistant.yaml" });
+  assert.ok(c.ok);
+  const doc = JSON.parse(c.policy.artifact) as { warden: string; scanners: unknown[] };
+  assert.match(doc.warden, / scanners\/\d+$/);
+  const reply = (body: string) => ({ kind: "tool_call", tool: "ticket.reply", at: "2026-03-02T10:00:00Z", agent: { id: "a", role: "support" }, args: { body } });
+  const older = loadCompiled(JSON.stringify({ ...doc, warden: "0.1.0", scanners: [{ not: "an automaton" }] }));
+  assert.ok(decide(older, reply("see build01.corp.exam\u200bple.com")).reasons.some((r) => r.code === "INTERNAL_HOST_LEAK"), "rebuilt automata normalize");
+  assert.equal(decide(older, reply("see you tomorrow")).verdict, "ALLOW");
+  assert.throws(() => loadCompiled(JSON.stringify({ ...doc, scanners: [{ not: "an automaton" }] })), ArtifactError);
+});

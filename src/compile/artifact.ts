@@ -1,6 +1,6 @@
 // Compiled artifacts: serialize a policy to its deterministic text, and load one back (verifying its hash).
 import type { CompiledPolicy } from "./build.js";
-import { ARTIFACT_FORMAT, buildPolicy, policyHash } from "./compile.js";
+import { ARTIFACT_BUILDER, ARTIFACT_FORMAT, buildPolicy, policyHash } from "./compile.js";
 import type { PolicyIR } from "./ir.js";
 import { irProblem } from "./ir-check.js";
 import { importScanners, type StoredScanner } from "./scan-leaf.js";
@@ -29,8 +29,8 @@ export function loadCompiled(text: string): CompiledPolicy {
   const ir = d.policy as PolicyIR;
   const hash = policyHash(ir);
   if (hash !== d.hash) throw new ArtifactError(`compiled policy hash mismatch: artifact says \`${String(d.hash)}\`, content hashes to \`${hash}\``);
-  // Automata are loaded as stored when this Warden version built them; another version recompiles them.
-  if (d.warden === WARDEN_VERSION && Array.isArray(d.scanners)) {
+  // Automata are loaded as stored when this Warden version and scanner revision built them; otherwise recompiled.
+  if (d.warden === ARTIFACT_BUILDER && Array.isArray(d.scanners)) {
     try {
       importScanners(d.scanners as StoredScanner[]);
     } catch (e) {

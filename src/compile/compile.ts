@@ -33,6 +33,15 @@ function sha256Text(text: string): string {
   return `sha256:${createHash("sha256").update(text).digest("hex")}`;
 }
 
+/**
+ * Who built an artifact's automata: the Warden version and the scanner's semantics revision. Stored automata are
+ * used only when both match; bump SCANNER_REVISION whenever the same patterns compile to automata that match
+ * differently (revision 2: `ignore_case` patterns apply NFKC and drop invisible characters), so an older artifact's
+ * automata are rebuilt instead of trusted.
+ */
+export const SCANNER_REVISION = 2;
+export const ARTIFACT_BUILDER = `${WARDEN_VERSION} scanners/${SCANNER_REVISION}`;
+
 /** The artifact is exactly the canonical form of these fields (a test re-canonicalizes it to check). */
 export interface ArtifactV1 {
   format: typeof ARTIFACT_FORMAT;
@@ -66,7 +75,7 @@ export function buildPolicy(ir: PolicyIR): CompiledPolicy {
   // RFC 8785 key order: format < hash < index < policy < scanners < warden; the IR's canonical text is reused.
   policy.artifact =
     `{"format":${canonicalize(ARTIFACT_FORMAT)},"hash":${canonicalize(hash)},"index":${canonicalize(policy.indexSummary())}` +
-    `,"policy":${canonicalIr},"scanners":${canonicalize(scanners)},"warden":${canonicalize(WARDEN_VERSION)}}`;
+    `,"policy":${canonicalIr},"scanners":${canonicalize(scanners)},"warden":${canonicalize(ARTIFACT_BUILDER)}}`;
   return policy;
 }
 
