@@ -12,6 +12,7 @@ import { EntryBatch } from "./batch.js";
 import { MerkleTree } from "./merkle.js";
 import { AuditLogError, type AuditStorage } from "./storage.js";
 import { checkForWriting } from "./writer-check.js";
+import { isPermanentWriteError, within } from "./write-errors.js";
 
 export type Durability = "strict" | "batched";
 
@@ -37,7 +38,10 @@ export interface AuditLogOptions {
   maxPending?: number;
   /** When the buffer is full (sink down): block the caller (default) or drop and count. */
   onFull?: "block" | "drop";
-  /** block: how long record() waits for space before failing with AuditUnavailableError (default 5000). */
+  /**
+   * How long a caller waits on storage before failing with AuditUnavailableError (default 5000): record() for
+   * buffer space (block) and, in strict mode, for its record to be durable; flush() and close() without progress.
+   */
   blockTimeoutMs?: number;
   /** Failed writes are retried with exponential backoff from 10 ms up to this (default 1000). */
   retryMaxMs?: number;
@@ -46,7 +50,10 @@ export interface AuditLogOptions {
   onEvent?: (event: { type: "drop" | "write-error" | "repair" | "recovered"; message: string }) => void;
 }
 
-/** The log cannot take the record (buffer full in block mode past the timeout, or closed). */
+/**
+ * The log cannot take the record, or could not make it durable: buffer full in block mode past the timeout, storage
+ * not answering within it, a write error retrying cannot fix (the writer has then stopped), or closed.
+ */
 export class AuditUnavailableError extends Error {
   override name = "AuditUnavailableError";
 }
@@ -74,7 +81,14 @@ export interface AuditLogStats {
 interface Waiter {
   seq: number;
   resolve: () => void;
+  reject: (e: Error) => void;
   promise: Promise<void>;
+}
+
+/** A caller of record() waiting for buffer space. */
+interface SpaceWaiter {
+  resolve: () => void;
+  reject: (e: Error) => void;
 }
 
 export class AuditLog {
@@ -94,7 +108,9 @@ export class AuditLog {
   private waiters: Waiter[] = [];
   /** The waiter of the batch being filled; records appended until the next flush share it. */
   private batchWaiter: Waiter | null = null;
-  private spaceWaiters: Array<() => void> = [];
+  private spaceWaiters: SpaceWaiter[] = [];
+  /** Set once the writer has stopped for good (a permanent write error, or close() giving up): every call fails with it. */
+  private failure: AuditUnavailableError | null = null;
   private droppedSinceLast = 0;
   private droppedTotal = 0;
   private writeErrors = 0;
@@ -196,6 +212,7 @@ export class AuditLog {
    * the buffer is full and onFull is `block` (callers that can wait use record()).
    */
   append(action: unknown, decision: Decision, invalid?: string): AppendReceipt {
+    if (this.failure) throw new AuditUnavailableError(this.failure.message);
     if (this.closed) throw new AuditUnavailableError("audit log is closed");
     if (this.pending.length + this.inflight >= this.o.maxPending) {
       if (this.o.onFull === "block") throw new AuditUnavailableError(`audit buffer full (${this.o.maxPending} records pending; ${this.lastError ?? "storage is slow"})`);
@@ -214,8 +231,14 @@ export class AuditLog {
     let w = this.batchWaiter;
     if (w === null) {
       let resolve!: () => void;
-      const promise = new Promise<void>((r) => (resolve = r));
-      w = this.batchWaiter = { seq, resolve, promise };
+      let reject!: (e: Error) => void;
+      const promise = new Promise<void>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      // Batched callers rarely await `durable`: a writer that fails must not crash them with an unhandled rejection.
+      promise.catch(() => {});
+      w = this.batchWaiter = { seq, resolve, reject, promise };
       this.waiters.push(w);
     }
     w.seq = seq;
@@ -227,9 +250,17 @@ export class AuditLog {
   async record(action: unknown, decision: Decision, invalid?: string): Promise<AppendReceipt> {
     if (this.pending.length + this.inflight >= this.o.maxPending && this.o.onFull === "block") await this.waitForSpace();
     const receipt = this.append(action, decision, invalid);
-    if (this.durability === "strict") await receipt.durable;
-    // batched: a caller that never yields would starve the writer; past one batch, wait for the write.
-    else if (this.pending.length >= this.o.batchRecords && this.flushing) await this.flushing;
+    const ms = this.o.blockTimeoutMs;
+    if (this.durability === "strict") {
+      // Bounded: a caller told "not recorded" BLOCKs its action. The record stays queued and is still written if
+      // storage comes back (it then shows the decision as made, for an action that was blocked), unless the writer stops.
+      await within(receipt.durable, ms, () => new AuditUnavailableError(`record ${String(receipt.seq)} was not durable within ${ms} ms (${this.lastError ?? "storage not answering"})`));
+    } else if (this.pending.length >= this.o.batchRecords && this.flushing) {
+      // batched: a caller that never yields would starve the writer; past one batch, wait for the write, but not
+      // for longer than a caller may wait (the record is accepted; maxPending bounds what piles up behind it).
+      await within(this.flushing, ms, () => new AuditUnavailableError("")).catch(() => {});
+      if (this.failure) throw new AuditUnavailableError(this.failure.message);
+    }
     return receipt;
   }
 
@@ -250,14 +281,20 @@ export class AuditLog {
   private waitForSpace(): Promise<void> {
     return new Promise((resolve, reject) => {
       const t = setTimeout(() => {
-        this.spaceWaiters = this.spaceWaiters.filter((w) => w !== done);
+        this.spaceWaiters = this.spaceWaiters.filter((w) => w !== waiter);
         reject(new AuditUnavailableError(`audit storage unavailable for ${this.o.blockTimeoutMs} ms (${this.lastError ?? "buffer full"})`));
       }, this.o.blockTimeoutMs);
-      const done = (): void => {
-        clearTimeout(t);
-        resolve();
+      const waiter: SpaceWaiter = {
+        resolve: () => {
+          clearTimeout(t);
+          resolve();
+        },
+        reject: (e) => {
+          clearTimeout(t);
+          reject(e);
+        },
       };
-      this.spaceWaiters.push(done);
+      this.spaceWaiters.push(waiter);
     });
   }
 
@@ -280,7 +317,7 @@ export class AuditLog {
     await Promise.resolve(); // let the caller store this promise in `flushing` before anything settles
     let backoff = 10;
     try {
-      while (this.pending.length > 0) {
+      while (this.pending.length > 0 && this.failure === null) {
         const batch = this.pending;
         const first = this.pendingFirst;
         this.pending = new EntryBatch();
@@ -291,6 +328,7 @@ export class AuditLog {
           await this.storage.appendEntries(batch, first);
         } catch (e) {
           this.inflight = 0;
+          if (this.failure) return batch.release(); // the writer stopped while this write hung
           // Keep the batch (in order) and retry: nothing acknowledged as durable is lost.
           const newer = this.pending;
           this.pending = batch.concat(newer);
@@ -299,18 +337,24 @@ export class AuditLog {
           this.pendingFirst = first;
           this.writeErrors++;
           this.lastError = (e as Error).message;
+          if (isPermanentWriteError(e)) {
+            this.stop(`audit storage ${this.storage.describe} cannot be written (${this.lastError}); retrying cannot fix that, so the writer stopped and the records not yet written are lost: fix the permissions or storage named, then restart`);
+            return;
+          }
           this.onEvent({ type: "write-error", message: `audit write failed (${this.lastError}); retrying in ${backoff} ms` });
           await new Promise((r) => setTimeout(r, backoff));
           backoff = Math.min(backoff * 2, this.o.retryMaxMs);
           continue;
         }
         this.inflight = 0;
+        // The writer stopped (close() gave up) while this write hung: nothing more goes to storage, no head.
+        if (this.failure) return batch.release();
         backoff = 10;
         this.lastError = null;
         this.durableSize = first + batch.length;
         batch.release();
         this.releaseWaiters();
-        if (this.durableSize - this.headSize >= this.o.headEvery) await this.writeHead();
+        if (this.durableSize - this.headSize >= this.o.headEvery) await this.tryWriteHead();
       }
     } finally {
       this.flushing = null;
@@ -321,7 +365,37 @@ export class AuditLog {
     let i = 0;
     while (i < this.waiters.length && (this.waiters[i] as Waiter).seq < this.durableSize) (this.waiters[i++] as Waiter).resolve();
     if (i > 0) this.waiters = this.waiters.slice(i);
-    while (this.spaceWaiters.length > 0 && this.pending.length + this.inflight < this.o.maxPending) (this.spaceWaiters.shift() as () => void)();
+    while (this.spaceWaiters.length > 0 && this.pending.length + this.inflight < this.o.maxPending) (this.spaceWaiters.shift() as SpaceWaiter).resolve();
+  }
+
+  /**
+   * Stops the writer for good: every record not yet durable fails (its durable promise rejects), so does every
+   * caller waiting for space, and every later call. Records already durable stay; the next writer checks and seals them.
+   */
+  private stop(message: string): void {
+    if (this.failure) return;
+    this.failure = new AuditUnavailableError(message);
+    this.lastError = message;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    for (const w of this.waiters) w.reject(this.failure);
+    for (const w of this.spaceWaiters) w.reject(this.failure);
+    this.waiters = [];
+    this.spaceWaiters = [];
+    this.batchWaiter = null;
+    this.pending.release();
+    this.pending = new EntryBatch();
+    this.onEvent({ type: "write-error", message });
+  }
+
+  /** A head written from the flush loop: a failure to write it stops the writer if permanent, else waits for the next try. */
+  private async tryWriteHead(): Promise<void> {
+    try {
+      await this.writeHead();
+    } catch (e) {
+      this.lastError = (e as Error).message;
+      if (isPermanentWriteError(e)) this.stop(`audit storage ${this.storage.describe} cannot take a tree head (${this.lastError}); retrying cannot fix that, so the writer stopped: fix the permissions or storage named, then restart`);
+    }
   }
 
   /** Signs and stores a head over everything durable. */
@@ -338,24 +412,31 @@ export class AuditLog {
   private maybeHeadOnIdle(): void {
     if (this.flushing || this.closed || this.durableSize <= this.headSize) return;
     if (Date.now() - this.lastHeadAt < this.o.headIntervalMs) return;
-    this.flushing = this.writeHead()
-      .then(() => undefined, (e: unknown) => {
-        this.lastError = (e as Error).message;
-      })
+    this.flushing = this.tryWriteHead()
       .finally(() => {
         this.flushing = null;
         if (this.pending.length > 0) this.schedule();
       });
   }
 
-  /** Everything queued is written, then a final head seals the log. */
+  /**
+   * Writes everything queued. Rejects with AuditUnavailableError when the writer has stopped, or when storage makes
+   * no progress for blockTimeoutMs (the records stay queued; close() then gives them up).
+   */
   async flush(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    while (this.flushing || this.pending.length > 0) {
+    const ms = this.o.blockTimeoutMs;
+    while (this.failure === null && (this.flushing || this.pending.length > 0)) {
       if (!this.flushing) this.flushing = this.flushLoop();
-      await this.flushing;
+      const before = this.durableSize;
+      const settled = await within(this.flushing.then(() => true), ms, () => new AuditUnavailableError("")).catch(() => false);
+      if (!settled && this.durableSize === before && this.failure === null) {
+        const waiting = this.tree.size - this.durableSize;
+        throw new AuditUnavailableError(`${waiting} audit records could not be written: ${this.storage.describe} made no progress for ${ms} ms (${this.lastError ?? "storage not answering"})`);
+      }
     }
+    if (this.failure) throw new AuditUnavailableError(this.failure.message);
   }
 
   /**
@@ -371,14 +452,38 @@ export class AuditLog {
     await this.storage.close();
   }
 
-  /** Flushes, seals with a final signed head and closes storage. */
+  /**
+   * Flushes, seals with a final signed head and closes storage. When records cannot be written (the writer stopped,
+   * or no progress for blockTimeoutMs) it gives them up, closes storage without a head and rejects: the records
+   * already durable stay unsealed for the next writer to check and seal.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
-    await this.flush();
+    try {
+      await this.flush();
+    } catch (e) {
+      this.stop((e as Error).message);
+    }
     this.closed = true;
     if (this.headTimer) clearInterval(this.headTimer);
-    await this.writeHead();
-    await this.storage.close();
+    const ms = this.o.blockTimeoutMs;
+    if (this.failure) {
+      await this.closeStorage().catch(() => {}); // the failure is the news
+      throw new AuditUnavailableError(this.failure.message);
+    }
+    try {
+      await within(this.writeHead(), ms, () => new Error(`${this.storage.describe} did not answer within ${ms} ms`));
+    } catch (e) {
+      await this.closeStorage().catch(() => {});
+      throw new AuditUnavailableError(`the final tree head could not be written (${(e as Error).message}); the records are durable but unsealed until the next writer checks and seals them`);
+    }
+    await this.closeStorage();
+  }
+
+  /** Closes storage, waiting no longer than a caller may (a hung write can hold a file or a database connection). */
+  private closeStorage(): Promise<void> {
+    const ms = this.o.blockTimeoutMs;
+    return within(this.storage.close(), ms, () => new AuditUnavailableError(`closing ${this.storage.describe} took longer than ${ms} ms`));
   }
 }
 
