@@ -8,6 +8,7 @@ export const isNotificationMethod = (method: string): boolean => method.startsWi
 /** The log event for a dropped message: what it was, from whom, and why it went no further. */
 export function droppedNotice(method: string, from: "agent" | "server"): Record<string, unknown> {
   return {
+    level: "warn",
     msg: "notification dropped",
     method,
     from,

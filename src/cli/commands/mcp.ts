@@ -103,7 +103,12 @@ export const run: Command = async (argv, io) => {
     approvals,
     approvalPollMs: pollMs,
     scanner,
-    log: (e: Record<string, unknown>) => logger.info(e),
+    // an event may ask for a level (a dropped request-as-notification is a warning); the rest are info
+    log: (e: Record<string, unknown>) => {
+      const { level, ...rest } = e; // pino writes its own `level`
+      if (level === "warn") logger.warn(rest);
+      else logger.info(e);
+    },
   };
   const [command, ...rest] = args.rest as [string, ...string[]];
   const sandboxFor = sandboxKind === "bwrap" ? await bwrapExecutors({ command, args: rest, cwd: io.cwd }, logger) : null;
