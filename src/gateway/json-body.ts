@@ -2,6 +2,7 @@
 // an object, checked before parsing, with precise errors.
 
 import { isUtf8 } from "node:buffer";
+import { doubleIsExact, parseDecimal } from "../compile/decimal.js";
 
 export class BodyError extends Error {
   constructor(
@@ -21,7 +22,7 @@ function lineCol(text: string, offset: number): string {
 }
 
 /**
- * Throws BodyError when brackets nest deeper than `maxDepth`, or when an object names a key twice (strings are
+ * Throws BodyError when brackets nest deeper than `maxDepth`, when a number would not be read exactly, or when an object names a key twice (strings are
  * skipped, escapes honoured; keys compare after unescaping). JSON.parse keeps the last of repeated keys, while
  * another reader of the same text may take the first: `{"amount": 48000, "amount": 5}` would be decided on 5
  * and paid as 48000. Text that is not valid JSON is left for JSON.parse to report.
@@ -64,7 +65,30 @@ export function checkDepth(text: string, maxDepth: number): void {
       keys.pop();
       expectKey = false;
     } else if (c === 44 /* , */) expectKey = keys[keys.length - 1] != null;
+    else if (c === 45 /* - */ || (c >= 48 && c <= 57)) {
+      const start = i;
+      while (i + 1 < text.length && NUMBER_CHAR.test(text[i + 1] as string)) i++;
+      const why = inexactNumber(text.slice(start, i + 1));
+      if (why !== null) throw new BodyError("LOSSY_NUMBER", `the number ${text.slice(start, Math.min(i + 1, start + 40))} at ${lineCol(text, start)} ${why}; send it as a string ("…") to be compared as an exact decimal`, start);
+    }
   }
+}
+
+const NUMBER_CHAR = /[0-9eE.+-]/;
+
+/**
+ * Why JSON.parse would not give this number token's exact value, or null. A double holds ~15-17 significant
+ * digits: `10000.0000000000001` would be read as 10000 and pass a `gt: 10000` check it fails; `1e400` becomes
+ * Infinity and `1e-400` zero. Short tokens without an exponent are always exact to their shortest form.
+ */
+function inexactNumber(token: string): string | null {
+  const hasExp = token.includes("e") || token.includes("E");
+  if (!hasExp && token.length <= 15) return null; // at most 15 digits: every such decimal round-trips through a double
+  const d = parseDecimal(token);
+  if (d === undefined) return null; // not a JSON number: JSON.parse reports it
+  const n = Number(token);
+  if (!Number.isFinite(n)) return "is beyond the range of a double";
+  return doubleIsExact(d) ? null : d.sign !== 0 && n === 0 ? "is too small for a double (it would be read as 0)" : "has more digits than a double holds (it would be rounded)";
 }
 
 /** Parses a JSON request body with a line:column position on error. */
