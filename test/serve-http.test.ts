@@ -54,7 +54,7 @@ test("malformed requests get a precise 400 and are never decided", async () => {
     ['{"kind":"tool_call","tool":"x","args":{"amount":48000,"amount":5}}', "DUPLICATE_KEY", /key "amount" twice \(the second at 1:55\)/],
     ['{"kind":"tool_call","tool":"x","args":{"a\\u006d":1,"am":2}}', "DUPLICATE_KEY", /key "am" twice/],
     // 10000.0000000000001 would be read as 10000 and pass a `gt: 10000` rule it fails
-    ['{"kind":"tool_call","tool":"payments.send","args":{"amount":10000.0000000000001}}', "LOSSY_NUMBER", /10000\.0000000000001 at 1:51 has more digits than a double holds.*as a string/],
+    ['{"kind":"tool_call","tool":"payments.send","args":{"amount":10000.0000000000001}}', "LOSSY_NUMBER", /10000\.0000000000001 at 1:61 has more digits than a double holds.*as a string/],
     ['{"kind":"tool_call","tool":"x","args":{"n":1e400}}', "LOSSY_NUMBER", /beyond the range of a double/],
     ['[{"kind":"tool_call"}]', "INVALID_ACTION", /list/],
     ['{"kind":"tool_call","tool":"ledger.read","args":"x"}', "INVALID_ACTION", /args/],
