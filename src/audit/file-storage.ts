@@ -89,6 +89,20 @@ export class FileStorage implements AuditStorage {
   }
 
   private lock(): void {
+    try {
+      this.takeLock();
+    } catch (e) {
+      if (e instanceof AuditLogError) throw e;
+      // e.g. EACCES in a read-only log folder: say which file it is and what it is for, not just the errno.
+      const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+      throw new AuditLogError(
+        `cannot create or take over the audit log's lock file \`${join(this.dir, "LOCK")}\` (${why}): the one writer of a log holds it, so writing needs write access to the folder \`${this.dir}\`. ` +
+          `Run as a user who may write there or fix the folder's permissions; reading the log (\`warden audit verify\`, \`export\`, \`replay\`) needs no lock`,
+      );
+    }
+  }
+
+  private takeLock(): void {
     const path = join(this.dir, "LOCK");
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
@@ -340,7 +354,12 @@ function logIdOfFirstRecord(dir: string, segment: string | undefined): string | 
 
 /** Reads and strictly checks manifest.json; returns the log id. */
 export function readManifest(path: string): string {
-  const text = readFileSync(path, "utf8");
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new AuditLogError(`cannot read the audit log manifest \`${path}\` (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): check its permissions`);
+  }
   let m: { format?: unknown; log?: unknown };
   try {
     m = JSON.parse(text) as { format?: unknown; log?: unknown };

@@ -42,7 +42,7 @@ export class KeyError extends Error {
 
 const b64url = (b: Uint8Array): string => Buffer.from(b).toString("base64url");
 
-/** RFC 7638 thumbprint of an Ed25519 public key, shortened: the key id. */
+/** The key id: the first 22 base64url characters (132 bits) of the RFC 7638 thumbprint of an Ed25519 public key. */
 export function ed25519Kid(x: string): string {
   const thumb = oneShotHash("sha256", `{"crv":"Ed25519","kty":"OKP","x":"${x}"}`, "base64url");
   return `ed25519-${thumb.slice(0, 22)}`;

@@ -7,6 +7,7 @@ import { parseSubcommandArgs, requireFlag, subcommandOf, type FlagSpec } from ".
 import { ExitError, type Command } from "../io.js";
 import { INPUT_LIMITS, checkInputFile } from "../input-file.js";
 import { makeDirs } from "../dirs.js";
+import { makeFolderSync } from "../../node/mkdirs.js";
 
 export const USAGE = `usage:
   warden keys gen|init --out DIR [--force] [--json]
@@ -30,6 +31,9 @@ export const run: Command = async (argv, io) => {
     if (sub === "gen" || sub === "init") {
       const out = requireFlag(args, "out", "keys gen");
       makeDirs(resolve(io.cwd, out), "keys gen", "--out", out);
+      // makeDirs leaves a file in the folder's place to the command: a folder that cannot be made is a usage error (2).
+      const notFolder = makeFolderSync(resolve(io.cwd, out));
+      if (notFolder !== null) throw new ExitError(`warden keys gen: cannot create the key folder \`${resolve(io.cwd, out)}\`: ${notFolder} (--out must name a folder)`);
       const files = generateKeyFiles(resolve(io.cwd, out), new Date(), args.bools.has("force"));
       const summary = { keyring: files.keyring, jwks: files.jwks, active: files.file.active };
       io.out(json ? `${JSON.stringify(summary)}\n` : `wrote ${files.keyring} (secret, mode 600)\nwrote ${files.jwks} (public keys for auditors)\nactive keys: hmac ${summary.active.hmac}, ed25519 ${summary.active.ed25519}, aes ${summary.active.aes}\n`);
