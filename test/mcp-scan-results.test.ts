@@ -81,3 +81,41 @@ for (const fastCalls of [true, false]) {
     }
   });
 }
+
+// A resource the agent reads, or a prompt it fetches, reaches its model as surely as a tool result.
+test("injected text in a resources/read or prompts/get result is refused with an error naming where it was; clean ones pass", async () => {
+  const compiled = compilePolicy(`id: scan\nversion: "1"\ndefault: ALLOW\nrules: []\n`);
+  assert.ok(compiled.ok);
+  const real = new McpServer({ name: "reads-upstream", version: "1.0.0" });
+  real.registerResource("notes", "file:///notes.md", { mimeType: "text/markdown" }, async (uri) => ({ contents: [{ uri: uri.href, text: `# Notes\n\n${INJECTION}` }] }));
+  real.registerResource("blob", "file:///notes.bin", { mimeType: "application/octet-stream" }, async (uri) => ({ contents: [{ uri: uri.href, blob: Buffer.from(INJECTION).toString("base64") }] }));
+  real.registerResource("report", "file:///report.md", { mimeType: "text/markdown" }, async (uri) => ({ contents: [{ uri: uri.href, text: "# Report\nAll good." }] }));
+  real.registerPrompt("summarize", { description: "summarize a page" }, async () => ({ messages: [{ role: "user", content: { type: "text", text: `Summarize this page. ${INJECTION}` } }] }));
+  real.registerPrompt("greet", { description: "say hello" }, async () => ({ messages: [{ role: "user", content: { type: "text", text: "Say hello to the team." } }] }));
+  const [a, b] = InMemoryTransport.createLinkedPair();
+  await real.connect(a);
+  const upstream = new Client({ name: "proxy", version: "1" });
+  await upstream.connect(b);
+  const governed = createGovernedServer(upstream, { governor: new Governor(compiled.policy), scanner: packScanner(["injection"]) });
+  const [c, d] = InMemoryTransport.createLinkedPair();
+  await governed.server.connect(d);
+  const agent = new Client({ name: "agent", version: "1" });
+  await agent.connect(c);
+  try {
+    for (const [uri, field] of [["file:///notes.md", "contents.0.text"], ["file:///notes.bin", "contents.0.blob"]] as const) {
+      await assert.rejects(agent.readResource({ uri }), (e: Error & { code?: number; data?: Record<string, { withheld: Array<{ field: string; rule: string }> }> }) => {
+        assert.equal(e.code, -32001);
+        assert.match(e.message, new RegExp(`Warden withheld resource \`${uri}\`.*injection\\.ignore-previous-instructions`));
+        assert.doesNotMatch(e.message, /attacker\.example/);
+        assert.ok(e.data?.["warden/decision"]?.withheld.some((w) => w.field === field), JSON.stringify(e.data));
+        return true;
+      });
+    }
+    await assert.rejects(agent.getPrompt({ name: "summarize" }), /Warden withheld prompt `summarize`/);
+    assert.equal(((await agent.readResource({ uri: "file:///report.md" })).contents[0] as { text: string }).text, "# Report\nAll good.");
+    assert.equal(((await agent.getPrompt({ name: "greet" })).messages[0]?.content as { text: string }).text, "Say hello to the team.");
+    assert.equal(governed.stats.withheld, 3);
+  } finally {
+    await Promise.all([agent.close(), upstream.close(), real.close()]);
+  }
+});

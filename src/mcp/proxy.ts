@@ -26,7 +26,7 @@ import { holdForApproval, type HoldContext } from "./hold.js";
 import { bridgeServerRequests, createProgressRelay, type ProgressExtra, type ReverseOptions } from "./reverse.js";
 import { NOT_SENT, SAMPLING, planSampling, samplingAction } from "./sampling.js";
 import { SandboxError, type SandboxExecutor } from "./sandbox-pool.js";
-import { scanResult, type ResultScanner } from "./scan-results.js";
+import { readResultTexts, scanPieces, scanResult, type ResultScanner } from "./scan-results.js";
 import { droppedNotice, isNotificationMethod } from "./notifications.js";
 import { neverAllowed } from "./visibility.js";
 
@@ -78,6 +78,10 @@ export interface GovernedServer {
 }
 
 const DECISION_META = "warden/decision";
+/** Requests whose results put text before the agent's model, screened like tool results. */
+const SCREENED_READS: ReadonlySet<string> = new Set(["resources/read", "prompts/get"]);
+/** JSON-RPC error code of a withheld resource or prompt (in the implementation-defined server range). */
+const WITHHELD_ERROR = -32001;
 
 function stopResult(text: string, d: Decision | null, extra: Record<string, unknown> = {}): CallToolResult {
   const reason = d ? decidingReason(d) : undefined;
@@ -249,11 +253,28 @@ export function createGovernedServer(upstream: Client, options: McpProxyOptions)
   wireUpstream(upstream);
   options.sandbox?.configure({ onInstance: wireUpstream });
 
-  // Everything else (resources, prompts, completion, logging, ping) passes through unchanged.
+  // Everything else (resources, prompts, completion, logging, ping) passes through; what a resource read or a
+  // prompt puts before the model is screened like a tool result.
   server.fallbackRequestHandler = async (request, extra) => {
     const routed = progress.forward(request.params, { _meta: request.params?._meta as ProgressExtra["_meta"], sendNotification: extra.sendNotification });
-    return upstream.request({ method: request.method, ...(routed.params ? { params: routed.params } : {}) }, ResultSchema, { signal: extra.signal, timeout: upstreamTimeout }).finally(routed.done);
+    const result = await upstream.request({ method: request.method, ...(routed.params ? { params: routed.params } : {}) }, ResultSchema, { signal: extra.signal, timeout: upstreamTimeout }).finally(routed.done);
+    return SCREENED_READS.has(request.method) ? screenRead(request.method, request.params, result) : result;
   };
+
+  /** A resources/read or prompts/get result with injected instructions is refused with an error, not passed on. */
+  function screenRead(method: string, params: Record<string, unknown> | undefined, result: Record<string, unknown>): Record<string, unknown> {
+    const scanner = options.scanner;
+    if (!scanner) return result;
+    const findings = scanPieces(scanner, readResultTexts(result));
+    if (findings.length === 0) return result;
+    stats.withheld++;
+    const what = method === "resources/read" ? `resource \`${String(params?.["uri"] ?? "?")}\`` : `prompt \`${String(params?.["name"] ?? "?")}\``;
+    log({ msg: "result withheld", request: method, rules: findings.map((f) => f.rule), fields: [...new Set(findings.map((f) => f.field))] });
+    const list = [...new Set(findings.map((f) => f.rule))].join(", ");
+    throw new McpError(WITHHELD_ERROR, `Warden withheld ${what}: it contains text that looks like instructions injected into its content (${list}); it was not passed on`, {
+      [DECISION_META]: { withheld: findings.map((f) => ({ rule: f.rule, field: f.field, start: f.start, end: f.end })) },
+    });
+  }
   // Only genuine notifications pass, both ways: a request method without an id (a tools/call, a sampling request)
   // would reach the other side undecided and unrecorded (notifications.ts).
   server.fallbackNotificationHandler = async (n) => {

@@ -96,7 +96,22 @@ export function resultTexts(result: { content?: unknown; structuredContent?: unk
  * reads together is still seen); each finding names the piece it starts in, with offsets inside that piece.
  */
 export function scanResult(scanner: ResultScanner, result: { content?: unknown; structuredContent?: unknown }): Array<ResultFinding & { field: string }> {
-  const pieces = resultTexts(result);
+  return scanPieces(scanner, resultTexts(result));
+}
+
+/**
+ * The text of a resources/read or prompts/get result, which reaches the agent's model as surely as a tool result:
+ * every string of `contents` (a resource's uri, text, and its blob when UTF-8) or of `messages` (and the prompt's
+ * `description`).
+ */
+export function readResultTexts(result: Record<string, unknown>): ResultText[] {
+  const out: ResultText[] = [];
+  for (const key of ["contents", "messages", "description"]) if (result[key] !== undefined) strings(result[key], key, out);
+  return out;
+}
+
+/** scanResult() over pieces gathered by resultTexts() or readResultTexts(). */
+export function scanPieces(scanner: ResultScanner, pieces: ResultText[]): Array<ResultFinding & { field: string }> {
   if (pieces.length === 0) return [];
   const starts: number[] = [];
   let at = 0;
