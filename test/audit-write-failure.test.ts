@@ -21,7 +21,12 @@ const actions = randomActions(20, 11);
 /** The real segment files, whose writes fail with `fault` (an errno-style error) while it is set. */
 class FaultyStorage extends FileStorage {
   fault: { code: string; message: string } | null = null;
+  headFault: { code: string; message: string } | null = null;
   writes = 0;
+  override async appendHead(line: string, size: number): Promise<void> {
+    if (this.headFault) throw Object.assign(new Error(this.headFault.message), { code: this.headFault.code });
+    return super.appendHead(line, size);
+  }
   override async appendEntries(batch: EntryBatch, firstSeq: number): Promise<void> {
     this.writes++;
     if (this.fault) throw Object.assign(new Error(this.fault.message), { code: this.fault.code });
@@ -141,6 +146,32 @@ test("a storage that keeps failing (ENOSPC, retried) is waited on no longer than
     batched.append(actions[3], decide(policy, actions[3]));
     const bc = await timed(batched.close());
     assert.ok(bc.error instanceof AuditUnavailableError && bc.ms < 3000, `close: ${String(bc.error)} after ${bc.ms} ms`);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test("a tree head write failing in the flush loop: retried later when transient, stops the writer when permanent (no unhandled rejection)", { timeout: 20_000 }, async () => {
+  const t = tempDir("wfail-head");
+  try {
+    const keys = fixtureKeys(t.dir);
+    const storage = new FaultyStorage(join(t.dir, "log"));
+    const log = await AuditLog.open(storage, { keys: keys.ring, durability: "strict", headEvery: 2, blockTimeoutMs: 60_000 });
+    storage.headFault = ENOSPC;
+    for (const a of actions.slice(0, 4)) await log.record(a, decide(policy, a));
+    await log.flush(); // a record resolves once durable; its head follows
+    assert.equal(log.stats().headSize, 0);
+    assert.match(log.stats().lastError ?? "", /ENOSPC/);
+    storage.headFault = null;
+    await log.record(actions[4], decide(policy, actions[4]));
+    await log.flush();
+    assert.equal(log.stats().headSize, 5, "the next head seals everything");
+    storage.headFault = { code: "EACCES", message: "EACCES: permission denied, open 'heads.jsonl'" };
+    await log.record(actions[5], decide(policy, actions[5]));
+    await log.record(actions[6], decide(policy, actions[6])); // durable; the head due after it fails
+    await assert.rejects(log.flush(), /cannot take a tree head \(EACCES/);
+    assert.throws(() => log.append(actions[7], decide(policy, actions[7])), /cannot take a tree head \(EACCES/);
+    await assert.rejects(log.close(), AuditUnavailableError);
   } finally {
     t.cleanup();
   }
