@@ -34,10 +34,18 @@ export async function openAuditHook(args: ParsedArgs, policy: CompiledPolicy, io
     if (e instanceof KeyError || e instanceof AuditLogError) throw new ExitError(`warden ${command}: ${e.message}`, 2);
     throw e;
   }
-  // Fail closed: a decision that cannot be recorded stops the run (nothing proceeds without its record).
+  // Fail closed: a decision that cannot be recorded stops the run (nothing proceeds without its record). In batched
+  // mode a write failure may show only at the final flush, in close(): the same exit 1, not an internal error.
   return {
     log: recorder.log,
-    close: () => recorder.close(),
+    close: async () => {
+      try {
+        return await recorder.close();
+      } catch (e) {
+        if (e instanceof AuditUnavailableError) throw new ExitError(`warden ${command}: audit log unavailable, the last decisions may be unrecorded (exit 1): ${e.message}`, 1);
+        throw e;
+      }
+    },
     record: async (action, decision, invalid) => {
       try {
         return await recorder.record(action, decision, invalid);
