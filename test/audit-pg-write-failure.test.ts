@@ -8,37 +8,23 @@ import { decide } from "../src/index.js";
 import { AuditLog, AuditUnavailableError } from "../src/audit/log.js";
 import { PgStorage } from "../src/audit/pg-storage.js";
 import { compileFixturePolicy, fixtureKeys, randomActions, tempDir } from "./record-fixtures.js";
+import { PG_URL, pgAvailability } from "./pg-fixture.js";
 
-const URL = process.env["WARDEN_TEST_PG"] ?? "postgres://postgres@127.0.0.1:5432/test";
 
-async function reachable(): Promise<string | null> {
-  const c = new pg.Client({ connectionString: URL, connectionTimeoutMillis: 3000 });
-  try {
-    await c.connect();
-    await c.query("SELECT 1");
-    return null;
-  } catch (e) {
-    return (e as Error).message;
-  } finally {
-    await c.end().catch(() => {});
-  }
-}
 
-const down = await reachable();
-const skip = down === null ? false : process.env["CI"] === "true" ? false : `PostgreSQL not reachable at ${URL}: ${down}`;
-if (skip) console.log(`# SKIP audit-pg-write-failure: ${String(skip)}`);
+const { down, skip } = await pgAvailability("audit-pg-write-failure");
 
 test("PostgreSQL: a permanent insert error (unique_violation) fails the record at once and stops the writer", { skip, timeout: 30_000 }, async () => {
-  assert.equal(down, null, `PostgreSQL at ${URL} is required under CI=true: ${down}`);
+  assert.equal(down, null, `PostgreSQL at ${PG_URL} is required under CI=true: ${down}`);
   const t = tempDir("pg-wfail");
   const logId = `wfail-${process.pid}-${Date.now()}`;
-  const admin = new pg.Client({ connectionString: URL });
+  const admin = new pg.Client({ connectionString: PG_URL });
   await admin.connect();
   try {
     const keys = fixtureKeys(t.dir);
     const policy = compileFixturePolicy();
     const actions = randomActions(4, 6);
-    const log = await AuditLog.open(PgStorage.fromUrl(`${URL}#${logId}`), { keys: keys.ring, durability: "strict", blockTimeoutMs: 60_000 });
+    const log = await AuditLog.open(PgStorage.fromUrl(`${PG_URL}#${logId}`), { keys: keys.ring, durability: "strict", blockTimeoutMs: 60_000 });
     await log.record(actions[0], decide(policy, actions[0]));
     // Someone else writes record 1 behind the writer's back.
     await admin.query("INSERT INTO warden_audit_entries (log, seq, entry) VALUES ($1, 1, 'x')", [logId]);
@@ -52,7 +38,7 @@ test("PostgreSQL: a permanent insert error (unique_violation) fails the record a
     assert.equal(log.stats().writeErrors, 1, "not retried");
     await assert.rejects(log.close(), AuditUnavailableError);
   } finally {
-    const s = new PgStorage(URL, logId);
+    const s = new PgStorage(PG_URL, logId);
     await s.dropLog().catch(() => {});
     await s.close();
     await admin.end();

@@ -9,21 +9,9 @@ import { AuditLog } from "../src/audit/log.js";
 import { PgStorage } from "../src/audit/pg-storage.js";
 import { AuditLogError } from "../src/audit/storage.js";
 import { compileFixturePolicy, fixtureKeys, randomActions, tempDir } from "./record-fixtures.js";
+import { PG_URL, pgAvailability } from "./pg-fixture.js";
 
-const URL = process.env["WARDEN_TEST_PG"] ?? "postgres://postgres@127.0.0.1:5432/test";
 
-async function reachable(): Promise<string | null> {
-  const c = new pg.Client({ connectionString: URL, connectionTimeoutMillis: 3000 });
-  try {
-    await c.connect();
-    await c.query("SELECT 1");
-    return null;
-  } catch (e) {
-    return (e as Error).message;
-  } finally {
-    await c.end().catch(() => {});
-  }
-}
 
 /** The error a writer's open fails with; a writer that opens is closed (its pool would keep the test alive) and fails the test. */
 async function refusal(keys: Parameters<typeof AuditLog.open>[1]["keys"], target: string): Promise<Error> {
@@ -38,16 +26,14 @@ async function refusal(keys: Parameters<typeof AuditLog.open>[1]["keys"], target
   assert.fail("the writer opened the log (and sealed it)");
 }
 
-const down = await reachable();
-const skip = down === null ? false : process.env["CI"] === "true" ? false : `PostgreSQL not reachable at ${URL}: ${down}`;
-if (skip) console.log(`# SKIP audit-pg-writer-open: ${String(skip)}`);
+const { down, skip } = await pgAvailability("audit-pg-writer-open");
 
 test("PostgreSQL: a rewritten record under deleted heads, and the wrong keyring, make the writer refuse the log", { skip }, async () => {
-  assert.equal(down, null, `PostgreSQL at ${URL} is required under CI=true: ${down}`);
+  assert.equal(down, null, `PostgreSQL at ${PG_URL} is required under CI=true: ${down}`);
   const t = tempDir("pg-wopen");
   const logId = `wopen-${process.pid}-${Date.now()}`;
-  const target = `${URL}#${logId}`;
-  const admin = new pg.Client({ connectionString: URL });
+  const target = `${PG_URL}#${logId}`;
+  const admin = new pg.Client({ connectionString: PG_URL });
   await admin.connect();
   try {
     const keys = fixtureKeys(t.dir);
@@ -69,7 +55,7 @@ test("PostgreSQL: a rewritten record under deleted heads, and the wrong keyring,
     const after = await admin.query("SELECT count(*)::int AS n FROM warden_audit_heads WHERE log = $1", [logId]);
     assert.equal(after.rows[0].n, 0, "no head was signed over the rewritten record");
   } finally {
-    const s = new PgStorage(URL, logId);
+    const s = new PgStorage(PG_URL, logId);
     await s.dropLog().catch(() => {});
     await s.close();
     await admin.end();

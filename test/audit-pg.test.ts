@@ -14,21 +14,9 @@ import { AuditLogError } from "../src/audit/storage.js";
 import { Keyring } from "../src/keys/keyring.js";
 import { runCli } from "../src/cli/main.js";
 import { compileFixturePolicy, fixtureKeys, randomActions, tempDir } from "./record-fixtures.js";
+import { PG_URL, pgAvailability } from "./pg-fixture.js";
 
-const URL = process.env["WARDEN_TEST_PG"] ?? "postgres://postgres@127.0.0.1:5432/test";
 
-async function reachable(): Promise<string | null> {
-  const c = new pg.Client({ connectionString: URL, connectionTimeoutMillis: 3000 });
-  try {
-    await c.connect();
-    await c.query("SELECT 1");
-    return null;
-  } catch (e) {
-    return (e as Error).message;
-  } finally {
-    await c.end().catch(() => {});
-  }
-}
 
 async function verifyPg(target: string, keys: Keyring) {
   const storage = PgStorage.fromUrl(target);
@@ -39,19 +27,17 @@ async function verifyPg(target: string, keys: Keyring) {
   }
 }
 
-const down = await reachable();
-const skip = down === null ? false : process.env["CI"] === "true" ? false : `PostgreSQL not reachable at ${URL}: ${down}`;
-if (skip) console.log(`# SKIP audit-pg: ${String(skip)}`);
+const { down, skip } = await pgAvailability("audit-pg");
 
 test("PostgreSQL is reachable (required under CI=true)", { skip }, () => {
-  assert.equal(down, null, `PostgreSQL at ${URL} is required under CI=true: ${down}`);
+  assert.equal(down, null, `PostgreSQL at ${PG_URL} is required under CI=true: ${down}`);
 });
 
 test("the PostgreSQL sink: write, verify, prove, replay, tamper detection, one writer per log", { skip }, async () => {
   const t = tempDir("pg");
   const logId = `test-${process.pid}-${Date.now()}`;
-  const target = `${URL}#${logId}`;
-  const admin = new pg.Client({ connectionString: URL });
+  const target = `${PG_URL}#${logId}`;
+  const admin = new pg.Client({ connectionString: PG_URL });
   await admin.connect();
   try {
     const keys = fixtureKeys(t.dir);
@@ -97,7 +83,7 @@ test("the PostgreSQL sink: write, verify, prove, replay, tamper detection, one w
     assert.equal(bad.ok, false);
     assert.equal(bad.firstBad?.seq, 100);
   } finally {
-    const s = new PgStorage(URL, logId);
+    const s = new PgStorage(PG_URL, logId);
     await s.dropLog().catch(() => {});
     await s.close();
     await admin.end();
@@ -108,8 +94,8 @@ test("the PostgreSQL sink: write, verify, prove, replay, tamper detection, one w
 test("a stalled PostgreSQL sink: the bounded buffer drops and counts (drop) or holds the caller (block)", { skip }, async () => {
   const t = tempDir("pg-stall");
   const logId = `stall-${process.pid}-${Date.now()}`;
-  const target = `${URL}#${logId}`;
-  const locker = new pg.Client({ connectionString: URL });
+  const target = `${PG_URL}#${logId}`;
+  const locker = new pg.Client({ connectionString: PG_URL });
   await locker.connect();
   try {
     const keys = fixtureKeys(t.dir);
@@ -149,7 +135,7 @@ test("a stalled PostgreSQL sink: the bounded buffer drops and counts (drop) or h
     await blocking.close();
   } finally {
     await locker.query("ROLLBACK").catch(() => {});
-    const s = new PgStorage(URL, logId);
+    const s = new PgStorage(PG_URL, logId);
     await s.dropLog().catch(() => {});
     await s.close();
     await locker.end();
@@ -157,11 +143,11 @@ test("a stalled PostgreSQL sink: the bounded buffer drops and counts (drop) or h
   }
 });
 
-test("serve / mcp --audit postgres://…#log write to PostgreSQL, not to a folder named after the URL", { skip }, async () => {
+test("serve / mcp --audit postgres://…#log write to PostgreSQL, not to a folder named after the PG_URL", { skip }, async () => {
   const { openSink } = await import("../src/cli/commands/serve.js");
   const t = tempDir("pg-sink");
   const logId = `sink-${process.pid}-${Date.now()}`;
-  const target = `${URL}#${logId}`;
+  const target = `${PG_URL}#${logId}`;
   try {
     const keys = fixtureKeys(t.dir);
     const io = { out() {}, err() {}, readStdin: async () => "", cwd: t.dir, env: {} };
@@ -170,13 +156,13 @@ test("serve / mcp --audit postgres://…#log write to PostgreSQL, not to a folde
     const policy = compileFixturePolicy();
     try {
       for (const a of randomActions(5, 3)) await sink.append(a, decide(policy, a));
-      // named by the storage (which masks a URL's credentials), not by the URL given
+      // named by the storage (which masks a PG_URL's credentials), not by the PG_URL given
       assert.match(sink.state().kind, /^audit:postgres:postgres:\/\/\*\*\*@/);
     } finally {
       await sink.close();
     }
     const { readdirSync } = await import("node:fs");
-    assert.deepEqual(readdirSync(t.dir).sort(), ["keys"], "no folder was made for the URL");
+    assert.deepEqual(readdirSync(t.dir).sort(), ["keys"], "no folder was made for the PG_URL");
     const report = await verifyPg(target, keys.ring);
     assert.equal(report.ok, true, JSON.stringify(report));
     assert.equal(report.records, 5);
