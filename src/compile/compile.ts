@@ -36,10 +36,10 @@ function sha256Text(text: string): string {
 /**
  * Who built an artifact's automata: the Warden version and the scanner's semantics revision. Stored automata are
  * used only when both match; bump SCANNER_REVISION whenever the same patterns compile to automata that match
- * differently (revision 2: `ignore_case` patterns apply NFKC and drop invisible characters), so an older artifact's
+ * differently (2: `ignore_case` patterns apply NFKC and drop invisible characters; 3: `homoglyphs` under `nfkc` reads accented Latin letters as their base letter), so an older artifact's
  * automata are rebuilt instead of trusted.
  */
-export const SCANNER_REVISION = 2;
+export const SCANNER_REVISION = 3;
 export const ARTIFACT_BUILDER = `${WARDEN_VERSION} scanners/${SCANNER_REVISION}`;
 
 /** The artifact is exactly the canonical form of these fields (a test re-canonicalizes it to check). */

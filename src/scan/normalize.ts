@@ -81,6 +81,21 @@ function mapCodePoints(s: string, f: (cp: number) => string | undefined): string
   return out;
 }
 
+const LATIN_MARKED = /[\u00c0-\u024f\u1e00-\u1eff]|[A-Za-z][\u0300-\u036f]/;
+const MARKS_G = /\p{M}/gu;
+const LATIN_BASE = /^[A-Za-z\u00c0-\u024f\u1e00-\u1eff]/;
+
+/**
+ * A Latin letter with diacritics read as its base letter (`ï` → `i`, `c` + U+0301 → `c`): to a reader `ïgnörë`
+ * is `ignore`, and one accent (which NFKC composes into `ć`) must not hide a phrase. Other scripts keep their
+ * marks. Part of `homoglyphs` under `nfkc` (the phrase packs), after NFKC, so compatibility forms fold first.
+ */
+function stripLatinMarks(t: string): string {
+  if (!LATIN_MARKED.test(t)) return t;
+  const d = t.normalize("NFD");
+  return LATIN_BASE.test(d) ? d.replace(MARKS_G, "").normalize("NFC") : t;
+}
+
 /** The full chain for one cluster (a code point and its combining marks), in the documented order. */
 export function transformCluster(cluster: string, o: NormalizationOptions): string {
   let t = cluster;
@@ -88,7 +103,7 @@ export function transformCluster(cluster: string, o: NormalizationOptions): stri
   if (o.homoglyphs) t = mapCodePoints(t, foldHomoglyph);
   if (o.nfkc) {
     t = t.normalize("NFKC");
-    if (o.homoglyphs) t = mapCodePoints(t, foldHomoglyph);
+    if (o.homoglyphs) t = stripLatinMarks(mapCodePoints(t, foldHomoglyph));
   }
   if (o.caseFold) t = t.toLowerCase();
   if (o.leetspeak) t = mapCodePoints(t, foldLeet);
