@@ -46,3 +46,27 @@ test("drilling a running, authenticated sidecar: every known-bad action is stopp
     await app.close();
   }
 });
+
+// Regression (review): drilling a running sidecar named the local --policy even when the sidecar ran another.
+test("drilling a sidecar that runs another policy than --policy warns, naming the one that decided", async () => {
+  const running = loadPolicyFile("examples/policies/clinical.yaml");
+  assert.ok(running.ok);
+  const dir = mkdtempSync(join(tmpdir(), "warden-drill-other-"));
+  const local = join(dir, "clinical-v2.yaml");
+  writeFileSync(local, readFileSync("examples/policies/clinical.yaml", "utf8").replace(/^version: .*$/m, 'version: "99"'));
+  writeFileSync(join(dir, "clinical-v2.test.yaml"), readFileSync("examples/policies/clinical.test.yaml", "utf8").replace(/^policy: .*$/m, "policy: clinical-v2.yaml"));
+  const { app } = buildGateway({ governor: new Governor(running.policy) });
+  const url = await app.listen({ host: "127.0.0.1", port: 0 });
+  try {
+    const o = io();
+    assert.equal(await runCli(["drill", "--policy", local, "--target", "http", "--url", url, "--json"], o), 0, o.stdout + o.stderr);
+    assert.match(o.stderr, new RegExp(`warning: the target decided with policy \`${running.policy.id}\` v${running.policy.version} \\(${running.policy.hash}\\), not --policy's \`${running.policy.id}\` v99`));
+    assert.deepEqual(JSON.parse(o.stdout).decidedBy, [running.policy.info]);
+    const same = io();
+    assert.equal(await runCli(["drill", "--policy", "examples/policies/clinical.yaml", "--target", "http", "--url", url, "--json"], same), 0);
+    assert.doesNotMatch(same.stderr, /warning/);
+    assert.deepEqual(JSON.parse(same.stdout).decidedBy, []);
+  } finally {
+    await app.close();
+  }
+});

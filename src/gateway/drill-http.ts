@@ -18,12 +18,14 @@ export interface DrillOutcome {
   /** Expected reason codes that did not appear (the action was stopped, but for another reason). */
   missingCodes: string[];
   detail: string;
+  /** The policy the decision names (a running sidecar may run another than the drill's --policy); null without one. */
+  policy: Decision["policy"] | null;
 }
 
 export function judge(c: DrillCase, d: Decision | null, reached: boolean, detail: string): DrillOutcome {
   const codes = d ? d.reasons.filter((r) => r.verdict !== "ALLOW").map((r) => r.code) : [];
   const stopped = !reached && d !== null && d.verdict === "BLOCK" && d.enforced;
-  return { name: c.name, stopped, verdict: d?.verdict ?? "none", codes, missingCodes: c.expectCodes.filter((x) => !codes.includes(x)), detail };
+  return { name: c.name, stopped, verdict: d?.verdict ?? "none", codes, missingCodes: c.expectCodes.filter((x) => !codes.includes(x)), detail, policy: d?.policy ?? null };
 }
 
 /** The drill could not talk to the sidecar at all (unreachable, not a sidecar, wrong token): no case was judged. */
@@ -57,13 +59,13 @@ export async function drillHttp(policy: CompiledPolicy, cases: DrillCase[], targ
       })) as Decision & { error?: { code: string; message: string } };
       if (res.status === 200) out.push(judge(c, body, false, `HTTP 200 ${body.verdict}`));
       // A 400 means the sidecar refused to decide at all: the action was stopped, but not by policy.
-      else out.push({ name: c.name, stopped: res.status === 400, verdict: `HTTP ${res.status}`, codes: body.error ? [body.error.code] : [], missingCodes: c.expectCodes, detail: body.error?.message ?? "" });
+      else out.push({ name: c.name, stopped: res.status === 400, verdict: `HTTP ${res.status}`, codes: body.error ? [body.error.code] : [], missingCodes: c.expectCodes, detail: body.error?.message ?? "", policy: null });
     } catch (e) {
       if (e instanceof DrillTargetError) throw e;
       // A connection that never opened tells nothing about the policy; one that failed mid-way is a real outcome.
       const cause = (e as { cause?: { code?: string } }).cause?.code;
       if (cause === "ECONNREFUSED" || cause === "ENOTFOUND" || cause === "EAI_AGAIN" || cause === "EHOSTUNREACH") throw new DrillTargetError(`cannot reach the sidecar at ${url}: ${cause}`);
-      out.push({ name: c.name, stopped: false, verdict: "error", codes: [], missingCodes: c.expectCodes, detail: `sidecar request failed: ${(e as Error).message}` });
+      out.push({ name: c.name, stopped: false, verdict: "error", codes: [], missingCodes: c.expectCodes, detail: `sidecar request failed: ${(e as Error).message}`, policy: null });
     } finally {
       await close?.();
     }

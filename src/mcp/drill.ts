@@ -40,7 +40,7 @@ export async function drillMcp(policy: CompiledPolicy, cases: DrillCase[], targe
         const text = r.content.map((x) => (x.type === "text" ? x.text : "")).join(" ").slice(0, 300);
         out.push(judge(c, d, stats.forwarded > 0 || r.isError !== true, text));
       } catch (e) {
-        out.push({ name: c.name, stopped: false, verdict: "error", codes: [], missingCodes: c.expectCodes, detail: `call failed: ${(e as Error).message}` });
+        out.push({ name: c.name, stopped: false, verdict: "error", codes: [], missingCodes: c.expectCodes, detail: `call failed: ${(e as Error).message}`, policy: null });
       } finally {
         await agent.close().catch(() => {});
         await server.close().catch(() => {});

@@ -87,7 +87,11 @@ export const run: Command = async (argv, io) => {
     }
   }
   const through = results.filter((r) => !r.stopped);
-  if (args.bools.has("json")) io.out(`${JSON.stringify({ target, policy: policy.info, cases: casesPath, fired: results.length, stopped: results.length - through.length, through: through.length, results, skipped })}\n`);
+  // A running sidecar (--url) may run another policy than --policy: say which one decided.
+  const others = [...new Map(results.flatMap((r) => (r.policy && r.policy.hash !== policy.hash ? [[r.policy.hash, r.policy] as const] : []))).values()];
+  const mismatch = others.map((p) => `the target decided with policy \`${p.id}\` v${p.version} (${p.hash}), not --policy's \`${policy.id}\` v${policy.version} (${policy.hash}): these results are that policy's`);
+  for (const m of mismatch) io.err(`warning: ${m}\n`);
+  if (args.bools.has("json")) io.out(`${JSON.stringify({ target, policy: policy.info, decidedBy: others, cases: casesPath, fired: results.length, stopped: results.length - through.length, through: through.length, results, skipped })}\n`);
   else {
     for (const r of results) {
       const note = r.stopped && r.missingCodes.length ? ` (expected ${r.missingCodes.join(", ")})` : "";
