@@ -52,3 +52,16 @@ test("an empty flag value is a usage error naming the flag; validate's help does
   assert.equal(v.code, 1);
   assert.doesNotMatch(v.out + v.err, /--policy/);
 });
+
+test("check --json with a policy that does not compile: one JSON error line on stdout, the diagnostics on stderr, exit 1", async () => {
+  const bad = join(dir, "bad.yaml");
+  writeFileSync(bad, 'id: p\nversion: "1"\ndefault: BLOCK\nrules:\n  - { id: r, verdict: NOPE }\n');
+  const r = await cli(["check", "--policy", bad, "--action", "examples/actions/payment-unknown.json", "--json"]);
+  assert.equal(r.code, 1);
+  const out = JSON.parse(r.out) as { error: { code: string; diagnostics: Array<{ code: string; span?: { line: number } }> } };
+  assert.equal(out.error.code, "POLICY_INVALID");
+  assert.ok(out.error.diagnostics.some((d) => d.code === "INVALID_VALUE" && d.span?.line === 5), r.out);
+  assert.match(r.err, /bad\.yaml:5:\d+: error\[INVALID_VALUE\]/);
+  const plain = await cli(["check", "--policy", bad, "--action", "examples/actions/payment-unknown.json"]);
+  assert.equal(plain.out, "");
+});

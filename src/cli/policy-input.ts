@@ -22,12 +22,19 @@ export function loadPolicyInput(path: string, io: CliIO): CompileResult {
 }
 
 /** Loads a policy or throws ExitError(1) after printing its diagnostics. Warnings go to stderr. */
-export function requirePolicy(path: string, io: CliIO, command: string): CompiledPolicy {
+/**
+ * The compiled policy, or exit 1 with its diagnostics on stderr. With `json` (the command's --json), stdout also
+ * gets one JSON line, `{"error": {"code": "POLICY_INVALID", "message", "diagnostics"}}`, so a consumer of stdout
+ * is not left with nothing.
+ */
+export function requirePolicy(path: string, io: CliIO, command: string, json = false): CompiledPolicy {
   const r = loadPolicyInput(path, io);
   for (const d of r.diagnostics) if (d.severity === "warning") io.err(`${formatDiagnostic(d)}\n`);
   if (!r.ok) {
     const errors = r.diagnostics.filter((d) => d.severity === "error");
-    throw new ExitError(`${errors.map(formatDiagnostic).join("\n")}\nwarden ${command}: policy \`${path}\` has ${errors.length} error(s); nothing was decided`, 1);
+    const message = `policy \`${path}\` has ${errors.length} error(s); nothing was decided`;
+    if (json) io.out(`${JSON.stringify({ error: { code: "POLICY_INVALID", message, diagnostics: r.diagnostics } })}\n`);
+    throw new ExitError(`${errors.map(formatDiagnostic).join("\n")}\nwarden ${command}: ${message}`, 1);
   }
   return r.policy;
 }

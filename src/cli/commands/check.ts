@@ -23,7 +23,7 @@ export const run: Command = async (argv, io) => {
   if ((actionPath === undefined) === (tracePath === undefined) || args.positionals.length > 0) throw new ExitError(`${USAGE}\n(give exactly one of --action and --trace)`);
   const failOn = flag(args, "fail-on");
   if (failOn !== undefined && !(VERDICTS as readonly string[]).includes(failOn)) throw new ExitError(`warden check: --fail-on takes one of ${VERDICTS.join(", ")}`);
-  const policy = requirePolicy(policyPath, io, "check");
+  const policy = requirePolicy(policyPath, io, "check", args.bools.has("json"));
   const json = args.bools.has("json");
   const recorder = await openAuditHook(args, policy, io, "check");
   if (actionPath !== undefined) {

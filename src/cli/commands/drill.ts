@@ -46,7 +46,7 @@ export const run: Command = async (argv, io) => {
   if (target === "http" && flag(args, "token-file") !== undefined && flag(args, "url") === undefined) {
     throw new ExitError("warden drill: --token-file is the API token of a running sidecar: give its --url too (without --url the drill starts a sidecar of its own, which needs no token)");
   }
-  const policy = requirePolicy(policyArg, io, "drill");
+  const policy = requirePolicy(policyArg, io, "drill", args.bools.has("json"));
   const casesPath = resolve(io.cwd, flag(args, "cases") ?? policyArg.replace(/\.(ya?ml|json)$/, "") + ".test.yaml");
   if (!existsSync(casesPath)) throw new ExitError(`warden drill: no test file \`${casesPath}\` (give one with --cases)`, 2);
   const text = readInputFile(casesPath, casesPath, "test cases", INPUT_LIMITS.cases);

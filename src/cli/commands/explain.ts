@@ -10,7 +10,7 @@ export const USAGE = "usage: warden explain --policy <policy.yaml> --action <act
 
 export const run: Command = async (argv, io) => {
   const args = parseArgs(argv, { values: ["policy", "action"], booleans: ["json"] }, "explain");
-  const policy = requirePolicy(requireFlag(args, "policy", "explain"), io, "explain");
+  const policy = requirePolicy(requireFlag(args, "policy", "explain"), io, "explain", args.bools.has("json"));
   const actionPath = requireFlag(args, "action", "explain");
   const parsed = parseJson(await readInput(actionPath, io, "action", INPUT_LIMITS.action), actionPath);
   const d = parsed.ok ? decide(policy, parsed.value) : engineBlock(policy.info, "engine", "INVALID_ACTION", parsed.message);

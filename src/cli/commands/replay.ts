@@ -17,7 +17,7 @@ export const run: Command = async (argv, io) => {
   const args = parseArgs(argv, { values: ["policy", "key", "max-drift"], booleans: ["json", "allow-skipped"] }, "replay");
   const target = args.positionals[0];
   if (target === undefined || args.positionals.length > 1) throw new ExitError(USAGE);
-  const policy = requirePolicy(requireFlag(args, "policy", "replay"), io, "replay");
+  const policy = requirePolicy(requireFlag(args, "policy", "replay"), io, "replay", args.bools.has("json"));
   const keyPath = flag(args, "key");
   let keys = null;
   if (keyPath !== undefined) {
