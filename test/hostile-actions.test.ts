@@ -99,6 +99,7 @@ function wellFormed(a: unknown): a is Record<string, unknown> {
     for (const k of ["id", "role"]) if (own(agent as Record<string, unknown>, k) !== undefined && typeof own(agent as Record<string, unknown>, k) !== "string") return false;
     const labels = own(agent as Record<string, unknown>, "labels");
     if (labels !== undefined && (typeof labels !== "object" || labels === null || Array.isArray(labels))) return false;
+    if (labels !== undefined && Object.values(labels as Record<string, unknown>).some((v) => typeof v !== "string")) return false;
   }
   for (const k of ["args", "context"]) {
     const v = own(a, k);
@@ -201,7 +202,7 @@ const financeAction = fc.oneof(
     kind: fc.constantFrom<unknown>("tool_call", "tool_call", "tool_call", "model_call", "Tool_call", ["tool_call"], null),
     tool: toolV,
     at: fc.constantFrom<unknown>("2026-03-02T10:00:00Z", "2026-03-02T10:00:00.123456789+02:00", "2026-02-30T10:00:00Z", "2024-02-29t10:00:00z", "2026-02-29T10:00:00Z", "2026-03-02 10:00:00", "", 0),
-    agent: fc.oneof(hostileObject({ id: fc.constantFrom<unknown>("fin-7", 7, ""), role: roleV, labels: fc.constantFrom<unknown>({ env: "prod" }, [], "x") }), scalarJunk),
+    agent: fc.oneof(hostileObject({ id: fc.constantFrom<unknown>("fin-7", 7, ""), role: roleV, labels: fc.constantFrom<unknown>({ env: "prod" }, [], "x", { env: 1 }, { env: ["prod"] }) }), scalarJunk),
     args: fc.oneof(hostileObject({ amount: amountV, counterparty: counterpartyV, currency: fc.constantFrom<unknown>("USD", 840, null) }), scalarJunk),
     text: fc.constantFrom<unknown>("pay", 5, null),
     context: fc.constantFrom<unknown>({}, { ip: "10.0.0.1" }, [], "ctx"),

@@ -163,7 +163,13 @@ export function checkAction(a: unknown): ActionProblem | undefined {
     const { id, role, labels } = agent;
     if (id !== undefined && (typeof id !== "string" || (id === OBJECT_PROTO.id && !hasOwn.call(agent, "id")))) return { field: "agent.id", message: "`agent.id` must be a string" };
     if (role !== undefined && (typeof role !== "string" || (role === OBJECT_PROTO.role && !hasOwn.call(agent, "role")))) return { field: "agent.role", message: "`agent.role` must be a string" };
-    if (labels !== undefined && (!isPlainObject(labels) || (labels === OBJECT_PROTO.labels && !hasOwn.call(agent, "labels")))) return { field: "agent.labels", message: "`agent.labels` must be an object of strings" };
+    if (labels !== undefined) {
+      if (!isPlainObject(labels) || (labels === OBJECT_PROTO.labels && !hasOwn.call(agent, "labels"))) return { field: "agent.labels", message: "`agent.labels` must be an object of strings" };
+      // Labels are matched as strings (`match.labels`) and name the agent in records: a number or list is malformed.
+      for (const k in labels as Record<string, unknown>) {
+        if (hasOwn.call(labels, k) && typeof (labels as Record<string, unknown>)[k] !== "string") return { field: `agent.labels.${safeEcho(k, 60)}`, message: `\`agent.labels.${safeEcho(k, 60)}\` must be a string (labels are an object of strings)` };
+      }
+    }
   }
   if (o.args !== undefined && (!isPlainObject(o.args) || (o.args === OBJECT_PROTO.args && !hasOwn.call(o, "args")))) return { field: "args", message: "`args` must be an object" };
   if (o.context !== undefined && (!isPlainObject(o.context) || (o.context === OBJECT_PROTO.context && !hasOwn.call(o, "context")))) return { field: "context", message: "`context` must be an object" };
