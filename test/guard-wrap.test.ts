@@ -179,3 +179,18 @@ test("guard() refuses ambiguous configuration", () => {
   assert.throws(() => guard(t.sendPayment, { policy, sidecarUrl: "http://x" }), /exactly one/);
   assert.throws(() => guard(async () => 1, { policy }), /name/);
 });
+
+// With a recording governor the decision must be about what the record can hold: an `undefined` property is left
+// out (as JSON would), not a reason to refuse the call; what JSON cannot carry at all is refused.
+test("guard() with a recording governor: undefined properties are left out of the recorded action; the tool gets its input as given", async () => {
+  const sink = new MemorySink();
+  const got: unknown[] = [];
+  const pay = guard(async (a: { payee: string; amount: number; memo?: string; meta?: { note?: string } }) => (got.push(a), "paid"), { name: "sendPayment", governor: new Governor(policy, { sink }) });
+  const input = { payee: "acme", amount: 1, memo: undefined, meta: { note: undefined } };
+  assert.equal(await pay(input), "paid");
+  assert.equal(got[0], input, "the tool gets the very object it was called with");
+  assert.deepEqual(sink.entries[0]?.action, { kind: "tool_call", at: (sink.entries[0]?.action as { at: string }).at, tool: "sendPayment", args: { payee: "acme", amount: 1, meta: {} } });
+  assert.equal(sink.entries[0]?.decision.verdict, "ALLOW");
+  await assert.rejects(pay({ payee: "acme", amount: Number.NaN }), (e: unknown) => e instanceof WardenBlockedError && e.code === "INVALID_ACTION");
+  assert.equal(got.length, 1);
+});

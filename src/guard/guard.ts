@@ -14,6 +14,7 @@ import { planSandbox } from "../sandbox/plan.js";
 import { sandboxBox, type SandboxBox } from "../sandbox/run.js";
 import { WardenBlockedError, WardenThrottledError } from "./errors.js";
 import { askSidecar, recordOutcomeAtSidecar, type SidecarOptions } from "./sidecar-client.js";
+import { dropUndefined } from "./drop-undefined.js";
 
 export interface GuardOptions {
   /** Tool name in actions (default: the function's name). */
@@ -99,7 +100,8 @@ export function guard<A, R, Rest extends unknown[]>(tool: (args: A, ...rest: Res
   return async (input: A, ...rest: Rest): Promise<R> => {
     const wrapped = !isPlainObject(input);
     const args = wrapped ? { input } : (input as Record<string, unknown>);
-    const action: Action = { kind: "tool_call", at: clock().toISOString(), tool: name, args };
+    // A recording governor decides what its record can hold: `undefined` properties left out, as JSON would.
+    const action: Action = { kind: "tool_call", at: clock().toISOString(), tool: name, args: governor?.recording ? dropUndefined(args) : args };
     if (options.agent) action.agent = options.agent;
     if (options.context) action.context = options.context;
     let outcome;
