@@ -17,3 +17,19 @@ test("entry batches keep exact bytes through growth, ranges and concat", () => {
   assert.equal(c.bytes(2, 5).toString("utf8"), lines.slice(1).join(""));
   assert.deepEqual(new EntryBatch().concat(new EntryBatch()).lines(), []);
 });
+
+test("a released buffer, grown or not, serves a later batch with only that batch's bytes", () => {
+  const big = "x".repeat(1500) + "\n";
+  for (let round = 0; round < 6; round++) {
+    const b = new EntryBatch();
+    const lines = Array.from({ length: 300 }, (_, i) => `${round}:${i}:${big}`); // ~450 KB: grows past 256 KiB
+    for (const l of lines) b.push(l);
+    assert.equal(b.bytes().toString("utf8"), lines.join(""));
+    assert.deepEqual(b.lines(), lines);
+    b.release();
+    const small = new EntryBatch();
+    small.push(`after ${round}\n`);
+    assert.equal(small.bytes().toString("utf8"), `after ${round}\n`);
+    small.release();
+  }
+});

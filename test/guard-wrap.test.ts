@@ -185,7 +185,7 @@ test("guard() refuses ambiguous configuration", () => {
 test("guard() with a recording governor: undefined properties are left out of the recorded action; the tool gets its input as given", async () => {
   const sink = new MemorySink();
   const got: unknown[] = [];
-  const pay = guard(async (a: { payee: string; amount: number; memo?: string; meta?: { note?: string } }) => (got.push(a), "paid"), { name: "sendPayment", governor: new Governor(policy, { sink }) });
+  const pay = guard(async (a: { payee: string; amount: number; memo?: string | undefined; meta?: { note?: string | undefined } }) => (got.push(a), "paid"), { name: "sendPayment", governor: new Governor(policy, { sink }) });
   const input = { payee: "acme", amount: 1, memo: undefined, meta: { note: undefined } };
   assert.equal(await pay(input), "paid");
   assert.equal(got[0], input, "the tool gets the very object it was called with");
