@@ -26,7 +26,7 @@ import { holdForApproval, type HoldContext } from "./hold.js";
 import { bridgeServerRequests, createProgressRelay, type ProgressExtra, type ReverseOptions } from "./reverse.js";
 import { NOT_SENT, SAMPLING, planSampling, samplingAction } from "./sampling.js";
 import { SandboxError, type SandboxExecutor } from "./sandbox-pool.js";
-import { readResultTexts, scanPieces, scanResult, type ResultScanner } from "./scan-results.js";
+import { readResultTexts, resultTexts, scanPieces, type ResultScanner, type ResultText } from "./scan-results.js";
 import { droppedNotice, isNotificationMethod } from "./notifications.js";
 import { neverAllowed } from "./visibility.js";
 
@@ -219,14 +219,23 @@ export function createGovernedServer(upstream: Client, options: McpProxyOptions)
 
   /** Withholds a result whose text (any the agent's model may see: scan-results.ts) the scanner flags as injected instructions. */
   function screen(tool: string, result: CallToolResult, d: Decision): CallToolResult {
+    const found = injected(() => resultTexts(result), { tool });
+    if (found === null) return result;
+    return stopResult(`Warden withheld the result of \`${tool}\`: it contains text that looks like instructions injected into tool output (${found.rules}). The tool ran; its output was not passed on.`, d, { withheld: found.withheld });
+  }
+
+  /**
+   * Scans the text of a result for injected instructions; when something is found, counts and logs the result as
+   * withheld (`subject` names it in the log) and says which patterns matched and where. Null: nothing, or no scanner.
+   */
+  function injected(texts: () => ResultText[], subject: Record<string, unknown>): { rules: string; withheld: Array<{ rule: string; field: string; start: number; end: number }> } | null {
     const scanner = options.scanner;
-    if (!scanner) return result;
-    const findings = scanResult(scanner, result);
-    if (findings.length === 0) return result;
+    if (!scanner) return null;
+    const findings = scanPieces(scanner, texts());
+    if (findings.length === 0) return null;
     stats.withheld++;
-    log({ msg: "result withheld", tool, rules: findings.map((f) => f.rule), fields: [...new Set(findings.map((f) => f.field))] });
-    const list = [...new Set(findings.map((f) => f.rule))].join(", ");
-    return stopResult(`Warden withheld the result of \`${tool}\`: it contains text that looks like instructions injected into tool output (${list}). The tool ran; its output was not passed on.`, d, { withheld: findings.map((f) => ({ rule: f.rule, field: f.field, start: f.start, end: f.end })) });
+    log({ msg: "result withheld", ...subject, rules: findings.map((f) => f.rule), fields: [...new Set(findings.map((f) => f.field))] });
+    return { rules: [...new Set(findings.map((f) => f.rule))].join(", "), withheld: findings.map((f) => ({ rule: f.rule, field: f.field, start: f.start, end: f.end })) };
   }
 
   /** A sampling request from the real server is a model call: decided, recorded and enforced like a tool call. */
@@ -263,16 +272,11 @@ export function createGovernedServer(upstream: Client, options: McpProxyOptions)
 
   /** A resources/read or prompts/get result with injected instructions is refused with an error, not passed on. */
   function screenRead(method: string, params: Record<string, unknown> | undefined, result: Record<string, unknown>): Record<string, unknown> {
-    const scanner = options.scanner;
-    if (!scanner) return result;
-    const findings = scanPieces(scanner, readResultTexts(result));
-    if (findings.length === 0) return result;
-    stats.withheld++;
+    const found = injected(() => readResultTexts(result), { request: method });
+    if (found === null) return result;
     const what = method === "resources/read" ? `resource \`${String(params?.["uri"] ?? "?")}\`` : `prompt \`${String(params?.["name"] ?? "?")}\``;
-    log({ msg: "result withheld", request: method, rules: findings.map((f) => f.rule), fields: [...new Set(findings.map((f) => f.field))] });
-    const list = [...new Set(findings.map((f) => f.rule))].join(", ");
-    throw new McpError(WITHHELD_ERROR, `Warden withheld ${what}: it contains text that looks like instructions injected into its content (${list}); it was not passed on`, {
-      [DECISION_META]: { withheld: findings.map((f) => ({ rule: f.rule, field: f.field, start: f.start, end: f.end })) },
+    throw new McpError(WITHHELD_ERROR, `Warden withheld ${what}: it contains text that looks like instructions injected into its content (${found.rules}); it was not passed on`, {
+      [DECISION_META]: { withheld: found.withheld },
     });
   }
   // Only genuine notifications pass, both ways: a request method without an id (a tools/call, a sampling request)

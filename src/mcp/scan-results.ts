@@ -91,13 +91,6 @@ export function resultTexts(result: { content?: unknown; structuredContent?: unk
   return out;
 }
 
-/**
- * Scans the result's text as one (pieces joined by newlines, so that an injection split across blocks the model
- * reads together is still seen); each finding names the piece it starts in, with offsets inside that piece.
- */
-export function scanResult(scanner: ResultScanner, result: { content?: unknown; structuredContent?: unknown }): Array<ResultFinding & { field: string }> {
-  return scanPieces(scanner, resultTexts(result));
-}
 
 /**
  * The text of a resources/read or prompts/get result, which reaches the agent's model as surely as a tool result:
@@ -110,7 +103,11 @@ export function readResultTexts(result: Record<string, unknown>): ResultText[] {
   return out;
 }
 
-/** scanResult() over pieces gathered by resultTexts() or readResultTexts(). */
+/**
+ * Scans a result's text pieces (from resultTexts() or readResultTexts()) as one, joined by newlines, so that an
+ * injection split across blocks the model reads together is still seen; each finding names the piece it starts
+ * in, with offsets inside that piece.
+ */
 export function scanPieces(scanner: ResultScanner, pieces: ResultText[]): Array<ResultFinding & { field: string }> {
   if (pieces.length === 0) return [];
   const starts: number[] = [];
