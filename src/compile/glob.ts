@@ -2,8 +2,11 @@
 
 export type ToolMatcher = (tool: string) => boolean;
 
+/** Whether a tool pattern is a glob (has `*` or `?`) rather than one exact name. */
+export const isToolGlob = (glob: string): boolean => glob.includes("*") || glob.includes("?");
+
 export function compileGlob(glob: string): ToolMatcher {
-  if (!glob.includes("*") && !glob.includes("?")) return (t) => t === glob;
+  if (!isToolGlob(glob)) return (t) => t === glob;
   if (glob === "*") return () => true;
   const star = glob.indexOf("*");
   if (star === glob.length - 1 && !glob.includes("?")) {

@@ -95,12 +95,13 @@ function intersect(lists: string[][], narrower: (a: string, b: string) => string
   return acc;
 }
 
-const GLOB = /[*?[\]{}]/;
+/** A sandbox path with glob characters is a pattern, not a literal path (the bubblewrap sandbox refuses those). */
+export const isPathPattern = (p: string): boolean => /[*?[\]{}]/.test(p);
 const withSlash = (p: string): string => (p.endsWith("/") ? p : `${p}/`);
 /** The deeper of two literal paths when one contains the other; patterns only meet themselves. */
 function narrowerPath(a: string, b: string): string | null {
   if (a === b) return a;
-  if (GLOB.test(a) || GLOB.test(b)) return null;
+  if (isPathPattern(a) || isPathPattern(b)) return null;
   if (withSlash(b).startsWith(withSlash(a))) return b;
   if (withSlash(a).startsWith(withSlash(b))) return a;
   return null;

@@ -5,6 +5,7 @@ import type { ValidationContext } from "./context.js";
 import type { PolicyDocument } from "./document.js";
 import { joinPath } from "./source.js";
 import { sensitiveTest } from "../compile/sensitive.js";
+import { isToolGlob } from "../compile/glob.js";
 
 /** A policy with its own parents already merged in (groups kept for children to `use`). */
 export interface ResolvedPolicy {
@@ -63,8 +64,6 @@ function checkSensitiveKeys(ctx: ValidationContext, acc: ResolvedPolicy, own: Ru
   }
 }
 
-const GLOB = /[*?[\]{}]/;
-
 /**
  * Under a parent whose default is BLOCK, a child's ALLOW rule may only reach tools the policy declares: matched
  * by class, or by exact declared names. A glob, or no tool at all (`tool: "*"`, `kind: message`), would ALLOW
@@ -76,7 +75,7 @@ function checkAllowsWithinDeclared(ctx: ValidationContext, acc: ResolvedPolicy, 
     if (rule.verdict !== "ALLOW" || rule.shadow) continue;
     const m = rule.match;
     if (m.classes !== null) continue;
-    const undeclared = m.tools === null ? null : m.tools.filter((t) => GLOB.test(t) || !Object.hasOwn(acc.ir.tools, t));
+    const undeclared = m.tools === null ? null : m.tools.filter((t) => isToolGlob(t) || !Object.hasOwn(acc.ir.tools, t));
     if (undeclared !== null && undeclared.length === 0) continue;
     const what = undeclared === null ? "actions of any tool (and actions without one)" : `tools ${undeclared.map((t) => `\`${t}\``).join(", ")}, which are patterns or not declared`;
     ctx.error(

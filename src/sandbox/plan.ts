@@ -3,6 +3,7 @@
 import { realpathSync, statSync } from "node:fs";
 import { posix } from "node:path";
 import type { SandboxProfile } from "../types.js";
+import { isPathPattern } from "../engine/obligations.js";
 
 /** How one host path appears inside the sandbox (everything not listed is visible read-only). */
 export interface SandboxMount {
@@ -50,7 +51,6 @@ export const hostFs: PlanFs = {
 };
 
 const RANK = { rw: 0, ro: 1, hide: 2 } as const;
-const GLOB = /[*?[\]{}]/;
 
 const within = (path: string, parent: string): boolean => parent === "/" || path === parent || path.startsWith(`${parent}/`);
 const depth = (p: string): number => (p === "/" ? 0 : p.split("/").length - 1);
@@ -58,7 +58,7 @@ const depth = (p: string): number => (p === "/" ? 0 : p.split("/").length - 1);
 function checkPath(p: string, where: string): string | null {
   if (p.length === 0 || p.includes("\0")) return `${where}: \`${p}\` is not a path`;
   if (!p.startsWith("/")) return `${where}: \`${p}\` is not an absolute path (a sandbox path must start with /)`;
-  if (GLOB.test(p)) return `${where}: \`${p}\` is a pattern; this sandbox takes literal paths only`;
+  if (isPathPattern(p)) return `${where}: \`${p}\` is a pattern; this sandbox takes literal paths only`;
   return null;
 }
 
