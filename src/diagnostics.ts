@@ -25,3 +25,15 @@ export function formatDiagnostic(d: Diagnostic): string {
   const head = `${where}${d.severity}[${d.code}]: ${d.message}`;
   return d.help ? `${head}\n  help: ${d.help}` : head;
 }
+
+/** 1-based line and column of `offset` in `text` (columns in UTF-16 units, as offsets are). */
+export function lineCol(text: string, offset: number): { line: number; col: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < offset && i < text.length; i++)
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      lineStart = i + 1;
+    }
+  return { line, col: offset - lineStart + 1 };
+}

@@ -3,7 +3,7 @@ import { BodyError, checkDepth, jsonErrorOffset } from "../gateway/json-body.js"
 import { resolve } from "node:path";
 import type { CompiledPolicy } from "../compile/build.js";
 import type { CompileResult } from "../compile/compile.js";
-import { formatDiagnostic } from "../diagnostics.js";
+import { formatDiagnostic, lineCol } from "../diagnostics.js";
 import { loadAnyPolicy } from "../node/load.js";
 import { INPUT_LIMITS, formatLimit, inputFileProblem, readInputFile } from "./input-file.js";
 import { ExitError, StdinTooLargeError, type CliIO } from "./io.js";
@@ -54,8 +54,8 @@ export async function readInput(path: string, io: CliIO, what: string, limit: nu
 export function parseJson(text: string, file: string, line = 1): { ok: true; value: unknown } | { ok: false; message: string } {
   // Every problem is reported as `file:line:col: …`; `line` is where `text` starts in the file (a trace line).
   const at = (offset: number): string => {
-    const before = text.slice(0, offset);
-    return `${file}:${line + before.split("\n").length - 1}:${offset - before.lastIndexOf("\n")}`;
+    const p = lineCol(text, offset);
+    return `${file}:${line + p.line - 1}:${p.col}`;
   };
   try {
     // a repeated key would be read as its last value by us and perhaps as its first by whoever acts on it

@@ -3,6 +3,7 @@
 
 import { isUtf8 } from "node:buffer";
 import { doubleIsExact, parseDecimal } from "../compile/decimal.js";
+import { lineCol } from "../diagnostics.js";
 
 export class BodyError extends Error {
   constructor(
@@ -15,10 +16,10 @@ export class BodyError extends Error {
   }
 }
 
-/** line:column (1-based) of `offset` in `text`. */
-function lineCol(text: string, offset: number): string {
-  const before = text.slice(0, offset);
-  return `${before.split("\n").length}:${offset - before.lastIndexOf("\n")}`;
+/** `line:column` (1-based) of `offset` in `text`. */
+function at(text: string, offset: number): string {
+  const { line, col } = lineCol(text, offset);
+  return `${line}:${col}`;
 }
 
 /**
@@ -53,12 +54,12 @@ export function checkDepth(text: string, maxDepth: number): void {
             return; // not valid JSON: JSON.parse reports it
           }
         }
-        if (top.has(key)) throw new BodyError("DUPLICATE_KEY", `JSON object has the key ${JSON.stringify(key)} twice (the second at ${lineCol(text, start)}); send each key once`, start);
+        if (top.has(key)) throw new BodyError("DUPLICATE_KEY", `JSON object has the key ${JSON.stringify(key)} twice (the second at ${at(text, start)}); send each key once`, start);
         top.add(key);
       }
       expectKey = false;
     } else if (c === 123 /* { */ || c === 91 /* [ */) {
-      if (keys.length + 1 > maxDepth) throw new BodyError("JSON_TOO_DEEP", `request body nests deeper than ${maxDepth} levels (at ${lineCol(text, i)})`, i);
+      if (keys.length + 1 > maxDepth) throw new BodyError("JSON_TOO_DEEP", `request body nests deeper than ${maxDepth} levels (at ${at(text, i)})`, i);
       keys.push(c === 123 ? new Set() : null);
       expectKey = c === 123;
     } else if (c === 125 || c === 93) {
@@ -69,7 +70,7 @@ export function checkDepth(text: string, maxDepth: number): void {
       const start = i;
       while (i + 1 < text.length && NUMBER_CHAR.test(text[i + 1] as string)) i++;
       const why = inexactNumber(text.slice(start, i + 1));
-      if (why !== null) throw new BodyError("LOSSY_NUMBER", `the number ${text.slice(start, Math.min(i + 1, start + 40))} at ${lineCol(text, start)} ${why}; send it as a string ("…") to be compared as an exact decimal`, start);
+      if (why !== null) throw new BodyError("LOSSY_NUMBER", `the number ${text.slice(start, Math.min(i + 1, start + 40))} at ${at(text, start)} ${why}; send it as a string ("…") to be compared as an exact decimal`, start);
     }
   }
 }
@@ -110,7 +111,7 @@ export function parseBody(text: string, maxDepth: number): unknown {
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     const offset = jsonErrorOffset(msg, text);
-    throw new BodyError("INVALID_JSON", `request body is not valid JSON${offset === undefined ? "" : ` at ${lineCol(text, offset)}`}: ${msg}`, offset);
+    throw new BodyError("INVALID_JSON", `request body is not valid JSON${offset === undefined ? "" : ` at ${at(text, offset)}`}: ${msg}`, offset);
   }
 }
 

@@ -1,6 +1,6 @@
 // compilePatternSet: parse every pattern, build one NFA, group detectors by tier under a state budget.
 
-import type { Diagnostic } from "../diagnostics.js";
+import { lineCol, type Diagnostic } from "../diagnostics.js";
 import { WARDEN_VERSION } from "../version.js";
 import { lengthRange, reverseNode, type RegexNode } from "./ast.js";
 import { caseClose } from "./unicode.js";
@@ -24,18 +24,6 @@ const MAX_PATTERN_NODES = 200_000;
 export type CompileSetResult =
   | { ok: true; set: CompiledPatternSet; diagnostics: Diagnostic[] }
   | { ok: false; diagnostics: Diagnostic[] };
-
-/** 1-based line and column of `offset` in `text`. */
-function lineCol(text: string, offset: number): { line: number; col: number } {
-  let line = 1;
-  let lineStart = 0;
-  for (let i = 0; i < offset && i < text.length; i++)
-    if (text.charCodeAt(i) === 10) {
-      line++;
-      lineStart = i + 1;
-    }
-  return { line, col: offset - lineStart + 1 };
-}
 
 function diag(
   code: ScanErrorCode,

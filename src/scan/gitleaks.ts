@@ -1,7 +1,7 @@
 // gitleaks TOML importer (pure): `[[rules]]` become loaded rules for the scanner; what cannot be carried over
 // (path conditions, capture groups, line targets) is reported as diagnostics, never silently dropped.
 import { parse, TomlError } from "smol-toml";
-import type { Diagnostic } from "../diagnostics.js";
+import { lineCol, type Diagnostic } from "../diagnostics.js";
 import type { GitleaksCode } from "./gitleaks-errors.js";
 import { parseRegex } from "./parse.js";
 import type { LoadedRule, RuleAllowlist } from "./pack.js";
@@ -193,9 +193,7 @@ function keepCompilable(rules: LoadedRule[], file: string, lines: ReadonlyMap<st
       kept.push(r);
       continue;
     }
-    const before = r.pattern.slice(0, res.error.offset);
-    const line = before.split("\n").length;
-    const col = res.error.offset - before.lastIndexOf("\n");
+    const { line, col } = lineCol(r.pattern, res.error.offset);
     const d: Diagnostic = {
       code: res.error.code, severity: "warning",
       message: `rule \`${r.id.replace(/^gitleaks\./, "")}\`: ${res.error.message} at ${line > 1 ? `line ${line} ` : ""}column ${col} of its regex (rule not imported)`,
