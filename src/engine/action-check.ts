@@ -95,7 +95,7 @@ function daysInMonth(y: number, mo: number): number {
 }
 
 /** True for `{}`-literal / JSON.parse objects and null-prototype objects. */
-function plainProto(o: object): boolean {
+export function plainProto(o: object): boolean {
   const p = Object.getPrototypeOf(o) as unknown;
   return p === Object.prototype || p === null;
 }

@@ -1,6 +1,7 @@
 // The arguments as a recorded decision sees them: object properties that are `undefined` left out, as JSON leaves
 // them out (a JS caller passes `{ encoding: undefined }` for "no encoding"; the record's canonical JSON has no
 // undefined, and a recording governor refuses an action it could not record).
+import { plainProto } from "../engine/action-check.js";
 
 /** `v` itself when no object property below it is `undefined`; else a copy without them (lists keep their slots). */
 export function dropUndefined<T>(v: T, depth = 0): T {
@@ -13,8 +14,7 @@ export function dropUndefined<T>(v: T, depth = 0): T {
     }
     return (copy ?? v) as T;
   }
-  const proto: unknown = Object.getPrototypeOf(v);
-  if (proto !== Object.prototype && proto !== null) return v;
+  if (!plainProto(v)) return v;
   let copy: Record<string, unknown> | null = null;
   for (const k of Object.keys(v)) {
     const x = (v as Record<string, unknown>)[k];

@@ -3,6 +3,7 @@ import { heldRequest } from "../approvals/held-view.js";
 import { approvalActionOf, recordApprovalOutcome, type RecordedOutcome } from "../approvals/outcome.js";
 import type { ApprovalRecord, ApprovalStore } from "../approvals/store.js";
 import type { CompiledPolicy } from "../compile/build.js";
+import { plainProto } from "../engine/action-check.js";
 import { engineBlock, NO_POLICY_INFO } from "../engine/decide.js";
 import { errorText, Governor } from "../gateway/governor.js";
 import { decidingReason } from "../mcp/enforce.js";
@@ -58,7 +59,7 @@ export interface GuardOptions {
 const governors = new WeakMap<CompiledPolicy, Governor>();
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v) && (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null);
+  return typeof v === "object" && v !== null && !Array.isArray(v) && plainProto(v);
 }
 
 /** Wraps `tool`; the wrapper decides first and throws WardenBlockedError instead of running a stopped call. */

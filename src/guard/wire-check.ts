@@ -1,16 +1,14 @@
 // What JSON cannot carry faithfully to a sidecar: an action holding such a value is never sent, because the
 // sidecar would decide a different action (or none) from the one the tool receives.
 
+import { plainProto } from "../engine/action-check.js";
+
 export interface WireProblem {
   /** Dotted path of the value (`args.amount`, `args.items.2`). */
   field: string;
   message: string;
 }
 
-function isPlainObject(o: object): boolean {
-  const proto: unknown = Object.getPrototypeOf(o);
-  return proto === Object.prototype || proto === null;
-}
 
 const join = (path: string, key: string | number): string => (path === "" ? String(key) : `${path}.${key}`);
 
@@ -48,7 +46,7 @@ function walk(v: unknown, path: string, open: Set<object>): WireProblem | null {
   if (v instanceof Date && Object.getPrototypeOf(v) === Date.prototype && Reflect.ownKeys(v).length === 0) {
     return Number.isNaN(v.getTime()) ? { field: path, message: `${at} is an invalid Date, which JSON sends as null; pass a valid Date or an RFC 3339 string` } : null;
   }
-  if (!Array.isArray(o) && !isPlainObject(o)) {
+  if (!Array.isArray(o) && !plainProto(o)) {
     const kind = (o.constructor as { name?: unknown } | undefined)?.name;
     return { field: path, message: `${at} is ${typeof kind === "string" && kind !== "" ? `a ${kind}` : "an object with a custom prototype"}, which JSON would not send as the tool receives it; pass a plain object, a list or a string` };
   }
