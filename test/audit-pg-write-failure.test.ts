@@ -3,12 +3,11 @@
 // (127.0.0.1:5432, `WARDEN_TEST_PG` overrides); under CI=true a missing server FAILS, otherwise the test skips.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import pg from "pg";
 import { decide } from "../src/index.js";
 import { AuditLog, AuditUnavailableError } from "../src/audit/log.js";
 import { PgStorage } from "../src/audit/pg-storage.js";
-import { compileFixturePolicy, fixtureKeys, randomActions, tempDir } from "./record-fixtures.js";
-import { PG_URL, pgAvailability } from "./pg-fixture.js";
+import { compileFixturePolicy, fixtureKeys, randomActions } from "./record-fixtures.js";
+import { PG_URL, pgAvailability, withPgLog } from "./pg-fixture.js";
 
 
 
@@ -16,11 +15,7 @@ const { down, skip } = await pgAvailability("audit-pg-write-failure");
 
 test("PostgreSQL: a permanent insert error (unique_violation) fails the record at once and stops the writer", { skip, timeout: 30_000 }, async () => {
   assert.equal(down, null, `PostgreSQL at ${PG_URL} is required under CI=true: ${down}`);
-  const t = tempDir("pg-wfail");
-  const logId = `wfail-${process.pid}-${Date.now()}`;
-  const admin = new pg.Client({ connectionString: PG_URL });
-  await admin.connect();
-  try {
+  await withPgLog("pg-wfail", async ({ t, logId, admin }) => {
     const keys = fixtureKeys(t.dir);
     const policy = compileFixturePolicy();
     const actions = randomActions(4, 6);
@@ -37,11 +32,5 @@ test("PostgreSQL: a permanent insert error (unique_violation) fails the record a
     assert.ok(Date.now() - start < 5000, "at once, not after retries or the block timeout");
     assert.equal(log.stats().writeErrors, 1, "not retried");
     await assert.rejects(log.close(), AuditUnavailableError);
-  } finally {
-    const s = new PgStorage(PG_URL, logId);
-    await s.dropLog().catch(() => {});
-    await s.close();
-    await admin.end();
-    t.cleanup();
-  }
+  });
 });

@@ -3,13 +3,12 @@
 // (127.0.0.1:5432, `WARDEN_TEST_PG` overrides); under CI=true a missing server FAILS, otherwise the tests skip.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import pg from "pg";
 import { decide } from "../src/index.js";
 import { AuditLog } from "../src/audit/log.js";
 import { PgStorage } from "../src/audit/pg-storage.js";
 import { AuditLogError } from "../src/audit/storage.js";
-import { compileFixturePolicy, fixtureKeys, randomActions, tempDir } from "./record-fixtures.js";
-import { PG_URL, pgAvailability } from "./pg-fixture.js";
+import { compileFixturePolicy, fixtureKeys, randomActions } from "./record-fixtures.js";
+import { PG_URL, pgAvailability, withPgLog } from "./pg-fixture.js";
 
 
 
@@ -30,12 +29,7 @@ const { down, skip } = await pgAvailability("audit-pg-writer-open");
 
 test("PostgreSQL: a rewritten record under deleted heads, and the wrong keyring, make the writer refuse the log", { skip }, async () => {
   assert.equal(down, null, `PostgreSQL at ${PG_URL} is required under CI=true: ${down}`);
-  const t = tempDir("pg-wopen");
-  const logId = `wopen-${process.pid}-${Date.now()}`;
-  const target = `${PG_URL}#${logId}`;
-  const admin = new pg.Client({ connectionString: PG_URL });
-  await admin.connect();
-  try {
+  await withPgLog("pg-wopen", async ({ t, logId, target, admin }) => {
     const keys = fixtureKeys(t.dir);
     const other = fixtureKeys(`${t.dir}/other`);
     const policy = compileFixturePolicy();
@@ -54,11 +48,5 @@ test("PostgreSQL: a rewritten record under deleted heads, and the wrong keyring,
     assert.match((await refusal(keys.ring, target)).message, /^record 2 of postgres:.* does not verify \(hmac signature .* does not match\)/);
     const after = await admin.query("SELECT count(*)::int AS n FROM warden_audit_heads WHERE log = $1", [logId]);
     assert.equal(after.rows[0].n, 0, "no head was signed over the rewritten record");
-  } finally {
-    const s = new PgStorage(PG_URL, logId);
-    await s.dropLog().catch(() => {});
-    await s.close();
-    await admin.end();
-    t.cleanup();
-  }
+  });
 });

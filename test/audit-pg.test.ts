@@ -14,7 +14,7 @@ import { AuditLogError } from "../src/audit/storage.js";
 import { Keyring } from "../src/keys/keyring.js";
 import { runCli } from "../src/cli/main.js";
 import { compileFixturePolicy, fixtureKeys, randomActions, tempDir } from "./record-fixtures.js";
-import { PG_URL, pgAvailability } from "./pg-fixture.js";
+import { PG_URL, pgAvailability, withPgLog } from "./pg-fixture.js";
 
 
 
@@ -34,12 +34,7 @@ test("PostgreSQL is reachable (required under CI=true)", { skip }, () => {
 });
 
 test("the PostgreSQL sink: write, verify, prove, replay, tamper detection, one writer per log", { skip }, async () => {
-  const t = tempDir("pg");
-  const logId = `test-${process.pid}-${Date.now()}`;
-  const target = `${PG_URL}#${logId}`;
-  const admin = new pg.Client({ connectionString: PG_URL });
-  await admin.connect();
-  try {
+  await withPgLog("pg", async ({ t, logId, target, admin }) => {
     const keys = fixtureKeys(t.dir);
     const policy = compileFixturePolicy();
     const log = await AuditLog.open(PgStorage.fromUrl(target), { keys: keys.ring, headEvery: 100, batchRecords: 64, sensitive: ["args.ssn"] });
@@ -82,13 +77,7 @@ test("the PostgreSQL sink: write, verify, prove, replay, tamper detection, one w
     bad = await verifyPg(target, keys.ring);
     assert.equal(bad.ok, false);
     assert.equal(bad.firstBad?.seq, 100);
-  } finally {
-    const s = new PgStorage(PG_URL, logId);
-    await s.dropLog().catch(() => {});
-    await s.close();
-    await admin.end();
-    t.cleanup();
-  }
+  });
 });
 
 test("a stalled PostgreSQL sink: the bounded buffer drops and counts (drop) or holds the caller (block)", { skip }, async () => {
