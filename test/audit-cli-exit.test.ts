@@ -5,10 +5,8 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { chmodSync, chownSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { decide } from "../src/index.js";
-import { AuditLog } from "../src/audit/log.js";
-import { FileStorage } from "../src/audit/file-storage.js";
-import { compileFixturePolicy, fixtureKeys, randomActions, tempDir } from "./record-fixtures.js";
+import { fixtureKeys, tempDir } from "./record-fixtures.js";
+import { writeSampleLog } from "./sample-log.js";
 
 const asRoot = process.getuid?.() === 0;
 const NOBODY = 65534;
@@ -18,10 +16,7 @@ test("batched check --audit whose writes fail (a read-only entries file, a non-r
   try {
     const keys = fixtureKeys(t.dir);
     const dir = join(t.dir, "log");
-    const policy = compileFixturePolicy();
-    const log = await AuditLog.open(new FileStorage(dir), { keys: keys.ring });
-    for (const a of randomActions(3, 1)) await log.record(a, decide(policy, a));
-    await log.close();
+    await writeSampleLog(dir, keys.ring, 3);
     // The folder is the child's (it can take the lock); the files in it cannot be written.
     for (const p of [t.dir, join(t.dir, "keys")]) chmodSync(p, 0o755);
     chmodSync(keys.keyring, 0o644);

@@ -5,15 +5,14 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { decide } from "../src/index.js";
 import { AuditLog } from "../src/audit/log.js";
 import { FileStorage } from "../src/audit/file-storage.js";
 import { AuditLogError } from "../src/audit/storage.js";
 import { verifyLog } from "../src/audit/verify.js";
-import { compileFixturePolicy, fixtureKeys, randomActions, tempDir } from "./record-fixtures.js";
+import { fixtureKeys, tempDir } from "./record-fixtures.js";
+import { writeSampleLog } from "./sample-log.js";
 import { cli } from "./cli-capture.js";
 
-const policy = compileFixturePolicy();
 const snapshot = (dir: string): Record<string, string> => Object.fromEntries(readdirSync(dir).sort().map((f) => [f, readFileSync(join(dir, f), "utf8")]));
 
 test("a log without its manifest.json is refused as damaged; nothing is written; restoring the manifest as told heals it", async () => {
@@ -21,9 +20,7 @@ test("a log without its manifest.json is refused as damaged; nothing is written;
   try {
     const keys = fixtureKeys(t.dir);
     const dir = join(t.dir, "log");
-    const log = await AuditLog.open(new FileStorage(dir), { keys: keys.ring });
-    for (const a of randomActions(4, 2)) await log.record(a, decide(policy, a));
-    await log.close();
+    await writeSampleLog(dir, keys.ring, 4, { seed: 2 });
     const manifest = readFileSync(join(dir, "manifest.json"), "utf8");
     renameSync(join(dir, "manifest.json"), join(t.dir, "manifest.saved"));
     const before = snapshot(dir);

@@ -6,10 +6,10 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { decide } from "../src/index.js";
 import { AuditLog } from "../src/audit/log.js";
 import { FileStorage } from "../src/audit/file-storage.js";
-import { compileFixturePolicy, fixtureKeys, randomActions, tempDir } from "./record-fixtures.js";
+import { fixtureKeys, tempDir } from "./record-fixtures.js";
+import { writeSampleLog } from "./sample-log.js";
 import { cli } from "./cli-capture.js";
 
 const asRoot = process.getuid?.() === 0;
@@ -49,10 +49,7 @@ test("a read-only log folder: the writer (a non-root user) is told about the loc
   try {
     const keys = fixtureKeys(t.dir);
     const dir = join(t.dir, "log");
-    const policy = compileFixturePolicy();
-    const log = await AuditLog.open(new FileStorage(dir), { keys: keys.ring });
-    for (const a of randomActions(3, 1)) await log.record(a, decide(policy, a));
-    await log.close();
+    await writeSampleLog(dir, keys.ring, 3);
     // Readable by everyone, writable by no one but root.
     for (const p of [t.dir, join(t.dir, "keys")]) chmodSync(p, 0o755);
     for (const f of readdirSync(dir)) chmodSync(join(dir, f), 0o644);

@@ -5,25 +5,19 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { decide } from "../src/index.js";
 import { AuditLog } from "../src/audit/log.js";
 import { FileStorage } from "../src/audit/file-storage.js";
 import { AuditLogError } from "../src/audit/storage.js";
 import { verifyLog } from "../src/audit/verify.js";
 import { rotateKeyFile } from "../src/keys/keyfile.js";
 import type { Keyring } from "../src/keys/keyring.js";
-import { compileFixturePolicy, fixtureKeys, randomActions, tempDir } from "./record-fixtures.js";
+import { fixtureKeys, tempDir } from "./record-fixtures.js";
+import { writeSampleLog } from "./sample-log.js";
 import { cli } from "./cli-capture.js";
 
-const policy = compileFixturePolicy();
 
 /** Writes `n` records; closes (sealing them) unless `crash`, which leaves them unsealed as a killed writer would. */
-async function write(dir: string, keys: Keyring, n: number, crash = false, seed = 1): Promise<void> {
-  const log = await AuditLog.open(new FileStorage(dir), { keys, durability: "strict" });
-  for (const a of randomActions(n, seed)) await log.record(a, decide(policy, a));
-  if (crash) await log.abandon();
-  else await log.close();
-}
+const write = (dir: string, keys: Keyring, n: number, crash = false, seed = 1): Promise<void> => writeSampleLog(dir, keys, n, { crash, seed, durability: "strict" });
 
 const open = (dir: string, keys: Keyring) => AuditLog.open(new FileStorage(dir), { keys });
 const SEG = "entries-000000000000.jsonl";
