@@ -193,7 +193,10 @@ export function jsonDataProblem(root: object): ActionProblem | undefined {
   return { field, message: `\`${safeEcho(field, 120) || "the action"}\` ${why}` };
 }
 
-/** Past this depth the walk goes on with an explicit stack (no stack overflow) that also catches cycles. */
+/**
+ * Past this depth the walk goes on with an explicit stack (no stack overflow) that also catches cycles. Below it,
+ * plain recursion: on the decide benchmark's actions it measured 0.24 µs a call, the explicit stack alone 1.0 µs.
+ */
 const RECURSION_LIMIT = 64;
 
 /** Null when `v` is JSON data; else why not, with the path to it pushed onto `path` innermost first. */
