@@ -100,6 +100,55 @@ test("in process: ESCALATE throws without an approval store, waits for one with 
   assert.equal(await pending, "sent 5000 to globex");
 });
 
+test("the tool runs on what was decided: a caller changing its arguments afterwards changes nothing", async () => {
+  // ALLOW: the caller swaps the payee for one the allowlist refuses right after the call, without awaiting
+  const t = tools();
+  const pay = guard(t.sendPayment, { policy });
+  const args = { payee: "acme", amount: 50 };
+  const allowed = pay(args);
+  args.payee = "mallory";
+  args.amount = 9_999_999;
+  assert.equal(await allowed, "sent 50 to acme");
+  // ESCALATE: the caller changes the held call before it is approved; the approver saw 5000 to globex
+  const store = new ApprovalStore(mkdtempSync(join(tmpdir(), "warden-guard-")));
+  const held = { payee: "globex", amount: 5000, memo: { note: "q3" } };
+  const pending = guard(t.sendPayment, { policy, approvals: store, approvalPollMs: 10 })(held);
+  let id: string | undefined;
+  while (id === undefined) {
+    id = store.list("pending")[0]?.request.id;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  held.payee = "mallory";
+  held.amount = 9_999_999;
+  held.memo.note = "changed";
+  assert.match(JSON.stringify(store.list("pending")[0]?.request), /globex/);
+  store.resolve(id, "approved", "carol");
+  assert.equal(await pending, "sent 5000 to globex");
+  assert.deepEqual(t.calls, [{ payee: "acme", amount: 50 }, { payee: "globex", amount: 5000, memo: { note: "q3" } }]);
+  // a cycle is copied as a cycle; class instances are passed as they are
+  const seen: unknown[] = [];
+  const probe = guard(async function search(a: Record<string, unknown>) {
+    seen.push(a);
+    return "ok";
+  }, { policy });
+  const when = new Date(0);
+  const cyclic: Record<string, unknown> = { q: "x", limit: 1, when };
+  cyclic["self"] = cyclic;
+  assert.equal(await probe(cyclic), "ok");
+  const got = seen[0] as Record<string, unknown>;
+  assert.notEqual(got, cyclic);
+  assert.equal(got["self"], got);
+  assert.equal(got["when"], when);
+});
+
+test("arguments too deep to copy are refused before deciding", async () => {
+  const t = tools();
+  let deep: Record<string, unknown> = { payee: "acme", amount: 1 };
+  for (let i = 0; i < 1100; i++) deep = { payee: "acme", amount: 1, inner: deep };
+  await assert.rejects(guard(t.sendPayment, { policy })(deep as { payee: string; amount: number }), (e: unknown) => e instanceof WardenBlockedError && e.code === "INVALID_ACTION" && /deeper than 1000/.test(e.message));
+  assert.equal(t.calls.length, 0);
+});
+
 test("fail closed: an engine error is a BLOCK and the tool never runs", async () => {
   const t = tools();
   // A policy object whose internals are broken: decide() must turn the fault into RUNTIME_ERROR.
@@ -182,13 +231,16 @@ test("guard() refuses ambiguous configuration", () => {
 
 // With a recording governor the decision must be about what the record can hold: an `undefined` property is left
 // out (as JSON would), not a reason to refuse the call; what JSON cannot carry at all is refused.
-test("guard() with a recording governor: undefined properties are left out of the recorded action; the tool gets its input as given", async () => {
+test("guard() with a recording governor: undefined properties are left out of the recorded action; the tool gets its input as given (a copy)", async () => {
   const sink = new MemorySink();
   const got: unknown[] = [];
   const pay = guard(async (a: { payee: string; amount: number; memo?: string | undefined; meta?: { note?: string | undefined } }) => (got.push(a), "paid"), { name: "sendPayment", governor: new Governor(policy, { sink }) });
   const input = { payee: "acme", amount: 1, memo: undefined, meta: { note: undefined } };
   assert.equal(await pay(input), "paid");
-  assert.equal(got[0], input, "the tool gets the very object it was called with");
+  // a private copy (see "the tool runs on what was decided"), with the caller's undefined properties as given
+  assert.notEqual(got[0], input);
+  assert.deepEqual(got[0], input);
+  assert.ok(Object.hasOwn(got[0] as object, "memo") && Object.hasOwn((got[0] as { meta: object }).meta, "note"));
   assert.deepEqual(sink.entries[0]?.action, { kind: "tool_call", at: (sink.entries[0]?.action as { at: string }).at, tool: "sendPayment", args: { payee: "acme", amount: 1, meta: {} } });
   assert.equal(sink.entries[0]?.decision.verdict, "ALLOW");
   await assert.rejects(pay({ payee: "acme", amount: Number.NaN }), (e: unknown) => e instanceof WardenBlockedError && e.code === "INVALID_ACTION");

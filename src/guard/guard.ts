@@ -16,6 +16,7 @@ import { sandboxBox, type SandboxBox } from "../sandbox/run.js";
 import { WardenBlockedError, WardenThrottledError } from "./errors.js";
 import { askSidecar, recordOutcomeAtSidecar, type SidecarOptions } from "./sidecar-client.js";
 import { dropUndefined } from "./drop-undefined.js";
+import { snapshotArgs, SnapshotTooDeepError } from "./snapshot.js";
 
 export interface GuardOptions {
   /** Tool name in actions (default: the function's name). */
@@ -98,7 +99,16 @@ export function guard<A, R, Rest extends unknown[]>(tool: (args: A, ...rest: Res
     throw new WardenBlockedError(name, "SIDECAR_UNREACHABLE", `${name}: blocked (fallback BLOCK): ${answer.message}`, null);
   };
 
-  return async (input: A, ...rest: Rest): Promise<R> => {
+  return async (callerInput: A, ...rest: Rest): Promise<R> => {
+    // Decide on a private copy and run the tool on that same copy: a caller that changes its object while the
+    // decision or an approval is pending must not change what runs (it would run what nobody decided or approved).
+    let input: A;
+    try {
+      input = snapshotArgs(callerInput);
+    } catch (e) {
+      if (!(e instanceof SnapshotTooDeepError)) throw e;
+      throw new WardenBlockedError(name, "INVALID_ACTION", `${name}: blocked: ${e.message}; pass flatter arguments`, null);
+    }
     const wrapped = !isPlainObject(input);
     const args = wrapped ? { input } : (input as Record<string, unknown>);
     // A recording governor decides what its record can hold: `undefined` properties left out, as JSON would.
