@@ -6,6 +6,7 @@
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { ErrorCode, McpError, type CallToolRequest, type CallToolResult, type JSONRPCMessage, type RequestId } from "@modelcontextprotocol/sdk/types.js";
 import { isRecord } from "../policy/context.js";
+import { AnswerError } from "./answer-error.js";
 
 /** How one tools/call reaches the real server and the agent (the SDK's handler or this fast path). */
 export interface CallRoute {
@@ -164,7 +165,8 @@ export class FastToolCalls {
     this.pending.delete(m.id);
     if ("error" in m) {
       const e = m.error as { code?: unknown; message?: unknown; data?: unknown };
-      p.reject(new McpError(typeof e.code === "number" ? e.code : ErrorCode.InternalError, typeof e.message === "string" ? e.message : "error without a message", e.data));
+      // passed on as the server sent it (an McpError's message would carry a second `MCP error <code>:` prefix)
+      p.reject(new AnswerError(typeof e.code === "number" ? e.code : ErrorCode.InternalError, typeof e.message === "string" ? e.message : "error without a message", e.data));
       return true;
     }
     const result = (m as { result?: unknown }).result;

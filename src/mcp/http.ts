@@ -74,7 +74,7 @@ export async function runHttpProxy(options: HttpProxyOptions): Promise<RunningHt
   const path = options.path ?? "/mcp";
   const token = options.token ?? null;
   const sessions = new Map<string, Session>();
-  const closed: ProxyStats = { calls: 0, forwarded: 0, stopped: 0, held: 0, withheld: 0, hidden: 0, sandboxed: 0, samplingRequests: 0, samplingStopped: 0 };
+  const closed: ProxyStats = { calls: 0, forwarded: 0, stopped: 0, held: 0, withheld: 0, hidden: 0, screened: 0, sandboxed: 0, samplingRequests: 0, samplingStopped: 0 };
   const addStats = (into: ProxyStats, s: ProxyStats): void => {
     for (const k of Object.keys(into) as Array<keyof ProxyStats>) into[k] += s[k];
   };

@@ -9,7 +9,6 @@ import {
   CallToolResultSchema,
   type CallToolRequest,
   ErrorCode,
-  McpError,
   type CreateMessageRequest,
   ListToolsRequestSchema,
   ListToolsResultSchema,
@@ -28,6 +27,8 @@ import { NOT_SENT, SAMPLING, planSampling, samplingAction } from "./sampling.js"
 import { SandboxError, type SandboxExecutor } from "./sandbox-pool.js";
 import { readResultTexts, resultTexts, scanPieces, type ResultScanner, type ResultText } from "./scan-results.js";
 import { droppedNotice, isNotificationMethod } from "./notifications.js";
+import { AnswerError, answerError, errorTexts } from "./answer-error.js";
+import { LISTINGS, screenInstructions, screenListing } from "./scan-listings.js";
 import { neverAllowed } from "./visibility.js";
 
 export interface McpProxyOptions {
@@ -61,6 +62,8 @@ export interface ProxyStats {
   held: number;
   withheld: number;
   hidden: number;
+  /** Instructions and listed entries (tools, prompts, resources) whose text the injection scan replaced or left out. */
+  screened: number;
   /** Calls run in a sandboxed instance of the server (also counted in `forwarded`). */
   sandboxed: number;
   /** sampling/createMessage requests from the server (model calls), and how many were refused. */
@@ -124,9 +127,18 @@ export function createGovernedServer(upstream: Client, options: McpProxyOptions)
   const clock = options.clock ?? (() => new Date());
   const log = options.log ?? (() => {});
   const upstreamTimeout = options.upstreamTimeoutMs ?? 600_000;
-  const stats: ProxyStats = { calls: 0, forwarded: 0, stopped: 0, held: 0, withheld: 0, hidden: 0, sandboxed: 0, samplingRequests: 0, samplingStopped: 0 };
+  const stats: ProxyStats = { calls: 0, forwarded: 0, stopped: 0, held: 0, withheld: 0, hidden: 0, screened: 0, sandboxed: 0, samplingRequests: 0, samplingStopped: 0 };
   const info = upstream.getServerVersion() ?? { name: "mcp-server", version: "0" };
-  const instructions = upstream.getInstructions();
+  // The server's instructions go to the agent's model (often into its system prompt): scanned like a result.
+  let instructions = upstream.getInstructions();
+  if (instructions !== undefined && options.scanner) {
+    const screened = screenInstructions(options.scanner, instructions);
+    if (screened.rules.length > 0) {
+      stats.screened++;
+      log({ level: "warn", msg: "instructions replaced", server: info.name, rules: screened.rules, why: "the server's instructions look like injected instructions; the agent gets a notice in their place" });
+      instructions = screened.text;
+    }
+  }
   const holdCtx: HoldContext = {
     approvals: options.approvals ?? null,
     approvalPollMs: options.approvalPollMs ?? 100,
@@ -147,14 +159,16 @@ export function createGovernedServer(upstream: Client, options: McpProxyOptions)
   if (upstream.getServerCapabilities()?.tools) {
     if (options.fastCalls !== false && upstream.transport) server.fast = new FastToolCalls(upstream.transport, governCall, upstreamTimeout);
     server.setRequestHandler(ListToolsRequestSchema, async (req, extra) => {
-      const res = await upstream.request({ method: "tools/list", ...(req.params ? { params: req.params } : {}) }, ListToolsResultSchema, { signal: extra.signal, timeout: upstreamTimeout });
+      const res = await upstream.request({ method: "tools/list", ...(req.params ? { params: req.params } : {}) }, ListToolsResultSchema, { signal: extra.signal, timeout: upstreamTimeout }).catch((e: unknown) => {
+        throw relayError(e, "tools/list");
+      });
       const visible = res.tools.filter((t) => !neverAllowed(governor.policy, t.name));
       const hidden = res.tools.length - visible.length;
       if (hidden > 0) {
         stats.hidden += hidden;
         log({ msg: "tools hidden", hidden: res.tools.filter((t) => !visible.includes(t)).map((t) => t.name) });
       }
-      return { ...res, tools: visible };
+      return screenList("tools/list", { ...res, tools: visible }) as typeof res;
     });
 
     server.setRequestHandler(CallToolRequestSchema, async (req, extra) => {
@@ -194,7 +208,7 @@ export function createGovernedServer(upstream: Client, options: McpProxyOptions)
         const routed = route.relay({ ...params, arguments: plan.args });
         result = await sandbox.callTool(plan.profile, routed.params, { signal: route.signal, timeout: upstreamTimeout }).finally(routed.done);
       } catch (e) {
-        if (!(e instanceof SandboxError)) throw e;
+        if (!(e instanceof SandboxError)) throw relayError(e, "tools/call", tool);
         stats.stopped++;
         log({ msg: "sandbox refused", tool, code: e.code, error: e.message });
         return stopResult(`${describeStop(tool, d, "Warden requires a sandbox for")} ${e.code}: ${e.message}, so the call is refused.`, d, { sandbox: { executor: sandbox.name, error: e.code } });
@@ -214,7 +228,10 @@ export function createGovernedServer(upstream: Client, options: McpProxyOptions)
       }
     } else forwardArgs = plan.args;
     stats.forwarded++;
-    return screen(tool, await route.forward({ ...params, arguments: forwardArgs }), d);
+    const result = await route.forward({ ...params, arguments: forwardArgs }).catch((e: unknown) => {
+      throw relayError(e, "tools/call", tool);
+    });
+    return screen(tool, result, d);
   }
 
   /** Withholds a result whose text (any the agent's model may see: scan-results.ts) the scanner flags as injected instructions. */
@@ -228,14 +245,43 @@ export function createGovernedServer(upstream: Client, options: McpProxyOptions)
    * Scans the text of a result for injected instructions; when something is found, counts and logs the result as
    * withheld (`subject` names it in the log) and says which patterns matched and where. Null: nothing, or no scanner.
    */
-  function injected(texts: () => ResultText[], subject: Record<string, unknown>): { rules: string; withheld: Array<{ rule: string; field: string; start: number; end: number }> } | null {
+  function injected(texts: () => ResultText[], subject: Record<string, unknown>, msg = "result withheld"): { rules: string; withheld: Array<{ rule: string; field: string; start: number; end: number }> } | null {
     const scanner = options.scanner;
     if (!scanner) return null;
     const findings = scanPieces(scanner, texts());
     if (findings.length === 0) return null;
     stats.withheld++;
-    log({ msg: "result withheld", ...subject, rules: findings.map((f) => f.rule), fields: [...new Set(findings.map((f) => f.field))] });
+    log({ msg, ...subject, rules: findings.map((f) => f.rule), fields: [...new Set(findings.map((f) => f.field))] });
     return { rules: [...new Set(findings.map((f) => f.rule))].join(", "), withheld: findings.map((f) => ({ rule: f.rule, field: f.field, start: f.start, end: f.end })) };
+  }
+
+  /**
+   * A forwarded request failed: the error goes to the agent with the server's own message (not the SDK's
+   * `MCP error <code>: ` prefix, which the agent's SDK adds once more), and is withheld like a result when its
+   * message or data carries injected instructions. Other errors (a bug, a result that fails the SDK's schema)
+   * are left as they are.
+   */
+  function relayError(e: unknown, method: string, tool?: string): unknown {
+    const err = answerError(e);
+    if (err === null) return e;
+    const found = injected(() => errorTexts(err), { request: method, ...(tool !== undefined ? { tool } : {}), code: err.code }, "error withheld");
+    if (found === null) return err;
+    const what = tool !== undefined ? `\`${tool}\`` : `the server's \`${method}\``;
+    return new AnswerError(
+      WITHHELD_ERROR,
+      `Warden withheld the error ${what} answered with (code ${err.code}): it contains text that looks like instructions injected into it (${found.rules}); its message and data were not passed on`,
+      { [DECISION_META]: { withheld: found.withheld, code: err.code } },
+    );
+  }
+
+  /** A listing (tools/list, prompts/list, resources/list, resources/templates/list) with its descriptions screened (scan-listings.ts). */
+  function screenList(method: string, result: Record<string, unknown>): Record<string, unknown> {
+    if (!options.scanner) return result;
+    const screened = screenListing(options.scanner, method, result);
+    if (screened.findings.length === 0) return result;
+    stats.screened += new Set(screened.findings.map((f) => f.entry)).size;
+    log({ level: "warn", msg: "listing screened", request: method, findings: screened.findings, why: "text in the list looks like injected instructions: replaced by a notice, or the entry left out when its name or a key carries it" });
+    return screened.result;
   }
 
   /** A sampling request from the real server is a model call: decided, recorded and enforced like a tool call. */
@@ -246,7 +292,7 @@ export function createGovernedServer(upstream: Client, options: McpProxyOptions)
     const plan = planSampling(params, d);
     const refuse = (text: string, extra: Record<string, unknown> = {}): never => {
       stats.samplingStopped++;
-      throw new McpError(ErrorCode.InvalidRequest, text, stopResult(text, d, extra)._meta);
+      throw new AnswerError(ErrorCode.InvalidRequest, text, stopResult(text, d, extra)._meta);
     };
     if (plan.kind === "refuse") return refuse(plan.text, plan.refusal ? { refusal: plan.refusal } : {});
     if (plan.kind === "hold") {
@@ -266,8 +312,14 @@ export function createGovernedServer(upstream: Client, options: McpProxyOptions)
   // prompt puts before the model is screened like a tool result.
   server.fallbackRequestHandler = async (request, extra) => {
     const routed = progress.forward(request.params, { _meta: request.params?._meta as ProgressExtra["_meta"], sendNotification: extra.sendNotification });
-    const result = await upstream.request({ method: request.method, ...(routed.params ? { params: routed.params } : {}) }, ResultSchema, { signal: extra.signal, timeout: upstreamTimeout }).finally(routed.done);
-    return SCREENED_READS.has(request.method) ? screenRead(request.method, request.params, result) : result;
+    const result = await upstream
+      .request({ method: request.method, ...(routed.params ? { params: routed.params } : {}) }, ResultSchema, { signal: extra.signal, timeout: upstreamTimeout })
+      .catch((e: unknown) => {
+        throw relayError(e, request.method);
+      })
+      .finally(routed.done);
+    if (SCREENED_READS.has(request.method)) return screenRead(request.method, request.params, result);
+    return LISTINGS[request.method] !== undefined ? screenList(request.method, result) : result;
   };
 
   /** A resources/read or prompts/get result with injected instructions is refused with an error, not passed on. */
@@ -275,7 +327,7 @@ export function createGovernedServer(upstream: Client, options: McpProxyOptions)
     const found = injected(() => readResultTexts(result), { request: method });
     if (found === null) return result;
     const what = method === "resources/read" ? `resource \`${String(params?.["uri"] ?? "?")}\`` : `prompt \`${String(params?.["name"] ?? "?")}\``;
-    throw new McpError(WITHHELD_ERROR, `Warden withheld ${what}: it contains text that looks like instructions injected into its content (${found.rules}); it was not passed on`, {
+    throw new AnswerError(WITHHELD_ERROR, `Warden withheld ${what}: it contains text that looks like instructions injected into its content (${found.rules}); it was not passed on`, {
       [DECISION_META]: { withheld: found.withheld },
     });
   }
