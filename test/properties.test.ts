@@ -622,7 +622,7 @@ test("the verdict does not depend on the order rules are declared in", () => {
 // ---------------------------------------------------------------------------------------------
 // Composition: a child policy keeps every restrictive rule of its parent.
 
-test("a child policy (extends) still fires every restrictive rule its parent fires, and never loses a parent's BLOCK", () => {
+test("a child policy (extends, of one or two parents) still fires every restrictive rule each parent fires, never loses a parent's BLOCK or approval", () => {
   const anyAction = fc.oneof(actionArb, fc.tuple(actionArb, fc.nat(), fc.nat()).map(([a, i, j]) => {
     const paths = mutablePaths(a);
     if (paths.length === 0) return a;
@@ -630,18 +630,27 @@ test("a child policy (extends) still fires every restrictive rule its parent fir
     const pool = FIELDS[p] ? ILL[FIELDS[p]] : ILL_OBJECT;
     return setPath(a, p, pool[j % pool.length], j % 4 === 0);
   }));
+  // The second parent (when there is one) is policy `prop2` with rules `q0`, `q1`, … (same lists and tools).
+  const secondArb = fc.option(policyArb({ structural: true }), { nil: undefined, freq: 2 });
   fc.assert(
-    fc.property(policyArb({ structural: true }), fc.array(ruleArb({ structural: true }), { minLength: 1, maxLength: 5 }), fc.option(pick(["ALLOW", "BLOCK"]), { nil: undefined }), anyAction, (parentSrc, childRules, childDefault, action) => {
+    fc.property(policyArb({ structural: true }), secondArb, fc.array(ruleArb({ structural: true }), { minLength: 1, maxLength: 5 }), fc.option(pick(["ALLOW", "BLOCK"]), { nil: undefined }), anyAction, (parentSrc, secondSrc, childRules, childDefault, action) => {
       const parent = { ...parentSrc, mode: "enforce" };
+      const parents: Array<{ file: string; prefix: string; src: Record<string, unknown> & { rules: Array<Record<string, unknown>> } }> = [{ file: "parent.json", prefix: "r", src: parent }];
+      if (secondSrc !== undefined) {
+        const rules = secondSrc.rules.map((r) => ({ ...r, id: `q${String(r["id"]).slice(1)}`, code: `Q${String(r["code"])}` }));
+        parents.push({ file: "parent2.json", prefix: "q", src: { ...secondSrc, id: "prop2", mode: "enforce", rules } });
+      }
       const child: Record<string, unknown> = {
         id: "child",
         version: "2",
-        extends: "parent.json",
+        extends: parents.map((p) => p.file),
         rules: childRules.map(({ v, ...r }, i) => ({ id: `c${i}`, ...r, ...v, code: `CHILD_${i}` })),
       };
       if (childDefault !== undefined) child["default"] = childDefault;
-      const r = compilePolicy(JSON.stringify(child), { file: "child.json", readFile: () => JSON.stringify(parent) });
-      // Under a default-BLOCK parent, a child ALLOW rule must stay within declared tools (by class, or exact names).
+      const byFile = new Map(parents.map((p) => [p.file, JSON.stringify(p.src)]));
+      const r = compilePolicy(JSON.stringify(child), { file: "child.json", readFile: (f) => byFile.get(f) ?? "" });
+      // Under a default-BLOCK parent, an ALLOW rule from elsewhere (the child, or another parent) must stay within
+      // declared tools (by class, or exact names).
       const widens = (rule: Record<string, unknown>): boolean => {
         if (rule["verdict"] !== "ALLOW" || rule["shadow"] === true) return false;
         const m = (rule["match"] ?? {}) as { tool?: string | string[]; class?: unknown };
@@ -649,22 +658,41 @@ test("a child policy (extends) still fires every restrictive rule its parent fir
         if (m.tool === undefined) return true;
         return ([] as string[]).concat(m.tool).some((t) => /[*?]/.test(t) || !Object.hasOwn(TOOLS, t));
       };
-      const parentBlocks = (parent as { default?: unknown }).default === "BLOCK";
+      const blocks = (p: { src: Record<string, unknown> }): boolean => p.src["default"] === "BLOCK";
+      const parentBlocks = parents.some(blocks);
+      const childRuleList = child["rules"] as Array<Record<string, unknown>>;
+      // One parent's catch-all ALLOW would open what the other blocks by default.
+      const parentWidens = parents.some((b) => blocks(b) && parents.some((o) => o !== b && o.src.rules.some(widens)));
+      // A child ESCALATE rule outranking an inherited one would take over its approval.
+      const tier = (rule: Record<string, unknown>): number => (typeof rule["priority"] === "number" ? rule["priority"] : 0);
+      const escalates = (rule: Record<string, unknown>): boolean => rule["verdict"] === "ESCALATE" && rule["shadow"] !== true;
+      const inheritedTiers = parents.flatMap((p) => p.src.rules.filter(escalates).map(tier));
+      const outranks = inheritedTiers.length > 0 && childRuleList.some((x) => escalates(x) && tier(x) > Math.min(...inheritedTiers));
       if (!r.ok) {
-        // The only refusals allowed here: a child loosening the parent's default, or allowing past it.
+        // The only refusals allowed here: a child loosening the parents' default, allowing past it, or taking over
+        // a parent's approval; or one parent allowing past another's default.
         assert.ok(r.diagnostics.filter((d) => d.severity === "error").every((d) => d.code === "WEAKENS_PARENT"), JSON.stringify(r.diagnostics));
-        assert.ok(childDefault === "ALLOW" || (parentBlocks && (child["rules"] as Array<Record<string, unknown>>).some(widens)), JSON.stringify(r.diagnostics));
+        assert.ok(childDefault === "ALLOW" || (parentBlocks && childRuleList.some(widens)) || parentWidens || outranks, JSON.stringify(r.diagnostics));
         return;
       }
-      if (parentBlocks) assert.ok(!(child["rules"] as Array<Record<string, unknown>>).some(widens), "a child ALLOW past the parent's default BLOCK compiled");
-      const p = decide(compileOk(parent), action);
+      if (parentBlocks) assert.ok(!childRuleList.some(widens), "a child ALLOW past the parent's default BLOCK compiled");
+      assert.ok(!parentWidens, "one parent's ALLOW past another parent's default BLOCK compiled");
+      assert.ok(!outranks, "a child ESCALATE rule outranking a parent's compiled");
       const c = decide(r.policy, action);
-      for (const reason of p.reasons) {
-        if (reason.verdict === "ALLOW" || reason.rule === "default" || reason.rule === "engine" || reason.code === "MODIFY_FAILED") continue;
-        assert.ok(c.reasons.some((x) => x.rule === reason.rule && x.verdict === reason.verdict), `parent rule \`${reason.rule}\` (${reason.verdict}) did not fire in the child`);
+      for (const pp of parents) {
+        const p = decide(compileOk(pp.src), action);
+        const own = (code: string): boolean => code === "MODIFY_FAILED" || code === "MODIFY_NOT_ALLOWED";
+        for (const reason of p.reasons) {
+          if (reason.verdict === "ALLOW" || reason.rule === "default" || reason.rule === "engine" || own(reason.code)) continue;
+          assert.ok(c.reasons.some((x) => x.rule === reason.rule && x.verdict === reason.verdict), `parent rule \`${reason.rule}\` (${reason.verdict}) did not fire in the child`);
+        }
+        if (p.reasons.some((x) => x.verdict === "BLOCK" && x.rule !== "default" && !own(x.code))) assert.equal(c.verdict, "BLOCK");
+        if (p.verdict === "BLOCK" && p.reasons[0]?.rule === "default") {
+          assert.ok(c.verdict !== "ALLOW" || c.reasons.some((x) => x.verdict === "ALLOW" && x.rule !== "default" && !x.rule.startsWith(pp.prefix)), "only an ALLOW rule of the child (or another parent) can allow what a parent's default blocked");
+        }
+        // The approval obligation stays a parent's when a parent's ESCALATE rule fired.
+        if (p.obligations.approval !== null) assert.ok(c.obligations.approval !== null && !c.obligations.approval.rule.startsWith("c"), `a child rule took over parent approval: ${JSON.stringify(c.obligations.approval)}`);
       }
-      if (p.reasons.some((x) => x.verdict === "BLOCK" && x.rule !== "default")) assert.equal(c.verdict, "BLOCK");
-      if (p.verdict === "BLOCK" && p.reasons[0]?.rule === "default") assert.ok(c.verdict !== "ALLOW" || c.reasons.some((x) => x.rule.startsWith("c")), "only a child ALLOW rule can allow what the parent's default blocked");
     }),
     { numRuns: RUNS },
   );

@@ -168,9 +168,15 @@ function buildRule(ir: RuleIR, order: number, policy: PolicyIR): CompiledRule {
   };
 }
 
-/** `search-budget:fin-agent-7`: rule id, then each key field's value (`:` and `%` escaped, `%00` if missing). */
+/**
+ * `search-budget:fin-agent-7`: rule id, then each key field's value, `:`-separated. The id and each value have `%` and
+ * `:` escaped (`%25`, `%3A`; a missing value is `%00`), so the parts split back unambiguously and two rules never share
+ * a counter: `search-budget:agent-7` (a child's id, `key: []`) is `search-budget%3Aagent-7`, not the counter of rule
+ * `search-budget` for agent `agent-7`. An id without `%` or `:` is unchanged, so recorded states of such rules replay.
+ */
 function makeThrottleKey(ruleId: string, fields: string[]): (a: Action) => string {
   const getters = fields.map(makeGetter);
+  const id = escapeKeyPart(ruleId);
   const enc = (v: unknown): string => {
     if (v === MISSING) return "%00";
     let s: string;
@@ -180,11 +186,15 @@ function makeThrottleKey(ruleId: string, fields: string[]): (a: Action) => strin
       // Too deep (or otherwise unserializable) to name: all such values share one, stricter, bucket.
       s = "%unserializable";
     }
-    return safeEcho(s, 256).replace(/%/g, "%25").replace(/:/g, "%3A");
+    return escapeKeyPart(safeEcho(s, 256));
   };
   return (a) => {
-    let key = ruleId;
+    let key = id;
     for (const g of getters) key += `:${enc(g(a))}`;
     return key;
   };
+}
+
+function escapeKeyPart(s: string): string {
+  return s.replace(/%/g, "%25").replace(/:/g, "%3A");
 }

@@ -231,7 +231,7 @@ function defaultReason(verdict: Verdict, a: Action): Reason {
     code: verdict === "BLOCK" ? "DEFAULT_BLOCK" : "DEFAULT_ALLOW",
     verdict,
     shadow: false,
-    message: verdict === "BLOCK" ? `no rule allows ${a.tool !== undefined ? `tool \`${safeEcho(a.tool, 256)}\`` : `this ${a.kind}`}; the policy's default is BLOCK` : "no rule matched; the policy's default is ALLOW",
+    message: verdict === "BLOCK" ? `no rule allows ${a.tool !== undefined ? `tool \`${safeEcho(a.tool, 256)}\`` : `this ${a.kind}`}; the policy's default is BLOCK` : "no ALLOW rule matched; the policy's default is ALLOW",
   };
 }
 
@@ -304,6 +304,7 @@ function assemble(
 
   let obligations: CollectedObligations = withObligations === null ? { value: NO_OBLIGATIONS } : collectObligations(withObligations, a);
   const modified = obligations.value.modify?.action;
+  let unallowed: Reason | null = null;
   if (modified !== undefined && modified !== a) {
     // A MODIFY must not turn the action into one the policy refuses: restrictive rules are asked again about the
     // changed copy (what the interception point forwards), so a change cannot walk around a BLOCK.
@@ -314,11 +315,20 @@ function assemble(
         if (r.hasObligation) (withObligations ??= []).push([r, res, undefined]);
         if (r.rank > rank) rank = r.rank;
       }
+      // Rule order again, so the approval still comes from the first ESCALATE rule in evaluation order.
+      (withObligations as Fired[]).sort((x, y) => x[0].order - y[0].order);
       obligations = collectObligations(withObligations as Fired[], a);
     }
+    // Nor into one it does not allow: an ALLOW rule let the action through, but under `default: BLOCK` the changed
+    // copy must itself be allowed by some ALLOW rule (a MODIFY cannot rewrite `/workspace/a` into `/etc/shadow`).
+    if (allowFired && ir.default === "BLOCK" && !allowedAgain(rules, modified)) unallowed = modifyNotAllowed(obligations.value, a);
   }
   const base: Verdict = allowFired ? "ALLOW" : ir.default;
   let verdict: Verdict = rank > VERDICT_RANK[base] ? rankToVerdict(rank) : base;
+  if (unallowed !== null) {
+    verdict = "BLOCK";
+    reasons.push(unallowed);
+  }
   if (!allowFired) {
     reasons.push(defaultReason(ir.default, a));
   }
@@ -367,6 +377,30 @@ function refire(policy: CompiledPolicy, rules: readonly CompiledRule[], flags: U
     if (res !== F) (late ??= []).push([r, res]);
   }
   return late;
+}
+
+/** Whether a non-shadow ALLOW rule holds (not indeterminate) for the MODIFY'd copy. */
+function allowedAgain(rules: readonly CompiledRule[], modified: Action): boolean {
+  for (const r of rules) {
+    if (r.rank !== 0 || r.ir.shadow) continue;
+    if (r.test === null || r.test(modified) === 1) return true;
+  }
+  return false;
+}
+
+function modifyNotAllowed(o: Obligations, a: Action): Reason {
+  const changes = o.modify?.changes.filter((c) => c.applied) ?? [];
+  const ruleIds = [...new Set(changes.map((c) => c.rule))];
+  const fields = [...new Set(changes.map((c) => c.field))];
+  const reason: Reason = {
+    rule: ruleIds[0] ?? "default",
+    code: "MODIFY_NOT_ALLOWED",
+    verdict: "BLOCK",
+    shadow: false,
+    message: `the change by ${ruleIds.map((r) => `rule \`${r}\``).join(", ") || "a MODIFY rule"} leaves ${a.tool !== undefined ? `a call of tool \`${safeEcho(a.tool, 256)}\`` : `a ${a.kind}`} that no rule allows; the policy's default is BLOCK`,
+  };
+  if (fields[0] !== undefined) reason.field = fields[0];
+  return reason;
 }
 
 /** VERDICT_RANK by comparison with constant strings (a keyed lookup here was measurable in the sort). */

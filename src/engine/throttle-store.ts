@@ -13,6 +13,8 @@ type Counter = (
 };
 
 const PROCEEDS = new Set(["ALLOW", "MODIFY", "SANDBOX"]);
+/** Counted commits between two sweeps of idle keys. */
+const SWEEP_EVERY = 10_000;
 
 /**
  * Keeps, per key, what decides the next call: allowed call times of the last two windows (sliding), the counts of
@@ -22,7 +24,8 @@ const PROCEEDS = new Set(["ALLOW", "MODIFY", "SANDBOX"]);
  */
 export class MemoryThrottleStore implements ThrottleReader {
   private readonly counters = new Map<string, Counter>();
-  private commits = 0;
+  /** Decision times of the commits that counted something since the last sweep (SWEEP_EVERY at most). */
+  private times: number[] = [];
 
   read(key: string, spec: ThrottleSpec, atMs: number): ThrottleCounterView {
     const c = this.counters.get(key);
@@ -56,12 +59,18 @@ export class MemoryThrottleStore implements ThrottleReader {
   commit(decision: Decision): void {
     const proceeds = !decision.enforced || PROCEEDS.has(decision.verdict);
     if (!proceeds) return;
-    for (const [key, obs] of Object.entries(decision.state.throttle)) this.apply(key, obs);
-    if (++this.commits % 10_000 === 0) this.sweep(decision);
+    let at = -Infinity;
+    for (const [key, obs] of Object.entries(decision.state.throttle)) {
+      if (this.apply(key, obs)) at = Math.max(at, obs.atMs);
+    }
+    if (at === -Infinity) return;
+    this.times.push(at);
+    if (this.times.length >= SWEEP_EVERY) this.sweep();
   }
 
-  private apply(key: string, obs: ThrottleObservation): void {
-    if (obs.atMs === 0 && obs.count === 0) return;
+  /** Counts one observation; false when there was nothing to count (no time). */
+  private apply(key: string, obs: ThrottleObservation): boolean {
+    if (obs.atMs === 0 && obs.count === 0) return false;
     if (obs.mode === "sliding") {
       let c = this.counters.get(key);
       if (!c || c.mode !== "sliding") this.counters.set(key, (c = { mode: "sliding", events: [], perMs: obs.perMs }));
@@ -91,11 +100,19 @@ export class MemoryThrottleStore implements ThrottleReader {
     } else if (obs.nextTat !== undefined) {
       this.counters.set(key, { mode: "gcra", tat: obs.nextTat, perMs: obs.perMs });
     }
+    return true;
   }
 
-  /** Drops keys whose state can no longer affect a decision at the latest observed time. */
-  private sweep(decision: Decision): void {
-    const now = Math.max(0, ...Object.values(decision.state.throttle).map((o) => o.atMs));
+  /**
+   * Bounds memory: drops keys whose state can no longer affect a decision "now". Decision times come from callers
+   * (`action.at`, a replayed trace), so "now" is the median time of the last SWEEP_EVERY counted commits, never one
+   * decision's time: a single call dated in the future (a skewed clock, a hostile `at`) cannot age every budget out.
+   * Traces dated in the past sweep by their own times.
+   */
+  private sweep(): void {
+    const times = this.times.sort((x, y) => x - y);
+    const now = times[times.length >> 1] ?? 0;
+    this.times = [];
     for (const [key, c] of this.counters) {
       const last = c.mode === "sliding" ? (c.events[c.events.length - 1] ?? 0) : c.mode === "calendar" ? c.windowStart : c.tat;
       if (last + 2 * c.perMs < now) this.counters.delete(key);

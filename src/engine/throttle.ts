@@ -33,7 +33,7 @@ export function applyThrottle(spec: ThrottleSpec, view: ThrottleCounterView, atM
     return { allowed: false, count: count + 1, retryAfterMs: Math.max(1, windowStart + spec.perMs - atMs) };
   }
   // GCRA: one call every `interval`, with `burst` calls absorbed at once.
-  const interval = spec.perMs / spec.limit;
+  const interval = gcraInterval(spec);
   const tolerance = (spec.burst - 1) * interval;
   const tat = Math.max(view.mode === "gcra" && view.tat !== null ? view.tat : atMs, atMs);
   const used = Math.ceil((tat - atMs) / interval);
@@ -68,7 +68,26 @@ export function calendarWindowStart(atMs: number, perMs: number): number {
 /** The new GCRA theoretical arrival time after an allowed call. */
 export function nextTat(spec: ThrottleSpec, view: ThrottleCounterView, atMs: number): number {
   const tat = Math.max(view.mode === "gcra" && view.tat !== null ? view.tat : atMs, atMs);
-  return tat + spec.perMs / spec.limit;
+  return tat + gcraInterval(spec);
+}
+
+/** Grid of GCRA times: 1/1024 ms. Multiples of it below 2^43 ms (the year 2248) are exact doubles. */
+const GRID = 1024;
+
+/**
+ * The GCRA emission interval `per / limit`, rounded up to the 1/1024 ms grid. Every GCRA time is then a whole number
+ * of grid steps (action times are whole ms), so sums, differences and `(burst - 1) × interval` are exact: `burst`
+ * calls at one instant all pass and the next waits (a float `per / limit` added `burst - 1` times can exceed
+ * `(burst - 1) × (per / limit)` and refuse the last). Rounding up keeps the rate at or under `limit` per `per`.
+ */
+export function gcraInterval(spec: ThrottleSpec): number {
+  const steps = spec.perMs * GRID;
+  if (!Number.isSafeInteger(steps)) return Math.ceil((steps / spec.limit) * (1 + Number.EPSILON)) / GRID;
+  // ceil(steps / limit) in integers (the float quotient can round across a whole number).
+  let q = Math.floor(steps / spec.limit);
+  if (q * spec.limit > steps) q--;
+  if (q * spec.limit < steps) q++;
+  return q / GRID;
 }
 
 /** A reader that has seen nothing: every budget starts empty. */

@@ -72,17 +72,72 @@ function checkSensitiveKeys(ctx: ValidationContext, acc: ResolvedPolicy, own: Ru
  */
 function checkAllowsWithinDeclared(ctx: ValidationContext, acc: ResolvedPolicy, own: readonly RuleIR[], doc: PolicyDocument): void {
   for (const rule of own) {
-    if (rule.verdict !== "ALLOW" || rule.shadow) continue;
-    const m = rule.match;
-    if (m.classes !== null) continue;
-    const undeclared = m.tools === null ? null : m.tools.filter((t) => isToolGlob(t) || !Object.hasOwn(acc.ir.tools, t));
-    if (undeclared !== null && undeclared.length === 0) continue;
-    const what = undeclared === null ? "actions of any tool (and actions without one)" : `tools ${undeclared.map((t) => `\`${t}\``).join(", ")}, which are patterns or not declared`;
+    const what = allowsPastDeclared(rule, acc.ir.tools);
+    if (what === null) continue;
     ctx.error(
       "WEAKENS_PARENT",
       joinPath(doc.rulePaths.get(rule.id) ?? "rules", "match"),
       `rule \`${rule.id}\` would ALLOW ${what}: a parent policy blocks them by default`,
       "declare the tools under `tools:` and match them by exact name or by class",
+    );
+  }
+}
+
+/** What a non-shadow ALLOW rule would allow beyond the declared tools (matched by class or exact name), or null. */
+function allowsPastDeclared(rule: RuleIR, tools: Record<string, string>): string | null {
+  if (rule.verdict !== "ALLOW" || rule.shadow) return null;
+  const m = rule.match;
+  if (m.classes !== null) return null;
+  const undeclared = m.tools === null ? null : m.tools.filter((t) => isToolGlob(t) || !Object.hasOwn(tools, t));
+  if (undeclared !== null && undeclared.length === 0) return null;
+  return undeclared === null ? "actions of any tool (and actions without one)" : `tools ${undeclared.map((t) => `\`${t}\``).join(", ")}, which are patterns or not declared`;
+}
+
+/**
+ * With several parents, one parent's ALLOW rules must not open what another blocks by default: the merged policy
+ * takes the most restrictive default, and a catch-all or glob ALLOW from a `default: ALLOW` parent would overrule it
+ * as surely as a child's would. Rules a parent shares with the blocking one (a common ancestor) are that one's own.
+ */
+function checkParentsAllowWithinDeclared(ctx: ValidationContext, acc: ResolvedPolicy, parents: readonly ResolvedPolicy[]): void {
+  for (const blocking of parents) {
+    if (!blocking.hasDefault || blocking.ir.default !== "BLOCK") continue;
+    const its = new Set(blocking.ir.rules.map((r) => r.id));
+    for (const other of parents) {
+      if (other === blocking) continue;
+      for (const rule of other.ir.rules) {
+        if (its.has(rule.id)) continue;
+        const what = allowsPastDeclared(rule, acc.ir.tools);
+        if (what === null) continue;
+        ctx.error(
+          "WEAKENS_PARENT",
+          "extends",
+          `rule \`${rule.id}\` of parent policy \`${other.ir.id}\` would ALLOW ${what}: parent policy \`${blocking.ir.id}\` blocks them by default`,
+          "extend policies that agree on what runs: declare the tools under `tools:` and match them by exact name or by class",
+        );
+        its.add(rule.id);
+      }
+    }
+  }
+}
+
+/**
+ * The approval obligation of a decision comes from the first ESCALATE rule in evaluation order (higher priority
+ * tiers first; within a tier, parents' rules before a child's). A child's ESCALATE rule in a higher tier than a
+ * parent's would take over the parent's approval whenever both fire (`cfo` replaced by `interns`, with the child's
+ * timeout), so it must not outrank any inherited ESCALATE rule: then a parent's approval always wins over a
+ * child's, at every level of `extends`.
+ */
+function checkApprovalsStayWithParents(ctx: ValidationContext, inheritedRules: readonly RuleIR[], own: readonly RuleIR[], doc: PolicyDocument): void {
+  let lowest: RuleIR | null = null;
+  for (const r of inheritedRules) if (r.verdict === "ESCALATE" && !r.shadow && (lowest === null || r.tier < lowest.tier)) lowest = r;
+  if (lowest === null) return;
+  for (const rule of own) {
+    if (rule.verdict !== "ESCALATE" || rule.shadow || rule.tier <= lowest.tier) continue;
+    ctx.error(
+      "WEAKENS_PARENT",
+      doc.rulePaths.get(rule.id) ?? "rules",
+      `ESCALATE rule \`${rule.id}\` (priority ${rule.tier}) outranks ESCALATE rule \`${lowest.id}\` of parent policy \`${lowest.from}\` (priority ${lowest.tier}): when both fire, its approval (\`${rule.approval?.group ?? "default"}\`) would replace the parent's (\`${lowest.approval?.group ?? "default"}\`)`,
+      `give it a priority of at most ${lowest.tier}: a parent's approval always comes first, and the ESCALATE verdict does not depend on priority`,
     );
   }
 }
@@ -94,7 +149,9 @@ export function composePolicy(ctx: ValidationContext, parents: ResolvedPolicy[],
     hasDefault: false,
   };
   for (const p of parents) mergeParent(ctx, acc, p, "extends");
+  if (parents.length > 1) checkParentsAllowWithinDeclared(ctx, acc, parents);
   const inherited = new Set(acc.ir.rules.map((r) => r.id));
+  const inheritedRules = [...acc.ir.rules];
 
   for (const [name, values] of Object.entries(doc.lists)) {
     if (Object.hasOwn(acc.ir.lists, name) && !same(acc.ir.lists[name], values)) {
@@ -138,6 +195,7 @@ export function composePolicy(ctx: ValidationContext, parents: ResolvedPolicy[],
   }
 
   if (parents.length > 0 && acc.hasDefault && acc.ir.default === "BLOCK") checkAllowsWithinDeclared(ctx, acc, own, doc);
+  checkApprovalsStayWithParents(ctx, inheritedRules, own.filter((r) => !inherited.has(r.id)), doc);
 
   acc.ir.sensitive.push(...doc.sensitive);
   acc.ir.sensitive = [...new Set(acc.ir.sensitive)].sort();
