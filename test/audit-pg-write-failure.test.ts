@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { decide } from "../src/index.js";
 import { AuditLog, AuditUnavailableError } from "../src/audit/log.js";
 import { PgStorage } from "../src/audit/pg-storage.js";
+import { verifyLog } from "../src/audit/verify.js";
 import { compileFixturePolicy, fixtureKeys, randomActions } from "./record-fixtures.js";
 import { PG_URL, pgAvailability, withPgLog } from "./pg-fixture.js";
 
@@ -32,5 +33,61 @@ test("PostgreSQL: a permanent insert error (unique_violation) fails the record a
     assert.ok(Date.now() - start < 5000, "at once, not after retries or the block timeout");
     assert.equal(log.stats().writeErrors, 1, "not retried");
     await assert.rejects(log.close(), AuditUnavailableError);
+  });
+});
+
+/** The backend holding the writer lock of `logId` (its advisory lock: two int4 keys, objsubid 2). */
+async function lockHolder(admin: import("pg").Client, logId: string): Promise<number | null> {
+  const r = await admin.query<{ pid: number }>(
+    "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 2 AND classid = hashtext('warden_audit_log')::oid AND objid = hashtext($1)::oid",
+    [logId],
+  );
+  return r.rows[0]?.pid ?? null;
+}
+
+test("PostgreSQL: the writer lock's connection dropping does not kill the process; the next write takes the lock again", { skip, timeout: 30_000 }, async () => {
+  assert.equal(down, null, `PostgreSQL at ${PG_URL} is required under CI=true: ${down}`);
+  await withPgLog("pg-lock", async ({ t, logId, target, admin }) => {
+    const keys = fixtureKeys(t.dir);
+    const policy = compileFixturePolicy();
+    const actions = randomActions(6, 8);
+    const log = await AuditLog.open(PgStorage.fromUrl(target), { keys: keys.ring, durability: "strict", blockTimeoutMs: 10_000 });
+    for (const a of actions.slice(0, 3)) await log.record(a, decide(policy, a));
+    const pid = await lockHolder(admin, logId);
+    assert.ok(pid !== null, "the writer holds its lock");
+    // what a server restart or an idle kill does to the connection (57P01); unhandled, it crashed the process
+    await admin.query("SELECT pg_terminate_backend($1)", [pid]);
+    await new Promise((r) => setTimeout(r, 200));
+    for (const a of actions.slice(3)) await log.record(a, decide(policy, a));
+    const again = await lockHolder(admin, logId);
+    assert.ok(again !== null && again !== pid, "the lock was taken again on a new connection");
+    await log.close();
+    const storage = PgStorage.fromUrl(target);
+    const report = await verifyLog(storage, { keys: keys.ring });
+    await storage.close();
+    assert.equal(report.ok, true, JSON.stringify(report.errors));
+    assert.equal(report.records, 6);
+  });
+});
+
+test("PostgreSQL: a writer that lost its lock to another writer stops instead of writing beside it", { skip, timeout: 30_000 }, async () => {
+  assert.equal(down, null, `PostgreSQL at ${PG_URL} is required under CI=true: ${down}`);
+  await withPgLog("pg-lock2", async ({ t, logId, target, admin }) => {
+    const keys = fixtureKeys(t.dir);
+    const policy = compileFixturePolicy();
+    const actions = randomActions(3, 9);
+    const first = await AuditLog.open(PgStorage.fromUrl(target), { keys: keys.ring, durability: "strict", blockTimeoutMs: 10_000 });
+    await first.record(actions[0], decide(policy, actions[0]));
+    await admin.query("SELECT pg_terminate_backend($1)", [await lockHolder(admin, logId)]);
+    await new Promise((r) => setTimeout(r, 200));
+    const second = await AuditLog.open(PgStorage.fromUrl(target), { keys: keys.ring, durability: "strict" });
+    await assert.rejects(first.record(actions[1], decide(policy, actions[1])), (e: Error) => {
+      assert.ok(e instanceof AuditUnavailableError, String(e));
+      assert.match(e.message, /lost the writer lock on audit log `[^`]+` \(terminating connection[^)]*\) and another writer holds it now/);
+      return true;
+    });
+    await assert.rejects(first.close(), AuditUnavailableError);
+    await second.record(actions[2], decide(policy, actions[2]));
+    await second.close();
   });
 });

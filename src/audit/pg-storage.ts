@@ -30,6 +30,11 @@ CREATE TABLE IF NOT EXISTS warden_audit_heads (
 
 const PAGE = 10_000;
 
+/** Another writer holds the log's lock: retrying cannot fix that (a permanent write error for the writer). */
+class WriterLockTaken extends AuditLogError {
+  readonly code = "WARDEN_WRITER_LOCK_TAKEN";
+}
+
 export class PgStorage implements AuditStorage {
   readonly describe: string;
   readonly problems: string[] = [];
@@ -79,16 +84,59 @@ export class PgStorage implements AuditStorage {
     }
     client.release();
     if (create) {
-      // One writer per log, for the writer's lifetime (the lock dies with its connection).
-      this.lockClient = await this.pool.connect();
-      const got = await this.lockClient.query<{ ok: boolean }>("SELECT pg_try_advisory_lock(hashtext('warden_audit_log'), hashtext($1)) AS ok", [this.log]);
-      if (!got.rows[0]?.ok) {
-        this.lockClient.release();
-        this.lockClient = null;
-        throw new AuditLogError(`audit log \`${this.log}\` is open in another writer (one writer per log)`);
-      }
+      this.writer = true;
+      await this.takeWriterLock();
     }
     return { log: this.log, repairs: [] };
+  }
+
+  private writer = false;
+  /** Why the writer lock's connection went away (null while it holds): the next write takes the lock again first. */
+  private lockLost: string | null = null;
+
+  /**
+   * One writer per log, for the writer's lifetime: an advisory lock held on a connection of its own (the lock dies
+   * with that connection). That connection can drop (a server restart, an idle kill, pg_terminate_backend); an
+   * unhandled 'error' on it used to kill the process. Now the loss is noted and the next write takes the lock again
+   * before writing; if another writer took it meanwhile, that write fails for good (and the primary key on
+   * (log, seq) refuses any record another writer already wrote at the same position).
+   */
+  private async takeWriterLock(): Promise<void> {
+    const client = await this.pool.connect();
+    // stays attached for the client's life: an 'error' with no listener would be thrown at the process
+    const onError = (e: Error): void => {
+      if (this.lockClient !== client) return; // still taking the lock (the query rejects too), or released
+      this.lockClient = null;
+      this.lockLost = e.message || String(e);
+      client.release(e); // a broken client is destroyed, not returned to the pool
+    };
+    client.on("error", onError);
+    let got;
+    try {
+      got = await client.query<{ ok: boolean }>("SELECT pg_try_advisory_lock(hashtext('warden_audit_log'), hashtext($1)) AS ok", [this.log]);
+    } catch (e) {
+      client.release(e as Error);
+      throw e;
+    }
+    if (!got.rows[0]?.ok) {
+      client.release();
+      throw new WriterLockTaken(`audit log \`${this.log}\` is open in another writer (one writer per log)`);
+    }
+    this.lockClient = client;
+    this.lockLost = null;
+  }
+
+  /** Before a write: the writer lock again if its connection went away. */
+  private async holdWriterLock(): Promise<void> {
+    if (!this.writer || this.lockClient !== null) return;
+    try {
+      await this.takeWriterLock();
+    } catch (e) {
+      if (e instanceof WriterLockTaken) {
+        throw new WriterLockTaken(`lost the writer lock on audit log \`${this.log}\` (${this.lockLost ?? "connection closed"}) and another writer holds it now`);
+      }
+      throw new Error(`the writer lock's connection to ${this.describe} was lost (${this.lockLost ?? "closed"}) and cannot be taken again yet: ${(e as Error).message || String(e)}`);
+    }
   }
 
   async scanEntries(fn: (line: string, seq: number) => void): Promise<number> {
@@ -110,6 +158,7 @@ export class PgStorage implements AuditStorage {
   }
 
   async appendEntries(batch: EntryBatch, firstSeq: number): Promise<void> {
+    await this.holdWriterLock();
     const lines = batch.lines();
     const seqs = lines.map((_, i) => firstSeq + i);
     const entries = lines.map((l) => (l.endsWith("\n") ? l.slice(0, -1) : l));
@@ -118,10 +167,12 @@ export class PgStorage implements AuditStorage {
   }
 
   async appendHead(line: string, size: number): Promise<void> {
+    await this.holdWriterLock();
     await this.pool.query("INSERT INTO warden_audit_heads (log, size, head) VALUES ($1, $2, $3)", [this.log, size, line.endsWith("\n") ? line.slice(0, -1) : line]);
   }
 
   async close(): Promise<void> {
+    this.writer = false;
     if (this.lockClient) {
       await this.lockClient.query("SELECT pg_advisory_unlock(hashtext('warden_audit_log'), hashtext($1))", [this.log]).catch(() => {});
       this.lockClient.release();

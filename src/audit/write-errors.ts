@@ -14,6 +14,7 @@ const PERMANENT = new Set([
   "23505", // unique_violation: another writer wrote these records
   "23503", // foreign_key_violation: the log's row is gone
   "42P01", // undefined_table
+  "WARDEN_WRITER_LOCK_TAKEN", // the PostgreSQL writer lock was lost and another writer holds it now
 ]);
 
 /** Whether a write that failed with `e` would fail again however often it is retried. */
