@@ -11,6 +11,7 @@ import { decide } from "../src/engine/decide.js";
 import { loadPolicyFile } from "../src/node/load.js";
 import { Governor } from "../src/gateway/governor.js";
 import { MemorySink } from "../src/gateway/sink.js";
+import { AuditSink } from "../src/gateway/audit-sink.js";
 import { cli } from "./cli-capture.js";
 
 const finance = (() => {
@@ -102,4 +103,43 @@ test("a Governor with a sink (serve, mcp, guard) refuses what it could not recor
   assert.equal(d.reasons[0]?.code, "INVALID_ACTION");
   assert.deepEqual(sink.entries.map((e) => e.decision.verdict), ["BLOCK"]);
   assert.equal((await new Governor(finance).decide(pay("x\ud800"))).verdict, "ALLOW", "without a sink nothing is recorded");
+});
+
+test("check --audit: a lone surrogate in a key, agent.id, tool or at is a recorded BLOCK, not a crash (the log verifies)", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "warden-recordable-"));
+  assert.equal((await cli(["keys", "gen", "--out", join(dir, "keys")])).code, 0);
+  const keys = join(dir, "keys", "warden-keys.json");
+  const base = { kind: "tool_call", tool: "ledger.read", at: "2026-03-02T10:00:00Z", agent: { id: "a-1", role: "operator" }, args: {} };
+  // written as JSON text with the escapes themselves (JSON.stringify would escape them the same way)
+  const lines = [
+    JSON.stringify({ ...base, args: { "\udc00": "1" } }),
+    JSON.stringify({ ...base, agent: { id: "a\ud800", role: "operator" } }),
+    JSON.stringify({ ...base, tool: "ledger.read\ud800" }),
+    JSON.stringify({ ...base, at: "2026-03-02T10:00:00\ud800Z" }),
+  ];
+  writeFileSync(join(dir, "trace.jsonl"), `${lines.join("\n")}\n`);
+  const run = await cli(["check", "--policy", "examples/policies/finance.yaml", "--trace", join(dir, "trace.jsonl"), "--audit", join(dir, "log"), "--key", keys, "--json"]);
+  assert.doesNotMatch(run.err, /internal error/, run.err);
+  const out = run.out.trim().split("\n").map((l) => JSON.parse(l) as { verdict?: string; reasons?: Array<{ code: string; field?: string }> }).filter((d) => d.verdict !== undefined);
+  assert.deepEqual(out.map((d) => [d.verdict, d.reasons?.[0]?.code, d.reasons?.[0]?.field]), [
+    ["BLOCK", "INVALID_ACTION", "args.\\udc00"],
+    ["BLOCK", "INVALID_ACTION", "agent.id"],
+    ["BLOCK", "INVALID_ACTION", "tool"],
+    ["BLOCK", "INVALID_ACTION", "at"],
+  ]);
+  const verify = await cli(["audit", "verify", join(dir, "log"), "--key", keys]);
+  assert.equal(verify.code, 0, verify.out + verify.err);
+  assert.match(verify.out, /4 records/);
+});
+
+test("serve-style recording (a Governor over a signed audit log): a lone surrogate in a key is INVALID_ACTION naming the field, not AUDIT_UNAVAILABLE", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "warden-recordable-"));
+  assert.equal((await cli(["keys", "gen", "--out", join(dir, "keys")])).code, 0);
+  const sink = await AuditSink.open({ dir: join(dir, "log"), keys: join(dir, "keys", "warden-keys.json"), durability: "strict" });
+  const g = new Governor(finance, { sink });
+  const d = await g.decide({ kind: "tool_call", tool: "ledger.read", at: "2026-03-02T10:00:00Z", agent: { id: "a-1", role: "operator" }, args: { "k\udc00": 1 } });
+  await sink.close();
+  assert.equal(d.verdict, "BLOCK");
+  assert.equal(d.reasons[0]?.code, "INVALID_ACTION", JSON.stringify(d.reasons));
+  assert.equal(d.reasons[0]?.field, "args.k\\udc00");
 });

@@ -9,6 +9,7 @@
 //   RECURSION_LIMIT, where the iterative writer (which keeps the open containers in a Set) catches it;
 //   then, and only then, the value is walked again tracking ancestors so the error names the shortest
 //   path to the cycle.
+import { wellFormedText } from "./well-formed.js";
 
 export class CanonicalizationError extends Error {
   constructor(
@@ -16,7 +17,8 @@ export class CanonicalizationError extends Error {
     /** JSON-pointer path to the offending value, e.g. `/args/amount` ("" for the root). */
     readonly path: string,
   ) {
-    super(`${message} at \`${path || "/"}\``);
+    // the path may hold the very lone surrogate it points at: the message stays text JSON can carry
+    super(`${message} at \`${wellFormedText(path || "/")}\``);
     this.name = "CanonicalizationError";
   }
 }

@@ -2,6 +2,7 @@
 // encrypted (AES-256-GCM, bound to the input hash and field path) so a key holder can still replay.
 import { createCipheriv, createDecipheriv, randomFillSync } from "node:crypto";
 import { canonicalize, CanonicalizationError } from "../canonical/jcs.js";
+import { wellFormedText } from "../canonical/well-formed.js";
 import type { Keyring } from "../keys/keyring.js";
 import { sha256Hex, type DecisionRecordV1, type InputMode } from "./record.js";
 import { resolvePointer } from "./pointer.js";
@@ -69,7 +70,8 @@ function typeName(v: unknown): string {
  */
 export function storeInput(action: unknown, sensitive: readonly string[][], mode: SensitiveMode, keys: Keyring | null, invalid?: string): StoredInput {
   const storeInvalid = (reason: string, raw: string | null): StoredInput => {
-    const attachment = canonicalize({ invalid: reason, raw });
+    // the reason may quote the bad input (a key with a lone surrogate): escaped, so the attachment is JSON
+    const attachment = canonicalize({ invalid: wellFormedText(reason), raw });
     const h = `sha256:${sha256Hex(attachment)}`;
     return { inputHash: h, input: { mode: "invalid", hash: h }, attachment, protected: NONE };
   };

@@ -1,6 +1,7 @@
 // DecisionRecordV1: the signed, replayable record of one decision, its hash and its signatures.
 import { hash as oneShotHash } from "node:crypto";
 import { canonicalize, canonicalString } from "../canonical/jcs.js";
+import { wellFormedText } from "../canonical/well-formed.js";
 import type { Keyring } from "../keys/keyring.js";
 import type { Action, Decision, DecisionState, Obligations, Reason, Verdict } from "../types.js";
 import { resolvePointer } from "./pointer.js";
@@ -74,8 +75,10 @@ export function sha256Hex(data: string | Uint8Array): string {
   return oneShotHash("sha256", data, "hex");
 }
 
+/** A summary field of the body (at, agent, tool, kind): a malformed string (a lone surrogate) escaped, so the record
+ * of an action that could not be stored as given is still written (its input is stored as `invalid`). */
 function str(v: unknown): string | null {
-  return typeof v === "string" ? v : null;
+  return typeof v === "string" ? wellFormedText(v) : null;
 }
 
 /** What a record body shows in place of a value its input keeps protected. */

@@ -1,0 +1,10 @@
+// Text that JSON can carry, for messages and summaries about input that could not be: lone surrogates escaped.
+
+const LONE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+type WellFormed = string & { isWellFormed(): boolean };
+
+/** `s` itself when it is well-formed UTF-16 (the common case); else each lone surrogate written as `\uXXXX`. */
+export function wellFormedText(s: string): string {
+  return (s as WellFormed).isWellFormed() ? s : s.replace(LONE, (ch) => `\\u${ch.charCodeAt(0).toString(16)}`);
+}
