@@ -125,3 +125,53 @@ rules:
   assert.equal(check("BUILD01.CORP.EXAMPLE.COM").verdict, "BLOCK");
   assert.equal(check("build01.example.com").verdict, "ALLOW");
 });
+
+test("a key one rule finds something in is hidden in every rule's field paths, not only its own", () => {
+  const p = policy(`id: t
+version: 1
+default: ALLOW
+rules:
+  - id: sec
+    match: { kind: tool_result }
+    when: { field: result.*, scan: secrets }
+    verdict: BLOCK
+    code: SEC
+  - id: mt
+    match: { kind: tool_result }
+    when: { field: result.*, matches: "hunter[0-9]+" }
+    verdict: BLOCK
+    code: MT
+`);
+  const d = decide(p, { kind: "tool_result", at: AT, agent: { id: "a" }, tool: "x", result: { AKIAIOSFODNN7EXAMPLE: { hunter22: GHP }, list: ["hunter2"] } });
+  const text = JSON.stringify(d);
+  assert.ok(!text.includes("AKIAIOSFODNN7EXAMPLE"), `key in clear: ${text}`);
+  assert.ok(!text.includes("hunter22"), `key in clear: ${text}`);
+  const fields = (rule: string): string[] => (d.reasons.find((r) => r.rule === rule)?.detail as { findings: Array<{ field: string }> }).findings.map((f) => f.field);
+  assert.deepEqual(fields("sec"), ["result.[key#0].#key", "result.[key#0].[key#0]"]);
+  assert.deepEqual(fields("mt"), ["result.[key#0].[key#0].#key", "result.list.0"]);
+});
+
+test("the findings cap holds inside one string too, and the reason counts what it left out", () => {
+  const p = policy(`id: t
+version: 1
+default: ALLOW
+rules:
+  - id: r
+    match: { tool: x }
+    when: { field: args.body, matches: "ab" }
+    verdict: BLOCK
+    code: R
+`);
+  const d = decide(p, { kind: "tool_call", at: AT, agent: { id: "a" }, tool: "x", args: { body: "ab ".repeat(5000) } });
+  const r = d.reasons[0];
+  const detail = r?.detail as { findings: unknown[]; omitted: number; truncated?: boolean };
+  assert.equal(detail.findings.length, 20);
+  assert.equal(detail.omitted, 4980);
+  assert.equal(detail.truncated, undefined);
+  assert.match(r?.message ?? "", / and 4999 more \(20 listed, 4980 more not listed\)$/);
+  // Values left unscanned once the cap is reached: the count is a lower bound, and the reason says so.
+  const d2 = decide(p, { kind: "tool_call", at: AT, agent: { id: "a" }, tool: "x", args: { body: ["ab ".repeat(25), "ab"] } });
+  const r2 = d2.reasons[0];
+  assert.equal((r2?.detail as { truncated?: boolean }).truncated, true);
+  assert.match(r2?.message ?? "", /and at least 24 more \(20 listed, 5 more not listed; the rest of the field was not scanned\)$/);
+});

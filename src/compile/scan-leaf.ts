@@ -80,6 +80,21 @@ interface PathNode {
   key: string;
   index: number;
   found: boolean;
+  /** Whether another condition finds something in the key (`KeyFound`), computed once, on a finding's path only. */
+  other?: boolean;
+}
+
+/**
+ * Whether some other scan/matches condition finds something in the key `key` of the object at `segs` (the
+ * concrete path, split on `.`). Called only for keys on the path of a finding, so a decision with no finding
+ * pays nothing for it; each key is asked at most once per scanValue call.
+ */
+export type KeyFound = (segs: readonly string[], key: string) => boolean;
+
+/** What scanValue left out: findings past `limit` in the strings it scanned, and whether values were left unscanned. */
+export interface ScanStats {
+  omitted: number;
+  stopped: boolean;
 }
 
 /** Which segments of a field path are hidden: paths at or below these (split on `.`, `*` for any segment). */
@@ -99,7 +114,7 @@ function hiddenKey(under: HiddenKeys, segs: readonly string[], key: string): boo
  * finding, or that sits in an object at or below a path in `hide` (a sensitive field: its keys are its data),
  * shows as `[key#i]` (its position): a secret used as a key must not reach the reason, and so the audit log.
  */
-function pathText(node: PathNode, hide: HiddenKeys): string {
+function pathText(node: PathNode, hide: HiddenKeys, other: KeyFound | null): string {
   const chain: PathNode[] = [];
   for (let n: PathNode | null = node; n !== null; n = n.parent) chain.push(n);
   chain.reverse();
@@ -107,7 +122,7 @@ function pathText(node: PathNode, hide: HiddenKeys): string {
   const parts: string[] = [];
   for (const n of chain) {
     // Only real keys are hidden: the root is the policy's field and `#key` marks a finding in the key itself.
-    const hidden = n.index >= 0 && (n.found || (hide.length > 0 && hiddenKey(hide, segs, n.key)));
+    const hidden = n.index >= 0 && (n.found || (hide.length > 0 && hiddenKey(hide, segs, n.key)) || (other !== null && (n.other ??= other(segs, n.key))));
     const shown = hidden ? `[key#${n.index}]` : n.key;
     segs.push(...(n.parent === null ? n.key.split(".") : [n.key]));
     parts.push(shown);
@@ -122,14 +137,21 @@ function pathText(node: PathNode, hide: HiddenKeys): string {
 /**
  * Scans every string (and finite number) at or below `value`, and object keys as text too; iteratively, in
  * time linear in the size of the value, so deep actions cannot overflow the stack or go quadratic. `hide`: paths
- * whose keys are never shown in a finding's field (the policy's sensitive fields).
+ * whose keys are never shown in a finding's field (the policy's sensitive fields); `other`: keys some other
+ * condition finds something in, hidden too. At most `limit` findings are returned, also when one string holds
+ * more; `stats` counts those left out of the strings scanned, and says whether values were left unscanned.
  */
-export function scanValue(packs: CompiledPacks, value: FieldValue, field: string, limit = Infinity, hide: HiddenKeys = []): FieldFinding[] {
+export function scanValue(packs: CompiledPacks, value: FieldValue, field: string, limit = Infinity, hide: HiddenKeys = [], other: KeyFound | null = null, stats?: ScanStats): FieldFinding[] {
   const out: FieldFinding[] = [];
   if (value === MISSING) return out;
   const emit = (findings: readonly Finding[], node: PathNode): void => {
-    const shown = pathText(node, hide);
-    for (const f of findings) out.push({ pack: f.pack, patternId: f.patternId, field: shown, start: f.start, end: f.end, masked: safeEcho(f.masked, 64) });
+    const shown = pathText(node, hide, other);
+    const n = Math.min(findings.length, limit - out.length);
+    for (let i = 0; i < n; i++) {
+      const f = findings[i] as Finding;
+      out.push({ pack: f.pack, patternId: f.patternId, field: shown, start: f.start, end: f.end, masked: safeEcho(f.masked, 64) });
+    }
+    if (stats !== undefined) stats.omitted += findings.length - n;
   };
   // An entry is a value to scan, or the findings of a key, already scanned (kept in order: key, then its value).
   const stack: Array<[unknown, PathNode, Finding[] | null]> = [[value, { parent: null, key: field, index: -1, found: false }, null]];
@@ -154,6 +176,7 @@ export function scanValue(packs: CompiledPacks, value: FieldValue, field: string
       }
     }
   }
+  if (stats !== undefined && stack.length > 0) stats.stopped = true;
   return out;
 }
 

@@ -2,7 +2,8 @@
 import type { CompiledRule } from "../compile/build.js";
 import { evalCondition, type LeafTrace } from "../compile/interpret.js";
 import { isLeaf, type ArgIR, type CondIR, type LeafIR, type PolicyIR } from "../compile/ir.js";
-import { packsFor, scanValue, type FieldFinding, type HiddenKeys } from "../compile/scan-leaf.js";
+import { packsFor, scanValue, type FieldFinding, type HiddenKeys, type KeyFound, type ScanStats } from "../compile/scan-leaf.js";
+import { scanWithPacks } from "../scan/pack.js";
 import { E, leafProblem, type Tri } from "../compile/leaf.js";
 import { makeGetter, showValue, type Getter } from "../compile/fields.js";
 import { pathsOverlap, SENSITIVE_MASK, sensitiveOf, type SensitiveTest } from "../compile/sensitive.js";
@@ -128,6 +129,33 @@ function hiddenKeysOf(policy: PolicyIR): HiddenKeys {
   return h;
 }
 
+const keysFoundByPolicy = new WeakMap<PolicyIR, KeyFound | null>();
+
+/** Every scan/matches leaf of a condition (under `not` too), with its field split on `.`. */
+function scanLeaves(c: CondIR, out: Array<{ field: string[]; leaf: LeafIR }>): void {
+  if (isLeaf(c)) {
+    if (c.arg.kind === "scan") out.push({ field: c.field.split("."), leaf: c });
+  } else if ("not" in c) scanLeaves(c.not, out);
+  else for (const x of "all" in c ? c.all : c.any) scanLeaves(x, out);
+}
+
+/**
+ * The keys some scan/matches condition of the policy finds something in, wherever it reads them (the key sits at
+ * or below the condition's field): each rule's findings hide them in their field paths, so a key one rule found a
+ * secret in cannot appear in clear in another rule's path (docs/policy-language.md). Null: no scan condition.
+ * Only asked for keys on a finding's path, so a decision without findings costs nothing more.
+ */
+function keysFoundOf(policy: PolicyIR): KeyFound | null {
+  let k = keysFoundByPolicy.get(policy);
+  if (k === undefined) {
+    const leaves: Array<{ field: string[]; leaf: LeafIR }> = [];
+    for (const r of policy.rules) if (r.when !== null) scanLeaves(r.when, leaves);
+    k = leaves.length === 0 ? null : (segs, key) => leaves.some((l) => l.field.length <= segs.length && l.field.every((x, i) => x === segs[i]) && l.leaf.arg.kind === "scan" && scanWithPacks(packsFor(l.leaf.arg), key).length > 0);
+    keysFoundByPolicy.set(policy, k);
+  }
+  return k;
+}
+
 export function renderReason(rule: CompiledRule, policy: PolicyIR, a: Action, result: Tri, throttle?: ThrottleObservation): Reason {
   const ir = rule.ir;
   const plan = planFor(rule, policy);
@@ -179,12 +207,21 @@ export function renderReason(rule: CompiledRule, policy: PolicyIR, a: Action, re
   if (d) reason.field = d.leaf.field;
   if (d && d.result !== E && d.leaf.arg.kind === "scan") {
     // Scanner findings: pattern, concrete field, offsets, and the match masked (never in clear).
-    const findings = scanValue(packsFor(d.leaf.arg), d.value, d.leaf.field, 20, hiddenKeysOf(policy));
+    // At most 20 findings are listed (one string can hold 100,000); the reason says how many more were seen.
+    const stats: ScanStats = { omitted: 0, stopped: false };
+    const findings = scanValue(packsFor(d.leaf.arg), d.value, d.leaf.field, 20, hiddenKeysOf(policy), keysFoundOf(policy), stats);
     if (findings.length > 0) {
       reason.detail = { findings };
       const f = findings[0] as FieldFinding;
       reason.field = f.field;
-      if (ir.message === null) reason.message = `rule \`${ir.id}\` matched: \`${f.field}\` has ${f.patternId} at offset ${f.start} (\`${f.masked}\`)${findings.length > 1 ? ` and ${findings.length - 1} more` : ""}`;
+      const more = findings.length - 1 + stats.omitted;
+      let tail = "";
+      if (stats.omitted > 0 || stats.stopped) {
+        reason.detail.omitted = stats.omitted;
+        if (stats.stopped) reason.detail.truncated = true;
+        tail = ` (${findings.length} listed${stats.omitted > 0 ? `, ${stats.omitted} more not listed` : ""}${stats.stopped ? "; the rest of the field was not scanned" : ""})`;
+      }
+      if (ir.message === null) reason.message = `rule \`${ir.id}\` matched: \`${f.field}\` has ${f.patternId} at offset ${f.start} (\`${f.masked}\`)${more > 0 ? ` and ${stats.stopped ? "at least " : ""}${more} more` : ""}${tail}`;
     }
   }
   if (result === E && d && d.result === E) {
