@@ -569,7 +569,10 @@ test("a corrupt throttle counter gives a finite, positive retryAfterMs", () => {
 // Regression, fixed in the engine (deceb6a) after this test found it — engine gap: ignore_case folds with toLowerCase only, so clinical.yaml lets a 1.5 mg/m2 vincristine dose through when the drug is written in fullwidth letters (NFKC-equivalent), or with a soft hyphen (U+00AD) or zero-width space (U+200B) inside; consider NFKC + removal of default-ignorable code points on both sides
 test("ignore_case matching is not evaded by compatibility forms or invisible characters", () => {
   const clinical = ENFORCING.find(([n]) => n === "clinical")![1];
-  const variants = ["\uff56\uff49\uff4e\uff43\uff52\uff49\uff53\uff54\uff49\uff4e\uff45", "vin\u00adcristine", "vincris\u200btine", "VINCRISTINE\u200d"];
+  const variants = ["\uff56\uff49\uff4e\uff43\uff52\uff49\uff53\uff54\uff49\uff4e\uff45", "vin\u00adcristine", "vincris\u200btine", "VINCRISTINE\u200d",
+    // a second review: characters the first hand-made list of invisibles missed, and Turkish capital/dotless i
+    "vincris\u061ctine", "vincristine\ufe0f", "vin\u034fcristine", "vin\u3164cristine", "vin\uffa0cristine", "vin\u180bcristine", "vin\u206acristine",
+    "vincristine\u{e0100}", "V\u0130NCR\u0130ST\u0130NE", "v\u0131ncr\u0131st\u0131ne"];
   for (const drug of variants) {
     const d = decide(clinical, { kind: "tool_call", tool: "prescribe", agent: { id: "rx" }, args: { drug, dose: "1.5 mg/m2" } });
     assert.equal(d.verdict, "BLOCK", `${JSON.stringify(drug)} at 1.5 mg/m2 was ${d.verdict}`);

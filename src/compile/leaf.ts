@@ -6,15 +6,22 @@ import { MISSING, type FieldValue } from "./fields.js";
 import { packsFor, scanValue } from "./scan-leaf.js";
 
 // Zero-width characters, soft hyphen, bidi controls and tags: invisible, so never part of a compared name.
-const INVISIBLE = /[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]|\udb40[\udc00-\udc7f]/g;
+// Unicode's Default_Ignorable_Code_Point: every character that renders as nothing (soft hyphen, zero-width and bidi
+// marks, variation selectors, Hangul fillers, tags, U+034F, U+061C, …). A hand list missed several of them.
+const INVISIBLE = /\p{Default_Ignorable_Code_Point}/gu;
+/** Turkish dotted capital İ lowercases to `i` + U+0307, dotless ı to itself: both are read as `i`. */
+const TURKISH_I = /[\u0130\u0131]/g;
 const NON_ASCII = /[^\x00-\x7f]/;
 
 /**
- * What `ignore_case` compares: Unicode NFKC (fullwidth `ｖ` is `v`), invisible characters removed, then
- * lowercased, so a name cannot slip past a case-insensitive rule by looking the same and not being equal.
+ * What `ignore_case` compares: Unicode NFKC (fullwidth `ｖ` is `v`), default-ignorable (invisible) characters
+ * removed, Turkish `İ`/`ı` read as `i`, then lowercased, so a name cannot slip past a case-insensitive rule by
+ * looking the same and not being equal.
  */
 export function foldCase(s: string): string {
-  return NON_ASCII.test(s) ? s.normalize("NFKC").replace(INVISIBLE, "").toLowerCase() : s.toLowerCase();
+  if (!NON_ASCII.test(s)) return s.toLowerCase();
+  // invisibles out before NFKC (so what they separated composes) and after (NFKC can yield one, e.g. U+FFA0)
+  return s.replace(INVISIBLE, "").normalize("NFKC").replace(INVISIBLE, "").replace(TURKISH_I, "i").toLowerCase();
 }
 
 /** Three-valued outcome: F = false, T = true, E = indeterminate (never treated as permission). */
