@@ -4,7 +4,7 @@
 //   heads.jsonl                   one signed tree head per line
 //   LOCK                          pid of the writer (stale locks of dead processes are taken over)
 import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readdirSync, readFileSync, readSync, statSync, truncateSync, unlinkSync, writeFileSync } from "node:fs";
-import { open as openFile, type FileHandle } from "node:fs/promises";
+import { constants, open as openFile, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { canonicalize } from "../canonical/jcs.js";
 import type { EntryBatch } from "./batch.js";
@@ -46,7 +46,14 @@ export class FileStorage implements AuditStorage {
   private current: FileHandle | null = null;
   private currentFirst = 0;
   private currentCount = 0;
+  /** Byte size of the current segment: where the next batch is written. */
+  private currentBytes = 0;
+  /** Where the batch being written (or the last one that failed) started; null once it is durable. */
+  private undo: { segments: number; bytes: number; count: number } | null = null;
+  private writing = false;
   private heads: FileHandle | null = null;
+  private headsBytes = 0;
+  private headsUndo: number | null = null;
   private locked = false;
   /** Problems found when opening without repair (torn tails, stray files). */
   readonly problems: string[] = [];
@@ -183,48 +190,116 @@ export class FileStorage implements AuditStorage {
     return existsSync(path) ? splitLines(readFileSync(path, "utf8")).lines : [];
   }
 
+  /**
+   * Appends a batch at the byte offset where the previous batch ended (positional writes), and remembers that
+   * offset until the batch is durable. A write that fails part-way (a short write then ENOSPC), or an fdatasync
+   * that fails (after which what the page cache holds is unknown), leaves a half-written batch: the retry first
+   * cuts the segment back to that offset (and removes a segment the batch started), so a retried batch is never
+   * written twice, nor after a fragment of itself. The cut is re-done before every retry until it succeeds.
+   */
   async appendEntries(batch: EntryBatch, firstSeq: number): Promise<void> {
-    let i = 0;
-    let seq = firstSeq;
-    while (i < batch.length) {
-      if (!this.current || this.currentCount >= this.segmentEntries) await this.nextSegment(seq);
-      const take = Math.min(batch.length - i, this.segmentEntries - this.currentCount);
-      const fh = this.current as FileHandle;
-      const bytes = batch.bytes(i, i + take);
-      for (let off = 0; off < bytes.length; ) off += (await fh.write(bytes, off, bytes.length - off)).bytesWritten;
-      await fh.datasync();
-      this.currentCount += take;
-      i += take;
-      seq += take;
+    if (this.undo) await this.rollBack(this.undo);
+    if (!this.current || this.currentCount >= this.segmentEntries) await this.nextSegment(firstSeq);
+    if (firstSeq !== this.currentFirst + this.currentCount) {
+      throw new AuditLogError(`audit write out of order: batch starts at seq ${firstSeq} but ${this.describe} holds ${this.currentFirst + this.currentCount} entries`);
     }
+    this.undo = { segments: this.segments.length, bytes: this.currentBytes, count: this.currentCount };
+    this.writing = true;
+    try {
+      let i = 0;
+      let seq = firstSeq;
+      while (i < batch.length) {
+        if (this.currentCount >= this.segmentEntries) await this.nextSegment(seq);
+        const take = Math.min(batch.length - i, this.segmentEntries - this.currentCount);
+        const fh = this.current as FileHandle;
+        const bytes = batch.bytes(i, i + take);
+        for (let off = 0; off < bytes.length; ) {
+          const n = (await fh.write(bytes, off, bytes.length - off, this.currentBytes)).bytesWritten;
+          off += n;
+          this.currentBytes += n;
+        }
+        await fh.datasync();
+        this.currentCount += take;
+        i += take;
+        seq += take;
+      }
+    } finally {
+      this.writing = false;
+    }
+    this.undo = null;
+  }
+
+  /** Cuts the log back to where a failed batch started: segments it began are removed, the one it extended truncated. */
+  private async rollBack(to: { segments: number; bytes: number; count: number }): Promise<void> {
+    let removed = false;
+    while (this.segments.length > to.segments) {
+      const s = this.segments.pop() as { name: string; first: number };
+      if (this.current) await this.current.close();
+      this.current = null;
+      unlinkSync(join(this.dir, s.name));
+      removed = true;
+    }
+    if (removed) fsyncDir(this.dir);
+    const last = this.segments[this.segments.length - 1] as { name: string; first: number };
+    if (!this.current) this.current = await openFile(join(this.dir, last.name), "r+");
+    await this.current.truncate(to.bytes);
+    await this.current.datasync();
+    this.currentFirst = last.first;
+    this.currentBytes = to.bytes;
+    this.currentCount = to.count;
+    this.undo = null;
   }
 
   private async nextSegment(seq: number): Promise<void> {
     const reuse = this.current === null && this.segments.length > 0 && this.currentCount < this.segmentEntries;
     if (this.current) await this.current.close();
+    this.current = null;
     if (reuse) {
-      this.current = await openFile(join(this.dir, (this.segments[this.segments.length - 1] as { name: string }).name), "a");
+      // not "a": positional writes are ignored under O_APPEND on Linux
+      this.current = await openFile(join(this.dir, (this.segments[this.segments.length - 1] as { name: string }).name), "r+");
+      this.currentBytes = (await this.current.stat()).size;
       return;
     }
     const name = segmentName(seq);
-    this.current = await openFile(join(this.dir, name), "a", 0o600);
+    this.current = await openFile(join(this.dir, name), constants.O_WRONLY | constants.O_CREAT, 0o600);
     this.segments.push({ name, first: seq });
     this.currentFirst = seq;
     this.currentCount = 0;
+    this.currentBytes = (await this.current.stat()).size;
     fsyncDir(this.dir);
   }
 
+  /** Appends a head line at the end of the last complete one: a head write that failed part-way is cut first (as entries are). */
   async appendHead(line: string, _size?: number): Promise<void> {
     if (!this.heads) {
-      const created = !existsSync(join(this.dir, "heads.jsonl"));
-      this.heads = await openFile(join(this.dir, "heads.jsonl"), "a", 0o600);
+      const path = join(this.dir, "heads.jsonl");
+      const created = !existsSync(path);
+      this.heads = await openFile(path, constants.O_WRONLY | constants.O_CREAT, 0o600);
+      this.headsBytes = (await this.heads.stat()).size;
       if (created) fsyncDir(this.dir);
     }
-    await this.heads.write(line);
-    await this.heads.datasync();
+    const fh = this.heads;
+    if (this.headsUndo !== null) {
+      await fh.truncate(this.headsUndo);
+      await fh.datasync();
+      this.headsBytes = this.headsUndo;
+      this.headsUndo = null;
+    }
+    const start = this.headsBytes;
+    this.headsUndo = start;
+    const bytes = Buffer.from(line, "utf8");
+    for (let off = 0; off < bytes.length; ) {
+      const n = (await fh.write(bytes, off, bytes.length - off, start + off)).bytesWritten;
+      off += n;
+    }
+    await fh.datasync();
+    this.headsBytes = start + bytes.length;
+    this.headsUndo = null;
   }
 
   async close(): Promise<void> {
+    // A batch that failed and was given up (the writer stopped): its fragment goes, unless a write still hangs.
+    if (this.undo && !this.writing) await this.rollBack(this.undo).catch(() => {});
     await this.current?.close();
     await this.heads?.close();
     this.current = this.heads = null;
