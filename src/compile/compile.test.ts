@@ -193,3 +193,10 @@ test("a `matches` pattern that can match the empty string is a located warning (
   const fine = compilePolicy(rule("    when: { field: args.reason, matches: \"^\\\\s+$\" }\n"), { file: "p.yaml" });
   assert.ok(fine.ok && !fine.diagnostics.some((d) => d.code === "EMPTY_MATCH_PATTERN"));
 });
+
+test("`__proto__` as a tool, list or group name is refused (it used to vanish: the declaration was lost)", () => {
+  const d = expectError(`${HEAD}tools:\n  __proto__: exec\n  shell.exec: exec\nrules:\n  - { id: r, match: { class: exec }, verdict: BLOCK, code: C }\n`, "INVALID_VALUE", 5);
+  assert.match(d.message, /`__proto__` cannot name a tool/);
+  assert.match(expectError(`${HEAD}lists:\n  __proto__: [a]\nrules:\n  - { id: r, match: { tool: x }, verdict: BLOCK, code: C }\n`, "INVALID_VALUE", 5).message, /cannot name a list/);
+  assert.match(expectError(`${HEAD}groups:\n  __proto__:\n    - { id: r, match: { tool: x }, verdict: BLOCK, code: C }\nrules: []\n`, "INVALID_VALUE", 6).message, /cannot name a group/);
+});

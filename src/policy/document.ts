@@ -109,6 +109,7 @@ export function readPolicyDocument(ctx: ValidationContext, value: unknown, inher
     if (!isRecord(groups)) ctx.error("TYPE_MISMATCH", "groups", "`groups` must map group names to lists of rules");
     else {
       for (const name of Object.keys(groups)) {
+        if (protoName(ctx, "group", joinPath("groups", name), name)) continue;
         const into: RuleIR[] = [];
         addRules(groups[name], joinPath("groups", name), into);
         doc.groups[name] = into;
@@ -150,6 +151,17 @@ function readStringList(ctx: ValidationContext, raw: unknown, path: string): str
   return raw as string[];
 }
 
+/**
+ * `__proto__` as a name: stored into a plain object it would set the prototype instead of adding an entry, so the
+ * declaration vanished without a word (a `tools: { __proto__: exec }` policy then ALLOWed what its exec rule
+ * blocks). Refused, with the way out.
+ */
+function protoName(ctx: ValidationContext, what: string, path: string, name: string): boolean {
+  if (name !== "__proto__") return false;
+  ctx.error("INVALID_VALUE", path, `\`__proto__\` cannot name a ${what} (it is JavaScript's prototype key, so the ${what} would be lost)`, `rename the ${what}`);
+  return true;
+}
+
 function readLists(ctx: ValidationContext, raw: unknown, doc: PolicyDocument): void {
   if (raw === undefined) return;
   if (!isRecord(raw)) {
@@ -159,6 +171,7 @@ function readLists(ctx: ValidationContext, raw: unknown, doc: PolicyDocument): v
   for (const name of Object.keys(raw)) {
     const items = raw[name];
     const p = joinPath("lists", name);
+    if (protoName(ctx, "list", p, name)) continue;
     if (!Array.isArray(items)) {
       ctx.error("TYPE_MISMATCH", p, `list \`${name}\` must be a list of values, got ${describeType(items)}`);
       continue;
@@ -176,6 +189,7 @@ function readTools(ctx: ValidationContext, raw: unknown, doc: PolicyDocument): v
   }
   for (const name of Object.keys(raw)) {
     const cls = raw[name];
+    if (protoName(ctx, "tool", joinPath("tools", name), name)) continue;
     if (typeof cls !== "string" || cls.length === 0) {
       ctx.error("TYPE_MISMATCH", joinPath("tools", name), `tool \`${name}\` needs a class such as read, write, payment or exec, got ${describeType(cls)}`);
       continue;
