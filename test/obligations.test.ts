@@ -153,3 +153,15 @@ test("a MODIFY may change the call's content only, never its identity (kind, at,
     assert.ok(r.ok, `${field}: ${JSON.stringify(!r.ok && r.diagnostics)}`);
   }
 });
+
+test("a sandbox path with a `.` or `..` segment is refused: compared as text it passed as narrower than its parent", () => {
+  for (const [key, p] of [["allow", "/workspace/../etc"], ["read_only", "/opt/./x"], ["deny", "../secrets"]] as const) {
+    const r = compilePolicy(JSON.stringify({ id: "s", version: "1", default: "BLOCK", rules: [{ id: "box", verdict: "SANDBOX", code: "BOX", sandbox: { filesystem: { [key]: [p] } } }] }), { file: "t.json" });
+    assert.equal(r.ok, false, `${key}: ${p} compiled`);
+    const d = r.diagnostics.find((x) => x.code === "INVALID_VALUE");
+    assert.ok(d, JSON.stringify(r.diagnostics));
+    assert.match(d.message, /has a `\.` or `\.\.` segment/);
+    assert.equal(d.span?.path, `rules.0.sandbox.filesystem.${key}.0`);
+  }
+  compileOk({ id: "s", version: "1", default: "BLOCK", rules: [{ id: "box", verdict: "SANDBOX", code: "BOX", sandbox: { filesystem: { allow: ["/workspace/..data", "/a.b/c.."] } } }] });
+});

@@ -83,8 +83,19 @@ export function readSandbox(ctx: ValidationContext, raw: unknown, path: string):
     ctx.error("TYPE_MISMATCH", joinPath(path, "env.set"), "`env.set` must map variable names to strings");
     return undefined;
   }
+  // Paths are compared as text when profiles are intersected (a parent's and a child's): a `..` or `.` segment
+  // would let `/workspace/../etc` pass as narrower than `/workspace` and then mount `/etc`. Normalized paths only.
+  const paths = (k: string): string[] => {
+    const list = s(fs, k, "filesystem");
+    list.forEach((p, i) => {
+      if (p.split("/").some((seg) => seg === "." || seg === "..")) {
+        ctx.error("INVALID_VALUE", joinPath(joinPath(joinPath(path, "filesystem"), k), i), `sandbox path \`${p}\` has a \`.\` or \`..\` segment`, "write the path it means without them (e.g. `/etc`, not `/workspace/../etc`)");
+      }
+    });
+    return list;
+  };
   return {
-    filesystem: { allow: s(fs, "allow", "filesystem"), readOnly: s(fs, "read_only", "filesystem"), deny: s(fs, "deny", "filesystem") },
+    filesystem: { allow: paths("allow"), readOnly: paths("read_only"), deny: paths("deny") },
     network: { allow: s(net, "allow", "network"), deny: s(net, "deny", "network") },
     env: { allow: s(env, "allow", "env"), set: { ...(set as Record<string, string>) } },
   };
