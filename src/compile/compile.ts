@@ -39,7 +39,7 @@ function sha256Text(text: string): string {
  * differently (2: `ignore_case` patterns apply NFKC and drop invisible characters; 3: `homoglyphs` under `nfkc` reads accented Latin letters as their base letter), so an older artifact's
  * automata are rebuilt instead of trusted.
  */
-export const SCANNER_REVISION = 3;
+export const SCANNER_REVISION = 4;
 export const ARTIFACT_BUILDER = `${WARDEN_VERSION} scanners/${SCANNER_REVISION}`;
 
 /** The artifact is exactly the canonical form of these fields (a test re-canonicalizes it to check). */

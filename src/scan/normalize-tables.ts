@@ -3,20 +3,38 @@
 // docs/scanner-packs.md reproduces them. Only look-alikes of ASCII letters are folded: the goal is to defeat
 // "ignоre" written with a Cyrillic о, not to transliterate scripts.
 
-/** Zero-width and formatting characters, soft hyphen and bidi controls: removed by `stripInvisible`. */
+/**
+ * Zero-width and formatting characters, soft hyphen, bidi controls, variation selectors and Hangul fillers:
+ * removed by `stripInvisible`. Tag characters that spell ASCII (U+E0020–U+E007E) are not in this set: they are
+ * decoded (`decodeTag`); the other tag characters (U+E0000–U+E001F, U+E007F CANCEL TAG) are.
+ */
 export function isInvisible(cp: number): boolean {
   return (
     cp === 0x00ad || // soft hyphen
     cp === 0x034f || // combining grapheme joiner
     cp === 0x061c || // arabic letter mark (bidi)
-    cp === 0x180e || // mongolian vowel separator
+    cp === 0x115f || cp === 0x1160 || // hangul choseong and jungseong fillers
+    (cp >= 0x180b && cp <= 0x180f) || // mongolian free variation selectors 1-3, vowel separator, selector 4
     (cp >= 0x200b && cp <= 0x200f) || // zero-width space/non-joiner/joiner, LRM, RLM
     (cp >= 0x202a && cp <= 0x202e) || // bidi embeddings and overrides
     (cp >= 0x2060 && cp <= 0x2064) || // word joiner, invisible operators
-    (cp >= 0x2066 && cp <= 0x2069) || // bidi isolates
+    (cp >= 0x2066 && cp <= 0x206f) || // bidi isolates, deprecated format characters (U+206A–U+206F)
+    cp === 0x3164 || // hangul filler
+    (cp >= 0xfe00 && cp <= 0xfe0f) || // variation selectors
     cp === 0xfeff || // zero-width no-break space / BOM
-    (cp >= 0xe0000 && cp <= 0xe007f) // tag characters ("ASCII smuggling")
+    cp === 0xffa0 || // halfwidth hangul filler
+    (cp >= 0xe0000 && cp <= 0xe001f) || cp === 0xe007f || // tag characters that spell nothing (language tag, cancel tag)
+    (cp >= 0xe0100 && cp <= 0xe01ef) // variation selectors supplement
   );
+}
+
+/**
+ * A tag character U+E0020–U+E007E read as the ASCII character it shadows (U+0020–U+007E), else undefined.
+ * Tag characters render as nothing, so text written in them ("ASCII smuggling") is invisible to a person
+ * but readable by a model: the scan must read it too, not drop it.
+ */
+export function decodeTag(cp: number): string | undefined {
+  return cp >= 0xe0020 && cp <= 0xe007e ? String.fromCharCode(cp - 0xe0000) : undefined;
 }
 
 /** Look-alike -> ASCII letter. Both cases, so the table works with and without `caseFold`. */

@@ -1,6 +1,6 @@
 // Text normalization before scanning (pure): NFKC, case folding, invisible-character removal, homoglyph and
 // leetspeak folding, whitespace collapsing, squashing — with an offset map back to the original text.
-import { foldHomoglyph, foldLeet, isInvisible } from "./normalize-tables.js";
+import { decodeTag, foldHomoglyph, foldLeet, isInvisible } from "./normalize-tables.js";
 import { ComposedText, Emitter, SegmentedText, isAlnum, isSpace } from "./normalize-map.js";
 
 /** Declared per rule set (per pack pattern). Every option defaults to off. */
@@ -9,7 +9,10 @@ export interface NormalizationOptions {
   nfkc?: boolean;
   /** Lowercase every code point (`toLowerCase`, locale-independent). Patterns must then be lowercase. */
   caseFold?: boolean;
-  /** Remove zero-width characters, soft hyphen, bidi controls and tag characters. */
+  /**
+   * Remove zero-width characters, soft hyphen, bidi controls, variation selectors and Hangul fillers; read tag
+   * characters U+E0020–U+E007E as the ASCII they shadow (hidden "ASCII smuggling" text), drop the other tags.
+   */
   stripInvisible?: boolean;
   /** Fold Cyrillic, Greek, IPA and fullwidth look-alikes of ASCII letters to ASCII (normalize-tables.ts). */
   homoglyphs?: boolean;
@@ -99,7 +102,7 @@ function stripLatinMarks(t: string): string {
 /** The full chain for one cluster (a code point and its combining marks), in the documented order. */
 export function transformCluster(cluster: string, o: NormalizationOptions): string {
   let t = cluster;
-  if (o.stripInvisible) t = mapCodePoints(t, (cp) => (isInvisible(cp) ? "" : undefined));
+  if (o.stripInvisible) t = mapCodePoints(t, (cp) => (isInvisible(cp) ? "" : decodeTag(cp)));
   if (o.homoglyphs) t = mapCodePoints(t, foldHomoglyph);
   if (o.nfkc) {
     t = t.normalize("NFKC");
