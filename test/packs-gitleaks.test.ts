@@ -108,3 +108,78 @@ test("a repeated rule id is reported at the rule that repeats it, not the first 
   assert.equal(d.span?.line, 9);
   assert.deepEqual(imp.rules.map((r) => r.id), ["gitleaks.dup", "gitleaks.other"]);
 });
+
+const ids = (c: CompiledPacks, text: string): string[] => scanWithPacks(c, text).map((f) => f.patternId);
+
+test("allowlists follow gitleaks: AND needs every check, AND with commits never applies to text, targetRules only their rules", () => {
+  const { c, codes } = compiled(`
+[[rules]]
+id = "andrule"
+regex = '''key=[a-z0-9]{8,}'''
+[[rules.allowlists]]
+condition = "AND"
+regexes = ['''test''']
+stopwords = ["dummy"]
+[[rules.allowlists]]
+condition = "&&"
+commits = ["abc123"]
+regexes = ['''fixture''']
+
+[[rules]]
+id = "other"
+regex = '''sec=[a-z0-9]{8,}'''
+
+[[allowlists]]
+targetRules = ["other"]
+regexes = ['''zzz''']
+`);
+  assert.deepEqual(ids(c, "key=test1234x"), ["gitleaks.andrule"], "the regex alone does not suppress under AND");
+  assert.deepEqual(ids(c, "key=dummy1234"), ["gitleaks.andrule"], "the stopword alone does not suppress under AND");
+  assert.deepEqual(ids(c, "key=testdummy12"), [], "both together suppress");
+  assert.deepEqual(ids(c, "key=fixture123"), ["gitleaks.andrule"], "AND with commits: text has no commit, so gitleaks reports it");
+  assert.ok(codes.includes("GITLEAKS_ALLOWLIST_DROPPED"), codes.join());
+  assert.deepEqual(ids(c, "key=zzz1234567"), ["gitleaks.andrule"], "a targeted global allowlist does not apply to other rules");
+  assert.deepEqual(ids(c, "sec=zzz1234567"), [], "it applies to the rule it targets");
+  assert.deepEqual(ids(c, "sec=abc1234567"), ["gitleaks.other"]);
+});
+
+test("an unknown targetRules name, condition or regexTarget is reported; such allowlists are not applied", () => {
+  const imp = importGitleaks(`
+[[rules]]
+id = "r"
+regex = '''key=[a-z0-9]{8,}'''
+[[rules.allowlists]]
+condition = "XOR"
+regexes = ['''test''']
+[[rules.allowlists]]
+regexTarget = "file"
+regexes = ['''test''']
+[[allowlists]]
+targetRules = ["nope"]
+regexes = ['''zzz''']
+`, { file: "t.toml" });
+  assert.deepEqual(imp.diagnostics.map((d) => d.code).sort(), ["GITLEAKS_ALLOWLIST_DROPPED", "GITLEAKS_ALLOWLIST_DROPPED", "GITLEAKS_ALLOWLIST_TARGET_UNKNOWN"]);
+  assert.equal(imp.rules[0]?.allowlists, undefined);
+});
+
+test("entropy is exclusive as in gitleaks: a secret exactly at the threshold is skipped", () => {
+  const { c } = compiled(`[[rules]]\nid = "tok"\nregex = '''tok=([A-Za-z]+)'''\nentropy = 2.0\n`);
+  assert.deepEqual(ids(c, "tok=abcd"), [], "entropy of abcd is exactly 2");
+  assert.deepEqual(ids(c, "tok=abcde"), ["gitleaks.tok"]);
+});
+
+test("wrongly typed fields get a warning naming rule, field and type, and are read as gitleaks reads them", () => {
+  const imp = importGitleaks(`[[rules]]\nid="a"\nregex="foo"\nentropy="3"\n[[rules]]\nid="b"\nregex="bar"\nkeywords="bar"\n[[rules]]\nid="c"\nregex="baz"\nentropy=[1]\nkeywords=[1, "baz"]\n`, { file: "bt7.toml" });
+  const msgs = imp.diagnostics.filter((d) => d.code === "GITLEAKS_FIELD_TYPE").map((d) => d.message);
+  assert.deepEqual(msgs, [
+    "rule `a`: `entropy` should be a number, got the string `3`; read as 3, as gitleaks reads it",
+    'rule `b`: `keywords` should be a list of strings, got the string `bar`; read as gitleaks reads it: ["bar"]',
+    "rule `c`: `keywords` should be a list of strings, got a list holding number 1; entries that are not strings are ignored",
+    "rule `c`: `entropy` should be a number, got a list; ignored",
+  ]);
+  const byId = new Map(imp.rules.map((r) => [r.id, r]));
+  assert.equal(byId.get("gitleaks.a")?.minEntropy, 3);
+  assert.deepEqual(byId.get("gitleaks.b")?.keywords, ["bar"]);
+  assert.deepEqual(byId.get("gitleaks.c")?.keywords, ["baz"]);
+  assert.equal(byId.get("gitleaks.c")?.minEntropy, undefined);
+});

@@ -12,7 +12,9 @@ export const GITLEAKS_ERRORS = {
   GITLEAKS_SECRET_GROUP: "`secretGroup` is not supported; entropy and allowlists use the value part of the match",
   GITLEAKS_ALLOWLIST_PATHS_IGNORED: "allowlist `paths` are ignored (text has no path)",
   GITLEAKS_ALLOWLIST_COMMITS_IGNORED: "allowlist `commits` are ignored",
-  GITLEAKS_ALLOWLIST_DROPPED: "an allowlist combining `paths` with `condition = \"AND\"` cannot be evaluated on text and is not applied",
+  GITLEAKS_ALLOWLIST_DROPPED: "an allowlist gitleaks would never apply to text (`condition = \"AND\"` with `paths` or `commits`), or that gitleaks refuses (unknown `condition` or `regexTarget`), is not applied",
+  GITLEAKS_ALLOWLIST_TARGET_UNKNOWN: "a global allowlist's `targetRules` names a rule the file does not have (gitleaks refuses the config); ignored for that name",
+  GITLEAKS_FIELD_TYPE: "a field has the wrong type (`entropy = \"3\"`, `keywords = \"x\"`): read as gitleaks reads it (a numeric string as a number, a string as a list split on `,`) or ignored, as the message says",
   GITLEAKS_REGEX_TARGET_LINE: "allowlist `regexTarget = \"line\"` is applied to the match instead of the line",
   GITLEAKS_ALLOWLIST_REGEX_SKIPPED: "an allowlist regex uses a construct the scanner does not support and is skipped",
 } as const;

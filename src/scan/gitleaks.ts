@@ -18,7 +18,67 @@ export interface GitleaksImport {
 type Table = Record<string, unknown>;
 
 const isTable = (v: unknown): v is Table => typeof v === "object" && v !== null && !Array.isArray(v);
-const strList = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
+
+function typeName(v: unknown): string {
+  return Array.isArray(v) ? "a list" : isTable(v) ? "a table" : typeof v === "string" ? `the string \`${v.length > 40 ? `${v.slice(0, 40)}…` : v}\`` : `${typeof v} ${String(v)}`;
+}
+
+/**
+ * Typed reads of a rule's or allowlist's fields. gitleaks decodes its config weakly (viper: a string `"3"` is the
+ * number 3, a string is a list split on `,`), so a wrongly typed value is read the way gitleaks reads it, or
+ * ignored when gitleaks could not read it either; every such value gets a GITLEAKS_FIELD_TYPE warning naming the
+ * rule, the field and the type expected.
+ */
+class Fields {
+  constructor(private readonly t: Table, private readonly where: string, private readonly span: { file: string; line: number; col: number }, private readonly diags: Diagnostic[]) {}
+
+  private warn(field: string, expected: string, got: string, outcome: string): void {
+    this.diags.push({ code: "GITLEAKS_FIELD_TYPE" satisfies GitleaksCode, severity: "warning", message: `${this.where}: \`${field}\` should be ${expected}, got ${got}; ${outcome}`, span: this.span, help: `write \`${field}\` as ${expected}` });
+  }
+
+  /** A list of strings (a string is split on `,`, as gitleaks reads it; other entries are dropped). */
+  list(field: string): string[] {
+    const v = this.t[field];
+    if (v === undefined) return [];
+    if (Array.isArray(v)) {
+      const strings = v.filter((x): x is string => typeof x === "string");
+      if (strings.length < v.length) this.warn(field, "a list of strings", `a list holding ${typeName(v.find((x) => typeof x !== "string"))}`, "entries that are not strings are ignored");
+      return strings;
+    }
+    if (typeof v === "string") {
+      const parts = v.split(",");
+      this.warn(field, "a list of strings", typeName(v), `read as gitleaks reads it: ${JSON.stringify(parts)}`);
+      return parts;
+    }
+    this.warn(field, "a list of strings", typeName(v), "ignored");
+    return [];
+  }
+
+  /** A number (a numeric string is read as its number, as gitleaks reads it). */
+  num(field: string): number | undefined {
+    const v = this.t[field];
+    if (v === undefined || (typeof v === "number" && Number.isFinite(v))) return v as number | undefined;
+    const n = typeof v === "string" && v.trim() !== "" ? Number(v) : NaN;
+    if (Number.isFinite(n)) {
+      this.warn(field, "a number", typeName(v), `read as ${n}, as gitleaks reads it`);
+      return n;
+    }
+    this.warn(field, "a number", typeName(v), "ignored");
+    return undefined;
+  }
+
+  /** A string (numbers and booleans read as their text, as gitleaks reads them). */
+  str(field: string, outcome = "ignored"): string | undefined {
+    const v = this.t[field];
+    if (v === undefined || typeof v === "string") return v;
+    if (typeof v === "number" || typeof v === "boolean") {
+      this.warn(field, "a string", typeName(v), `read as \`${String(v)}\`, as gitleaks reads it`);
+      return String(v);
+    }
+    this.warn(field, "a string", typeName(v), outcome);
+    return undefined;
+  }
+}
 
 /** 1-based line of `id = "<id>"` in the source, for diagnostics (TOML parsers keep no positions). */
 function lineOf(source: string, id: string): number {
@@ -52,26 +112,43 @@ function convertAllowlist(a: Table, where: string, file: string, line: number, d
     if (help) d.help = help;
     diags.push(d);
   };
-  const regexes = strList(a.regexes);
-  const stopwords = strList(a.stopwords);
-  const hasPaths = strList(a.paths).length > 0;
-  const hasCommits = strList(a.commits).length > 0;
-  const condition = typeof a.condition === "string" ? a.condition.toUpperCase() : "OR";
-  if (hasPaths && condition === "AND") {
-    warn("GITLEAKS_ALLOWLIST_DROPPED", "allowlist combines `paths` with `condition = \"AND\"`; paths cannot be checked on text, so the allowlist is not applied",
-      "scanning text has no file path; findings it would have suppressed are reported");
+  const f = new Fields(a, where, { file, line, col: 1 }, diags);
+  const regexes = f.list("regexes");
+  const stopwords = f.list("stopwords");
+  const hasPaths = f.list("paths").length > 0;
+  const hasCommits = f.list("commits").length > 0;
+  // gitleaks: "AND"/"&&" (any case) need every check the allowlist has; "", "OR"/"||" need one; anything else
+  // is a config error there, so the allowlist is not applied here (findings are reported, never hidden).
+  const conditionText = f.str("condition", "the allowlist is not applied") ?? (a.condition === undefined ? "" : null);
+  const condition = conditionText === null ? null : ["AND", "&&"].includes(conditionText.toUpperCase()) ? "AND" : ["", "OR", "||"].includes(conditionText.toUpperCase()) ? "OR" : null;
+  if (condition === null) {
+    if (conditionText !== null) warn("GITLEAKS_ALLOWLIST_DROPPED", `unknown allowlist \`condition = "${conditionText}"\` (gitleaks accepts "AND" or "OR"); the allowlist is not applied`);
+    return null;
+  }
+  if (condition === "AND" && (hasPaths || hasCommits)) {
+    // gitleaks requires every check; scanned text has no path and no commit, so those checks never pass.
+    const what = hasPaths && hasCommits ? "`paths` and `commits`" : hasPaths ? "`paths`" : "`commits`";
+    warn("GITLEAKS_ALLOWLIST_DROPPED", `allowlist combines ${what} with \`condition = "AND"\`; scanned text has no ${hasPaths ? "path" : "commit"}, so gitleaks would never apply it to text: not applied`,
+      "findings it would suppress in matching files or commits are reported");
     return null;
   }
   if (hasPaths) warn("GITLEAKS_ALLOWLIST_PATHS_IGNORED", "allowlist `paths` are not carried over (text has no path)");
-  if (hasCommits) warn("GITLEAKS_ALLOWLIST_COMMITS_IGNORED", "allowlist `commits` are not carried over");
+  if (hasCommits) warn("GITLEAKS_ALLOWLIST_COMMITS_IGNORED", "allowlist `commits` are not carried over (text has no commit)");
   let target: "secret" | "match" = "secret";
-  if (a.regexTarget === "match") target = "match";
-  else if (a.regexTarget === "line") {
+  const regexTarget = f.str("regexTarget", "the allowlist is not applied");
+  if (regexTarget === undefined && a.regexTarget !== undefined) return null;
+  if (regexTarget === "match") target = "match";
+  else if (regexTarget === "line") {
     target = "match";
     warn("GITLEAKS_REGEX_TARGET_LINE", "allowlist `regexTarget = \"line\"` is applied to the match instead of the whole line");
+  } else if (regexTarget !== undefined && regexTarget !== "" && regexTarget !== "secret") {
+    warn("GITLEAKS_ALLOWLIST_DROPPED", `unknown allowlist \`regexTarget = "${regexTarget}"\` (gitleaks accepts "secret", "match" or "line"); the allowlist is not applied`);
+    return null;
   }
   if (regexes.length === 0 && stopwords.length === 0) return null;
-  return { regexes, regexTarget: target, stopwords };
+  const out: RuleAllowlist = { regexes, regexTarget: target, stopwords };
+  if (condition === "AND" && regexes.length > 0 && stopwords.length > 0) out.condition = "AND";
+  return out;
 }
 
 /**
@@ -101,9 +178,18 @@ export function importGitleaks(source: string, options: { file?: string } = {}):
     diagnostics.push({ code: "GITLEAKS_EXTEND_IGNORED" satisfies GitleaksCode, severity: "warning", message: "`[extend]` is not followed: only the rules in this file are imported", span: { file, line: 1, col: 1 } });
   }
   const global: RuleAllowlist[] = [];
+  /** Global allowlists with `targetRules`: they apply to the rules named only (gitleaks). */
+  const targeted = new Map<string, RuleAllowlist[]>();
   for (const a of allowlistTables(doc)) {
+    const targets = new Fields(a, "global allowlist", { file, line: 1, col: 1 }, diagnostics).list("targetRules");
     const c = convertAllowlist(a, "global allowlist", file, 1, diagnostics);
-    if (c) global.push(c);
+    if (!c) continue;
+    if (targets.length === 0) global.push(c);
+    for (const id of targets) targeted.set(id, [...(targeted.get(id) ?? []), c]);
+  }
+  const ruleIds = new Set(rulesIn.map((r) => r.id));
+  for (const id of targeted.keys()) {
+    if (!ruleIds.has(id)) diagnostics.push({ code: "GITLEAKS_ALLOWLIST_TARGET_UNKNOWN" satisfies GitleaksCode, severity: "warning", message: `global allowlist: \`targetRules\` names \`${id}\`, which is not a rule of this file (gitleaks refuses such a config); ignored for it`, span: { file, line: 1, col: 1 } });
   }
 
   const candidates: LoadedRule[] = [];
@@ -117,6 +203,8 @@ export function importGitleaks(source: string, options: { file?: string } = {}):
     const line = headers?.[index] ?? (typeof r.id === "string" ? lineOf(source, r.id) : 1);
     const where = `rule \`${id}\``;
     const span = { file, line, col: 1 };
+    const fields = new Fields(r, where, span, diagnostics);
+    if (r.id !== undefined && typeof r.id !== "string") fields.str("id", `the rule is named \`${id}\``);
     if (seen.has(id)) {
       diagnostics.push({ code: "GITLEAKS_DUPLICATE_ID" satisfies GitleaksCode, severity: "warning", message: `${where}: id used twice; the later rule is skipped`, span });
       return;
@@ -130,6 +218,10 @@ export function importGitleaks(source: string, options: { file?: string } = {}):
       diagnostics.push({ code: "GITLEAKS_PATH_ONLY_RULE" satisfies GitleaksCode, severity: "warning", message: `${where}: has no \`regex\` (path-only rule); not carried over`, span, help: "path-only rules match file names, and scanned text has none" });
       return;
     }
+    if (r.path !== undefined && typeof r.path !== "string") {
+      diagnostics.push({ code: "GITLEAKS_FIELD_TYPE" satisfies GitleaksCode, severity: "warning", message: `${where}: \`path\` should be a string, got ${typeName(r.path)}; the rule is not imported`, span, help: "write `path` as a string (a regex over file paths)" });
+      return;
+    }
     if (typeof r.path === "string") {
       diagnostics.push({ code: "GITLEAKS_PATH_RULE_SKIPPED" satisfies GitleaksCode, severity: "warning", message: `${where}: restricted to paths \`${r.path}\`; not carried over`, span, help: "the rule only applies to some files; applying it to all text would change its precision" });
       return;
@@ -137,18 +229,19 @@ export function importGitleaks(source: string, options: { file?: string } = {}):
     if (r.secretGroup !== undefined) {
       diagnostics.push({ code: "GITLEAKS_SECRET_GROUP" satisfies GitleaksCode, severity: "warning", message: `${where}: \`secretGroup\` is not supported; entropy and allowlists use the value part of the match`, span });
     }
-    const allowlists = [...global];
+    const allowlists = [...global, ...(targeted.get(id) ?? [])];
     for (const a of allowlistTables(r)) {
       const c = convertAllowlist(a, where, file, line, diagnostics);
       if (c) allowlists.push(c);
     }
     const rule: LoadedRule = {
       pack: "gitleaks", id: `gitleaks.${id}`, pattern: r.regex, tier: 1, severity: "high",
-      description: typeof r.description === "string" ? r.description : id, normalization: {}, mask: "edges",
+      description: fields.str("description") ?? id, normalization: {}, mask: "edges",
     };
-    const keywords = strList(r.keywords);
+    const keywords = fields.list("keywords");
     if (keywords.length > 0) rule.keywords = keywords;
-    if (typeof r.entropy === "number" && Number.isFinite(r.entropy) && r.entropy > 0) rule.minEntropy = r.entropy;
+    const entropy = fields.num("entropy");
+    if (entropy !== undefined && entropy > 0) rule.minEntropy = entropy;
     if (allowlists.length > 0) rule.allowlists = allowlists;
     candidates.push(rule);
     lines.set(rule.id, regexLine(source, line));
@@ -215,7 +308,13 @@ function keepCompilable(rules: LoadedRule[], file: string, lines: ReadonlyMap<st
   }
   if (rejected.size > 0) {
     for (const r of kept) {
-      if (r.allowlists) r.allowlists = r.allowlists.map((a) => ({ ...a, regexes: a.regexes.filter((re) => !rejected.has(re)) }));
+      if (!r.allowlists) continue;
+      // An "AND" allowlist whose regexes all went cannot be checked as gitleaks would: it is not applied (its
+      // stopwords alone would suppress more than gitleaks does).
+      const lists = r.allowlists.map((a) => ({ ...a, regexes: a.regexes.filter((re) => !rejected.has(re)) })).filter((a) => a.condition !== "AND" || a.regexes.length > 0);
+      const usable = lists.filter((a) => a.regexes.length > 0 || a.stopwords.length > 0);
+      if (usable.length > 0) r.allowlists = usable;
+      else delete r.allowlists;
     }
   }
   return kept;

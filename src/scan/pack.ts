@@ -14,7 +14,11 @@ import { shellPack } from "./packs/shell.js";
 import { PACK_NAMES, type Boundary, type Pack, type PackName, type Severity } from "./packs/types.js";
 import type { ValidatorName } from "./validators.js";
 
-/** Gitleaks-style allowlist carried by imported rules: a match is dropped when any entry applies. */
+/**
+ * Gitleaks-style allowlist carried by imported rules: a match is dropped when any entry applies. An entry applies
+ * when one of its regexes hits or one of its stopwords is in the secret, or, with `condition: "AND"`, when a regex
+ * hits and a stopword is in the secret (gitleaks' `condition = "AND"`: every check the allowlist has must pass).
+ */
 export interface RuleAllowlist {
   /** Patterns searched in the target (engine subset); any hit drops the finding. */
   regexes: string[];
@@ -22,6 +26,8 @@ export interface RuleAllowlist {
   regexTarget: "secret" | "match";
   /** Case-insensitive substrings of the secret part. */
   stopwords: string[];
+  /** Absent: either check suffices ("OR"). */
+  condition?: "AND";
 }
 
 /** One rule ready to compile: a pack rule or an imported one. */
@@ -187,7 +193,9 @@ function allowlisted(compiled: CompiledPacks, rule: LoadedRule, match: string, s
   for (let i = 0; i < lists.length; i++) {
     const a = lists[i] as RuleAllowlist;
     const lowerSecret = secret.toLowerCase();
-    if (a.stopwords.some((w) => lowerSecret.includes(w.toLowerCase()))) return true;
+    const stopword = a.stopwords.some((w) => lowerSecret.includes(w.toLowerCase()));
+    if (stopword && a.condition !== "AND") return true;
+    if (!stopword && a.condition === "AND") continue;
     if (a.regexes.length > 0 && compiled.allow) {
       const prefix = `${rule.id}#${i}#`;
       const target = a.regexTarget === "match" ? match : secret;
@@ -304,7 +312,8 @@ function passesChecks(compiled: CompiledPacks, rule: LoadedRule, matched: string
   if (!passesValidator(matched, rule.validator)) return false;
   if (rule.minEntropy === undefined && !rule.allowlists) return true;
   const secret = secretPart(matched);
-  if (rule.minEntropy !== undefined && shannonEntropy(secret) < rule.minEntropy) return false;
+  // gitleaks skips a finding whose entropy is at or below the rule's threshold (detect.go: entropy <= r.Entropy).
+  if (rule.minEntropy !== undefined && shannonEntropy(secret) <= rule.minEntropy) return false;
   if (rule.allowlists && allowlisted(compiled, rule, matched, secret)) return false;
   return true;
 }
