@@ -90,7 +90,7 @@ function wellFormed(a: unknown): a is Record<string, unknown> {
   if (typeof kind !== "string" || !KINDS.has(kind)) return false;
   const tool = own(a, "tool");
   if (tool !== undefined && (typeof tool !== "string" || tool.length === 0 || tool.length > 256)) return false;
-  if (kind === "tool_call" && tool === undefined) return false;
+  if ((kind === "tool_call" || kind === "tool_result") && tool === undefined) return false;
   const at = own(a, "at");
   if (at !== undefined && (typeof at !== "string" || !validTime(at))) return false;
   const agent = own(a, "agent");
@@ -599,5 +599,21 @@ test("a missing or bogus policy object blocks (NO_POLICY / RUNTIME_ERROR), never
       assert.equal(d.verdict, "BLOCK");
       assert.equal(d.reasons[0]?.code, "RUNTIME_ERROR");
     }
+  }
+});
+
+// A second review: a tool_result without `tool` skipped every rule matched by tool or class (ALLOW where the same
+// action with its tool was BLOCKed); a tool result comes from a tool, so it must name it.
+test("a tool_result action must name its tool: without it the rules on that tool could not apply", () => {
+  const r = compilePolicy(`id: results\nversion: "1"\ndefault: BLOCK\ntools: { db.query: read }\nrules:\n  - { id: results-ok, match: { kind: tool_result }, verdict: ALLOW }\n  - id: too-many-rows\n    match: { tool: "db.*", kind: tool_result }\n    when: { field: result.rows, larger_than: 100 }\n    verdict: BLOCK\n    code: TOO_MANY_ROWS\n`, { file: "r.yaml" });
+  assert.ok(r.ok, JSON.stringify(r.diagnostics));
+  const result = { rows: Array.from({ length: 200 }, (_, i) => i) };
+  for (const f of [decide, decideLinear]) {
+    assert.equal(f(r.policy, { kind: "tool_result", tool: "db.query", result }).reasons[0]?.code, "TOO_MANY_ROWS");
+    const d = f(r.policy, { kind: "tool_result", result });
+    assert.equal(d.verdict, "BLOCK");
+    assert.equal(d.reasons[0]?.code, "INVALID_ACTION");
+    assert.equal(d.reasons[0]?.field, "tool");
+    assert.match(d.reasons[0]?.message ?? "", /a tool_result action must name its `tool`/);
   }
 });

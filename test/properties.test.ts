@@ -178,7 +178,7 @@ const actionArb = fc
     },
     { requiredKeys: ["kind"] },
   )
-  .map((a) => (a.kind === "tool_call" && a.tool === undefined ? { ...a, tool: "pay" } : a));
+  .map((a) => ((a.kind === "tool_call" || a.kind === "tool_result") && a.tool === undefined ? { ...a, tool: "pay" } : a));
 
 // ---------------------------------------------------------------------------------------------
 // Mutations: delete a field, or replace it with a value that is ill-typed for that field.

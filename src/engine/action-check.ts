@@ -152,7 +152,10 @@ export function checkAction(a: unknown): ActionProblem | undefined {
   if (tool !== undefined) {
     if (typeof tool !== "string" || tool.length === 0 || tool.length > 256 || (tool === OBJECT_PROTO.tool && !hasOwn.call(o, "tool"))) return { field: "tool", message: "`tool` must be a non-empty string of at most 256 characters" };
     if (badName(tool)) return { field: "tool", message: "`tool` must not contain control characters or lone surrogates" };
-  } else if (kind === "tool_call") return { field: "tool", message: "a tool_call action must name its `tool`" };
+  } else if (kind === "tool_call" || kind === "tool_result") {
+    // a tool result comes from a tool: without its name, every rule matched by tool or class would skip it
+    return { field: "tool", message: `a ${kind} action must name its \`tool\`` };
+  }
   const at = o.at;
   if (at !== undefined && (typeof at !== "string" || !validTime(at) || (at === OBJECT_PROTO.at && !hasOwn.call(o, "at")))) {
     return { field: "at", message: "`at` must be an RFC 3339 time such as `2026-03-02T10:15:00Z`" };
