@@ -54,3 +54,15 @@ test("Hangul fillers and the other invisible format characters do not break a ph
     assert.equal(text.slice(o.start, o.end), `ignore pre${inv}vious instructions`);
   }
 });
+
+test("bidi controls and tag characters are reported per run, not per character", () => {
+  const bidi = (fs: Finding[]): Finding[] => fs.filter((f) => f.patternId === "injection.bidi-or-tag-characters");
+  const text = `abc\u202e\u202d\u2066xyz ${tagged("hello")} ok`;
+  const f = bidi(scan(text));
+  assert.deepEqual(f.map((x) => text.slice(x.start, x.end)), ["\u202e\u202d\u2066", tagged("hello")]);
+  // a megabyte of U+202E made 1,048,576 findings; a match extends at most 256 units past its first character
+  const flood = bidi(scanWithPacks(INJ, "\u202e".repeat(1 << 20)));
+  assert.ok(flood.length <= Math.ceil((1 << 20) / 256), `${flood.length} findings`);
+  assert.equal(flood[0]?.start, 0);
+  assert.equal(flood.at(-1)?.end, 1 << 20);
+});

@@ -515,9 +515,10 @@ const rules: PackRule[] = [
   },
   {
     id: "bidi-or-tag-characters",
-    pattern: "[\\u202a-\\u202e\\u2066-\\u2069]|\\udb40[\\udc00-\\udc7f]",
+    // one finding per run (a megabyte of U+202E made a million findings), not per character
+    pattern: "(?:[\\u202a-\\u202e\\u2066-\\u2069]|\\udb40[\\udc00-\\udc7f])+",
     severity: "low",
-    description: "bidirectional overrides or Unicode tag characters (text that renders differently from what the model reads)",
+    description: "runs of bidirectional overrides or Unicode tag characters (text that renders differently from what the model reads)",
     normalization: {},
     mask: "full",
     examples: {
