@@ -19,6 +19,18 @@ test("iban accepts registry examples, rejects bad check digits, lengths and coun
   assert.equal(ibanLength("DE"), 22);
 });
 
+test("iban rejects check digits 00, 01 and 99 even when the mod-97 test passes (valid ones are 02-98)", () => {
+  for (const bad of ["GB99WEST12345698765417", "GB01WEST12345698765435", "GB00WEST12345698765453"]) {
+    // the mod-97 remainder alone is 1 for these: only the range of the check digits rules them out
+    let rem = 0;
+    for (const ch of bad.slice(4) + bad.slice(0, 4)) for (const d of ch >= "A" ? String(ch.charCodeAt(0) - 55) : ch) rem = (rem * 10 + Number(d)) % 97;
+    assert.equal(rem, 1, bad);
+    assert.equal(isIbanValid(bad), false, bad);
+  }
+  // the same accounts with their real check digits, at both ends of the range
+  for (const ok of ["GB02WEST12345698765417", "GB98WEST12345698765435"]) assert.ok(isIbanValid(ok), ok);
+});
+
 function luhnDigit(body: string): string {
   for (let d = 0; d < 10; d++) if (isLuhnValid(body + d)) return String(d);
   throw new Error("no luhn digit");
