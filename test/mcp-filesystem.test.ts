@@ -81,6 +81,8 @@ test(".ssh, .env and /etc/ are blocked with a reason code before the server sees
     assert.equal(meta(r).verdict, "BLOCK");
     assert.equal(meta(r).code, "SENSITIVE_PATH");
     assert.doesNotMatch(text(r), /sk-live|PRIVATE KEY|root:x:0/);
+    // the agent is told which path was refused (a `matches` in the same rule used to mask it)
+    if ("path" in args) assert.ok(text(r).includes(`\`${args.path}\``), text(r));
   }
   assert.ok(!existsSync(join(root, "key.txt")));
   const hidden = await call("search_files", { path: root, pattern: "env" });
