@@ -200,3 +200,13 @@ test("`__proto__` as a tool, list or group name is refused (it used to vanish: t
   assert.match(expectError(`${HEAD}lists:\n  __proto__: [a]\nrules:\n  - { id: r, match: { tool: x }, verdict: BLOCK, code: C }\n`, "INVALID_VALUE", 5).message, /cannot name a list/);
   assert.match(expectError(`${HEAD}groups:\n  __proto__:\n    - { id: r, match: { tool: x }, verdict: BLOCK, code: C }\nrules: []\n`, "INVALID_VALUE", 6).message, /cannot name a group/);
 });
+
+test("diagnostics say how to fix common slips: lower-case verdict, YAML 1.1 booleans, digit separators, bad kind, bare clamp", () => {
+  assert.equal(expectError(`${HEAD}rules:\n  - id: r\n    code: C\n    verdict: block\n`, "INVALID_VALUE", 7).help, "verdicts are upper case: write `BLOCK`");
+  assert.match(expectError(rule("    shadow: yes\n"), "TYPE_MISMATCH", 8).help ?? "", /YAML 1\.2.*write true or false/);
+  const sep = expectError(rule("    when: { field: args.n, gt: 10_000 }\n"), "UNKNOWN_UNIT", 8);
+  assert.match(sep.message, /digit separators/);
+  assert.equal(sep.help, "write `10000`");
+  assert.match(expectError(rule("    match: { kind: toolcall }\n"), "INVALID_VALUE", 8).message, /got string `toolcall`/);
+  assert.match(expectError(`${HEAD}rules:\n  - id: r\n    code: C\n    verdict: MODIFY\n    modify: [ { clamp: args.n } ]\n`, "TYPE_MISMATCH", 8).help ?? "", /clamp: args\.limit, max: 100/);
+});

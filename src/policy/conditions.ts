@@ -310,7 +310,8 @@ function readOrdered(ctx: ValidationContext, raw: unknown, path: string, op: Op)
     const q = parseQuantity(text);
     if (q.ok) return { kind: "quantity", text: quantityText(q.quantity) };
     if (!q.ok && q.problem === "unknown-unit") {
-      ctx.error("UNKNOWN_UNIT", path, `unknown unit \`${q.unit ?? ""}\` in \`${text}\``, "known units include mg, mcg, g, kg, mg/m2, mL, L, ms, s, min, h, d, B, kB, MB, KiB, MiB and 3-letter currency codes");
+      if (/^\d[\d_]*_\d/.test(text)) ctx.error("UNKNOWN_UNIT", path, `\`${text}\` is not a number: digit separators (\`_\`) are not allowed`, `write \`${text.replace(/_/g, "")}\``);
+      else ctx.error("UNKNOWN_UNIT", path, `unknown unit \`${q.unit ?? ""}\` in \`${text}\``, "known units include mg, mcg, g, kg, mg/m2, mL, L, ms, s, min, h, d, B, kB, MB, KiB, MiB and 3-letter currency codes");
       return undefined;
     }
   }

@@ -143,7 +143,7 @@ export function readModify(ctx: ValidationContext, raw: unknown, path: string): 
       const max = item["max"];
       const bad = (x: unknown): boolean => x !== undefined && (typeof x !== "number" || !Number.isFinite(x));
       if (bad(min) || bad(max) || (min === undefined && max === undefined)) {
-        ctx.error("TYPE_MISMATCH", p, "`clamp` needs a finite `min` and/or `max`");
+        ctx.error("TYPE_MISMATCH", p, "`clamp` needs a finite `min` and/or `max`", "e.g. `{ clamp: args.limit, max: 100 }` or `{ clamp: args.n, min: 1, max: 10 }`");
       } else if (typeof min === "number" && typeof max === "number" && min > max) {
         ctx.error("INVALID_VALUE", p, `\`clamp\` min ${min} is above max ${max}`);
       } else {

@@ -60,7 +60,8 @@ function readMatch(ctx: ValidationContext, raw: unknown, path: string): { match:
     const kinds = oneOrMany(ctx, raw["kind"], joinPath(path, "kind"), "`match.kind`");
     if (kinds?.every((k) => (ACTION_KINDS as readonly string[]).includes(k))) match.kinds = [...new Set(kinds as ActionKind[])].sort();
     else {
-      ctx.error("INVALID_VALUE", joinPath(path, "kind"), `\`match.kind\` must be one of ${ACTION_KINDS.join(", ")}`);
+      const bad = kinds?.find((k) => !(ACTION_KINDS as readonly string[]).includes(k));
+      ctx.error("INVALID_VALUE", joinPath(path, "kind"), `\`match.kind\` must be one of ${ACTION_KINDS.join(", ")}${bad !== undefined ? `, got ${describeType(bad)}` : ""}`);
       ok = false;
     }
   }
@@ -119,7 +120,8 @@ export function readRule(ctx: ValidationContext, raw: unknown, path: string, sco
   }
   const verdict = raw["verdict"];
   if (typeof verdict !== "string" || !(VERDICTS as readonly string[]).includes(verdict)) {
-    ctx.error(verdict === undefined ? "MISSING_FIELD" : "INVALID_VALUE", joinPath(path, "verdict"), `rule \`${id}\`: \`verdict\` must be one of ${VERDICTS.join(", ")}, got ${describeType(verdict)}`);
+    const upper = typeof verdict === "string" && (VERDICTS as readonly string[]).includes(verdict.toUpperCase()) ? verdict.toUpperCase() : null;
+    ctx.error(verdict === undefined ? "MISSING_FIELD" : "INVALID_VALUE", joinPath(path, "verdict"), `rule \`${id}\`: \`verdict\` must be one of ${VERDICTS.join(", ")}, got ${describeType(verdict)}`, upper ? `verdicts are upper case: write \`${upper}\`` : undefined);
     return undefined;
   }
   const v = verdict as Verdict;
@@ -135,7 +137,10 @@ export function readRule(ctx: ValidationContext, raw: unknown, path: string, sco
   }
   const shadow = raw["shadow"] ?? false;
   const tier = raw["priority"] ?? 0;
-  if (typeof shadow !== "boolean") ctx.error("TYPE_MISMATCH", joinPath(path, "shadow"), "`shadow` must be true or false");
+  if (typeof shadow !== "boolean") {
+    const yamlWord = typeof shadow === "string" && /^(yes|no|on|off|y|n)$/i.test(shadow);
+    ctx.error("TYPE_MISMATCH", joinPath(path, "shadow"), `\`shadow\` must be true or false, got ${describeType(shadow)}`, yamlWord ? "policies are YAML 1.2, where yes/no/on/off are strings: write true or false" : undefined);
+  }
   if (typeof tier !== "number" || !Number.isSafeInteger(tier) || tier < -1000 || tier > 1000) {
     ctx.error("INVALID_VALUE", joinPath(path, "priority"), "`priority` must be a whole number from -1000 to 1000 (higher tiers are evaluated and reported first)");
   }
