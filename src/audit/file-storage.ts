@@ -2,8 +2,9 @@
 //   manifest.json                 {"format":"warden-audit-v1","log":"<id>"}
 //   entries-000000000000.jsonl    one entry per line, segment named by its first seq
 //   heads.jsonl                   one signed tree head per line
-//   LOCK                          pid of the writer (stale locks of dead processes are taken over)
-import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readdirSync, readFileSync, readSync, statSync, truncateSync, unlinkSync, writeFileSync } from "node:fs";
+//   LOCK                          `<pid> <token>` of the writer (stale locks of dead processes are taken over)
+import { randomBytes } from "node:crypto";
+import { closeSync, existsSync, fstatSync, fsyncSync, linkSync, openSync, readdirSync, readFileSync, readSync, realpathSync, statSync, truncateSync, unlinkSync, writeFileSync } from "node:fs";
 import { constants, open as openFile, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { canonicalize } from "../canonical/jcs.js";
@@ -71,17 +72,23 @@ export class FileStorage implements AuditStorage {
 
   async open(create: { log: string } | null): Promise<OpenedStorage> {
     const manifestPath = join(this.dir, "manifest.json");
-    if (!existsSync(manifestPath)) {
-      if (!create) throw new AuditLogError(`\`${this.dir}\` is not a warden audit log (no manifest.json)`);
+    if (create) {
       // One level at a time: a recursive mkdir spins forever on some paths (under /proc).
       const why = makeFolderSync(this.dir);
       if (why !== null) throw new AuditLogError(`cannot create the audit log folder \`${this.dir}\`: ${why}`);
-      refuseToAdopt(this.dir);
-      writeFileSync(manifestPath, `${canonicalize({ format: MANIFEST_FORMAT, log: create.log })}\n`, { mode: 0o600 });
-      fsyncDir(this.dir);
+      this.claim();
+      // The lock first, then the manifest: writers starting together on a new folder each wrote their own manifest
+      // (a new log id) over the others', and the one that lost kept writing records of a log that was gone.
+      const existed = existsSync(manifestPath);
+      this.lock(existed);
+      if (!existsSync(manifestPath)) {
+        refuseToAdopt(this.dir, true);
+        this.createManifest(manifestPath, create.log);
+      }
+    } else if (!existsSync(manifestPath)) {
+      throw new AuditLogError(`\`${this.dir}\` is not a warden audit log (no manifest.json)`);
     }
     const log = readManifest(manifestPath);
-    if (create) this.lock();
     const repairs: string[] = [];
     this.segments = readdirSync(this.dir)
       .map((name) => ({ name, m: SEGMENT.exec(name) }))
@@ -95,9 +102,44 @@ export class FileStorage implements AuditStorage {
     return { log, repairs };
   }
 
-  private lock(): void {
+  /** A random token of this writer: its LOCK holds `<pid> <token>`, and it deletes only a LOCK holding its token. */
+  private readonly token = randomBytes(8).toString("hex");
+  /** The folder's real path while this storage is its writer in this process. */
+  private claimed: string | null = null;
+
+  /**
+   * One writer per folder within this process too: the LOCK names a process, so a second writer in the same
+   * process took it over as "its own" and the two interleaved records (then the first one's close deleted the
+   * second's LOCK).
+   */
+  private claim(): void {
+    const real = realpathSync(this.dir);
+    if (openWriters.has(real)) {
+      throw new AuditLogError(`audit log \`${this.dir}\` is already open for writing in this process (one writer per log): close that AuditLog first, or record through it`);
+    }
+    openWriters.add(real);
+    this.claimed = real;
+  }
+
+  private unclaim(): void {
+    if (this.claimed !== null) openWriters.delete(this.claimed);
+    this.claimed = null;
+  }
+
+  /** The manifest, complete or not at all: written to a file of its own, fsync'd, then linked in (fails if one exists). */
+  private createManifest(path: string, log: string): void {
+    const text = `${canonicalize({ format: MANIFEST_FORMAT, log })}\n`;
+    if (!linkNew(path, text, this.tmpName("manifest.json"), true)) return; // written meanwhile: read it as it is
+    fsyncDir(this.dir);
+  }
+
+  private tmpName(base: string): string {
+    return join(this.dir, `${base}.${process.pid}.${this.token}.tmp`);
+  }
+
+  private lock(takeOverStale: boolean): void {
     try {
-      this.takeLock();
+      this.takeLock(takeOverStale);
     } catch (e) {
       if (e instanceof AuditLogError) throw e;
       // e.g. EACCES in a read-only log folder: say which file it is and what it is for, not just the errno.
@@ -109,23 +151,61 @@ export class FileStorage implements AuditStorage {
     }
   }
 
-  private takeLock(): void {
+  /**
+   * Creates LOCK holding `<pid> <token>` (linked in complete, so no one reads a half-written one). A LOCK of a dead
+   * process is taken over, one taker at a time (see takeOver). A writer that loses a race to another is told so.
+   */
+  private takeLock(takeOverStale: boolean): void {
     const path = join(this.dir, "LOCK");
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        writeFileSync(path, `${process.pid}\n`, { flag: "wx", mode: 0o600 });
+    const mine = `${process.pid} ${this.token}\n`;
+    let tookOver = false;
+    for (let attempt = 0; attempt < 4; attempt++) {
+      if (linkNew(path, mine, this.tmpName("LOCK"), false)) {
         this.locked = true;
         return;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-        const pid = Number(readFileSync(path, "utf8").trim());
-        if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
-          throw new AuditLogError(`audit log \`${this.dir}\` is open in process ${pid} (one writer per log)`);
-        }
-        unlinkSync(path); // stale: its writer is gone (e.g. killed)
       }
+      const held = readIfThere(path);
+      if (held === null) continue; // removed meanwhile: try again
+      const pid = lockPid(held);
+      if (pid !== null && pid !== process.pid && alive(pid)) {
+        throw new AuditLogError(
+          tookOver
+            ? `another writer (process ${pid}) took over the stale lock of audit log \`${this.dir}\` first: the log is open there now (one writer per log)`
+            : `audit log \`${this.dir}\` is open in process ${pid} (one writer per log)`,
+        );
+      }
+      // Stale: its writer is gone (killed), or it is this process's pid left by a process before it (another writer
+      // of this process would hold the folder in openWriters). Without a manifest it is a damaged log: keep it.
+      if (!takeOverStale) refuseToAdopt(this.dir, false);
+      this.takeOver(path, held);
+      tookOver = true;
     }
-    throw new AuditLogError(`cannot lock audit log \`${this.dir}\``);
+    throw new AuditLogError(`other writers kept taking the lock of audit log \`${this.dir}\` while this one tried (one writer per log)`);
+  }
+
+  /**
+   * Removes a stale LOCK holding exactly `stale`, guarded by LOCK.takeover so two takers cannot both remove it and
+   * each make their own (one would delete the other's fresh LOCK). A guard whose process is gone (it died inside
+   * these few system calls) is removed.
+   */
+  private takeOver(path: string, stale: string): void {
+    const guard = `${path}.takeover`;
+    const mine = `${process.pid} ${this.token}\n`;
+    for (let attempt = 0; ; attempt++) {
+      if (linkNew(guard, mine, this.tmpName("LOCK.takeover"), false)) break;
+      const g = readIfThere(guard);
+      const gpid = g === null ? null : lockPid(g);
+      if (g !== null && gpid !== null && gpid !== process.pid && alive(gpid)) {
+        throw new AuditLogError(`another writer (process ${gpid}) is taking over the stale lock of audit log \`${this.dir}\` at the same time (one writer per log)`);
+      }
+      if (attempt > 0) throw new AuditLogError(`another writer took the lock of audit log \`${this.dir}\` while this one tried to take over a stale lock (one writer per log)`);
+      if (g !== null && readIfThere(guard) === g) unlinkIfThere(guard);
+    }
+    try {
+      if (readIfThere(path) === stale) unlinkIfThere(path); // else someone replaced it meanwhile: the caller sees theirs
+    } finally {
+      if (readIfThere(guard) === mine) unlinkIfThere(guard);
+    }
   }
 
   /**
@@ -304,13 +384,12 @@ export class FileStorage implements AuditStorage {
     await this.heads?.close();
     this.current = this.heads = null;
     if (this.locked) {
-      try {
-        unlinkSync(join(this.dir, "LOCK"));
-      } catch {
-        // already gone
-      }
+      // Only a LOCK holding this writer's token: never one another writer made.
+      const path = join(this.dir, "LOCK");
+      if (readIfThere(path) === `${process.pid} ${this.token}\n`) unlinkIfThere(path);
       this.locked = false;
     }
+    this.unclaim();
   }
 }
 
@@ -385,13 +464,68 @@ function alive(pid: number): boolean {
   }
 }
 
+/** Folders (real paths) with a writer open in this process. */
+const openWriters = new Set<string>();
+
+/** The pid a LOCK names (its first field), or null when it names none. */
+function lockPid(text: string): number | null {
+  const pid = Number(text.trim().split(/\s+/)[0]);
+  return Number.isInteger(pid) && pid > 0 ? pid : null;
+}
+
+/** A file's text, or null when it does not exist (ENOENT): lock files come and go under racing writers. */
+function readIfThere(path: string): string | null {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw e;
+  }
+}
+
+function unlinkIfThere(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+  }
+}
+
+/**
+ * Creates `path` holding `text` only if it does not exist, atomically and complete: written to `tmp`, then linked
+ * to `path` (link fails with EEXIST where `path` exists). Returns false when it existed.
+ */
+function linkNew(path: string, text: string, tmp: string, sync: boolean): boolean {
+  const fd = openSync(tmp, "w", 0o600);
+  try {
+    writeFileSync(fd, text);
+    if (sync) fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    linkSync(tmp, path);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw e;
+  } finally {
+    unlinkIfThere(tmp);
+  }
+}
+
+/** Files a writer makes for a moment (then links in and removes); one left by a crash is not the folder's content. */
+const TEMPORARY = /^(?:LOCK|LOCK\.takeover|manifest\.json)\.\d+\.[0-9a-f]{16}\.tmp$/;
+
 /**
  * A new log starts only in an empty folder. Files of a log without its manifest are a damaged log: a new manifest
  * (with a new log id) would make every existing record "belong to another log". Any other file means the folder is
  * not meant for a log, and a log made beside it would be mixed in with unrelated files.
  */
-function refuseToAdopt(dir: string): void {
-  const found = readdirSync(dir).sort();
+function refuseToAdopt(dir: string, ownLock: boolean): void {
+  const found = readdirSync(dir)
+    .filter((name) => !TEMPORARY.test(name) && !(ownLock && name === "LOCK"))
+    .sort();
   const logFiles = found.filter((name) => SEGMENT.test(name) || name === "heads.jsonl" || name === "LOCK");
   if (logFiles.length > 0) {
     const id = logIdOfFirstRecord(dir, found.find((name) => SEGMENT.test(name)));
