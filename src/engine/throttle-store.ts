@@ -110,7 +110,8 @@ export class MemoryThrottleStore implements ThrottleReader {
    * Traces dated in the past sweep by their own times.
    */
   private sweep(): void {
-    const times = this.times.sort((x, y) => x - y);
+    // a typed array sorts numerically without a comparator call per pair (this runs once per SWEEP_EVERY commits)
+    const times = Float64Array.from(this.times).sort();
     const now = times[times.length >> 1] ?? 0;
     this.times = [];
     for (const [key, c] of this.counters) {
