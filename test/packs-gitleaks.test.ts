@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { importGitleaks } from "../src/scan/gitleaks.js";
 import { assemble, compilePacks, scanWithPacks, type CompiledPacks } from "../src/scan/pack.js";
+import { maskMatch } from "../src/scan/pack-findings.js";
 import { CORPORA_DIR, corporaPresent } from "./packs-corpora.js";
 
 function compiled(toml: string): { c: CompiledPacks; codes: string[] } {
@@ -182,4 +183,19 @@ test("wrongly typed fields get a warning naming rule, field and type, and are re
   assert.deepEqual(byId.get("gitleaks.b")?.keywords, ["bar"]);
   assert.deepEqual(byId.get("gitleaks.c")?.keywords, ["baz"]);
   assert.equal(byId.get("gitleaks.c")?.minEntropy, undefined);
+});
+
+test("a match ending in a line break ends before it, as in gitleaks; masked text never holds a raw control character", () => {
+  // gitleaks' stripe-access-token rule: its match takes the character after the token (a space, `;`, a newline)
+  const { c } = compiled(`[[rules]]\nid = "stripe"\nregex = '''\\b((?:sk|rk)_(?:test|live|prod)_[a-zA-Z0-9]{10,99})(?:[\\x60'"\\s;]|\\\\[nr]|$)'''\n`);
+  const text = "stripe sk_live_4eC39HqLyjWDarjtT1zdp7dc\nnext\n";
+  const f = scanWithPacks(c, text);
+  assert.equal(f.length, 1);
+  assert.equal(text.slice(f[0]?.start, f[0]?.end), "sk_live_4eC39HqLyjWDarjtT1zdp7dc");
+  assert.equal(f[0]?.masked, "sk***dc");
+  // gitleaks trims only \n: a \r stays in the match, and is escaped in the masked text
+  const crlf = scanWithPacks(c, "stripe sk_live_4eC39HqLyjWDarjtT1zdp7dc\r\nnext");
+  assert.equal(crlf[0]?.masked, "sk***c\\u000d");
+  assert.equal(maskMatch("\u202eab0123456789\tx", "edges"), "\\u202ea***\\u0009x");
+  assert.equal(maskMatch("\ud800b0123456789xy", "edges"), "\\ud800b***xy");
 });

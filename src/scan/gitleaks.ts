@@ -236,7 +236,7 @@ export function importGitleaks(source: string, options: { file?: string } = {}):
     }
     const rule: LoadedRule = {
       pack: "gitleaks", id: `gitleaks.${id}`, pattern: r.regex, tier: 1, severity: "high",
-      description: fields.str("description") ?? id, normalization: {}, mask: "edges",
+      description: fields.str("description") ?? id, normalization: {}, mask: "edges", trimNewlines: true,
     };
     const keywords = fields.list("keywords");
     if (keywords.length > 0) rule.keywords = keywords;

@@ -67,6 +67,17 @@ export function passesValidator(match: string, validator: ValidatorName | undefi
  */
 export function maskMatch(match: string, mode: "edges" | "full"): string {
   const chars = [...match];
-  if (mode === "edges" && chars.length >= 12) return `${chars.slice(0, 2).join("")}***${chars.slice(-2).join("")}`;
+  if (mode === "edges" && chars.length >= 12) return `${escapeControls(chars.slice(0, 2).join(""))}***${escapeControls(chars.slice(-2).join(""))}`;
   return "***";
+}
+
+/**
+ * Control characters (C0, DEL, C1), line and paragraph separators, bidi controls and lone surrogates as `\uXXXX`:
+ * the kept edges of a masked match are printed on a terminal line and written into records, where a raw newline
+ * or a bidi override would break the line or reorder what is shown.
+ */
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+export function escapeControls(s: string): string {
+  return s.replace(CONTROLS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }

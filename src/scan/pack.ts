@@ -50,6 +50,11 @@ export interface LoadedRule {
   /** Minimum Shannon entropy (bits/char) of the secret part; imported from gitleaks `entropy`. */
   minEntropy?: number;
   allowlists?: RuleAllowlist[];
+  /**
+   * Leading and trailing `\n` are not part of the finding (gitleaks trims them from every match, detect.go: a rule
+   * ending in `(?:\s|$)` must not report the line break); set on imported gitleaks rules.
+   */
+  trimNewlines?: boolean;
 }
 
 export interface LoadedPack {
@@ -296,8 +301,12 @@ function scanGroup(compiled: CompiledPacks, g: Group, nt: NormalizedText, text: 
     const rule = compiled.rules.get(m.patternId);
     if (!rule) continue;
     // With a boundary the match starts on its context character (the sentinel or a real one): skip it.
-    const start = m.start - shift + (g.boundary ? 1 : 0);
-    const end = m.end - shift;
+    let start = m.start - shift + (g.boundary ? 1 : 0);
+    let end = m.end - shift;
+    if (rule.trimNewlines) {
+      while (end > start && nt.text.charCodeAt(end - 1) === 10) end--;
+      while (start < end && nt.text.charCodeAt(start) === 10) start++;
+    }
     if (end <= start) continue;
     if (rule.boundary && !rightBoundaryOk(nt.text, end, rule.boundary)) continue;
     const matched = nt.text.slice(start, end);
@@ -328,8 +337,12 @@ function scanFused(compiled: CompiledPacks, fused: FusedSet, base: SegmentedText
   for (const m of matches) {
     const rule = compiled.rules.get(m.patternId);
     if (!rule) continue;
-    const start = m.start - 1 + (rule.boundary ? 1 : 0);
-    const end = m.end - 1;
+    let start = m.start - 1 + (rule.boundary ? 1 : 0);
+    let end = m.end - 1;
+    if (rule.trimNewlines) {
+      while (end > start && b.charCodeAt(end - 1) === 10) end--;
+      while (start < end && b.charCodeAt(start) === 10) start++;
+    }
     if (end <= start) continue;
     const vi = fused.viewById.get(rule.id) ?? -1;
     const view: ViewMap | undefined = vi >= 0 ? fused.views[vi] : undefined;
