@@ -50,7 +50,12 @@ export async function openAuditHook(args: ParsedArgs, policy: CompiledPolicy, io
       try {
         return await recorder.record(action, decision, invalid);
       } catch (e) {
-        if (e instanceof AuditUnavailableError) throw new ExitError(`warden ${command}: audit log unavailable, stopping (no decision goes unrecorded): ${e.message}`, 1);
+        if (e instanceof AuditUnavailableError) {
+          // Stopping: release the log now (a PostgreSQL pool and advisory lock kept the process alive forever; a
+          // folder's LOCK stayed). close() is bounded; its own error adds nothing to this one.
+          await recorder.close().catch(() => {});
+          throw new ExitError(`warden ${command}: audit log unavailable, stopping (no decision goes unrecorded): ${e.message}`, 1);
+        }
         throw e;
       }
     },

@@ -26,6 +26,17 @@ export const run: Command = async (argv, io) => {
   const policy = requirePolicy(policyPath, io, "check", args.bools.has("json"));
   const json = args.bools.has("json");
   const recorder = await openAuditHook(args, policy, io, "check");
+  try {
+    return await checkInputs(policy, actionPath, tracePath, io, json, failOn as Verdict | undefined, recorder);
+  } finally {
+    // Every exit path closes the log: a run stopped by a write error (or by anything else) left a PostgreSQL log's
+    // pool and advisory lock open, so the process never exited, and a folder log's LOCK behind. Closing twice is a
+    // no-op; close() is bounded (blockTimeoutMs per step). Its own error here is not the news: the one thrown is.
+    if (recorder) await recorder.close().catch(() => {});
+  }
+};
+
+async function checkInputs(policy: CompiledPolicy, actionPath: string | undefined, tracePath: string | undefined, io: CliIO, json: boolean, failOn: Verdict | undefined, recorder: Recorder | null): Promise<number> {
   if (actionPath !== undefined) {
     const text = await readInput(actionPath, io, "action", INPUT_LIMITS.action);
     const parsed = parseJson(text, actionPath);
@@ -38,8 +49,8 @@ export const run: Command = async (argv, io) => {
     io.out(json ? `${JSON.stringify(d)}\n` : explainDecision(d));
     return d.verdict === "ALLOW" ? 0 : 1;
   }
-  return checkTrace(policy, await readInput(tracePath as string, io, "trace", INPUT_LIMITS.trace), tracePath as string, io, json, failOn as Verdict | undefined, recorder);
-};
+  return checkTrace(policy, await readInput(tracePath as string, io, "trace", INPUT_LIMITS.trace), tracePath as string, io, json, failOn, recorder);
+}
 
 async function checkTrace(policy: CompiledPolicy, text: string, file: string, io: CliIO, json: boolean, failOn: Verdict | undefined, recorder: Recorder | null): Promise<number> {
   const store = new MemoryThrottleStore();
