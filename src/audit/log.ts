@@ -47,7 +47,7 @@ export interface AuditLogOptions {
   retryMaxMs?: number;
   clock?: () => Date;
   /** Drops, write failures and repairs, as they happen. */
-  onEvent?: (event: { type: "drop" | "write-error" | "repair" | "recovered"; message: string }) => void;
+  onEvent?: (event: { type: "drop" | "write-error" | "repair" | "recovered" | "clock"; message: string }) => void;
 }
 
 /**
@@ -102,6 +102,8 @@ export class AuditLog {
   private durableSize = 0;
   private headSize = 0;
   private lastHeadAt = 0;
+  /** The time of the last signed head: a new head never names an earlier one (the clock can go backwards). */
+  private lastHeadTime = "";
   private flushing: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private headTimer: NodeJS.Timeout | null = null;
@@ -173,6 +175,7 @@ export class AuditLog {
     // Nothing is signed over records that were not checked (see writer-check.ts).
     const { size: n, lastHead } = await checkForWriting(storage, opened.log, options.keys, log.tree);
     log.headSize = lastHead?.size ?? 0;
+    log.lastHeadTime = lastHead?.time ?? "";
     // Only now, with the complete lines matching the last signed head, is a torn tail a crash's leftover.
     for (const r of storage.applyRepairs?.() ?? []) {
       log.repairs.push(r);
@@ -402,11 +405,26 @@ export class AuditLog {
   private async writeHead(): Promise<TreeHeadV1 | null> {
     const size = this.durableSize;
     if (size <= this.headSize) return null;
-    const head = signHead(this.log, size, this.tree.root(size), this.o.clock().toISOString(), this.keys);
+    const head = signHead(this.log, size, this.tree.root(size), this.headTime(), this.keys);
     await this.storage.appendHead(`${encodeHead(head)}\n`, size);
     this.headSize = size;
+    this.lastHeadTime = head.time;
     this.lastHeadAt = Date.now();
     return head;
+  }
+
+  /**
+   * Now, or the last head's time if the clock reads earlier (set back, or another writer's clock ahead): heads must not
+   * go back in time (verify checks it), so the writer keeps the last time and says so.
+   */
+  private headTime(): string {
+    const now = this.o.clock().toISOString();
+    if (now >= this.lastHeadTime) return now;
+    this.onEvent({
+      type: "clock",
+      message: `the clock reads ${now}, earlier than the last signed tree head (${this.lastHeadTime}): the new head is signed with ${this.lastHeadTime}, as tree head times never go backwards; check the system clock`,
+    });
+    return this.lastHeadTime;
   }
 
   private maybeHeadOnIdle(): void {

@@ -155,6 +155,7 @@ export async function verifyLog(storage: AuditStorage & { problems?: string[] },
   report.heads = heads.length;
   let prevSize = 0;
   let prevTime = "";
+  let prevHead = -1;
   const before = problems.length;
   for (let i = 0; i < heads.length; i++) {
     const h = parseHead(heads[i] as string);
@@ -180,7 +181,7 @@ export async function verifyLog(storage: AuditStorage & { problems?: string[] },
       report.unchecked++;
     } else report.checked.heads++;
     if (h.size <= prevSize) add({ seq: null, head: i, reason: `tree head size ${h.size} does not grow past ${prevSize}` });
-    if (h.time < prevTime) add({ seq: null, head: i, reason: `tree head time ${h.time} goes backwards` });
+    if (h.time < prevTime) add({ seq: null, head: i, reason: `tree head ${i} (size ${h.size}) has time ${h.time}, earlier than tree head ${prevHead} (size ${prevSize}, ${prevTime}): tree head times go backwards` });
     if (h.size > tree.size) {
       add({ seq: tree.size, head: i, reason: `signed tree head covers ${h.size} records but the log has ${tree.size} (records missing from the tail)` });
       continue;
@@ -191,6 +192,7 @@ export async function verifyLog(storage: AuditStorage & { problems?: string[] },
     }
     prevSize = h.size;
     prevTime = h.time;
+    prevHead = i;
     report.sealed = h.size;
   }
   for (const [i, h] of (options.expectHeads ?? []).entries()) {
