@@ -75,6 +75,8 @@ test("usage errors exit 2 with a message", async () => {
   const broken = await scan(["--rules", "broken.toml", "clean.txt"], "", dir);
   assert.equal(broken.code, 2);
   assert.match(broken.err, /GITLEAKS_TOML_INVALID/);
+  // the closing line says what is wrong and where, not only that "the rules do not compile"
+  assert.match(broken.err, /\nwarden scan: 1 error in the rules \(broken\.toml:1:\d+: invalid TOML: [^)]+\); nothing was scanned\n$/);
 });
 
 test("as a real process: reads stdin, exit status 1 on findings and 0 when clean", () => {
@@ -94,6 +96,12 @@ test("an empty --pack and UTF-16 input are errors (exit 2), never a clean 'no fi
     const r = await scan(["--pack", pack, join(dir, "leak.txt")]);
     assert.equal(r.code, 2, r.out + r.err);
     assert.match(r.err, pack === "" ? /--pack` was given an empty value/ : /--pack names no pack/);
+  }
+  // docs/cli.md: an empty name is a usage error, also beside real ones (a trailing comma is a typo)
+  for (const args of [["--pack", "secrets,"], ["--pack", ",pii"], ["--pack", "secrets, ,pii"], ["--pack", "secrets", "--pack", ","]]) {
+    const r = await scan([...args, join(dir, "leak.txt")]);
+    assert.equal(r.code, 2, `${args.join(" ")}: ${r.out}${r.err}`);
+    assert.match(r.err, /--pack (has an empty name in `[^`]*`|names no pack)/);
   }
   const utf16 = join(dir, "leak-utf16.txt");
   writeFileSync(utf16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`export GITHUB_TOKEN=${TOKEN}\n`, "utf16le")]));

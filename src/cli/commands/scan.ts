@@ -35,9 +35,14 @@ function positions(text: string, findings: Finding[]): Array<{ line: number; col
 }
 
 function packsFrom(values: string[]): string[] {
-  const names = values.flatMap((v) => v.split(",")).map((v) => v.trim()).filter((v) => v !== "");
-  // `--pack ""` must not become "scan with nothing" and report a clean input
-  if (values.length > 0 && names.length === 0) throw new ExitError(`warden scan: --pack names no pack (choose from ${PACK_NAMES.join(", ")}, all)`);
+  const names = values.flatMap((v) => v.split(",")).map((v) => v.trim());
+  // `--pack ""` must not become "scan with nothing" and report a clean input; `secrets,` is a typo (docs/cli.md:
+  // an empty name is a usage error), not a request for fewer packs
+  if (names.includes("")) {
+    const bad = values.find((v) => v.split(",").some((x) => x.trim() === "")) ?? "";
+    const what = names.every((n) => n === "") ? "names no pack" : `has an empty name in \`${bad}\``;
+    throw new ExitError(`warden scan: --pack ${what} (choose from ${PACK_NAMES.join(", ")}, all)`);
+  }
   for (const n of names) {
     if (n !== "all" && !isPackName(n)) throw new ExitError(`warden scan: unknown pack \`${n}\` (choose from ${PACK_NAMES.join(", ")}, all)`);
   }
@@ -77,7 +82,14 @@ export const run: Command = async (argv, io) => {
   if (compiled) diagnostics.push(...compiled.diagnostics);
   if (compiled === null || !compiled.ok) {
     if (json) io.out(`${JSON.stringify({ ok: false, diagnostics })}\n`);
-    else io.err(`${diagnostics.map(formatDiagnostic).join("\n")}\nwarden scan: the rules do not compile\n`);
+    else {
+      // The last line names the first error (invalid TOML, no usable rule...), not only "do not compile".
+      const errors = diagnostics.filter((d) => d.severity === "error");
+      const first = errors[0];
+      const where = first?.span ? `${first.span.file ?? ""}:${first.span.line}:${first.span.col}: ` : "";
+      const summary = first ? `${errors.length === 1 ? "1 error" : `${errors.length} errors`} in the rules (${where}${first.message}); nothing was scanned` : "the rules do not compile";
+      io.err(`${diagnostics.map(formatDiagnostic).join("\n")}\nwarden scan: ${summary}\n`);
+    }
     return 2;
   }
   const text = await readInput(source, io, "input", INPUT_LIMITS.scan);
