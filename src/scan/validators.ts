@@ -40,11 +40,17 @@ export function ibanLength(country: string): number | undefined {
   return IBAN_LENGTHS[country];
 }
 
-/** IBAN: known country, that country's length, and the ISO 7064 mod-97 check equal to 1. Spaces allowed. */
+/**
+ * IBAN: known country, that country's length, check digits 02–98 (ISO 13616 computes them as 98 − (n mod 97), so
+ * 00, 01 and 99 never occur, though some pass the mod-97 test), and the ISO 7064 mod-97 check equal to 1. Spaces
+ * allowed.
+ */
 export function isIbanValid(s: string): boolean {
   const iban = s.replace(/[\s-]/g, "").toUpperCase();
   if (!/^[A-Z]{2}\d{2}[A-Z0-9]+$/.test(iban)) return false;
   if (IBAN_LENGTHS[iban.slice(0, 2)] !== iban.length) return false;
+  const check = iban.slice(2, 4);
+  if (check === "00" || check === "01" || check === "99") return false;
   const rearranged = iban.slice(4) + iban.slice(0, 4);
   let rem = 0;
   for (const ch of rearranged) {
