@@ -6,6 +6,7 @@ import type { Keyring } from "../keys/keyring.js";
 import { parseFieldPaths, storeInput, type SensitiveMode } from "../record/input.js";
 import { recordBody, signRecord, type SignatureMode } from "../record/record.js";
 import type { Decision } from "../types.js";
+import { engineBlock } from "../engine/decide.js";
 import { encodeEntry, merkleLeafHash } from "./entry.js";
 import { encodeHead, signHead, type TreeHeadV1 } from "./heads.js";
 import { EntryBatch } from "./batch.js";
@@ -114,6 +115,8 @@ export class AuditLog {
   /** Set once the writer has stopped for good (a permanent write error, or close() giving up): every call fails with it. */
   private failure: AuditUnavailableError | null = null;
   private droppedSinceLast = 0;
+  /** The policy of the last dropped decision: the drop marker written at close names it. */
+  private dropPolicy: Decision["policy"] | null = null;
   private droppedTotal = 0;
   private writeErrors = 0;
   private lastError: string | null = null;
@@ -221,9 +224,15 @@ export class AuditLog {
       if (this.o.onFull === "block") throw new AuditUnavailableError(`audit buffer full (${this.o.maxPending} records pending; ${this.lastError ?? "storage is slow"})`);
       this.droppedSinceLast++;
       this.droppedTotal++;
+      this.dropPolicy = decision.policy;
       this.onEvent({ type: "drop", message: `audit buffer full: record dropped (${this.droppedTotal} so far)` });
       return { seq: null, recordHash: null, inputHash: null, durable: Promise.resolve() };
     }
+    return this.push(action, decision, invalid);
+  }
+
+  /** Builds, signs and queues one record (append() past its checks; the drop marker at close). */
+  private push(action: unknown, decision: Decision, invalid?: string): AppendReceipt {
     const seq = this.tree.size;
     const stored = storeInput(action, this.sensitive, this.o.sensitiveMode, this.keys, invalid);
     const env = { log: this.log, seq, time: this.now(), epoch: this.o.epoch, dropped: this.droppedSinceLast };
@@ -477,6 +486,8 @@ export class AuditLog {
    */
   async close(): Promise<void> {
     if (this.closed) return;
+    // Drops since the last record would otherwise be told by no record: a marker carries their count into the log.
+    if (this.droppedSinceLast > 0 && this.failure === null) this.appendDropMarker();
     try {
       await this.flush();
     } catch (e) {
@@ -496,6 +507,21 @@ export class AuditLog {
       throw new AuditUnavailableError(`the final tree head could not be written (${(e as Error).message}); the records are durable but unsealed until the next writer checks and seals them`);
     }
     await this.closeStorage();
+  }
+
+  /**
+   * The drop marker: records dropped (buffer full, onFull "drop") are counted in the `dropped` of the next record
+   * written; when none follows before close, this record is that next one. It is an ordinary signed record of input
+   * that is not an action (input mode `invalid`, raw null): `dropped: N`, an enforced BLOCK by rule `audit`, code
+   * AUDIT_RECORDS_DROPPED, under the policy of the last dropped decision. verify and export read it like any record;
+   * replay counts it as invalid input (nothing to re-decide), which must be an enforced BLOCK, as it is. It is
+   * queued past maxPending (one record over the bound), since dropping it would hide the drops.
+   */
+  private appendDropMarker(): void {
+    const n = this.droppedSinceLast;
+    const message = `${n} decision record${n === 1 ? " was" : "s were"} dropped just before this point because the audit buffer was full (onFull: drop); this marker records the count, no action was decided here`;
+    const policy = this.dropPolicy ?? { id: "", version: "", hash: "" };
+    this.push(null, engineBlock(policy, "audit", "AUDIT_RECORDS_DROPPED", message), message);
   }
 
   /** Closes storage, waiting no longer than a caller may (a hung write can hold a file or a database connection). */
