@@ -58,7 +58,12 @@ function readJson(path: string): unknown {
     text = readRegularFile(path, KEY_FILE_LIMIT);
   } catch (e) {
     const err = e as FileReadError;
-    throw new KeyError(`cannot read key file \`${path}\`: ${err.code ?? err.message}`);
+    // A bare "ENOENT" said nothing of what to pass; a key path without its folder is the usual slip.
+    const why =
+      err.code === "ENOENT"
+        ? `no such file: give the keyring (\`${KEYRING_NAME}\`) or the public keys (\`${JWKS_NAME}\`) that \`warden keys gen --out DIR\` wrote, with their folder (e.g. \`keys/${JWKS_NAME}\`)`
+        : (err.code ?? err.message);
+    throw new KeyError(`cannot read key file \`${path}\`: ${why}`);
   }
   try {
     return JSON.parse(text) as unknown;
