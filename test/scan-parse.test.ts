@@ -118,3 +118,14 @@ test("characters above U+FFFF outside a class match as their surrogate pair, qua
     assert.deepEqual(scanText(r.set, "x😀😀X a😀 ").map((m) => [m.start, m.end]), [[1, 5], [8, 10]], p);
   }
 });
+
+test("\\s is RE2's [\\t\\n\\f\\r ] (no vertical tab); [[:space:]] has \\v, as in RE2", () => {
+  const spans = (pattern: string, text: string): number[][] => {
+    const r = compilePatternSet([{ id: "p", pattern }]);
+    assert.ok(r.ok, JSON.stringify(r.diagnostics));
+    return scanText(r.set, text).map((m) => [m.start, m.end]);
+  };
+  assert.deepEqual(spans("a\\sb", "a\vb a\tb a\nb a\fb a\rb a b"), [[4, 7], [8, 11], [12, 15], [16, 19], [20, 23]]);
+  assert.deepEqual(spans("a\\Sb", "a\vb"), [[0, 3]]);
+  assert.deepEqual(spans("a[[:space:]]b", "a\vb"), [[0, 3]]);
+});

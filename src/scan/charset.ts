@@ -72,7 +72,10 @@ export function setMembers(a: CharSet, limit: number): number[] | null {
 
 export const DIGIT: CharSet = [0x30, 0x39];
 export const WORD: CharSet = setFromRanges([0x30, 0x39, 0x41, 0x5a, 0x5f, 0x5f, 0x61, 0x7a]);
-/** ASCII whitespace: tab, newline, vertical tab, form feed, carriage return, space. */
-export const SPACE: CharSet = setFromRanges([0x09, 0x0d, 0x20, 0x20]);
+/**
+ * `\s` as in RE2/Go: tab, newline, form feed, carriage return, space; not vertical tab (which `[[:space:]]`
+ * includes, as in RE2).
+ */
+export const SPACE: CharSet = setFromRanges([0x09, 0x0a, 0x0c, 0x0d, 0x20, 0x20]);
 export const ANY: CharSet = [0, MAX_UNIT];
 export const ANY_BUT_NEWLINE: CharSet = setNegate([0x0a, 0x0a]);
