@@ -137,6 +137,26 @@ test("a cache folder that cannot be made or written turns the cache off with one
   assert.equal(readFileSync(file, "utf8"), "not a folder", "the file is left alone");
 });
 
+test("an entry that is a folder: a miss, one warning naming that entry (not the folder as unwritable), other entries still stored", (t) => {
+  const root = mkdtempSync(join(tmpdir(), "warden-pack-cache-entry-dir-"));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  mkdirSync(join(root, "packs", "k1.json"), { recursive: true });
+  writeFileSync(join(root, "packs", "k1.json", "keep"), "user data");
+  const value: CachedCompile = { packs: { groups: [], rules: [], allow: null, fused: null }, diagnostics: [] };
+  const warnings: string[] = [];
+  const disk = new DirPackCache(root, { warn: (m) => warnings.push(m), from: "WARDEN_CACHE_DIR" });
+  disk.put("k1", value);
+  disk.put("k1", value);
+  assert.equal(disk.get("k1"), null);
+  assert.equal(warnings.length, 1, warnings.join("\n"));
+  assert.match(warnings[0] as string, /cache entry `.*k1\.json` is a folder, not a file, so this entry cannot be stored.*Remove that folder/);
+  assert.doesNotMatch(warnings[0] as string, /EISDIR|rename|writable folder/);
+  assert.equal(disk.disabled, null, "the cache stays on");
+  disk.put("k2", value);
+  assert.deepEqual(disk.get("k2"), value);
+  assert.equal(readFileSync(join(root, "packs", "k1.json", "keep"), "utf8"), "user data", "the folder is left alone");
+});
+
 test("the disk cache reads only regular files: an entry that is a FIFO is a miss, not a hang", { skip: spawnSync("mkfifo", ["--version"]).status === 0 ? false : "needs mkfifo" }, (t) => {
   const root = mkdtempSync(join(tmpdir(), "warden-pack-cache-fifo-"));
   t.after(() => rmSync(root, { recursive: true, force: true }));

@@ -65,6 +65,14 @@ function writeReason(err: NodeJS.ErrnoException, dir: string, file: string): str
   }
 }
 
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 /** Entries kept (a few MB each): older ones, e.g. from a previous Warden build, are removed on write. */
 const MAX_ENTRIES = 24;
 /** The most read of one entry (every built-in pack together is about 8 MB): anything larger is a miss. */
@@ -161,9 +169,23 @@ export class DirPackCache implements PackCache {
       } catch {
         // never made
       }
+      // A folder where the entry goes (put there by hand or by another tool): the cache folder is writable and
+      // every other entry works, so only this entry is not stored (recompiled each time), said once per entry.
+      if (isFolder(file)) return this.entryBlocked(file);
       return this.disable(writeReason(e as NodeJS.ErrnoException, this.dir, file));
     }
     this.prune();
+  }
+
+  private readonly blocked = new Set<string>();
+
+  private entryBlocked(file: string): void {
+    if (this.blocked.has(file)) return;
+    this.blocked.add(file);
+    this.warn(
+      `the compiled rule-pack cache entry \`${file}\` is a folder, not a file, so this entry cannot be stored: these rule packs are ` +
+        `compiled again on every run (a few seconds); results are the same. Remove that folder to let the cache store it.`,
+    );
   }
 
   /** Removes the least recently written entries beyond `maxEntries` (a failure only leaves them). */
