@@ -45,6 +45,7 @@ test("fused scan: every fusable group is in the fused set", () => {
     "stripInvisible+nfkc+collapseWhitespace|boundary",
     "stripInvisible+nfkc+homoglyphs+caseFold+collapseWhitespace|-",
     "stripInvisible+nfkc+homoglyphs+caseFold+leetspeak+collapseWhitespace|-",
+    "stripInvisible+nfkc+homoglyphs+caseFold+leetspeak+collapseWhitespace|boundary",
   ]);
 });
 
