@@ -1,8 +1,12 @@
 // Builders for phrase patterns over case-folded, leet-folded, whitespace-collapsed text (injection pack).
 // They keep the pack readable and the automata small: bounded filler words, no wide counted repeats.
 
-/** Between two words: one to three characters that are not letters (space, punctuation, quotes). */
-export const SEP = "[^a-z]{1,3}";
+/**
+ * Between two words: one to three characters that are not letters (space, punctuation, quotes), where a JSON
+ * or C escape `\n` `\r` `\t` `\u0020` `\u00a0` and an HTML space entity (`&nbsp;`, `&#32;`, `&#x20;`, `&#160;` as leetspeak reads
+ * them) count as one: text lifted out of JSON or HTML keeps its line breaks and spaces in that form.
+ */
+export const SEP = "(?:[^a-z]|\\\\(?:[nrt]|u(?:oo2o|ooao))|&nbsp;|&#(?:x2o|xao|e2|i6o);){1,3}";
 /** Optional separator (zero to three non-letters), e.g. around `:` or `=`. */
 export const OPT_SEP = "[^a-z]{0,3}";
 
