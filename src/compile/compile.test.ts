@@ -210,3 +210,14 @@ test("diagnostics say how to fix common slips: lower-case verdict, YAML 1.1 bool
   assert.match(expectError(rule("    match: { kind: toolcall }\n"), "INVALID_VALUE", 8).message, /got string `toolcall`/);
   assert.match(expectError(`${HEAD}rules:\n  - id: r\n    code: C\n    verdict: MODIFY\n    modify: [ { clamp: args.n } ]\n`, "TYPE_MISMATCH", 8).help ?? "", /clamp: args\.limit, max: 100/);
 });
+
+test("a `matches` pattern error names the pattern and points at the construct; an empty pattern and a bad min_severity say so", () => {
+  const la = expectError(rule('    when: { field: args.x, matches: "abc(?=def)" }\n'), "INVALID_REGEX", 8, 41);
+  assert.match(la.message, /^`matches` pattern `abc\(\?=def\)` cannot be compiled to an automaton: lookahead `\(\?=` at column 4$/);
+  expectError(rule("    when: { field: args.x, matches: 'ab(?<=x)' }\n"), "INVALID_REGEX", 8, 40);
+  expectError(rule("    when: { field: args.x, matches: ab(?=c) }\n"), "INVALID_REGEX", 8, 39);
+  // escapes in the YAML string: the file's characters no longer line up with the pattern's, so the string's start
+  expectError(rule('    when: { field: args.x, matches: [ "ok", "x\\\\1(a)\\\\1" ] }\n'), "INVALID_REGEX", 8, 45);
+  assert.match(expectError(rule('    when: { field: args.x, matches: "" }\n'), "INVALID_VALUE", 8).message, /empty pattern/);
+  assert.match(expectError(rule("    when: { field: args.x, scan: { packs: secrets, min_severity: urgent } }\n"), "INVALID_VALUE", 8).message, /got string `urgent`/);
+});

@@ -7,6 +7,7 @@ import { compareDecimal, doubleIsExact, formatDecimal, parseDecimal } from "../c
 import { compareQuantity, parseQuantity, quantityText, toBaseNumber } from "../compile/units.js";
 import { describeType, isRecord, type ValidationContext } from "./context.js";
 import { joinPath } from "./source.js";
+import { safeEcho } from "../compile/fields.js";
 
 export const OPERATORS: readonly Op[] = [
   "eq", "ne", "in", "not_in", "lt", "lte", "gt", "gte", "between", "exists", "missing",
@@ -137,7 +138,15 @@ function readLeaf(ctx: ValidationContext, v: Record<string, unknown>, path: stri
     const compiled = compileScanArg(arg, ctx.src.file);
     if (!compiled.ok) {
       for (const d of compiled.diagnostics.filter((x) => x.severity === "error")) {
-        ctx.error("INVALID_REGEX", joinPath(path, op), `${op === "matches" ? "pattern" : "scan"} cannot be compiled to an automaton: ${d.message}`, d.help ?? "the scanner supports an RE2-like subset without backreferences or lookaround (src/scan/README.md)");
+        const help = d.help ?? "the scanner supports an RE2-like subset without backreferences or lookaround (src/scan/README.md)";
+        // the scanner names the pattern by its internal id (`matches[0]`): say which pattern, and point at the construct
+        const m = op === "matches" ? /^pattern `(?:[^`]*\.)?matches\[(\d+)\]`: ([\s\S]*)$/.exec(d.message) : null;
+        const pattern = m ? arg.patterns[Number(m[1])]?.pattern : undefined;
+        if (m && pattern !== undefined) {
+          const at = Array.isArray(v[op]) ? joinPath(joinPath(path, op), Number(m[1])) : joinPath(path, op);
+          const inner = d.span?.line === 1 ? d.span.col - 1 : null;
+          ctx.errorInScalar("INVALID_REGEX", at, pattern, inner, `\`matches\` pattern \`${safeEcho(pattern, 80)}\` cannot be compiled to an automaton: ${m[2] ?? ""}`, help);
+        } else ctx.error("INVALID_REGEX", joinPath(path, op), `${op === "matches" ? "pattern" : "scan"} cannot be compiled to an automaton: ${d.message}`, help);
       }
       return undefined;
     }
@@ -245,6 +254,10 @@ function readOperand(ctx: ValidationContext, op: Op, raw: unknown, path: string,
 function readScan(ctx: ValidationContext, op: Op, raw: unknown, path: string): ArgIR | undefined {
   if (op === "matches") {
     const list = typeof raw === "string" ? [raw] : raw;
+    if (Array.isArray(list) && list.length > 0 && list.every((x) => typeof x === "string") && list.some((x) => x === "")) {
+      ctx.error("INVALID_VALUE", path, "`matches` has an empty pattern, which would match nothing the scanner reports", "remove it, or write the text it should find");
+      return undefined;
+    }
     if (!Array.isArray(list) || list.length === 0 || list.some((x) => typeof x !== "string" || x.length === 0)) {
       ctx.error("TYPE_MISMATCH", path, `\`matches\` takes a regular expression or a list of them, got ${describeType(raw)}`);
       return undefined;
@@ -266,7 +279,7 @@ function readScan(ctx: ValidationContext, op: Op, raw: unknown, path: string): A
   }
   const min = spec["min_severity"] ?? "low";
   if (!(SEVERITIES as readonly unknown[]).includes(min)) {
-    ctx.error("INVALID_VALUE", joinPath(path, "min_severity"), `\`min_severity\` must be one of ${SEVERITIES.join(", ")}`);
+    ctx.error("INVALID_VALUE", joinPath(path, "min_severity"), `\`min_severity\` must be one of ${SEVERITIES.join(", ")}, got ${describeType(min)}`);
     return undefined;
   }
   const names = (packs as string[]).includes("all") ? known : [...new Set(packs as string[])].sort();

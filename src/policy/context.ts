@@ -1,7 +1,7 @@
 // Shared state for validating one parsed policy document: positions, diagnostics, and small type guards.
 import type { Diagnostic } from "../diagnostics.js";
 import type { PolicyErrorCode } from "./errors.js";
-import { joinPath, spanFor, type ParsedSource } from "./source.js";
+import { joinPath, offsetSpan, spanFor, type ParsedSource } from "./source.js";
 
 export class ValidationContext {
   readonly diagnostics: Diagnostic[] = [];
@@ -9,6 +9,25 @@ export class ValidationContext {
 
   error(code: PolicyErrorCode, path: string, message: string, help?: string, atKey = false): void {
     this.push("error", code, path, message, help, atKey);
+  }
+
+  /**
+   * An error at unit `inner` of the string scalar `value` written at `path` (a regex construct, say): located at
+   * that character when the scalar's text in the file is `value` itself (plain, or quoted without escapes), else
+   * at the scalar's start.
+   */
+  errorInScalar(code: PolicyErrorCode, path: string, value: string, inner: number | null, message: string, help?: string): void {
+    const start = this.src.positions.get(path);
+    const text = this.src.text;
+    let at: number | undefined;
+    if (start !== undefined && inner !== null) {
+      const q = text[start];
+      if ((q === '"' || q === "'") && text.startsWith(value, start + 1) && text[start + 1 + value.length] === q && !value.includes("\\")) at = start + 1 + inner;
+      else if (q !== '"' && q !== "'" && text.startsWith(value, start)) at = start + inner;
+    }
+    const d: Diagnostic = { code, severity: "error", message, span: at === undefined ? spanFor(this.src, path) : offsetSpan(this.src, at, path) };
+    if (help !== undefined) d.help = help;
+    this.diagnostics.push(d);
   }
 
   warn(code: PolicyErrorCode, path: string, message: string, help?: string): void {

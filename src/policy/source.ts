@@ -274,7 +274,7 @@ class EventReader {
 /** Offsets of the start of each line, computed once per source (only diagnostics need them). */
 const lineStarts = new WeakMap<ParsedSource, number[]>();
 
-function offsetSpan(src: ParsedSource, offset: number, path?: string): SourceSpan {
+export function offsetSpan(src: ParsedSource, offset: number, path?: string): SourceSpan {
   let starts = lineStarts.get(src);
   if (starts === undefined) {
     starts = [0];
