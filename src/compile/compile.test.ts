@@ -221,3 +221,7 @@ test("a `matches` pattern error names the pattern and points at the construct; a
   assert.match(expectError(rule('    when: { field: args.x, matches: "" }\n'), "INVALID_VALUE", 8).message, /empty pattern/);
   assert.match(expectError(rule("    when: { field: args.x, scan: { packs: secrets, min_severity: urgent } }\n"), "INVALID_VALUE", 8).message, /got string `urgent`/);
 });
+
+test("a `matches` error is located at the construct in a single-quoted pattern with backslashes too", () => {
+  expectError(rule("    when: { field: args.x, matches: '\\d+(?=x)' }\n"), "INVALID_REGEX", 8, 41);
+});

@@ -22,7 +22,7 @@ export class ValidationContext {
     let at: number | undefined;
     if (start !== undefined && inner !== null) {
       const q = text[start];
-      if ((q === '"' || q === "'") && text.startsWith(value, start + 1) && text[start + 1 + value.length] === q && !value.includes("\\")) at = start + 1 + inner;
+      if ((q === '"' || q === "'") && text.startsWith(value, start + 1) && text[start + 1 + value.length] === q) at = start + 1 + inner;
       else if (q !== '"' && q !== "'" && text.startsWith(value, start)) at = start + inner;
     }
     const d: Diagnostic = { code, severity: "error", message, span: at === undefined ? spanFor(this.src, path) : offsetSpan(this.src, at, path) };
