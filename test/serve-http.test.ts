@@ -95,7 +95,7 @@ test("a client trickling a request in is cut off near the request timeout (slowl
   const t0 = Date.now();
   const answer = await new Promise<string>((resolve) => {
     let got = "";
-    const sock = connect(Number(url.port), "127.0.0.1", () => sock.write("POST /v1/decide HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n{\"kind\":"));
+    const sock = connect(Number(url.port), "127.0.0.1", () => sock.write("POST /v1/decide HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n{\"kind\":"));
     sock.on("data", (c) => (got += c.toString()));
     sock.on("close", () => resolve(got));
     setTimeout(() => sock.destroy(), 5000);

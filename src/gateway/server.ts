@@ -13,6 +13,7 @@ import { errorText, type Governor } from "./governor.js";
 import type { SinkReceipt } from "./sink.js";
 import { BodyError, decodeBody, parseBody } from "./json-body.js";
 import { GatewayMetrics } from "./metrics.js";
+import { hostChecker } from "./host-check.js";
 import type { PolicyWatcher } from "./reload.js";
 
 export interface GatewayOptions {
@@ -44,6 +45,16 @@ export interface GatewayOptions {
    * the request timeout. /healthz and /metrics are always answered.
    */
   maxEventLoopDelayMs?: number;
+  /**
+   * DNS-rebinding and cross-site guard (host-check.ts). Without an API token the Host header must name the sidecar
+   * by a loopback name, `listenHost`, or one of `allowedHosts` (`name` or `name:port`; `["*"]` turns the Host check
+   * off); with a token the Host is checked only when `allowedHosts` is given. An `Origin`, when sent, must be a page
+   * on one of those names or one of `allowedOrigins` (`["*"]`: any). A refused request gets 403 FORBIDDEN_HOST or
+   * FORBIDDEN_ORIGIN and is not decided.
+   */
+  listenHost?: string | null;
+  allowedHosts?: readonly string[] | null;
+  allowedOrigins?: readonly string[] | null;
 }
 
 export interface Gateway {
@@ -157,12 +168,20 @@ export function buildGateway(options: GatewayOptions): Gateway {
 
   const apiToken = options.apiToken ?? null;
   const adminToken = options.adminToken ?? null;
+  const foreign = hostChecker({ checkHost: apiToken === null, listenHost: options.listenHost ?? null, allowedHosts: options.allowedHosts ?? null, allowedOrigins: options.allowedOrigins ?? null });
   // A callback hook, not an async one: no promise and microtask per request. A refused request is answered here
   // and `done` is not called, so nothing runs after it.
   // Auth follows the route the router matched, never the raw URL: the router decodes `/%61dmin/reload` to
   // `/admin/reload`, so a check on the URL text could be walked around. Only /healthz is open; every other
   // request, a 404 included, needs the API token when one is set.
   app.addHook("onRequest", (req, reply, done) => {
+    // first: a page that reached the sidecar by DNS rebinding or from another site gets nothing, not even /healthz
+    const refused = foreign(req.headers.host, req.headers.origin);
+    if (refused !== null) {
+      metrics.error("forbidden");
+      log?.warn({ host: req.headers.host, origin: req.headers.origin, code: refused.code }, "request refused");
+      return void fail(reply, 403, refused);
+    }
     const route = req.routeOptions.url;
     if (route?.startsWith("/admin/")) {
       if (adminToken === null) return void fail(reply, 403, { code: "ADMIN_DISABLED", message: "admin routes are disabled: start the sidecar with --admin-token-file or WARDEN_ADMIN_TOKEN" });

@@ -9,6 +9,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { isInitializeRequest, type ClientCapabilities } from "@modelcontextprotocol/sdk/types.js";
 import { BodyError, decodeBody, parseBody } from "../gateway/json-body.js";
+import { hostChecker } from "../gateway/host-check.js";
 import { WARDEN_VERSION } from "../version.js";
 import { forwardedCapabilities, initializeCapabilities } from "./handshake.js";
 import { createGovernedServer, type McpProxyOptions, type ProxyStats } from "./proxy.js";
@@ -31,6 +32,14 @@ export interface HttpProxyOptions extends Omit<McpProxyOptions, "sandbox"> {
   /** Headers sent to the upstream server (e.g. its own Authorization). */
   upstreamHeaders?: Record<string, string>;
   bodyLimit?: number;
+  /**
+   * DNS-rebinding and cross-site guard (src/gateway/host-check.ts): without a token the Host header must name the
+   * proxy by a loopback name, the address it listens on, or one of these (`name` or `name:port`; `["*"]`: any);
+   * with a token it is checked only when this is given. An `Origin`, when sent, must be a page on one of those
+   * names or one of `allowedOrigins`. Refused: 403 FORBIDDEN_HOST / FORBIDDEN_ORIGIN, before anything else.
+   */
+  allowedHosts?: readonly string[] | null;
+  allowedOrigins?: readonly string[] | null;
 }
 
 export interface RunningHttpProxy {
@@ -53,6 +62,24 @@ interface Session {
 }
 
 const digest = (s: string): Buffer => createHash("sha256").update(s).digest();
+
+/** The media type of a Content-Type header, lowercased, without parameters. */
+const mediaType = (h: string | undefined): string => (h ?? "").split(";", 1)[0]?.trim().toLowerCase() ?? "";
+
+/**
+ * Why the SDK's transport would refuse this POST before initializing a session (406, 415), checked before an
+ * upstream session is opened for it; null: none of these.
+ */
+function initializeRefusal(req: IncomingMessage): { status: number; code: string; message: string } | null {
+  const accept = req.headers.accept ?? "";
+  if (!accept.includes("application/json") || !accept.includes("text/event-stream")) {
+    return { status: 406, code: "NOT_ACCEPTABLE", message: "MCP's streamable HTTP needs `Accept: application/json, text/event-stream` on every POST" };
+  }
+  if (mediaType(req.headers["content-type"]) !== "application/json") {
+    return { status: 415, code: "UNSUPPORTED_MEDIA_TYPE", message: "send the JSON-RPC message with `Content-Type: application/json`" };
+  }
+  return null;
+}
 
 function send(res: ServerResponse, status: number, code: string, message: string): void {
   if (res.headersSent) return;
@@ -100,9 +127,25 @@ export async function runHttpProxy(options: HttpProxyOptions): Promise<RunningHt
     return session;
   };
 
+  /** Ends a session that never started (its initialize was refused), with its upstream session and sandbox. */
+  const discard = async (session: Session): Promise<void> => {
+    await session.transport.close().catch(() => {});
+    await session.upstream.close().catch(() => {});
+    await session.sandbox?.close().catch(() => {});
+  };
+
+  const foreign = hostChecker({ checkHost: token === null, listenHost: options.host ?? "127.0.0.1", allowedHosts: options.allowedHosts ?? null, allowedOrigins: options.allowedOrigins ?? null });
+
   // requestTimeout bounds receiving a request (not the response), so SSE streams and held approvals are unaffected.
   const server = createServer({ requestTimeout: 30_000, headersTimeout: 30_000, connectionsCheckingInterval: 1000 }, (req, res) => {
     void (async () => {
+      // first: a page that reached the proxy by DNS rebinding, or from another site, gets nothing
+      const refused = foreign(req.headers.host, req.headers.origin);
+      if (refused !== null) {
+        req.resume();
+        options.log?.({ level: "warn", msg: "request refused", host: req.headers.host, origin: req.headers.origin, code: refused.code });
+        return send(res, 403, refused.code, refused.message);
+      }
       const url = new URL(req.url ?? "/", "http://x");
       if (url.pathname !== path) return send(res, 404, "NOT_FOUND", `the MCP endpoint is ${path}`);
       if (token !== null) {
@@ -124,13 +167,22 @@ export async function runHttpProxy(options: HttpProxyOptions): Promise<RunningHt
       if (existing) return existing.transport.handleRequest(req, res, body);
       if (typeof sid === "string") return send(res, 404, "UNKNOWN_SESSION", `no session \`${sid}\` (it may have ended); initialize again`);
       if (req.method !== "POST" || !isInitializeRequest(body)) return send(res, 400, "NO_SESSION", "start with an initialize request and no mcp-session-id header");
+      // An upstream session costs the real server a connection: refuse what the transport would refuse before opening one.
+      const bad = initializeRefusal(req);
+      if (bad !== null) return send(res, bad.status, bad.code, bad.message);
       let session: Session;
       try {
         session = await openSession(initializeCapabilities(body) ?? undefined);
       } catch (e) {
         return send(res, 502, "UPSTREAM_UNAVAILABLE", `cannot reach the MCP server at ${options.upstreamUrl}: ${(e as Error).message}`);
       }
-      await session.transport.handleRequest(req, res, body);
+      try {
+        await session.transport.handleRequest(req, res, body);
+      } finally {
+        // refused by the transport after all (it answered, and initialized no session): nothing else will ever close it
+        const id = session.transport.sessionId;
+        if (id === undefined || sessions.get(id) !== session) await discard(session);
+      }
     })().catch((e: unknown) => send(res, 500, "INTERNAL_ERROR", (e as Error).message));
   });
   await new Promise<void>((resolve, reject) => {

@@ -19,12 +19,14 @@ import { keyringFlag, openSink, readToken } from "./serve.js";
 import { waitForStop } from "../signals.js";
 import { makeDirs } from "../dirs.js";
 import { upstreamHeaders } from "../upstream-token.js";
+import { allowedHostsFlags, type AllowedHosts } from "../allowed-hosts.js";
 
 export const USAGE = `usage: warden mcp --policy <policy.yaml> [--agent-id ID] [--agent-role ROLE] [--agent-label k=v…]
        [--approvals-dir D] [--approval-poll-ms N] [--audit LOG --keys|--key KEYRING [--durability strict|batched] [--audit-on-full block|drop]]
        [--scan-results injection|off] [--log-level L]
        ( [--sandbox bwrap|off] -- <server command> [args…]               stdio: stdin/stdout speak MCP, logs go to stderr
        | --upstream-url URL [--upstream-token-file F] [--listen HOST:PORT] [--token-file F] [--json]   streamable HTTP in front of a streamable-HTTP server
+           [--allowed-hosts H,…] [--allowed-origins O,…]                   names and web origins accepted besides loopback
            [--sandbox bwrap -- <server command> [args…]] )                 SANDBOX'd calls run on this local stdio form of the server`;
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
 
@@ -45,7 +47,7 @@ export function agentFrom(args: ParsedArgs, io: CliIO): NonNullable<Action["agen
 export const run: Command = async (argv, io) => {
   const args = parseArgs(argv, {
     values: ["policy", "agent-id", "agent-role", "approvals-dir", "audit", "key", "keys", "durability", "audit-on-full", "scan-results", "log-level", "approval-poll-ms", "upstream-url", "upstream-token-file", "listen", "token-file", "sandbox"],
-    repeatable: ["agent-label"],
+    repeatable: ["agent-label", "allowed-hosts", "allowed-origins"],
     booleans: ["json"],
   }, "mcp");
   const keyring = keyringFlag(args, "mcp");
@@ -53,7 +55,7 @@ export const run: Command = async (argv, io) => {
   const sandboxKind = flag(args, "sandbox") ?? "off";
   if (sandboxKind !== "bwrap" && sandboxKind !== "off") throw new ExitError("warden mcp: --sandbox is `bwrap` (bubblewrap) or `off` (SANDBOX verdicts are refused)");
   if (args.positionals.length > 0 || (upstreamUrl === undefined && args.rest.length === 0)) throw new ExitError(`${USAGE}\n(give either the server command after \`--\` or --upstream-url)`);
-  if (upstreamUrl === undefined && (flag(args, "listen") !== undefined || flag(args, "token-file") !== undefined || flag(args, "upstream-token-file") !== undefined)) throw new ExitError("warden mcp: --listen, --token-file and --upstream-token-file belong to the HTTP mode (--upstream-url)");
+  if (upstreamUrl === undefined && ["listen", "token-file", "upstream-token-file", "allowed-hosts", "allowed-origins"].some((f) => flag(args, f) !== undefined)) throw new ExitError("warden mcp: --listen, --token-file, --upstream-token-file, --allowed-hosts and --allowed-origins belong to the HTTP mode (--upstream-url)");
   // In HTTP mode a command after `--` is only the local form of the server that SANDBOX'd calls run on: the remote
   // server cannot be put in a sandbox from here. Each half without the other would be silently ignored, so refuse.
   if (upstreamUrl !== undefined && args.rest.length > 0 && sandboxKind === "off") throw new ExitError("warden mcp: with --upstream-url, a command after `--` is the server that SANDBOX'd calls run on in a sandbox, so it needs --sandbox bwrap");
@@ -175,6 +177,8 @@ interface HttpMode {
   token: string | null;
   /** What the upstream server expects (--upstream-token-file), or null. */
   upstreamHeaders: Record<string, string> | null;
+  /** --allowed-hosts, --allowed-origins (null: not given). */
+  allowed: AllowedHosts;
 }
 
 function httpMode(io: CliIO, args: ParsedArgs, upstreamUrl: string): HttpMode {
@@ -190,14 +194,14 @@ function httpMode(io: CliIO, args: ParsedArgs, upstreamUrl: string): HttpMode {
     io.err(`WARNING: no proxy token (--token-file or WARDEN_MCP_TOKEN): refusing to bind \`${host}\`; binding 127.0.0.1 only\n`);
     host = "127.0.0.1";
   }
-  return { upstreamUrl, host, port, token, upstreamHeaders: upstreamHeaders(io, flag(args, "upstream-token-file"), "mcp") };
+  return { upstreamUrl, host, port, token, upstreamHeaders: upstreamHeaders(io, flag(args, "upstream-token-file"), "mcp"), allowed: allowedHostsFlags(args, "mcp") };
 }
 
 async function serveHttp(io: CliIO, args: ParsedArgs, http: HttpMode, options: Omit<HttpProxyOptions, "upstreamUrl">, logger: Logger, onAnnounce: (f: () => Promise<void>) => void, onHangup: () => void): Promise<number> {
   const { upstreamUrl, host, port, token } = http;
   let proxy;
   try {
-    proxy = await runHttpProxy({ ...options, upstreamUrl, ...(http.upstreamHeaders ? { upstreamHeaders: http.upstreamHeaders } : {}), host, port, token });
+    proxy = await runHttpProxy({ ...options, upstreamUrl, ...(http.upstreamHeaders ? { upstreamHeaders: http.upstreamHeaders } : {}), host, port, token, ...http.allowed });
   } catch (e) {
     throw new ExitError(`warden mcp: cannot listen on ${host}:${port}: ${(e as Error).message}`, 1);
   }

@@ -15,8 +15,9 @@ import { INPUT_LIMITS, checkInputFile } from "../input-file.js";
 import { secretFrom } from "../secrets.js";
 import { makeDirs } from "../dirs.js";
 import { waitForStop } from "../signals.js";
+import { allowedHostsFlags } from "../allowed-hosts.js";
 
-export const USAGE = `usage: warden serve --policy <policy.yaml> [--host H] [--port N] [--token-file F] [--admin-token-file F]
+export const USAGE = `usage: warden serve --policy <policy.yaml> [--host H] [--port N] [--token-file F] [--admin-token-file F] [--allowed-hosts H,…] [--allowed-origins O,…]
        [--audit LOG --keys|--key KEYRING [--durability strict|batched] [--audit-on-full block|drop]] [--reload-ms N] [--shed-delay-ms N] [--log-level L] [--json]`;
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
 
@@ -64,8 +65,9 @@ export async function openSink(io: CliIO, audit: string | undefined, keys: strin
 }
 
 export const run: Command = async (argv, io) => {
-  const args = parseArgs(argv, { values: ["policy", "host", "port", "token-file", "admin-token-file", "audit", "key", "keys", "durability", "audit-on-full", "reload-ms", "shed-delay-ms", "log-level"], booleans: ["json"] }, "serve");
+  const args = parseArgs(argv, { values: ["policy", "host", "port", "token-file", "admin-token-file", "audit", "key", "keys", "durability", "audit-on-full", "reload-ms", "shed-delay-ms", "log-level"], repeatable: ["allowed-hosts", "allowed-origins"], booleans: ["json"] }, "serve");
   if (args.positionals.length > 0) throw new ExitError(USAGE);
+  const allowed = allowedHostsFlags(args, "serve");
   const keyring = keyringFlag(args, "serve");
   const policyPath = resolve(io.cwd, requireFlag(args, "policy", "serve"));
   const port = numberFlag(args, "port", "serve", { min: 0, max: 65535, what: "a port number" }) ?? 8787;
@@ -92,7 +94,7 @@ export const run: Command = async (argv, io) => {
       if (o.changed) logger.info({ hash: o.hash }, "policy reloaded");
     } else logger.error({ errors: o.errors, kept: o.keptHash }, "policy reload rejected; the running policy stays in force");
   }, reloadMs);
-  gateway = buildGateway({ governor, apiToken, adminToken, logger, watcher, ...(shedDelayMs !== undefined ? { maxEventLoopDelayMs: shedDelayMs } : {}) });
+  gateway = buildGateway({ governor, apiToken, adminToken, logger, watcher, listenHost: host, ...allowed, ...(shedDelayMs !== undefined ? { maxEventLoopDelayMs: shedDelayMs } : {}) });
   let address: string;
   try {
     address = await gateway.app.listen({ host, port });
