@@ -145,3 +145,25 @@ test("check --action --audit records the single decision (strict) before printin
     t.cleanup();
   }
 });
+
+test("audit verify names a tree head's own problem as the head's, not as record `-`", async () => {
+  const t = tempDir("warden-cli-head-");
+  try {
+    const keyDir = join(t.dir, "keys");
+    assert.equal((await cli(["keys", "gen", "--out", keyDir])).code, 0);
+    const keyring = join(keyDir, "warden-keys.json");
+    const log = join(t.dir, "log");
+    writeFileSync(join(t.dir, "trace.jsonl"), randomActions(5, 3).map((a) => JSON.stringify(a)).join("\n") + "\n");
+    writeFileSync(join(t.dir, "p.yaml"), POLICY_YAML);
+    assert.equal((await cli(["check", "--policy", join(t.dir, "p.yaml"), "--trace", join(t.dir, "trace.jsonl"), "--audit", log, "--key", keyring])).code !== 2, true);
+    const heads = join(log, "heads.jsonl");
+    // one character of the head's Ed25519 signature changed
+    writeFileSync(heads, readFileSync(heads, "utf8").replace(/"sig":"(.)/, (_m, c: string) => `"sig":"${c === "A" ? "B" : "A"}`));
+    const bad = await cli(["audit", "verify", log, "--key", keyring]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.out, /first problem: tree head 0: tree head signature .* does not match/);
+    assert.doesNotMatch(bad.out, /first bad record: -/);
+  } finally {
+    t.cleanup();
+  }
+});

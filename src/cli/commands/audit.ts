@@ -156,7 +156,11 @@ function describeVerify(r: VerifyReport): string {
   lines.push(`${r.ok ? "ok" : "FAIL"} ${r.storage}: ${r.records} records, ${r.heads} signed tree heads, sealed up to ${r.sealed}`);
   lines.push(`  checked: ${r.checked.hmac} hmac, ${r.checked.ed25519} ed25519 record signatures, ${r.checked.heads} tree head signatures${r.unchecked ? `; ${r.unchecked} not checkable with the key given` : ""}`);
   if (r.root) lines.push(`  root: ${r.root}`);
-  if (r.firstBad) lines.push(`  first bad record: ${r.firstBad.seq ?? "-"}${r.firstBad.head !== null ? ` (tree head ${r.firstBad.head})` : ""}: ${r.firstBad.reason}`);
+  if (r.firstBad) {
+    const b = r.firstBad;
+    // a problem with a tree head (not with any one record) is named as such, not as record "-"
+    lines.push(b.seq === null && b.head !== null ? `  first problem: tree head ${b.head}: ${b.reason}` : `  first bad record: ${b.seq ?? "-"}${b.head !== null ? ` (tree head ${b.head})` : ""}: ${b.reason}`);
+  }
   for (const e of r.errors.slice(1, 10)) lines.push(`  also: ${e.seq !== null ? `record ${e.seq}` : `tree head ${e.head}`}: ${e.reason}`);
   if (r.errors.length > 10) lines.push(`  … ${r.errors.length - 10} more (use --json)`);
   for (const w of r.warnings) lines.push(`  warning: ${w}`);
