@@ -61,11 +61,15 @@ test("what is and is not a JSON-RPC 2.0 message", () => {
   for (const m of bad) assert.notEqual(jsonRpcProblem(m), null, JSON.stringify(m));
 });
 
-test("a line over the size limit is refused and the buffer starts over", () => {
+test("a line over the size limit is skipped to its end, never kept, and reading goes on after it (test/mcp-oversize.test.ts: what is answered)", () => {
   const b = new LineReadBuffer();
   b.append(Buffer.alloc(6 * 1024 * 1024, 0x20));
-  assert.throws(() => b.append(Buffer.alloc(5 * 1024 * 1024, 0x20)), /exceeds/);
-  b.append(Buffer.from('{"jsonrpc":"2.0","method":"n"}\n'));
+  b.append(Buffer.alloc(5 * 1024 * 1024, 0x20)); // never throws (the SDK's transports closed when it did)
+  b.append(Buffer.alloc(5 * 1024 * 1024, 0x20));
+  assert.equal((b as unknown as { queue: unknown[] }).queue.length, 0, "nothing of the line is kept");
+  b.append(Buffer.from('\n{"jsonrpc":"2.0","method":"n"}\n'));
+  // without a listener for skipped lines, the skipped one is reported as an error in its place, as a bad line is
+  assert.throws(() => b.readMessage(), /a line was skipped unread: a message of 16777216 bytes, over the 10485760 bytes/);
   assert.deepEqual(b.readMessage(), { jsonrpc: "2.0", method: "n" });
   assert.equal(b.readMessage(), null);
 });

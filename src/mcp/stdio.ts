@@ -6,7 +6,7 @@ import type { ClientCapabilities } from "@modelcontextprotocol/sdk/types.js";
 import type { Readable, Writable } from "node:stream";
 import { WARDEN_VERSION } from "../version.js";
 import { FirstMessageTransport, forwardedCapabilities, initializeCapabilities } from "./handshake.js";
-import { useLineReadBuffer } from "./line-buffer.js";
+import { useLineReadBuffer, type LineHooks } from "./line-buffer.js";
 import { createGovernedServer, type GovernedServer, type McpProxyOptions } from "./proxy.js";
 
 export interface UpstreamCommand {
@@ -24,8 +24,11 @@ export function childEnvironment(env: NodeJS.ProcessEnv = process.env): Record<s
   return out;
 }
 
-/** Spawns and connects to the real server (stderr passes through so its logs stay visible), offering it `capabilities`. */
-export async function connectUpstream(cmd: UpstreamCommand, capabilities: ClientCapabilities = {}): Promise<Client> {
+/**
+ * Spawns and connects to the real server (stderr passes through so its logs stay visible), offering it `capabilities`.
+ * `lines` hears of lines from the server too long to read (line-buffer.ts); by default one that cannot be answered closes the connection.
+ */
+export async function connectUpstream(cmd: UpstreamCommand, capabilities: ClientCapabilities = {}, lines: LineHooks = {}): Promise<Client> {
   const transport = new StdioClientTransport({
     command: cmd.command,
     args: cmd.args,
@@ -33,7 +36,15 @@ export async function connectUpstream(cmd: UpstreamCommand, capabilities: Client
     ...(cmd.cwd ? { cwd: cmd.cwd } : {}),
     stderr: "inherit",
   });
-  useLineReadBuffer(transport);
+  // a line that cannot be answered leaves the connection unusable: closed (pending requests fail), after telling the owner
+  useLineReadBuffer(transport, {
+    peer: "server",
+    ...lines,
+    fatal: (e) => {
+      lines.fatal?.(e);
+      void transport.close().catch(() => {});
+    },
+  });
   const client = new Client({ name: "warden-mcp-proxy", version: WARDEN_VERSION }, { capabilities });
   await client.connect(transport);
   return client;
@@ -41,8 +52,10 @@ export async function connectUpstream(cmd: UpstreamCommand, capabilities: Client
 
 export interface RunningProxy extends GovernedServer {
   upstream: Client;
-  /** Resolves when either side hangs up. */
+  /** Resolves when either side hangs up, or the proxy stops on a failure. */
   closed: Promise<void>;
+  /** Why the proxy stopped, when it was not a hang-up or close(): a line from either side it could neither read nor answer. */
+  failure(): Error | null;
   close(): Promise<void>;
 }
 
@@ -54,7 +67,14 @@ export interface RunningProxy extends GovernedServer {
 export async function runStdioProxy(cmd: UpstreamCommand, options: McpProxyOptions, io: { stdin?: Readable; stdout?: Writable } = {}): Promise<RunningProxy> {
   const stdin = io.stdin ?? process.stdin;
   const stdio = new StdioServerTransport(stdin, io.stdout);
-  useLineReadBuffer(stdio);
+  let failure: Error | null = null;
+  // until the proxy is set up, stopping is closing the agent's side (then the whole proxy, below)
+  let close: () => Promise<void> = () => stdio.close().catch(() => {});
+  const fatal = (e: Error): void => {
+    failure ??= e;
+    void close();
+  };
+  useLineReadBuffer(stdio, { peer: "agent", fatal, ...(options.log ? { log: options.log } : {}) });
   const agentSide = new FirstMessageTransport(stdio);
   const endOfInput = new Promise<null>((r) => {
     stdin.once("end", () => r(null));
@@ -63,22 +83,22 @@ export async function runStdioProxy(cmd: UpstreamCommand, options: McpProxyOptio
   const first = await Promise.race([agentSide.open(), endOfInput]);
   if (first === null) {
     await agentSide.close().catch(() => {});
-    throw new Error("the agent hung up before initializing");
+    throw failure ?? new Error("the agent hung up before initializing");
   }
   const capabilities = forwardedCapabilities(initializeCapabilities(first) ?? undefined);
   let upstream: Client;
   try {
-    upstream = await connectUpstream(cmd, capabilities);
+    upstream = await connectUpstream(cmd, capabilities, { fatal, ...(options.log ? { log: options.log } : {}) });
   } catch (e) {
     await agentSide.close().catch(() => {});
-    throw e;
+    throw failure ?? e;
   }
   options.sandbox?.configure({ capabilities });
   const governed = createGovernedServer(upstream, options);
   let done!: () => void;
   const closed = new Promise<void>((r) => (done = r));
   let closing = false;
-  const close = async (): Promise<void> => {
+  close = async (): Promise<void> => {
     if (closing) return;
     closing = true;
     await governed.server.close().catch(() => {});
@@ -90,5 +110,5 @@ export async function runStdioProxy(cmd: UpstreamCommand, options: McpProxyOptio
   // The SDK's stdio transport does not notice the agent hanging up; we do, and stop the child with us.
   void endOfInput.then(() => close());
   await governed.server.connect(agentSide);
-  return { ...governed, upstream, closed, close };
+  return { ...governed, upstream, closed, close, failure: () => failure };
 }

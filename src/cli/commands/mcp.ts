@@ -147,6 +147,12 @@ export const run: Command = async (argv, io) => {
   await sandbox?.close();
   watcher.close();
   await sink?.close();
+  const failure = proxy.failure();
+  if (failure !== null) {
+    // not a hang-up: say why, and exit non-zero (an agent's supervisor sees a failure, not a clean stop)
+    logger.error({ stats: proxy.stats, err: failure.message }, `proxy stopped: ${failure.message}`);
+    return 1;
+  }
   logger.info({ stats: proxy.stats }, "proxy stopped");
   return 0;
 };
