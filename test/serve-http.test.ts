@@ -76,7 +76,19 @@ test("malformed requests get a precise 400 and are never decided", async () => {
   sink.entries.length = 0;
   const text = await app.inject({ method: "POST", url: "/v1/decide", headers: { "content-type": "text/plain" }, payload: "hi" });
   assert.equal(text.statusCode, 415);
+  // JSON declared in another charset is refused, not read as UTF-8; utf-8 spelled any way is fine
+  const body = '{"kind":"tool_call","tool":"ledger.read"}';
+  for (const cs of ["utf-16", "UTF-16LE", "iso-8859-1", '"latin1"']) {
+    const r = await app.inject({ method: "POST", url: "/v1/decide", headers: { "content-type": `application/json; charset=${cs}` }, payload: body });
+    assert.equal(r.statusCode, 415, cs);
+    assert.equal(r.json().error.code, "UNSUPPORTED_MEDIA_TYPE");
+    assert.match(r.json().error.message, /send the JSON as UTF-8/);
+  }
   assert.equal(sink.entries.length, 0, "nothing malformed was decided");
+  for (const cs of ["utf-8", "UTF-8", "utf8", '"utf-8"']) {
+    const r = await app.inject({ method: "POST", url: "/v1/decide", headers: { "content-type": `application/json; charset=${cs}` }, payload: body });
+    assert.equal(r.statusCode, 200, `${cs}: ${r.body}`);
+  }
   await app.close();
 });
 

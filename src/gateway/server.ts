@@ -127,7 +127,15 @@ export function buildGateway(options: GatewayOptions): Gateway {
   const metrics = new GatewayMetrics(governor);
 
   app.removeAllContentTypeParsers(); // JSON only: anything else is a 415, never guessed at
-  app.addContentTypeParser("application/json", { parseAs: "buffer" }, (_req, body, done) => {
+  app.addContentTypeParser("application/json", { parseAs: "buffer" }, (req, body, done) => {
+    // JSON is UTF-8 (RFC 8259): a body declared in another charset would be read as something it is not
+    const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(req.headers["content-type"] ?? "")?.[1]?.toLowerCase();
+    if (charset !== undefined && charset !== "utf-8" && charset !== "utf8") {
+      const err = new BodyError("UNSUPPORTED_MEDIA_TYPE", `charset \`${charset.slice(0, 40)}\` is not supported: send the JSON as UTF-8 (\`Content-Type: application/json\`)`) as BodyError & { statusCode?: number };
+      err.statusCode = 415;
+      done(err, undefined);
+      return;
+    }
     try {
       done(null, parseBody(decodeBody(body as Buffer), maxDepth));
     } catch (e) {
