@@ -27,7 +27,7 @@ export const POLICY_ERRORS = {
   EXTENDS_NOT_FOUND: "a policy named in `extends` could not be read",
   EXTENDS_CYCLE: "policies extend each other in a cycle",
   EXTENDS_MISMATCH: "a parent policy conflicts with its child (tool class redefined, list redefined differently)",
-  WEAKENS_PARENT: "a child policy would weaken a parent's BLOCK (override, shadow, default, mode, or an ALLOW past its default)",
+  WEAKENS_PARENT: "a child policy would weaken a parent (override a rule, shadow, default, mode, an ALLOW past a parent's default BLOCK — its own or a sibling parent's — or an ESCALATE outranking the parent's approval)",
   UNKNOWN_GROUP: "`use` names a rule group that is not defined",
   UNKNOWN_TOOL_CLASS: "a rule matches a tool class no declared tool has (warning)",
   CONTAINS_IN_ALLOW: "an ALLOW rule uses `contains`, which matches substrings too; use `includes` for list membership (warning)",
