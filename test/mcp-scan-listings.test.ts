@@ -14,6 +14,7 @@ import {
   ListResourcesRequestSchema,
   ListResourceTemplatesRequestSchema,
   ListToolsRequestSchema,
+  LoggingMessageNotificationSchema,
   ReadResourceRequestSchema,
 } from "@modelcontextprotocol/sdk/types.js";
 import { compilePolicy } from "../src/compile/compile.js";
@@ -194,5 +195,48 @@ test("clean instructions and lists pass unchanged; with --scan-results off nothi
     await assert.rejects(off.agent.callTool({ name: "errinj", arguments: {} }), (e: Err) => e.message === `MCP error -32000: ${INJECTION}`);
   } finally {
     await off.close();
+  }
+});
+
+test("a server's log and progress messages with injected instructions reach the agent as a notice; clean ones pass", async () => {
+  const compiled = compilePolicy(`id: scan\nversion: "1"\ndefault: ALLOW\nrules: []\n`);
+  assert.ok(compiled.ok);
+  const real = new Server({ name: "chatty", version: "1" }, { capabilities: { tools: {}, logging: {} } });
+  real.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: [{ name: "work", description: "works", inputSchema: { type: "object" } }] }));
+  real.setRequestHandler(CallToolRequestSchema, async (_req, extra) => {
+    await real.sendLoggingMessage({ level: "info", logger: "indexer", data: { note: INJECTION } });
+    await real.sendLoggingMessage({ level: "info", data: "indexed 3 files" });
+    const token = extra._meta?.progressToken;
+    if (token !== undefined) {
+      await extra.sendNotification({ method: "notifications/progress", params: { progressToken: token, progress: 1, total: 2, message: INJECTION } });
+      await extra.sendNotification({ method: "notifications/progress", params: { progressToken: token, progress: 2, total: 2, message: "half way" } });
+    }
+    return { content: [{ type: "text", text: "done" }] };
+  });
+  const [a, b] = InMemoryTransport.createLinkedPair();
+  await real.connect(a);
+  const upstream = new Client({ name: "proxy", version: "1" });
+  await upstream.connect(b);
+  const events: Array<Record<string, unknown>> = [];
+  const governed = createGovernedServer(upstream, { governor: new Governor(compiled.policy), scanner: packScanner(["injection"]), log: (e) => void events.push(e) });
+  const [c, d] = InMemoryTransport.createLinkedPair();
+  await governed.server.connect(d);
+  const agent = new Client({ name: "agent", version: "1" });
+  const logs: unknown[] = [];
+  agent.setNotificationHandler(LoggingMessageNotificationSchema, async (n) => void logs.push(n.params));
+  await agent.connect(c);
+  try {
+    const progress: Array<{ message?: string | undefined }> = [];
+    await agent.callTool({ name: "work", arguments: {} }, undefined, { onprogress: (p) => void progress.push(p) });
+    await new Promise((r) => setImmediate(r));
+    assert.equal(logs.length, 2, JSON.stringify(logs));
+    assert.doesNotMatch(JSON.stringify(logs), /attacker|id_rsa/);
+    assert.match(JSON.stringify(logs[0]), /Warden removed this text: it looks like instructions injected into the server's log message/);
+    assert.equal((logs[1] as { data: unknown }).data, "indexed 3 files");
+    assert.deepEqual(progress.map((p) => p.message?.startsWith("[Warden removed this text") ? "notice" : p.message), ["notice", "half way"]);
+    assert.ok(events.some((e) => e["msg"] === "notification screened" && e["method"] === "notifications/message"));
+    assert.equal(governed.stats.screened, 2);
+  } finally {
+    await Promise.all([agent.close(), upstream.close(), real.close()]);
   }
 });

@@ -28,7 +28,7 @@ import { SandboxError, type SandboxExecutor } from "./sandbox-pool.js";
 import { readResultTexts, resultTexts, scanPieces, type ResultScanner, type ResultText } from "./scan-results.js";
 import { droppedNotice, isNotificationMethod } from "./notifications.js";
 import { AnswerError, answerError, errorTexts } from "./answer-error.js";
-import { LISTINGS, screenInstructions, screenListing } from "./scan-listings.js";
+import { LISTINGS, screenInstructions, screenListing, screenNotification } from "./scan-listings.js";
 import { neverAllowed } from "./visibility.js";
 
 export interface McpProxyOptions {
@@ -339,8 +339,18 @@ export function createGovernedServer(upstream: Client, options: McpProxyOptions)
   };
   upstream.fallbackNotificationHandler = async (n) => {
     if (!isNotificationMethod(n.method)) return log(droppedNotice(n.method, "server"));
-    await server.notification(n as Parameters<Server["notification"]>[0]).catch(() => {});
+    await server.notification(screenedNotice(n) as Parameters<Server["notification"]>[0]).catch(() => {});
   };
+  /** A log or progress message from the server with injected-looking text replaced (scan-listings.ts), logged. */
+  function screenedNotice<N extends { method: string; params?: Record<string, unknown> | undefined }>(n: N): N {
+    if (!options.scanner) return n;
+    const screened = screenNotification(options.scanner, n);
+    if (screened.rules.length === 0) return n;
+    stats.screened++;
+    log({ level: "warn", msg: "notification screened", method: n.method, rules: screened.rules, why: "text in the server's notification looks like injected instructions: replaced by a notice" });
+    return screened.notification;
+  }
+  progress.screen = (params) => screenedNotice({ method: "notifications/progress", params }).params ?? params;
   const policyChanged = async (): Promise<void> => {
     if (upstream.getServerCapabilities()?.tools) await server.sendToolListChanged().catch(() => {});
   };

@@ -29,6 +29,8 @@ export interface ProgressRelay {
    * token. Call `done()` when the request has settled.
    */
   forward<P extends Params>(params: P, extra: ProgressExtra): { params: P; done(): void };
+  /** Applied to every relayed progress notification's parameters (the proxy screens `message` for injected text). */
+  screen: (params: ProgressNotification["params"]) => ProgressNotification["params"];
 }
 
 /**
@@ -39,7 +41,8 @@ export interface ProgressRelay {
 export function createProgressRelay(): ProgressRelay {
   const routes = new Map<string, (p: ProgressNotification["params"]) => void>();
   let next = 0;
-  return {
+  const relay: ProgressRelay = {
+    screen: (p) => p,
     install(peer) {
       peer.setNotificationHandler(ProgressNotificationSchema, async (n) => routes.get(String(n.params.progressToken))?.(n.params));
     },
@@ -47,13 +50,14 @@ export function createProgressRelay(): ProgressRelay {
       const token = extra._meta?.progressToken;
       if (token === undefined) return { params, done: () => {} };
       const ours = `warden-progress-${++next}`;
-      routes.set(ours, (p) => void extra.sendNotification({ method: "notifications/progress", params: { ...p, progressToken: token } }).catch(() => {}));
+      routes.set(ours, (p) => void extra.sendNotification({ method: "notifications/progress", params: { ...relay.screen(p), progressToken: token } }).catch(() => {}));
       return {
         params: { ...(params ?? {}), _meta: { ...(params?._meta ?? {}), progressToken: ours } } as unknown as P,
         done: () => void setImmediate(() => routes.delete(ours)),
       };
     },
   };
+  return relay;
 }
 
 export interface ReverseOptions {

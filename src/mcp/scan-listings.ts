@@ -121,3 +121,28 @@ export function screenInstructions(scanner: ResultScanner, instructions: string)
   const rules = [...new Set(scanner.scan(instructions).map((f) => f.rule))];
   return rules.length === 0 ? { text: instructions, rules } : { text: notice("instructions", rules), rules };
 }
+
+/**
+ * A server's log message (`notifications/message`: `data` and `logger`) or progress message (`notifications/progress`:
+ * `message`), with any value that looks like injected instructions (in its strings or keys) replaced by a notice:
+ * clients show these to users and some hand them to the model. The notification itself when nothing was found; else
+ * a copy and the rules found.
+ */
+export function screenNotification<N extends { method: string; params?: Record<string, unknown> | undefined }>(scanner: ResultScanner, n: N): { notification: N; rules: string[] } {
+  const params = n.params;
+  const keys = n.method === "notifications/message" ? ["data", "logger"] : n.method === "notifications/progress" ? ["message"] : [];
+  if (params === undefined || keys.length === 0) return { notification: n, rules: [] };
+  let copy: Record<string, unknown> | null = null;
+  const rules = new Set<string>();
+  for (const key of keys) {
+    if (params[key] === undefined) continue;
+    const list: Piece[] = [];
+    pieces(params[key], key, null, list);
+    const found = new Set<string>();
+    for (const r of touched(scanner, list).values()) for (const rule of r) found.add(rule);
+    if (found.size === 0) continue;
+    for (const rule of found) rules.add(rule);
+    (copy ??= { ...params })[key] = notice(n.method === "notifications/message" ? "log message" : "progress message", found);
+  }
+  return copy === null ? { notification: n, rules: [] } : { notification: { ...n, params: copy }, rules: [...rules] };
+}
