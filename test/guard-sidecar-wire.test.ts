@@ -13,6 +13,7 @@ version: "1"
 default: ALLOW
 rules:
   - { id: big, match: { tool: payments.send }, when: { field: args.amount, gt: 1000 }, verdict: BLOCK, code: TOO_BIG }
+  - { id: no-2030, match: { tool: schedule }, when: { field: args.when, starts_with: "2030" }, verdict: BLOCK, code: NO_2030 }
 `);
 assert.ok(compiled.ok, JSON.stringify(compiled.diagnostics));
 const token = "wire-test-token-0123456789";
@@ -92,5 +93,18 @@ test("sidecar: undefined properties are dropped and a Date goes as its ISO strin
     await assert.rejects(send({ payee: "acme", amount: 5000, memo: undefined }), (e: unknown) => e instanceof WardenBlockedError && e.code === "TOO_BIG");
     assert.equal(ran.length, 1);
     assert.equal(asked(), 2);
+  });
+});
+
+test("sidecar: a Date in the arguments is copied before deciding, so changing it after the call cannot change what runs", async () => {
+  await withSidecar(async (url) => {
+    const ran: string[] = [];
+    const schedule = guard(async (a: { when: Date }) => void ran.push(a.when.toISOString()), { name: "schedule", sidecarUrl: url, token });
+    await assert.rejects(schedule({ when: new Date("2030-01-01T00:00:00Z") }), (e: unknown) => e instanceof WardenBlockedError && e.code === "NO_2030");
+    const when = new Date("2025-01-01T00:00:00Z");
+    const call = schedule({ when });
+    when.setUTCFullYear(2030); // after the call, while the sidecar decides
+    await call;
+    assert.deepEqual(ran, ["2025-01-01T00:00:00.000Z"]);
   });
 });

@@ -125,7 +125,7 @@ test("the tool runs on what was decided: a caller changing its arguments afterwa
   store.resolve(id, "approved", "carol");
   assert.equal(await pending, "sent 5000 to globex");
   assert.deepEqual(t.calls, [{ payee: "acme", amount: 50 }, { payee: "globex", amount: 5000, memo: { note: "q3" } }]);
-  // a cycle is copied as a cycle; class instances are passed as they are
+  // a cycle is copied as a cycle; a Date is copied; class instances are passed as they are
   const seen: unknown[] = [];
   const probe = guard(async function search(a: Record<string, unknown>) {
     seen.push(a);
@@ -138,7 +138,29 @@ test("the tool runs on what was decided: a caller changing its arguments afterwa
   const got = seen[0] as Record<string, unknown>;
   assert.notEqual(got, cyclic);
   assert.equal(got["self"], got);
-  assert.equal(got["when"], when);
+  assert.notEqual(got["when"], when);
+  assert.equal((got["when"] as Date).getTime(), 0);
+  const instance = new (class Money {
+    cents = 5;
+  })();
+  await probe({ q: "y", limit: 1, instance });
+  assert.equal((seen[1] as Record<string, unknown>)["instance"], instance);
+});
+
+test("a Proxy that answers its prototype differently per read is not run live after deciding on something else", async () => {
+  const t = tools();
+  const target = { payee: "acme", amount: 100 };
+  let reads = 0;
+  const proxy = new Proxy(target, { getPrototypeOf: () => (reads++ === 0 ? Date.prototype : Object.prototype) });
+  const pay = guard(t.sendPayment, { policy });
+  const call = pay(proxy);
+  target.payee = "mallory";
+  target.amount = 9_999_999;
+  await call.then(
+    () => assert.deepEqual(t.calls, [], "it ran"),
+    (e: unknown) => assert.ok(e instanceof WardenBlockedError, String(e)),
+  );
+  assert.ok(!JSON.stringify(t.calls).includes("mallory"), JSON.stringify(t.calls));
 });
 
 test("arguments too deep to copy are refused before deciding", async () => {

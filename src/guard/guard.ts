@@ -109,7 +109,10 @@ export function guard<A, R, Rest extends unknown[]>(tool: (args: A, ...rest: Res
       if (!(e instanceof SnapshotTooDeepError)) throw e;
       throw new WardenBlockedError(name, "INVALID_ACTION", `${name}: blocked: ${e.message}; pass flatter arguments`, null);
     }
-    const wrapped = !isPlainObject(input);
+    // Read off the copy, never the caller's value again: an object that was not copied (a Proxy whose prototype
+    // trap answered one way for the copy and another now) is wrapped like any other non-plain input, not decided
+    // and run as the live object.
+    const wrapped = input === callerInput || !isPlainObject(input);
     const args = wrapped ? { input } : (input as Record<string, unknown>);
     // A recording governor decides what its record can hold: `undefined` properties left out, as JSON would.
     const action: Action = { kind: "tool_call", at: clock().toISOString(), tool: name, args: governor?.recording ? dropUndefined(args) : args };

@@ -10,9 +10,9 @@ export class SnapshotTooDeepError extends Error {}
 /**
  * Plain objects and arrays are copied all the way down (own enumerable keys, each getter read once, so what is
  * decided and what runs cannot differ; `__proto__` stays a plain data key; shared and cyclic parts stay shared and
- * cyclic in the copy). Anything else — primitives, class instances,
- * Dates, Maps, Buffers, functions — is kept as it is: such values are not JSON data, so no rule reads inside them,
- * and copying a class instance would lose what makes it one.
+ * cyclic in the copy), and Dates are copied too (a sidecar sends them as strings rules read). Anything else —
+ * primitives, class instances, Maps, Buffers, functions — is kept as it is: no rule reads inside those (a decision
+ * about them is refused or reads them as missing), and copying a class instance would lose what makes it one.
  */
 export function snapshotArgs<T>(v: T): T {
   return copy(v, 0, new Map()) as T;
@@ -29,7 +29,20 @@ function copy(v: unknown, depth: number, seen: Map<object, unknown>): unknown {
     for (let i = 0; i < v.length; i++) out[i] = copy(v[i], depth + 1, seen);
     return out;
   }
-  if (!plainProto(v)) return v;
+  if (!plainProto(v)) {
+    // A Date is data to a sidecar (sent as its ISO string, which rules read): copied, so changing the caller's Date
+    // afterwards cannot change what runs. getTime() throws for anything that only claims Date's prototype.
+    if (Object.getPrototypeOf(v) === Date.prototype) {
+      try {
+        const out = new Date(Date.prototype.getTime.call(v));
+        seen.set(v, out);
+        return out;
+      } catch {
+        return v;
+      }
+    }
+    return v;
+  }
   const out: Record<string, unknown> = Object.getPrototypeOf(v) === null ? Object.create(null) : {};
   seen.set(v, out);
   // symbol keys too: they are not data, and the checks after this must still see (and refuse) them
