@@ -572,7 +572,9 @@ test("ignore_case matching is not evaded by compatibility forms or invisible cha
   const variants = ["\uff56\uff49\uff4e\uff43\uff52\uff49\uff53\uff54\uff49\uff4e\uff45", "vin\u00adcristine", "vincris\u200btine", "VINCRISTINE\u200d",
     // a second review: characters the first hand-made list of invisibles missed, and Turkish capital/dotless i
     "vincris\u061ctine", "vincristine\ufe0f", "vin\u034fcristine", "vin\u3164cristine", "vin\uffa0cristine", "vin\u180bcristine", "vin\u206acristine",
-    "vincristine\u{e0100}", "V\u0130NCR\u0130ST\u0130NE", "v\u0131ncr\u0131st\u0131ne"];
+    "vincristine\u{e0100}", "V\u0130NCR\u0130ST\u0130NE", "v\u0131ncr\u0131st\u0131ne",
+    // and the lower-case form of the dotted capital (i + U+0307), as a non-Turkish toLowerCase() writes it
+    "V\u0130NCR\u0130ST\u0130NE".toLowerCase(), "vi\u0307ncristine"];
   for (const drug of variants) {
     const d = decide(clinical, { kind: "tool_call", tool: "prescribe", agent: { id: "rx" }, args: { drug, dose: "1.5 mg/m2" } });
     assert.equal(d.verdict, "BLOCK", `${JSON.stringify(drug)} at 1.5 mg/m2 was ${d.verdict}`);
