@@ -161,3 +161,33 @@ test("a LOCK.takeover held by a live process: the writer is told another writer 
     t.cleanup();
   }
 });
+
+test("a writer killed between its LOCK and its manifest leaves a folder the next writer takes over (not a 'damaged log'); one with records stays refused", async () => {
+  const t = tempDir("race-nomanifest");
+  try {
+    const keys = fixtureKeys(t.dir);
+    const dead = spawn(process.execPath, ["-e", ""]);
+    await new Promise((r) => dead.on("close", r));
+    const dir = join(t.dir, "new");
+    mkdirSync(dir);
+    // what the killed writer left: its lock and the manifest it had not linked yet
+    writeFileSync(join(dir, "LOCK"), `${dead.pid} 0123456789abcdef\n`);
+    writeFileSync(join(dir, `manifest.json.${dead.pid}.0123456789abcdef.tmp`), "{\"format\":");
+    const log = await AuditLog.open(new FileStorage(dir), { keys: keys.ring });
+    const policy = compileFixturePolicy();
+    for (const a of randomActions(3, 4)) await log.record(a, decide(policy, a));
+    await log.close();
+    const v = await verifyLog(new FileStorage(dir, { repair: false }), { keys: keys.ring });
+    assert.equal(v.ok, true, JSON.stringify(v.errors.slice(0, 3)));
+    assert.equal(v.records, 3);
+    // a stale lock beside records but no manifest is still a damaged log, not a new one
+    const damaged = join(t.dir, "damaged");
+    await writeSampleLog(damaged, keys.ring, 2);
+    writeFileSync(join(damaged, "LOCK"), `${dead.pid} 0123456789abcdef\n`);
+    const { rmSync } = await import("node:fs");
+    rmSync(join(damaged, "manifest.json"));
+    await assert.rejects(AuditLog.open(new FileStorage(damaged), { keys: keys.ring }), /holds audit log files .* but no manifest\.json: it is a damaged audit log/);
+  } finally {
+    t.cleanup();
+  }
+});

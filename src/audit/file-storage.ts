@@ -175,8 +175,9 @@ export class FileStorage implements AuditStorage {
         );
       }
       // Stale: its writer is gone (killed), or it is this process's pid left by a process before it (another writer
-      // of this process would hold the folder in openWriters). Without a manifest it is a damaged log: keep it.
-      if (!takeOverStale) refuseToAdopt(this.dir, false);
+      // of this process would hold the folder in openWriters). Without a manifest, segments or heads make it a damaged
+      // log (kept); a stale LOCK alone is a writer that died between its lock and its manifest: taken over.
+      if (!takeOverStale) refuseToAdopt(this.dir, true);
       this.takeOver(path, held);
       tookOver = true;
     }
