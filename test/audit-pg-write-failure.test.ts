@@ -27,7 +27,7 @@ test("PostgreSQL: a permanent insert error (unique_violation) fails the record a
     const start = Date.now();
     await assert.rejects(log.record(actions[1], decide(policy, actions[1])), (e: Error) => {
       assert.ok(e instanceof AuditUnavailableError, String(e));
-      assert.match(e.message, /cannot be written \(duplicate key value violates unique constraint/);
+      assert.match(e.message, /cannot be written \(another writer appended records 1… to audit log `[^`]+`; this writer cannot go on beside it/);
       return true;
     });
     assert.ok(Date.now() - start < 5000, "at once, not after retries or the block timeout");
@@ -89,5 +89,34 @@ test("PostgreSQL: a writer that lost its lock to another writer stops instead of
     await assert.rejects(first.close(), AuditUnavailableError);
     await second.record(actions[2], decide(policy, actions[2]));
     await second.close();
+  });
+});
+
+test("PostgreSQL: a writer whose lock was lost while another wrote after it stops naming that writer, not permissions", { skip, timeout: 30_000 }, async () => {
+  assert.equal(down, null, `PostgreSQL at ${PG_URL} is required under CI=true: ${down}`);
+  await withPgLog("pg-lock3", async ({ t, logId, target, admin }) => {
+    const keys = fixtureKeys(t.dir);
+    const policy = compileFixturePolicy();
+    const actions = randomActions(6, 10);
+    const first = await AuditLog.open(PgStorage.fromUrl(target), { keys: keys.ring, durability: "strict", blockTimeoutMs: 10_000 });
+    for (const a of actions.slice(0, 3)) await first.record(a, decide(policy, a));
+    await admin.query("SELECT pg_terminate_backend($1)", [await lockHolder(admin, logId)]);
+    await new Promise((r) => setTimeout(r, 200));
+    // another writer opens, appends and closes while the first has no lock
+    const second = await AuditLog.open(PgStorage.fromUrl(target), { keys: keys.ring, durability: "strict" });
+    for (const a of actions.slice(3, 5)) await second.record(a, decide(policy, a));
+    await second.close();
+    await assert.rejects(first.record(actions[5], decide(policy, actions[5])), (e: Error) => {
+      assert.ok(e instanceof AuditUnavailableError, String(e));
+      assert.match(e.message, /another writer appended records 3… to audit log `[^`]+` while this writer's lock was lost \(terminating connection/);
+      assert.doesNotMatch(e.message, /fix the permissions or storage named/);
+      return true;
+    });
+    await assert.rejects(first.close(), AuditUnavailableError);
+    const storage = PgStorage.fromUrl(target);
+    const report = await verifyLog(storage, { keys: keys.ring });
+    await storage.close();
+    assert.equal(report.ok, true, JSON.stringify(report.errors));
+    assert.equal(report.records, 5);
   });
 });

@@ -350,7 +350,7 @@ export class AuditLog {
           this.writeErrors++;
           this.lastError = (e as Error).message;
           if (isPermanentWriteError(e)) {
-            this.stop(`audit storage ${this.storage.describe} cannot be written (${this.lastError}); retrying cannot fix that, so the writer stopped and the records not yet written are lost: fix the permissions or storage named, then restart`);
+            this.stop(`audit storage ${this.storage.describe} cannot be written (${this.lastError}); retrying cannot fix that, so the writer stopped and the records not yet written are lost: fix what it names (permissions, storage, another writer), then restart`);
             return;
           }
           this.onEvent({ type: "write-error", message: `audit write failed (${this.lastError}); retrying in ${backoff} ms` });
@@ -406,7 +406,7 @@ export class AuditLog {
       await this.writeHead();
     } catch (e) {
       this.lastError = (e as Error).message;
-      if (isPermanentWriteError(e)) this.stop(`audit storage ${this.storage.describe} cannot take a tree head (${this.lastError}); retrying cannot fix that, so the writer stopped: fix the permissions or storage named, then restart`);
+      if (isPermanentWriteError(e)) this.stop(`audit storage ${this.storage.describe} cannot take a tree head (${this.lastError}); retrying cannot fix that, so the writer stopped: fix what it names (permissions, storage, another writer), then restart`);
     }
   }
 

@@ -91,6 +91,8 @@ export class PgStorage implements AuditStorage {
   }
 
   private writer = false;
+  /** Why the lock was lost before it was last taken again (for the message when another writer wrote meanwhile). */
+  private relockedAfter: string | null = null;
   /** Why the writer lock's connection went away (null while it holds): the next write takes the lock again first. */
   private lockLost: string | null = null;
 
@@ -130,6 +132,7 @@ export class PgStorage implements AuditStorage {
   private async holdWriterLock(): Promise<void> {
     if (!this.writer || this.lockClient !== null) return;
     try {
+      this.relockedAfter = this.lockLost;
       await this.takeWriterLock();
     } catch (e) {
       if (e instanceof WriterLockTaken) {
@@ -163,7 +166,15 @@ export class PgStorage implements AuditStorage {
     const seqs = lines.map((_, i) => firstSeq + i);
     const entries = lines.map((l) => (l.endsWith("\n") ? l.slice(0, -1) : l));
     // One statement: the batch commits atomically (PostgreSQL's commit is the fsync).
-    await this.pool.query("INSERT INTO warden_audit_entries (log, seq, entry) SELECT $1, s, e FROM unnest($2::bigint[], $3::text[]) AS t(s, e)", [this.log, seqs, entries]);
+    try {
+      await this.pool.query("INSERT INTO warden_audit_entries (log, seq, entry) SELECT $1, s, e FROM unnest($2::bigint[], $3::text[]) AS t(s, e)", [this.log, seqs, entries]);
+    } catch (e) {
+      // positions this writer counted on hold another writer's records: say so (the code stays, a permanent error)
+      if ((e as { code?: unknown }).code !== "23505") throw e;
+      const why = this.lockLost ?? this.relockedAfter;
+      const lost = why === null ? "" : ` while this writer's lock was lost (${why})`;
+      throw Object.assign(new Error(`another writer appended records ${firstSeq}… to audit log \`${this.log}\`${lost}; this writer cannot go on beside it: restart it to continue after those records`), { code: "23505" });
+    }
   }
 
   async appendHead(line: string, size: number): Promise<void> {
