@@ -43,17 +43,22 @@ test("a log without its manifest.json is refused as damaged; nothing is written;
   }
 });
 
-test("heads.jsonl or a LOCK alone without a manifest is a damaged log too", async () => {
+test("heads.jsonl alone without a manifest is a damaged log too; a stale LOCK alone is a writer that died before its manifest", async () => {
   const t = tempDir("fopen-partial");
   try {
     const keys = fixtureKeys(t.dir);
-    for (const name of ["heads.jsonl", "LOCK"]) {
-      const dir = join(t.dir, name);
-      mkdirSync(dir);
-      writeFileSync(join(dir, name), "x\n");
-      await assert.rejects(AuditLog.open(new FileStorage(dir), { keys: keys.ring }), new RegExp(`holds audit log files \\(\`${name}\`\\) but no manifest\\.json`));
-      assert.deepEqual(readdirSync(dir), [name]);
-    }
+    const heads = join(t.dir, "heads");
+    mkdirSync(heads);
+    writeFileSync(join(heads, "heads.jsonl"), "x\n");
+    await assert.rejects(AuditLog.open(new FileStorage(heads), { keys: keys.ring }), /holds audit log files \(`heads\.jsonl`\) but no manifest\.json/);
+    assert.deepEqual(readdirSync(heads), ["heads.jsonl"]);
+    // no records, no heads: nothing to keep, so the stale lock is taken over and the log created (test/audit-open-race.test.ts)
+    const lock = join(t.dir, "lock");
+    mkdirSync(lock);
+    writeFileSync(join(lock, "LOCK"), "x\n");
+    const log = await AuditLog.open(new FileStorage(lock), { keys: keys.ring });
+    await log.close();
+    assert.deepEqual(readdirSync(lock).sort(), ["manifest.json"]);
   } finally {
     t.cleanup();
   }
