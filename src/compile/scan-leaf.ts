@@ -5,6 +5,7 @@ import { assemble, isPackName, loadPack, scanWithPacks, type CompilePacksResult,
 import { compilePacksCached } from "../scan/pack-compile-cached.js";
 import { loadStoredPacks, storePacks, type StoredPacks } from "../scan/pack-store.js";
 import { tierOf } from "../scan/packs/types.js";
+import { DEFAULT_MAX_EXTENSION } from "../scan/compile.js";
 import type { ScanArgIR } from "./ir.js";
 import { MISSING, safeEcho, type FieldValue } from "./fields.js";
 
@@ -180,6 +181,9 @@ export function scanValue(packs: CompiledPacks, value: FieldValue, field: string
   return out;
 }
 
+/** Where a token that may have been cut short ends: white space and quotes. */
+const TOKEN_END: ReadonlySet<number> = new Set([0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x20, 0x22, 0x27, 0x60, 0xa0]);
+
 /** A copy of `value` with every finding's span replaced by `with` (strings only; structure kept). */
 export function redactFindings(packs: CompiledPacks, value: unknown, replacement: string): { value: unknown; count: number } {
   let count = 0;
@@ -196,6 +200,9 @@ export function redactFindings(packs: CompiledPacks, value: unknown, replacement
         const start = (spans[i] as Finding).start;
         let end = (spans[i] as Finding).end;
         for (i++; i < spans.length && (spans[i] as Finding).start <= end; i++) end = Math.max(end, (spans[i] as Finding).end);
+        // A match stops at most DEFAULT_MAX_EXTENSION units past its earliest end: a span that long may be a value
+        // cut short (a 450-character password), so its token is redacted to the end, up to white space or a quote.
+        if (end - start >= DEFAULT_MAX_EXTENSION) while (end < v.length && !TOKEN_END.has(v.charCodeAt(end))) end++;
         out += v.slice(at, start) + replacement;
         at = end;
         count++;
