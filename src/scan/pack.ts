@@ -55,6 +55,8 @@ export interface LoadedRule {
    * ending in `(?:\s|$)` must not report the line break); set on imported gitleaks rules.
    */
   trimNewlines?: boolean;
+  /** Touching findings of this rule are one run (PackRule.mergeRuns). */
+  mergeRuns?: boolean;
 }
 
 export interface LoadedPack {
@@ -96,6 +98,7 @@ export function packRules(pack: Pack): LoadedRule[] {
     if (r.validator) rule.validator = r.validator;
     if (r.boundary) rule.boundary = r.boundary;
     if (r.fallback) rule.fallback = true;
+    if (r.mergeRuns) rule.mergeRuns = true;
     const allow: RuleAllowlist[] = [];
     if (r.allowValues && r.allowValues.length > 0) allow.push({ regexes: r.allowValues, regexTarget: "secret", stopwords: [] });
     if (r.allowMatches && r.allowMatches.length > 0) allow.push({ regexes: r.allowMatches, regexTarget: "match", stopwords: [] });
@@ -274,7 +277,31 @@ export function scanWithPacks(compiled: CompiledPacks, text: string): Finding[] 
     }
   }
   out.sort((a, b) => a.start - b.start || a.end - b.end || (a.patternId < b.patternId ? -1 : a.patternId > b.patternId ? 1 : 0));
-  return dropCoveredFallbacks(compiled, out);
+  return mergeRuns(compiled, dropCoveredFallbacks(compiled, out), text);
+}
+
+/** Touching findings of a run rule (mergeRuns) as one finding: a run longer than the scanner's extension came in pieces. */
+function mergeRuns(compiled: CompiledPacks, findings: Finding[], text: string): Finding[] {
+  if (!findings.some((f) => compiled.rules.get(f.patternId)?.mergeRuns === true)) return findings;
+  const out: Finding[] = [];
+  const open = new Map<string, Finding>();
+  for (const f of findings) {
+    const rule = compiled.rules.get(f.patternId);
+    if (rule?.mergeRuns !== true) {
+      out.push(f);
+      continue;
+    }
+    const prev = open.get(f.patternId);
+    if (prev !== undefined && f.start <= prev.end) {
+      prev.end = Math.max(prev.end, f.end);
+      prev.masked = maskMatch(text.slice(prev.start, prev.end), rule.mask);
+      continue;
+    }
+    const own = { ...f }; // merging never changes a finding object the scan returned elsewhere
+    open.set(f.patternId, own);
+    out.push(own);
+  }
+  return out;
 }
 
 const BASE_KEY = normalizationKey(BASE_NORMALIZATION);

@@ -573,6 +573,7 @@ const rules: PackRule[] = [
     // one finding per run (a megabyte of U+202E made a million findings), not per character
     pattern: "(?:[\\u202a-\\u202e\\u2066-\\u2069]|\\udb40[\\udc00-\\udc7f])+",
     severity: "low",
+    mergeRuns: true,
     description: "runs of bidirectional overrides or Unicode tag characters (text that renders differently from what the model reads)",
     normalization: {},
     mask: "full",

@@ -35,6 +35,11 @@ export interface PackRule {
   allowMatches?: string[];
   /** How findings are shown: `edges` keeps the first 2 and last 2 characters, `full` shows `***`. */
   mask: "edges" | "full";
+  /**
+   * A run pattern (`(?:…)+`): findings that touch are one run, reported once. The scanner stops a match 256 units
+   * past its earliest end, so a longer run arrives in pieces.
+   */
+  mergeRuns?: boolean;
   /** Texts the rule must find and texts it must not (checked by test/packs-rules.test.ts). */
   examples: { match: string[]; noMatch: string[] };
 }
