@@ -62,7 +62,8 @@ test("sidecar: every value JSON would throw on, drop or change is INVALID_ACTION
       [{ amount: 5, onDone: () => 1 }, "args.onDone", /a function, which JSON drops/],
       [{ amount: 5, tag: Symbol("t") }, "args.tag", /a symbol, which JSON drops/],
       [{ amount: 5, [Symbol("k")]: 1 }, "args", /a symbol key/],
-      [{ amount: 5, rates: new Map([["eur", 1]]) }, "args.rates", /a Map, which JSON would not send as the tool receives it/],
+      // refused by guard()'s private copy of the arguments before the wire check (a Map kept as it is could change)
+      [{ amount: 5, rates: new Map([["eur", 1]]) }, "args.rates", /a Map, not JSON data/],
       [{ amount: new Money(5) }, "args.amount", /a Money/],
       [{ amount: 5, toJSON: () => ({ amount: 1 }) }, "args.toJSON", /a function/],
       [{ amount: 5, when: new Date(Number.NaN) }, "args.when", /an invalid Date/],

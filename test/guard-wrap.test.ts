@@ -125,7 +125,7 @@ test("the tool runs on what was decided: a caller changing its arguments afterwa
   store.resolve(id, "approved", "carol");
   assert.equal(await pending, "sent 5000 to globex");
   assert.deepEqual(t.calls, [{ payee: "acme", amount: 50 }, { payee: "globex", amount: 5000, memo: { note: "q3" } }]);
-  // a cycle is copied as a cycle; a Date is copied; class instances are passed as they are
+  // a cycle is copied as a cycle; a Date is copied
   const seen: unknown[] = [];
   const probe = guard(async function search(a: Record<string, unknown>) {
     seen.push(a);
@@ -140,11 +140,12 @@ test("the tool runs on what was decided: a caller changing its arguments afterwa
   assert.equal(got["self"], got);
   assert.notEqual(got["when"], when);
   assert.equal((got["when"] as Date).getTime(), 0);
+  // a class instance is not data: kept as it is it could change after the decision, so it is refused
   const instance = new (class Money {
     cents = 5;
   })();
-  await probe({ q: "y", limit: 1, instance });
-  assert.equal((seen[1] as Record<string, unknown>)["instance"], instance);
+  await assert.rejects(probe({ q: "y", limit: 1, instance }), (e: unknown) => e instanceof WardenBlockedError && e.code === "INVALID_ACTION" && /`args\.instance` is a Money/.test(e.message));
+  assert.equal(seen.length, 1);
 });
 
 test("a Proxy that answers its prototype differently per read is not run live after deciding on something else", async () => {
@@ -156,10 +157,21 @@ test("a Proxy that answers its prototype differently per read is not run live af
   const call = pay(proxy);
   target.payee = "mallory";
   target.amount = 9_999_999;
+  // whatever the Proxy answers, the tool either does not run or runs on the values decided at the call
   await call.then(
-    () => assert.deepEqual(t.calls, [], "it ran"),
+    () => assert.deepEqual(t.calls, [{ payee: "acme", amount: 100 }]),
     (e: unknown) => assert.ok(e instanceof WardenBlockedError, String(e)),
   );
+  assert.ok(!JSON.stringify(t.calls).includes("mallory"), JSON.stringify(t.calls));
+  // nested, where the later checks used to ask the Proxy again (it said Map to the copy, a plain object to them)
+  const nested = { payee: "acme", amount: 100 };
+  let n = 0;
+  const inner = new Proxy(nested, { getPrototypeOf: () => (n++ < 2 ? Map.prototype : Object.prototype) });
+  const payNested = guard(async (a: { p: { payee: string; amount: number } }) => void t.calls.push({ ...a.p }), { name: "sendPayment", policy });
+  const pending = payNested({ p: inner });
+  nested.payee = "mallory";
+  nested.amount = 9_999_999;
+  await assert.rejects(pending, (e: unknown) => e instanceof WardenBlockedError && e.code === "INVALID_ACTION" && /`args\.p` is a Map, not JSON data/.test(e.message));
   assert.ok(!JSON.stringify(t.calls).includes("mallory"), JSON.stringify(t.calls));
 });
 

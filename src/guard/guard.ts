@@ -16,7 +16,7 @@ import { sandboxBox, type SandboxBox } from "../sandbox/run.js";
 import { WardenBlockedError, WardenThrottledError } from "./errors.js";
 import { askSidecar, recordOutcomeAtSidecar, type SidecarOptions } from "./sidecar-client.js";
 import { dropUndefined } from "./drop-undefined.js";
-import { snapshotArgs, SnapshotTooDeepError } from "./snapshot.js";
+import { snapshotArgs, SnapshotNotDataError, SnapshotTooDeepError } from "./snapshot.js";
 
 export interface GuardOptions {
   /** Tool name in actions (default: the function's name). */
@@ -106,6 +106,7 @@ export function guard<A, R, Rest extends unknown[]>(tool: (args: A, ...rest: Res
     try {
       input = snapshotArgs(callerInput);
     } catch (e) {
+      if (e instanceof SnapshotNotDataError) throw new WardenBlockedError(name, "INVALID_ACTION", `${name}: blocked: ${e.message}`, null);
       if (!(e instanceof SnapshotTooDeepError)) throw e;
       throw new WardenBlockedError(name, "INVALID_ACTION", `${name}: blocked: ${e.message}; pass flatter arguments`, null);
     }

@@ -1,24 +1,31 @@
 // A private copy of a guarded call's arguments, taken before deciding: the tool then runs on exactly what was
 // decided (and approved), whatever the caller does to its own object while the decision or the approval is pending.
-import { plainProto } from "../engine/action-check.js";
 
 /** Deeper than this, a copy would need an explicit stack; such arguments are refused (BLOCK), not decided. */
 export const SNAPSHOT_MAX_DEPTH = 1000;
 
 export class SnapshotTooDeepError extends Error {}
 
+/** An object in the arguments that is not data (a class instance, a Map, a Proxy claiming to be one): refused. */
+export class SnapshotNotDataError extends Error {
+  constructor(readonly field: string, message: string) {
+    super(message);
+  }
+}
+
 /**
  * Plain objects and arrays are copied all the way down (own enumerable keys, each getter read once, so what is
  * decided and what runs cannot differ; `__proto__` stays a plain data key; shared and cyclic parts stay shared and
- * cyclic in the copy), and Dates are copied too (a sidecar sends them as strings rules read). Anything else —
- * primitives, class instances, Maps, Buffers, functions — is kept as it is: no rule reads inside those (a decision
- * about them is refused or reads them as missing), and copying a class instance would lose what makes it one.
+ * cyclic in the copy), and Dates are copied too (a sidecar sends them as strings rules read). Primitives (and
+ * functions and symbols, which the checks after this refuse) are kept. Any other object — a class instance, a Map,
+ * a typed array — is refused with SnapshotNotDataError naming its field: kept as it is, it could change after the
+ * decision (a Proxy can even claim to be one thing here and another to the checks that follow).
  */
-export function snapshotArgs<T>(v: T): T {
-  return copy(v, 0, new Map()) as T;
+export function snapshotArgs<T>(v: T, field = "args"): T {
+  return copy(v, 0, new Map(), field) as T;
 }
 
-function copy(v: unknown, depth: number, seen: Map<object, unknown>): unknown {
+function copy(v: unknown, depth: number, seen: Map<object, unknown>, field: string): unknown {
   if (typeof v !== "object" || v === null) return v;
   const done = seen.get(v);
   if (done !== undefined) return done;
@@ -26,29 +33,32 @@ function copy(v: unknown, depth: number, seen: Map<object, unknown>): unknown {
   if (Array.isArray(v)) {
     const out: unknown[] = new Array<unknown>(v.length);
     seen.set(v, out);
-    for (let i = 0; i < v.length; i++) out[i] = copy(v[i], depth + 1, seen);
+    for (let i = 0; i < v.length; i++) out[i] = copy(v[i], depth + 1, seen, `${field}.${i}`);
     return out;
   }
-  if (!plainProto(v)) {
+  const proto = Object.getPrototypeOf(v) as object | null;
+  if (proto !== Object.prototype && proto !== null) {
     // A Date is data to a sidecar (sent as its ISO string, which rules read): copied, so changing the caller's Date
     // afterwards cannot change what runs. getTime() throws for anything that only claims Date's prototype.
-    if (Object.getPrototypeOf(v) === Date.prototype) {
+    if (proto === Date.prototype) {
       try {
         const out = new Date(Date.prototype.getTime.call(v));
         seen.set(v, out);
         return out;
       } catch {
-        return v;
+        // not a Date: refused below
       }
     }
-    return v;
+    const name = (proto as { constructor?: { name?: unknown } }).constructor?.name;
+    const what = typeof name === "string" && name !== "" ? `a ${name.slice(0, 40)}` : "an object with a custom prototype";
+    throw new SnapshotNotDataError(field, `\`${field}\` is ${what}, not JSON data: pass plain objects, arrays, strings, numbers, booleans or null (a Date is fine)`);
   }
-  const out: Record<string, unknown> = Object.getPrototypeOf(v) === null ? Object.create(null) : {};
+  const out: Record<string, unknown> = proto === null ? Object.create(null) : {};
   seen.set(v, out);
   // symbol keys too: they are not data, and the checks after this must still see (and refuse) them
   for (const k of Reflect.ownKeys(v)) {
     if (!Object.prototype.propertyIsEnumerable.call(v, k)) continue;
-    Object.defineProperty(out, k, { value: copy((v as Record<PropertyKey, unknown>)[k], depth + 1, seen), enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(out, k, { value: copy((v as Record<PropertyKey, unknown>)[k], depth + 1, seen, typeof k === "string" ? `${field}.${k}` : field), enumerable: true, writable: true, configurable: true });
   }
   return out;
 }
