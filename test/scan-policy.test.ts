@@ -101,6 +101,14 @@ test("redact_matches removes a whole PEM private key and a whole long password v
   // longer than the scanner's 256-unit match extension: the rest of the value went out in clear (a review: 186 of 450)
   assert.equal(redacted(`password="${"aB3$".repeat(112)}x" next`), '[X]" next');
   assert.equal(redacted(`password=${"aB3$".repeat(200)}\nnext line`), "[X]\nnext line");
+  // a value that ended on its own keeps what follows it (a review found a CSV row, a URL's other parameters and the
+  // next key=value redacted with it)
+  const jwt = `eyJhbGciOiJIUzI1NiJ9.${"eyJzdWIiOiIxMjM0NTY3ODkwIn0".repeat(16)}.${"SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c".repeat(1)}`;
+  assert.equal(redacted(`${jwt},alice,100,acme-corp`), "[X],alice,100,acme-corp");
+  assert.equal(redacted(`https://x.example/cb?token=${jwt}&user=alice&amount=100`), "https://x.example/cb?token=[X]&user=alice&amount=100");
+  assert.equal(redacted(`password=${"aB3x".repeat(62)},user=alice,amount=100`), "[X],user=alice,amount=100");
+  // NFKC makes each U+FB03 three units: the scanner cut the match short of 256 original units
+  assert.equal(redacted(`password=${"\ufb03".repeat(200)}END next`), "[X] next");
   // Cut off before its END line, only the header can be told from other text.
   assert.equal(redacted("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA"), "[X]\nb3BlbnNzaC1rZXktdjEAAAAA");
 });

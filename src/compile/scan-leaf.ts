@@ -181,8 +181,8 @@ export function scanValue(packs: CompiledPacks, value: FieldValue, field: string
   return out;
 }
 
-/** Where a token that may have been cut short ends: white space and quotes. */
-const TOKEN_END: ReadonlySet<number> = new Set([0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x20, 0x22, 0x27, 0x60, 0xa0]);
+/** Where a token that may have been cut short ends: white space, quotes and the separators of lists, URLs and code. */
+const TOKEN_END: ReadonlySet<number> = new Set([...'\t\n\v\f\r "\'`,;&|()[]{}<>'].map((c) => c.charCodeAt(0)).concat(0xa0));
 
 /** A copy of `value` with every finding's span replaced by `with` (strings only; structure kept). */
 export function redactFindings(packs: CompiledPacks, value: unknown, replacement: string): { value: unknown; count: number } {
@@ -200,9 +200,10 @@ export function redactFindings(packs: CompiledPacks, value: unknown, replacement
         const start = (spans[i] as Finding).start;
         let end = (spans[i] as Finding).end;
         for (i++; i < spans.length && (spans[i] as Finding).start <= end; i++) end = Math.max(end, (spans[i] as Finding).end);
-        // A match stops at most DEFAULT_MAX_EXTENSION units past its earliest end: a span that long may be a value
-        // cut short (a 450-character password), so its token is redacted to the end, up to white space or a quote.
-        if (end - start >= DEFAULT_MAX_EXTENSION) while (end < v.length && !TOKEN_END.has(v.charCodeAt(end))) end++;
+        // A match stops at most DEFAULT_MAX_EXTENSION units past its earliest end, counted in the normalized text
+        // (NFKC can make one unit three): a long span may be a value cut short (a 450-character password), so a span
+        // of a quarter of that or more is redacted on to the end of its token, up to a separator.
+        if (end - start >= DEFAULT_MAX_EXTENSION / 4) while (end < v.length && !TOKEN_END.has(v.charCodeAt(end))) end++;
         out += v.slice(at, start) + replacement;
         at = end;
         count++;
