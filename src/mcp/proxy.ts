@@ -339,18 +339,31 @@ export function createGovernedServer(upstream: Client, options: McpProxyOptions)
   };
   upstream.fallbackNotificationHandler = async (n) => {
     if (!isNotificationMethod(n.method)) return log(droppedNotice(n.method, "server"));
-    await server.notification(screenedNotice(n) as Parameters<Server["notification"]>[0]).catch(() => {});
+    const screened = screenedNotice(n);
+    if (screened !== null) await server.notification(screened as Parameters<Server["notification"]>[0]).catch(() => {});
   };
   /** A log or progress message from the server with injected-looking text replaced (scan-listings.ts), logged. */
-  function screenedNotice<N extends { method: string; params?: Record<string, unknown> | undefined }>(n: N): N {
+  function screenedNotice<N extends { method: string; params?: Record<string, unknown> | undefined }>(n: N): N | null {
     if (!options.scanner) return n;
-    const screened = screenNotification(options.scanner, n);
+    let screened: ReturnType<typeof screenNotification<N>>;
+    try {
+      screened = screenNotification(options.scanner, n);
+    } catch (e) {
+      // (params nested too deep to walk, say): not passed on unscreened
+      log({ level: "warn", msg: "notification dropped", method: n.method, why: `it could not be screened: ${e instanceof Error ? e.message : String(e)}` });
+      return null;
+    }
     if (screened.rules.length === 0) return n;
     stats.screened++;
-    log({ level: "warn", msg: "notification screened", method: n.method, rules: screened.rules, why: "text in the server's notification looks like injected instructions: replaced by a notice" });
+    const dropped = screened.notification === null;
+    log({ level: "warn", msg: dropped ? "notification dropped" : "notification screened", method: n.method, rules: screened.rules, why: dropped ? "an object key in the server's notification looks like injected instructions" : "text in the server's notification looks like injected instructions: replaced by a notice" });
     return screened.notification;
   }
-  progress.screen = (params) => screenedNotice({ method: "notifications/progress", params }).params ?? params;
+  progress.screen = (params) => {
+    const screened = screenedNotice({ method: "notifications/progress", params });
+    // a progress message whose key carries a finding keeps only its numbers
+    return screened?.params ?? { progressToken: params.progressToken, progress: params.progress };
+  };
   const policyChanged = async (): Promise<void> => {
     if (upstream.getServerCapabilities()?.tools) await server.sendToolListChanged().catch(() => {});
   };

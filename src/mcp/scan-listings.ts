@@ -123,26 +123,34 @@ export function screenInstructions(scanner: ResultScanner, instructions: string)
 }
 
 /**
- * A server's log message (`notifications/message`: `data` and `logger`) or progress message (`notifications/progress`:
- * `message`), with any value that looks like injected instructions (in its strings or keys) replaced by a notice:
- * clients show these to users and some hand them to the model. The notification itself when nothing was found; else
- * a copy and the rules found.
+ * A notification from the server (a log or progress message, a task status, anything else it sends), with every
+ * string in its params that looks like injected instructions replaced by a notice: clients show these to users and
+ * some hand them to the model. All strings of the params are scanned as one text, so a phrase split across fields
+ * (`logger` and `data`) is still seen. The notification itself when nothing was found; a copy with notices; or null
+ * (drop it) when a finding is in an object key, which cannot be replaced.
  */
-export function screenNotification<N extends { method: string; params?: Record<string, unknown> | undefined }>(scanner: ResultScanner, n: N): { notification: N; rules: string[] } {
+export function screenNotification<N extends { method: string; params?: Record<string, unknown> | undefined }>(scanner: ResultScanner, n: N): { notification: N | null; rules: string[] } {
   const params = n.params;
-  const keys = n.method === "notifications/message" ? ["data", "logger"] : n.method === "notifications/progress" ? ["message"] : [];
-  if (params === undefined || keys.length === 0) return { notification: n, rules: [] };
-  let copy: Record<string, unknown> | null = null;
+  if (!isRecord(params)) return { notification: n, rules: [] };
+  // values joined without the keys between them (`logger` then `data` read as one sentence), keys on their own
+  const [values, keys] = collect(params);
+  const inValues = touched(scanner, values);
+  const inKeys = touched(scanner, keys);
+  if (inValues.size === 0 && inKeys.size === 0) return { notification: n, rules: [] };
   const rules = new Set<string>();
-  for (const key of keys) {
-    if (params[key] === undefined) continue;
-    const list: Piece[] = [];
-    pieces(params[key], key, null, list);
-    const found = new Set<string>();
-    for (const r of touched(scanner, list).values()) for (const rule of r) found.add(rule);
-    if (found.size === 0) continue;
-    for (const rule of found) rules.add(rule);
-    (copy ??= { ...params })[key] = notice(n.method === "notifications/message" ? "log message" : "progress message", found);
-  }
-  return copy === null ? { notification: n, rules: [] } : { notification: { ...n, params: copy }, rules: [...rules] };
+  for (const r of [...inValues.values(), ...inKeys.values()]) for (const rule of r) rules.add(rule);
+  if (inKeys.size > 0) return { notification: null, rules: [...rules] };
+  // the same walk over a copy lists the same pieces in the same order: replaced there, the original stays as it was
+  const copy = structuredClone(params);
+  const [targets] = collect(copy);
+  const where = n.method === "notifications/message" ? "log message" : n.method === "notifications/progress" ? "progress message" : `\`${n.method}\` notification`;
+  for (const [i, r] of inValues) (targets[i] as Piece).set?.(notice(where, r));
+  return { notification: { ...n, params: copy }, rules: [...rules] };
+}
+
+/** The string values (replaceable) and the keys of a notification's params, each in walk order. */
+function collect(params: Record<string, unknown>): [Piece[], Piece[]] {
+  const list: Piece[] = [];
+  pieces(params, "", null, list);
+  return [list.filter((p) => p.set !== null), list.filter((p) => p.set === null)];
 }
