@@ -574,7 +574,7 @@ test("ignore_case matching is not evaded by compatibility forms or invisible cha
     "vincris\u061ctine", "vincristine\ufe0f", "vin\u034fcristine", "vin\u3164cristine", "vin\uffa0cristine", "vin\u180bcristine", "vin\u206acristine",
     "vincristine\u{e0100}", "V\u0130NCR\u0130ST\u0130NE", "v\u0131ncr\u0131st\u0131ne",
     // and the lower-case form of the dotted capital (i + U+0307), as a non-Turkish toLowerCase() writes it
-    "V\u0130NCR\u0130ST\u0130NE".toLowerCase(), "vi\u0307ncristine"];
+    "V\u0130NCR\u0130ST\u0130NE".toLowerCase(), "vi\u0307ncristine", "vi\u0307\u0307ncristine"];
   for (const drug of variants) {
     const d = decide(clinical, { kind: "tool_call", tool: "prescribe", agent: { id: "rx" }, args: { drug, dose: "1.5 mg/m2" } });
     assert.equal(d.verdict, "BLOCK", `${JSON.stringify(drug)} at 1.5 mg/m2 was ${d.verdict}`);
@@ -618,4 +618,10 @@ test("a tool_result action must name its tool: without it the rules on that tool
     assert.equal(d.reasons[0]?.field, "tool");
     assert.match(d.reasons[0]?.message ?? "", /a tool_result action must name its `tool`/);
   }
+});
+
+test("ignore_case: a dot above dropped from i leaves the other marks composed (Lithuanian í lowercases to i + U+0307 + U+0301)", async () => {
+  const { foldCase } = await import("../src/compile/leaf.js");
+  assert.equal(foldCase("i\u0307\u0301"), foldCase("\u00ed"));
+  assert.equal(foldCase("vi\u0307\u0307ncristine"), "vincristine");
 });

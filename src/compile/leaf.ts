@@ -12,7 +12,7 @@ const INVISIBLE = /\p{Default_Ignorable_Code_Point}/gu;
 /** Turkish dotted capital İ lowercases to `i` + U+0307, dotless ı to itself: both are read as `i`. */
 const TURKISH_I = /[\u0130\u0131]/g;
 /** A combining dot above on i or j (what `"İ".toLowerCase()` leaves, or typed decomposed): the dot they already have. */
-const DOT_ON_I = /(?<=[ij])\u0307/g;
+const DOT_ON_I = /(?<=[ij])\u0307+/g;
 const NON_ASCII = /[^\x00-\x7f]/;
 
 /**
@@ -23,7 +23,7 @@ const NON_ASCII = /[^\x00-\x7f]/;
 export function foldCase(s: string): string {
   if (!NON_ASCII.test(s)) return s.toLowerCase();
   // invisibles out before NFKC (so what they separated composes) and after (NFKC can yield one, e.g. U+FFA0)
-  return s.replace(INVISIBLE, "").normalize("NFKC").replace(INVISIBLE, "").replace(TURKISH_I, "i").toLowerCase().replace(DOT_ON_I, "");
+  return s.replace(INVISIBLE, "").normalize("NFKC").replace(INVISIBLE, "").replace(TURKISH_I, "i").toLowerCase().replace(DOT_ON_I, "").normalize("NFKC");
 }
 
 /** Three-valued outcome: F = false, T = true, E = indeterminate (never treated as permission). */
