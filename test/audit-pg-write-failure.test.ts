@@ -120,3 +120,20 @@ test("PostgreSQL: a writer whose lock was lost while another wrote after it stop
     assert.equal(report.records, 5);
   });
 });
+
+test("PostgreSQL: a batch retried after its write did commit (answer lost) is done, not 'another writer'", { skip, timeout: 30_000 }, async () => {
+  assert.equal(down, null, `PostgreSQL at ${PG_URL} is required under CI=true: ${down}`);
+  await withPgLog("pg-retry", async ({ logId }) => {
+    const { EntryBatch } = await import("../src/audit/batch.js");
+    const storage = new PgStorage(PG_URL, logId);
+    await storage.open({ log: logId });
+    try {
+      const batch = EntryBatch.of(["a\tx\n", "b\ty\n"]);
+      await storage.appendEntries(batch, 0);
+      await storage.appendEntries(EntryBatch.of(["a\tx\n", "b\ty\n"]), 0); // the retry: same rows, already there
+      await assert.rejects(storage.appendEntries(EntryBatch.of(["a\tx\n", "c\tz\n"]), 0), /another writer appended records 0…/);
+    } finally {
+      await storage.close();
+    }
+  });
+});

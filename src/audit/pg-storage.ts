@@ -169,12 +169,21 @@ export class PgStorage implements AuditStorage {
     try {
       await this.pool.query("INSERT INTO warden_audit_entries (log, seq, entry) SELECT $1, s, e FROM unnest($2::bigint[], $3::text[]) AS t(s, e)", [this.log, seqs, entries]);
     } catch (e) {
-      // positions this writer counted on hold another writer's records: say so (the code stays, a permanent error)
       if ((e as { code?: unknown }).code !== "23505") throw e;
+      // A retry of a write that did commit (the connection dropped after COMMIT, before its answer): the rows are
+      // exactly these, and the write is done. Anything else there is another writer's.
+      if (await this.holdsExactly(firstSeq, entries)) return;
+      // positions this writer counted on hold another writer's records: say so (the code stays, a permanent error)
       const why = this.lockLost ?? this.relockedAfter;
       const lost = why === null ? "" : ` while this writer's lock was lost (${why})`;
       throw Object.assign(new Error(`another writer appended records ${firstSeq}… to audit log \`${this.log}\`${lost}; this writer cannot go on beside it: restart it to continue after those records`), { code: "23505" });
     }
+  }
+
+  /** Whether the log's rows from `firstSeq` on are exactly `entries` (one statement's batch, all or none). */
+  private async holdsExactly(firstSeq: number, entries: string[]): Promise<boolean> {
+    const r = await this.pool.query<{ entry: string }>("SELECT entry FROM warden_audit_entries WHERE log = $1 AND seq >= $2 AND seq < $3 ORDER BY seq", [this.log, firstSeq, firstSeq + entries.length]);
+    return r.rows.length === entries.length && r.rows.every((row, i) => row.entry === entries[i]);
   }
 
   async appendHead(line: string, size: number): Promise<void> {
