@@ -132,6 +132,9 @@ test("PostgreSQL: a batch retried after its write did commit (answer lost) is do
       await storage.appendEntries(batch, 0);
       await storage.appendEntries(EntryBatch.of(["a\tx\n", "b\ty\n"]), 0); // the retry: same rows, already there
       await assert.rejects(storage.appendEntries(EntryBatch.of(["a\tx\n", "c\tz\n"]), 0), /another writer appended records 0…/);
+      await storage.appendHead('{"size":2}\n', 2);
+      await storage.appendHead('{"size":2}\n', 2); // the same head again: done
+      await assert.rejects(storage.appendHead('{"size":2,"other":true}\n', 2), /duplicate key/);
     } finally {
       await storage.close();
     }

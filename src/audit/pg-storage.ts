@@ -188,7 +188,16 @@ export class PgStorage implements AuditStorage {
 
   async appendHead(line: string, size: number): Promise<void> {
     await this.holdWriterLock();
-    await this.pool.query("INSERT INTO warden_audit_heads (log, size, head) VALUES ($1, $2, $3)", [this.log, size, line.endsWith("\n") ? line.slice(0, -1) : line]);
+    const head = line.endsWith("\n") ? line.slice(0, -1) : line;
+    try {
+      await this.pool.query("INSERT INTO warden_audit_heads (log, size, head) VALUES ($1, $2, $3)", [this.log, size, head]);
+    } catch (e) {
+      if ((e as { code?: unknown }).code !== "23505") throw e;
+      // the retry of a head that did commit is done; another head at this size is not ours
+      const r = await this.pool.query<{ head: string }>("SELECT head FROM warden_audit_heads WHERE log = $1 AND size = $2", [this.log, size]);
+      if (r.rows[0]?.head === head) return;
+      throw e;
+    }
   }
 
   async close(): Promise<void> {
