@@ -16,7 +16,7 @@ import { sandboxBox, type SandboxBox } from "../sandbox/run.js";
 import { WardenBlockedError, WardenThrottledError } from "./errors.js";
 import { askSidecar, recordOutcomeAtSidecar, type SidecarOptions } from "./sidecar-client.js";
 import { dropUndefined } from "./drop-undefined.js";
-import { snapshotArgs, SnapshotNotDataError, SnapshotTooDeepError } from "./snapshot.js";
+import { snapshotArgs, SnapshotRefusedError } from "./snapshot.js";
 
 export interface GuardOptions {
   /** Tool name in actions (default: the function's name). */
@@ -106,14 +106,11 @@ export function guard<A, R, Rest extends unknown[]>(tool: (args: A, ...rest: Res
     try {
       input = snapshotArgs(callerInput);
     } catch (e) {
-      if (e instanceof SnapshotNotDataError) throw new WardenBlockedError(name, "INVALID_ACTION", `${name}: blocked: ${e.message}`, null);
-      if (!(e instanceof SnapshotTooDeepError)) throw e;
-      throw new WardenBlockedError(name, "INVALID_ACTION", `${name}: blocked: ${e.message}; pass flatter arguments`, null);
+      if (!(e instanceof SnapshotRefusedError)) throw e;
+      throw new WardenBlockedError(name, "INVALID_ACTION", `${name}: blocked: ${e.message}`, null);
     }
-    // Read off the copy, never the caller's value again: an object that was not copied (a Proxy whose prototype
-    // trap answered one way for the copy and another now) is wrapped like any other non-plain input, not decided
-    // and run as the live object.
-    const wrapped = input === callerInput || !isPlainObject(input);
+    // Read off the copy, never the caller's value again (every object in it is one the copy made).
+    const wrapped = !isPlainObject(input);
     const args = wrapped ? { input } : (input as Record<string, unknown>);
     // A recording governor decides what its record can hold: `undefined` properties left out, as JSON would.
     const action: Action = { kind: "tool_call", at: clock().toISOString(), tool: name, args: governor?.recording ? dropUndefined(args) : args };

@@ -4,21 +4,15 @@
 /** Deeper than this, a copy would need an explicit stack; such arguments are refused (BLOCK), not decided. */
 export const SNAPSHOT_MAX_DEPTH = 1000;
 
-export class SnapshotTooDeepError extends Error {}
-
-/** An object in the arguments that is not data (a class instance, a Map, a Proxy claiming to be one): refused. */
-export class SnapshotNotDataError extends Error {
-  constructor(readonly field: string, message: string) {
-    super(message);
-  }
-}
+/** Arguments that cannot be copied as data (nested too deep, or an object that is not data): refused, not decided. */
+export class SnapshotRefusedError extends Error {}
 
 /**
  * Plain objects and arrays are copied all the way down (own enumerable keys, each getter read once, so what is
  * decided and what runs cannot differ; `__proto__` stays a plain data key; shared and cyclic parts stay shared and
  * cyclic in the copy), and Dates are copied too (a sidecar sends them as strings rules read). Primitives (and
  * functions and symbols, which the checks after this refuse) are kept. Any other object — a class instance, a Map,
- * a typed array — is refused with SnapshotNotDataError naming its field: kept as it is, it could change after the
+ * a typed array — is refused with SnapshotRefusedError naming its field: kept as it is, it could change after the
  * decision (a Proxy can even claim to be one thing here and another to the checks that follow).
  */
 export function snapshotArgs<T>(v: T, field = "args"): T {
@@ -29,7 +23,7 @@ function copy(v: unknown, depth: number, seen: Map<object, unknown>, field: stri
   if (typeof v !== "object" || v === null) return v;
   const done = seen.get(v);
   if (done !== undefined) return done;
-  if (depth > SNAPSHOT_MAX_DEPTH) throw new SnapshotTooDeepError(`arguments are nested deeper than ${SNAPSHOT_MAX_DEPTH} levels`);
+  if (depth > SNAPSHOT_MAX_DEPTH) throw new SnapshotRefusedError(`arguments are nested deeper than ${SNAPSHOT_MAX_DEPTH} levels; pass flatter arguments`);
   if (Array.isArray(v)) {
     const out: unknown[] = new Array<unknown>(v.length);
     seen.set(v, out);
@@ -51,7 +45,7 @@ function copy(v: unknown, depth: number, seen: Map<object, unknown>, field: stri
     }
     const name = (proto as { constructor?: { name?: unknown } }).constructor?.name;
     const what = typeof name === "string" && name !== "" ? `a ${name.slice(0, 40)}` : "an object with a custom prototype";
-    throw new SnapshotNotDataError(field, `\`${field}\` is ${what}, not JSON data: pass plain objects, arrays, strings, numbers, booleans or null (a Date is fine)`);
+    throw new SnapshotRefusedError(`\`${field}\` is ${what}, not JSON data: pass plain objects, arrays, strings, numbers, booleans or null (a Date is fine)`);
   }
   const out: Record<string, unknown> = proto === null ? Object.create(null) : {};
   seen.set(v, out);
