@@ -9,7 +9,7 @@
 //   RECURSION_LIMIT, where the iterative writer (which keeps the open containers in a Set) catches it;
 //   then, and only then, the value is walked again tracking ancestors so the error names the shortest
 //   path to the cycle.
-import { wellFormedText } from "./well-formed.js";
+import { isWellFormed, wellFormedText } from "./well-formed.js";
 
 export class CanonicalizationError extends Error {
   constructor(
@@ -75,8 +75,6 @@ function pointer(segments: Array<string | number>): string {
   return p;
 }
 
-type WellFormed = string & { isWellFormed(): boolean };
-
 /** Characters that need escaping, or a surrogate that needs a pairing check. Most strings have none. */
 const NEEDS_CARE = /[\u0000-\u001f"\\\ud800-\udfff]/;
 
@@ -84,7 +82,7 @@ function quote(s: string): string {
   // One regex test per string: measured faster here than a char-code loop, even for short strings.
   if (!NEEDS_CARE.test(s)) return '"' + s + '"';
   // JSON.stringify escapes exactly as RFC 8785 requires for well-formed strings (and is native-fast).
-  if (!(s as WellFormed).isWellFormed()) throw new Fault("string holds a lone surrogate");
+  if (!isWellFormed(s)) throw new Fault("string holds a lone surrogate");
   return JSON.stringify(s);
 }
 

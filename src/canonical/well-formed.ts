@@ -2,9 +2,12 @@
 
 const LONE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
-type WellFormed = string & { isWellFormed(): boolean };
+/** Whether `s` holds no lone surrogate (String.prototype.isWellFormed: Node 20 has it, its typings do not yet). */
+export function isWellFormed(s: string): boolean {
+  return (s as string & { isWellFormed(): boolean }).isWellFormed();
+}
 
 /** `s` itself when it is well-formed UTF-16 (the common case); else each lone surrogate written as `\uXXXX`. */
 export function wellFormedText(s: string): string {
-  return (s as WellFormed).isWellFormed() ? s : s.replace(LONE, (ch) => `\\u${ch.charCodeAt(0).toString(16)}`);
+  return isWellFormed(s) ? s : s.replace(LONE, (ch) => `\\u${ch.charCodeAt(0).toString(16)}`);
 }

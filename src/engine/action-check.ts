@@ -1,6 +1,7 @@
 // Structural checks on an untrusted action before any rule runs: a malformed action is BLOCKed, never guessed at.
 import { ACTION_KINDS } from "../types.js";
 import { safeEcho } from "../compile/fields.js";
+import { isWellFormed } from "../canonical/well-formed.js";
 
 export interface ActionProblem {
   field: string;
@@ -302,5 +303,5 @@ function deepWalk(start: object, path: string[]): string | null {
 
 /** A lone surrogate anywhere in `s` (a well-formed string holds only complete pairs). */
 function badString(s: string): boolean {
-  return !(s as string & { isWellFormed(): boolean }).isWellFormed();
+  return !isWellFormed(s);
 }

@@ -2,7 +2,7 @@
 // encrypted (AES-256-GCM, bound to the input hash and field path) so a key holder can still replay.
 import { createCipheriv, createDecipheriv, randomFillSync } from "node:crypto";
 import { canonicalize, CanonicalizationError } from "../canonical/jcs.js";
-import { wellFormedText } from "../canonical/well-formed.js";
+import { isWellFormed, wellFormedText } from "../canonical/well-formed.js";
 import type { Keyring } from "../keys/keyring.js";
 import { sha256Hex, type DecisionRecordV1, type InputMode } from "./record.js";
 import { resolvePointer } from "./pointer.js";
@@ -78,7 +78,7 @@ export function storeInput(action: unknown, sensitive: readonly string[][], mode
   // Input that never became an action (e.g. a line that is not JSON): kept raw, marked, not replayable. Not kept
   // when the policy marks fields sensitive: text that is not an action cannot be searched for them, and it may hold
   // one in clear (`{"args":{"ssn":"078-05-1120"},` cut short).
-  if (invalid !== undefined) return storeInvalid(invalid, sensitive.length === 0 && typeof action === "string" && (action as string & { isWellFormed(): boolean }).isWellFormed() ? action : null);
+  if (invalid !== undefined) return storeInvalid(invalid, sensitive.length === 0 && typeof action === "string" && isWellFormed(action) ? action : null);
   let actionJcs: string;
   try {
     actionJcs = canonicalize(action);
