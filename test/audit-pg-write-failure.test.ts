@@ -45,6 +45,18 @@ async function lockHolder(admin: import("pg").Client, logId: string): Promise<nu
   return r.rows[0]?.pid ?? null;
 }
 
+/**
+ * Drops the connection that holds the writer lock of `logId`, as a server restart or an idle kill does (57P01), and
+ * gives the writer a moment to hear of it; returns the pid it had.
+ */
+async function dropLockConnection(admin: import("pg").Client, logId: string): Promise<number> {
+  const pid = await lockHolder(admin, logId);
+  assert.ok(pid !== null, "the writer holds its lock");
+  await admin.query("SELECT pg_terminate_backend($1)", [pid]);
+  await new Promise((r) => setTimeout(r, 200));
+  return pid;
+}
+
 test("PostgreSQL: the writer lock's connection dropping does not kill the process; the next write takes the lock again", { skip, timeout: 30_000 }, async () => {
   assert.equal(down, null, `PostgreSQL at ${PG_URL} is required under CI=true: ${down}`);
   await withPgLog("pg-lock", async ({ t, logId, target, admin }) => {
@@ -53,11 +65,8 @@ test("PostgreSQL: the writer lock's connection dropping does not kill the proces
     const actions = randomActions(6, 8);
     const log = await AuditLog.open(PgStorage.fromUrl(target), { keys: keys.ring, durability: "strict", blockTimeoutMs: 10_000 });
     for (const a of actions.slice(0, 3)) await log.record(a, decide(policy, a));
-    const pid = await lockHolder(admin, logId);
-    assert.ok(pid !== null, "the writer holds its lock");
-    // what a server restart or an idle kill does to the connection (57P01); unhandled, it crashed the process
-    await admin.query("SELECT pg_terminate_backend($1)", [pid]);
-    await new Promise((r) => setTimeout(r, 200));
+    // unhandled, the connection's 'error' crashed the process
+    const pid = await dropLockConnection(admin, logId);
     for (const a of actions.slice(3)) await log.record(a, decide(policy, a));
     const again = await lockHolder(admin, logId);
     assert.ok(again !== null && again !== pid, "the lock was taken again on a new connection");
@@ -78,8 +87,7 @@ test("PostgreSQL: a writer that lost its lock to another writer stops instead of
     const actions = randomActions(3, 9);
     const first = await AuditLog.open(PgStorage.fromUrl(target), { keys: keys.ring, durability: "strict", blockTimeoutMs: 10_000 });
     await first.record(actions[0], decide(policy, actions[0]));
-    await admin.query("SELECT pg_terminate_backend($1)", [await lockHolder(admin, logId)]);
-    await new Promise((r) => setTimeout(r, 200));
+    await dropLockConnection(admin, logId);
     const second = await AuditLog.open(PgStorage.fromUrl(target), { keys: keys.ring, durability: "strict" });
     await assert.rejects(first.record(actions[1], decide(policy, actions[1])), (e: Error) => {
       assert.ok(e instanceof AuditUnavailableError, String(e));
@@ -100,8 +108,7 @@ test("PostgreSQL: a writer whose lock was lost while another wrote after it stop
     const actions = randomActions(6, 10);
     const first = await AuditLog.open(PgStorage.fromUrl(target), { keys: keys.ring, durability: "strict", blockTimeoutMs: 10_000 });
     for (const a of actions.slice(0, 3)) await first.record(a, decide(policy, a));
-    await admin.query("SELECT pg_terminate_backend($1)", [await lockHolder(admin, logId)]);
-    await new Promise((r) => setTimeout(r, 200));
+    await dropLockConnection(admin, logId);
     // another writer opens, appends and closes while the first has no lock
     const second = await AuditLog.open(PgStorage.fromUrl(target), { keys: keys.ring, durability: "strict" });
     for (const a of actions.slice(3, 5)) await second.record(a, decide(policy, a));
