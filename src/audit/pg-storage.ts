@@ -91,9 +91,7 @@ export class PgStorage implements AuditStorage {
   }
 
   private writer = false;
-  /** Why the lock was lost before it was last taken again (for the message when another writer wrote meanwhile). */
-  private relockedAfter: string | null = null;
-  /** Why the writer lock's connection went away (null while it holds): the next write takes the lock again first. */
+  /** Why the writer lock's connection last went away (null: never); with no lock client, the next write takes it again. */
   private lockLost: string | null = null;
 
   /**
@@ -125,14 +123,12 @@ export class PgStorage implements AuditStorage {
       throw new WriterLockTaken(`audit log \`${this.log}\` is open in another writer (one writer per log)`);
     }
     this.lockClient = client;
-    this.lockLost = null;
   }
 
   /** Before a write: the writer lock again if its connection went away. */
   private async holdWriterLock(): Promise<void> {
     if (!this.writer || this.lockClient !== null) return;
     try {
-      this.relockedAfter = this.lockLost;
       await this.takeWriterLock();
     } catch (e) {
       if (e instanceof WriterLockTaken) {
@@ -174,8 +170,7 @@ export class PgStorage implements AuditStorage {
       // exactly these, and the write is done. Anything else there is another writer's.
       if (await this.holdsExactly(firstSeq, entries)) return;
       // positions this writer counted on hold another writer's records: say so (the code stays, a permanent error)
-      const why = this.lockLost ?? this.relockedAfter;
-      const lost = why === null ? "" : ` while this writer's lock was lost (${why})`;
+      const lost = this.lockLost === null ? "" : ` while this writer's lock was lost (${this.lockLost})`;
       throw Object.assign(new Error(`another writer appended records ${firstSeq}… to audit log \`${this.log}\`${lost}; this writer cannot go on beside it: restart it to continue after those records`), { code: "23505" });
     }
   }
