@@ -1,5 +1,5 @@
 // Shared state for validating one parsed policy document: positions, diagnostics, and small type guards.
-import type { Diagnostic } from "../diagnostics.js";
+import type { Diagnostic, SourceSpan } from "../diagnostics.js";
 import type { PolicyErrorCode } from "./errors.js";
 import { joinPath, offsetSpan, spanFor, type ParsedSource } from "./source.js";
 
@@ -8,7 +8,7 @@ export class ValidationContext {
   constructor(readonly src: ParsedSource) {}
 
   error(code: PolicyErrorCode, path: string, message: string, help?: string, atKey = false): void {
-    this.push("error", code, path, message, help, atKey);
+    this.push("error", code, spanFor(this.src, path, atKey), message, help);
   }
 
   /**
@@ -25,17 +25,15 @@ export class ValidationContext {
       if ((q === '"' || q === "'") && text.startsWith(value, start + 1) && text[start + 1 + value.length] === q) at = start + 1 + inner;
       else if (q !== '"' && q !== "'" && text.startsWith(value, start)) at = start + inner;
     }
-    const d: Diagnostic = { code, severity: "error", message, span: at === undefined ? spanFor(this.src, path) : offsetSpan(this.src, at, path) };
-    if (help !== undefined) d.help = help;
-    this.diagnostics.push(d);
+    this.push("error", code, at === undefined ? spanFor(this.src, path) : offsetSpan(this.src, at, path), message, help);
   }
 
   warn(code: PolicyErrorCode, path: string, message: string, help?: string): void {
-    this.push("warning", code, path, message, help, false);
+    this.push("warning", code, spanFor(this.src, path), message, help);
   }
 
-  private push(severity: "error" | "warning", code: PolicyErrorCode, path: string, message: string, help: string | undefined, atKey: boolean): void {
-    const d: Diagnostic = { code, severity, message, span: spanFor(this.src, path, atKey) };
+  private push(severity: "error" | "warning", code: PolicyErrorCode, span: SourceSpan, message: string, help: string | undefined): void {
+    const d: Diagnostic = { code, severity, message, span };
     if (help !== undefined) d.help = help;
     this.diagnostics.push(d);
   }
