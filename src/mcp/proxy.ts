@@ -17,7 +17,7 @@ import {
   type ServerCapabilities,
 } from "@modelcontextprotocol/sdk/types.js";
 import type { ApprovalStore } from "../approvals/store.js";
-import type { Governor } from "../gateway/governor.js";
+import { errorText, type Governor } from "../gateway/governor.js";
 import type { Action, Decision } from "../types.js";
 import { decidingReason, describeStop, planCall } from "./enforce.js";
 import { FastToolCalls, type CallRoute } from "./fast-calls.js";
@@ -342,7 +342,7 @@ export function createGovernedServer(upstream: Client, options: McpProxyOptions)
     const screened = screenedNotice(n);
     if (screened !== null) await server.notification(screened as Parameters<Server["notification"]>[0]).catch(() => {});
   };
-  /** A log or progress message from the server with injected-looking text replaced (scan-listings.ts), logged. */
+  /** A notification from the server with injected-looking text replaced (scan-listings.ts), or null to drop it; logged. */
   function screenedNotice<N extends { method: string; params?: Record<string, unknown> | undefined }>(n: N): N | null {
     if (!options.scanner) return n;
     let screened: ReturnType<typeof screenNotification<N>>;
@@ -350,7 +350,7 @@ export function createGovernedServer(upstream: Client, options: McpProxyOptions)
       screened = screenNotification(options.scanner, n);
     } catch (e) {
       // (params nested too deep to walk, say): not passed on unscreened
-      log({ level: "warn", msg: "notification dropped", method: n.method, why: `it could not be screened: ${e instanceof Error ? e.message : String(e)}` });
+      log({ level: "warn", msg: "notification dropped", method: n.method, why: `it could not be screened: ${errorText(e)}` });
       return null;
     }
     if (screened.rules.length === 0) return n;
